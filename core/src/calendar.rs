@@ -1,0 +1,188 @@
+//! Working days, holidays, Brussels time and registration deadlines. Rules DL-1 (the
+//! training day is the Europe/Brussels date), DL-2 (the deadline: 10:00 of the next working
+//! day), DL-3 (holiday profiles, Gregorian Easter, host closure dates) and DL-4 (instants are
+//! judged in Europe/Brussels local time across daylight-saving changes).
+
+use crate::error::Error;
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    Weekday,
+};
+use chrono_tz::Europe::Brussels;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Gregorian Easter Sunday (anonymous Gregorian computus), DL-3.
+///
+/// # Example
+/// ```
+/// use chrono::NaiveDate;
+/// assert_eq!(tijdreg::calendar::easter(2026), NaiveDate::from_ymd_opt(2026, 4, 5));
+/// ```
+pub fn easter(year: i32) -> Option<NaiveDate> {
+    let a = year.rem_euclid(19);
+    let b = year.div_euclid(100);
+    let c = year.rem_euclid(100);
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15).rem_euclid(30);
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k).rem_euclid(7);
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32)
+}
+
+/// Which public holidays close the working week (DL-3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HolidayProfile {
+    /// The ten Belgian legal holidays.
+    BelgianLegal,
+    /// The legal holidays plus 11 Jul, 2 Nov, 15 Nov and 26 Dec (the default).
+    #[default]
+    FlemishGovernment,
+}
+
+impl HolidayProfile {
+    /// Whether `date` is a holiday of this profile.
+    pub fn is_holiday(self, date: NaiveDate) -> bool {
+        let (m, d) = (date.month(), date.day());
+        let fixed_legal = matches!(
+            (m, d),
+            (1, 1) | (5, 1) | (7, 21) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+        );
+        let fixed_flemish = matches!((m, d), (7, 11) | (11, 2) | (11, 15) | (12, 26));
+        if fixed_legal || (self == HolidayProfile::FlemishGovernment && fixed_flemish) {
+            return true;
+        }
+        match easter(date.year()) {
+            Some(e) => {
+                let off = (date - e).num_days();
+                matches!(off, 1 | 39 | 50)
+            }
+            None => false,
+        }
+    }
+
+    /// The holidays of a year, in order, with their names.
+    pub fn holidays(self, year: i32) -> Vec<(NaiveDate, &'static str)> {
+        let mut v = Vec::new();
+        let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d);
+        let mut push = |d: Option<NaiveDate>, n| {
+            if let Some(d) = d {
+                v.push((d, n));
+            }
+        };
+        push(ymd(1, 1), "Nieuwjaar");
+        if let Some(e) = easter(year) {
+            push(Some(e + Duration::days(1)), "Paasmaandag");
+            push(Some(e + Duration::days(39)), "O.L.H. Hemelvaart");
+            push(Some(e + Duration::days(50)), "Pinkstermaandag");
+        }
+        push(ymd(5, 1), "Dag van de Arbeid");
+        push(ymd(7, 21), "Nationale feestdag");
+        push(ymd(8, 15), "O.L.V. Hemelvaart");
+        push(ymd(11, 1), "Allerheiligen");
+        push(ymd(11, 11), "Wapenstilstand");
+        push(ymd(12, 25), "Kerstmis");
+        if self == HolidayProfile::FlemishGovernment {
+            push(ymd(7, 11), "Feest van de Vlaamse Gemeenschap");
+            push(ymd(11, 2), "Allerzielen");
+            push(ymd(11, 15), "Koningsdag");
+            push(ymd(12, 26), "Tweede kerstdag");
+        }
+        v.sort();
+        v
+    }
+}
+
+/// A working-day calendar: a holiday profile plus closure dates the host adds (DL-3).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Calendar {
+    /// The holiday profile.
+    pub profile: HolidayProfile,
+    /// Extra closure dates.
+    #[serde(default)]
+    pub closures: BTreeSet<NaiveDate>,
+}
+
+impl Calendar {
+    /// A calendar of a profile without closure dates.
+    pub fn new(profile: HolidayProfile) -> Calendar {
+        Calendar {
+            profile,
+            closures: BTreeSet::new(),
+        }
+    }
+
+    /// Monday to Friday, not a holiday of the profile, not a closure date (DL-3).
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+            && !self.profile.is_holiday(date)
+            && !self.closures.contains(&date)
+    }
+
+    /// The first working day strictly after `date`. `None` only past chrono's last date.
+    pub fn next_working_day(&self, date: NaiveDate) -> Option<NaiveDate> {
+        let mut d = date.succ_opt()?;
+        // A year holds at most 15 holidays plus weekends, but host closures are unbounded;
+        // the loop ends at chrono's range end at worst.
+        while !self.is_working_day(d) {
+            d = d.succ_opt()?;
+        }
+        Some(d)
+    }
+
+    /// The registration deadline of a training day (DL-2): 10:00 Europe/Brussels on the next
+    /// working day.
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use tijdreg::calendar::{Calendar, HolidayProfile};
+    /// let thu = NaiveDate::from_ymd_opt(2025, 7, 10).unwrap();
+    /// let flemish = Calendar::new(HolidayProfile::FlemishGovernment);
+    /// assert_eq!(flemish.registration_deadline(thu).unwrap().to_rfc3339(), "2025-07-14T08:00:00+00:00");
+    /// ```
+    pub fn registration_deadline(&self, session_date: NaiveDate) -> Option<DateTime<Utc>> {
+        let next = self.next_working_day(session_date)?;
+        brussels_instant(next, NaiveTime::from_hms_opt(10, 0, 0)?).ok()
+    }
+}
+
+/// The Europe/Brussels wall-clock time of an instant (DL-4).
+pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
+    at.with_timezone(&Brussels).naive_local()
+}
+
+/// The Europe/Brussels calendar date of an instant (DL-1).
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    local(at).date()
+}
+
+/// The instant of a Brussels wall-clock time (DL-4). A time that occurs twice (the autumn
+/// change) is taken at its first occurrence.
+///
+/// # Errors
+/// [`Error::NonexistentLocalTime`] for a time skipped by the spring change (02:00–03:00).
+pub fn brussels_instant(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, Error> {
+    match Brussels.from_local_datetime(&date.and_time(time)) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, _) => Ok(a.with_timezone(&Utc)),
+        LocalResult::None => Err(Error::NonexistentLocalTime { date, time }),
+    }
+}
+
+/// Formats an instant as Brussels `HH:MM` (for messages).
+pub fn hm(at: DateTime<Utc>) -> String {
+    local(at).format("%H:%M").to_string()
+}
+
+/// Formats an instant as Brussels `YYYY-MM-DD HH:MM:SS` (for messages).
+pub fn local_text(at: DateTime<Utc>) -> String {
+    local(at).format("%Y-%m-%d %H:%M:%S").to_string()
+}

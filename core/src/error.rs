@@ -1,0 +1,697 @@
+//! The one typed error of the engine (AUD-3). Every variant has a stable snake_case
+//! [`Error::code`], the SPEC rule it enforces ([`Error::rule`]), an English message
+//! (`Display`) and a Dutch one ([`Error::message_nl`]). Messages say what was wrong and what
+//! would have been right; they never contain a national number (ID-3).
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{hm, local_text};
+
+/// The kind of thing a reference names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// Organisation (ORG-1).
+    Organisation,
+    /// Branch (ORG-1).
+    Branch,
+    /// Call (ORG-3).
+    Call,
+    /// Project (ORG-1).
+    Project,
+    /// Training (ORG-2).
+    Training,
+    /// Session (SES-1).
+    Session,
+    /// Person (ID-2).
+    Person,
+    /// Grant (ACC-2).
+    Grant,
+    /// Work relationship (ACC-3).
+    Relationship,
+    /// E-learning entry (EL-1).
+    Entry,
+}
+
+impl Entity {
+    fn rule(self) -> &'static str {
+        match self {
+            Entity::Organisation | Entity::Branch | Entity::Project => "ORG-1",
+            Entity::Call => "ORG-3",
+            Entity::Training => "ORG-2",
+            Entity::Session => "SES-1",
+            Entity::Person => "ID-2",
+            Entity::Grant => "ACC-2",
+            Entity::Relationship => "ACC-3",
+            Entity::Entry => "EL-1",
+        }
+    }
+    fn en(self) -> &'static str {
+        match self {
+            Entity::Organisation => "organisation",
+            Entity::Branch => "branch",
+            Entity::Call => "call",
+            Entity::Project => "project",
+            Entity::Training => "training",
+            Entity::Session => "session",
+            Entity::Person => "person",
+            Entity::Grant => "grant",
+            Entity::Relationship => "work relationship",
+            Entity::Entry => "e-learning entry",
+        }
+    }
+    fn nl(self) -> &'static str {
+        match self {
+            Entity::Organisation => "organisatie",
+            Entity::Branch => "vestiging",
+            Entity::Call => "oproep",
+            Entity::Project => "project",
+            Entity::Training => "opleiding",
+            Entity::Session => "sessie",
+            Entity::Person => "persoon",
+            Entity::Grant => "recht",
+            Entity::Relationship => "werkrelatie",
+            Entity::Entry => "e-learningregistratie",
+        }
+    }
+}
+
+/// Everything that can be refused or be wrong, with its rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Error {
+    /// ID-1: not a valid INSZ.
+    #[error("invalid national number: {reason_en}")]
+    InvalidInsz {
+        /// What is wrong, English.
+        reason_en: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
+    },
+    /// ID-2: not an e-mail address.
+    #[error("invalid e-mail address: {reason}")]
+    InvalidEmail {
+        /// What is wrong.
+        reason: String,
+    },
+    /// ID-2: empty name.
+    #[error("a person needs a non-empty name")]
+    InvalidName,
+    /// ID-2: the birth date contradicts the national number.
+    #[error("birth date {given} contradicts the birth date in the national number")]
+    BirthDateMismatch {
+        /// The date given.
+        given: NaiveDate,
+    },
+    /// DL-4: a wall-clock time the spring daylight-saving change skips.
+    #[error(
+        "{date} {time} does not exist in Europe/Brussels (daylight-saving change); use a time outside 02:00–03:00"
+    )]
+    NonexistentLocalTime {
+        /// Date.
+        date: NaiveDate,
+        /// Time.
+        time: NaiveTime,
+    },
+    /// ORG-3: a parameter value out of range.
+    #[error("parameter {name} must be {allowed}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: String,
+        /// Allowed range.
+        allowed: String,
+    },
+    /// A create command for an id that exists.
+    #[error("{} {id} already exists", what.en())]
+    AlreadyExists {
+        /// Kind.
+        what: Entity,
+        /// Id.
+        id: String,
+    },
+    /// A reference to something that does not exist (told only to actors who may see it).
+    #[error("there is no {} {id}", what.en())]
+    Unknown {
+        /// Kind.
+        what: Entity,
+        /// Id.
+        id: String,
+    },
+    /// ORG-1: a branch of another organisation.
+    #[error("branch {branch} is not a branch of organisation {organisation}")]
+    BranchNotOfOrganisation {
+        /// Branch.
+        branch: String,
+        /// Organisation.
+        organisation: String,
+    },
+    /// ORG-2: training codes are unique within a project.
+    #[error("training code {code} is already used in this project")]
+    DuplicateTrainingCode {
+        /// Code.
+        code: String,
+    },
+    /// ORG-3: `max_trainings_per_project`.
+    #[error("the call allows at most {max} trainings per project")]
+    TooManyTrainings {
+        /// Cap.
+        max: u32,
+    },
+    /// ORG-3: `elearning_allowed` is false.
+    #[error("the call does not allow e-learning trainings")]
+    ElearningNotAllowed,
+    /// ACC-*, ORG-4: the actor lacks a right. Names the missing right; never tells whether
+    /// the target exists (ACC-6).
+    #[error("not allowed: this needs {needed}")]
+    AccessDenied {
+        /// The missing right.
+        needed: String,
+        /// The rule (ACC-1..6, ORG-4, EL-1, EL-2).
+        rule: String,
+    },
+    /// ATT-3: a command id reused for a different command.
+    #[error("command id {command_id} was already used for a different command")]
+    CommandIdReused {
+        /// The id.
+        command_id: String,
+    },
+    /// AUD-2: snapshot of another schema version.
+    #[error("snapshot schema version {found} is not supported (expected {expected})")]
+    UnsupportedSchemaVersion {
+        /// Found.
+        found: u32,
+        /// Expected.
+        expected: u32,
+    },
+    /// AUD-3: input that is not well-formed (JSON, a field).
+    #[error("invalid input: {reason}")]
+    InvalidInput {
+        /// What is wrong.
+        reason: String,
+    },
+    /// SES-1: times of a session or its breaks.
+    #[error("invalid session times: {reason}")]
+    InvalidSessionTimes {
+        /// What is wrong.
+        reason: String,
+    },
+    /// SES-2: sessions of one training overlap.
+    #[error(
+        "overlaps session {other} of the same training ({other_start}–{other_end}); sessions of one training may touch but not overlap"
+    )]
+    TrainingOverlap {
+        /// The other session.
+        other: String,
+        /// Its start (local HH:MM).
+        other_start: String,
+        /// Its end (local HH:MM).
+        other_end: String,
+    },
+    /// SES-2: a trainer in two overlapping sessions.
+    #[error("trainer {trainer} is already planned in session {other} ({other_start}–{other_end})")]
+    TrainerOverlap {
+        /// The trainer.
+        trainer: String,
+        /// The other session.
+        other: String,
+        /// Its start.
+        other_start: String,
+        /// Its end.
+        other_end: String,
+    },
+    /// SES-3, SES-5, QR-3, ATT-4: the session's status does not allow this.
+    #[error("session {session} is {status}; this needs it to be {needed}")]
+    WrongStatus {
+        /// Session.
+        session: String,
+        /// Its status.
+        status: String,
+        /// What it should be.
+        needed: String,
+        /// The rule.
+        rule: String,
+    },
+    /// SES-3: a session starts only on its own day.
+    #[error("session {session} is on {date}; it can only be started that day (today is {today})")]
+    NotSessionDay {
+        /// Session.
+        session: String,
+        /// Its date.
+        date: NaiveDate,
+        /// The Brussels date of the command.
+        today: NaiveDate,
+    },
+    /// SES-4: a session with attendance cannot be deleted.
+    #[error("session {session} has attendance and cannot be deleted")]
+    SessionHasAttendance {
+        /// Session.
+        session: String,
+    },
+    /// QR-3 / SES-1: already a participant.
+    #[error("person {person} is already a participant of session {session}")]
+    AlreadyParticipant {
+        /// Person.
+        person: String,
+        /// Session.
+        session: String,
+    },
+    /// ATT-4: not a participant.
+    #[error("person {person} is not a participant of session {session}")]
+    NotParticipant {
+        /// Person.
+        person: String,
+        /// Session.
+        session: String,
+    },
+    /// QR-2: a token that does not verify.
+    #[error("QR token refused: {reason}")]
+    InvalidToken {
+        /// Why.
+        reason: String,
+    },
+    /// QR-2: a valid token of another project.
+    #[error("QR token belongs to another project")]
+    TokenOtherProject,
+    /// ATT-2: check-in out of its window.
+    #[error("check-in at {at} is outside the window {from}–{until}")]
+    CheckInOutsideWindow {
+        /// The check-in (local).
+        at: String,
+        /// Window start (local).
+        from: String,
+        /// Window end (local).
+        until: String,
+    },
+    /// ATT-2: check-out out of its window.
+    #[error("check-out at {at} is outside the window {from}–{until}")]
+    CheckOutOutsideWindow {
+        /// The check-out (local).
+        at: String,
+        /// Window start (local).
+        from: String,
+        /// Window end (local).
+        until: String,
+    },
+    /// ATT-3: a second check-in of someone present.
+    #[error("person {person} is already present (checked in at {since})")]
+    AlreadyPresent {
+        /// Person.
+        person: String,
+        /// Since (local).
+        since: String,
+    },
+    /// ATT-1: a check-out of someone not present.
+    #[error("person {person} is not checked in")]
+    NotPresent {
+        /// Person.
+        person: String,
+    },
+    /// ATT-5: a participant with attendance cannot be marked absent.
+    #[error("person {person} has attendance in session {session} and cannot be marked absent")]
+    HasAttendance {
+        /// Person.
+        person: String,
+        /// Session.
+        session: String,
+    },
+    /// ATT-1: a registered time after the command's own instant.
+    #[error("the registered time {time} lies after the command's instant {at}")]
+    TimeInFuture {
+        /// Registered time (local).
+        time: String,
+        /// The command's instant (local).
+        at: String,
+    },
+    /// DL-2: registration after the training day without a correction window.
+    #[error(
+        "registration for session {session} of {date} is closed: attendance is registered on the training day, or inside a correction window granted by ESF support after a problem report made by {deadline}"
+    )]
+    RegistrationClosed {
+        /// Session.
+        session: String,
+        /// Its date.
+        date: NaiveDate,
+        /// The problem-report deadline (local).
+        deadline: String,
+    },
+    /// DL-2: a problem report after the deadline.
+    #[error("the problem report for session {session} is too late: the deadline was {deadline}")]
+    ProblemReportTooLate {
+        /// Session.
+        session: String,
+        /// Deadline (local).
+        deadline: String,
+    },
+    /// DL-2: a correction window needs an on-time problem report.
+    #[error("session {session} has no on-time problem report; a correction window needs one")]
+    NoProblemReport {
+        /// Session.
+        session: String,
+    },
+    /// DL-2: a correction window whose end is not after its start.
+    #[error("a correction window must end after it starts")]
+    InvalidCorrectionWindow,
+    /// EL-1: not an e-learning training, or not its participant.
+    #[error("{reason}")]
+    NotElearning {
+        /// What is wrong.
+        reason: String,
+    },
+    /// EL-3: no entries for future dates.
+    #[error("e-learning hours for {date} are in the future (today is {today})")]
+    FutureEntry {
+        /// The entry's date.
+        date: NaiveDate,
+        /// Today (Brussels).
+        today: NaiveDate,
+    },
+    /// EL-1: duration or times of an entry.
+    #[error("invalid e-learning entry: {reason}")]
+    InvalidEntry {
+        /// What is wrong.
+        reason: String,
+    },
+    /// EL-3: over 24 h or the daily cap.
+    #[error("{date}: {total} h would exceed the daily maximum of {cap} h")]
+    DailyHoursExceeded {
+        /// Day.
+        date: NaiveDate,
+        /// Hours with this entry.
+        total: Decimal,
+        /// The cap.
+        cap: Decimal,
+    },
+    /// EL-3: entry times overlap attendance or another entry.
+    #[error("the entry overlaps {other} ({from}–{until})")]
+    EntryOverlap {
+        /// What it overlaps.
+        other: String,
+        /// From (local).
+        from: String,
+        /// Until (local).
+        until: String,
+    },
+    /// EL-2: nobody approves their own hours.
+    #[error("the person who entered the hours cannot approve or reject them")]
+    SelfApproval,
+    /// EL-3: an entry that is not awaiting approval / not correctable.
+    #[error("e-learning entry {entry} is {status}; this needs it to be {needed}")]
+    EntryStatus {
+        /// Entry.
+        entry: String,
+        /// Its status.
+        status: String,
+        /// Needed.
+        needed: String,
+    },
+    /// MLP-1: a profile value that is not allowed.
+    #[error("MLP field {field}: {reason}")]
+    InvalidMlpField {
+        /// The field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The stable, documented code (AUD-3).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInsz { .. } => "invalid_insz",
+            Error::InvalidEmail { .. } => "invalid_email",
+            Error::InvalidName => "invalid_name",
+            Error::BirthDateMismatch { .. } => "birth_date_mismatch",
+            Error::NonexistentLocalTime { .. } => "nonexistent_local_time",
+            Error::InvalidParameter { .. } => "invalid_parameter",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::Unknown { .. } => "unknown_reference",
+            Error::BranchNotOfOrganisation { .. } => "branch_not_of_organisation",
+            Error::DuplicateTrainingCode { .. } => "duplicate_training_code",
+            Error::TooManyTrainings { .. } => "too_many_trainings",
+            Error::ElearningNotAllowed => "elearning_not_allowed",
+            Error::AccessDenied { .. } => "access_denied",
+            Error::CommandIdReused { .. } => "command_id_reused",
+            Error::UnsupportedSchemaVersion { .. } => "unsupported_schema_version",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::InvalidSessionTimes { .. } => "invalid_session_times",
+            Error::TrainingOverlap { .. } => "training_overlap",
+            Error::TrainerOverlap { .. } => "trainer_overlap",
+            Error::WrongStatus { .. } => "wrong_status",
+            Error::NotSessionDay { .. } => "not_session_day",
+            Error::SessionHasAttendance { .. } => "session_has_attendance",
+            Error::AlreadyParticipant { .. } => "already_participant",
+            Error::NotParticipant { .. } => "not_participant",
+            Error::InvalidToken { .. } => "invalid_token",
+            Error::TokenOtherProject => "token_other_project",
+            Error::CheckInOutsideWindow { .. } => "check_in_outside_window",
+            Error::CheckOutOutsideWindow { .. } => "check_out_outside_window",
+            Error::AlreadyPresent { .. } => "already_present",
+            Error::NotPresent { .. } => "not_present",
+            Error::HasAttendance { .. } => "has_attendance",
+            Error::TimeInFuture { .. } => "time_in_future",
+            Error::RegistrationClosed { .. } => "registration_closed",
+            Error::ProblemReportTooLate { .. } => "problem_report_too_late",
+            Error::NoProblemReport { .. } => "no_problem_report",
+            Error::InvalidCorrectionWindow => "invalid_correction_window",
+            Error::NotElearning { .. } => "not_elearning",
+            Error::FutureEntry { .. } => "future_entry",
+            Error::InvalidEntry { .. } => "invalid_entry",
+            Error::DailyHoursExceeded { .. } => "daily_hours_exceeded",
+            Error::EntryOverlap { .. } => "entry_overlap",
+            Error::SelfApproval => "self_approval",
+            Error::EntryStatus { .. } => "entry_status",
+            Error::InvalidMlpField { .. } => "invalid_mlp_field",
+        }
+    }
+
+    /// The SPEC.md rule this error enforces.
+    pub fn rule(&self) -> &str {
+        match self {
+            Error::InvalidInsz { .. } => "ID-1",
+            Error::InvalidEmail { .. } | Error::InvalidName | Error::BirthDateMismatch { .. } => {
+                "ID-2"
+            }
+            Error::NonexistentLocalTime { .. } => "DL-4",
+            Error::InvalidParameter { .. }
+            | Error::TooManyTrainings { .. }
+            | Error::ElearningNotAllowed => "ORG-3",
+            Error::AlreadyExists { what, .. } | Error::Unknown { what, .. } => what.rule(),
+            Error::BranchNotOfOrganisation { .. } => "ORG-1",
+            Error::DuplicateTrainingCode { .. } => "ORG-2",
+            Error::AccessDenied { rule, .. } | Error::WrongStatus { rule, .. } => rule,
+            Error::CommandIdReused { .. } | Error::AlreadyPresent { .. } => "ATT-3",
+            Error::UnsupportedSchemaVersion { .. } => "AUD-2",
+            Error::InvalidInput { .. } => "AUD-3",
+            Error::InvalidSessionTimes { .. } | Error::AlreadyParticipant { .. } => "SES-1",
+            Error::TrainingOverlap { .. } | Error::TrainerOverlap { .. } => "SES-2",
+            Error::NotSessionDay { .. } => "SES-3",
+            Error::SessionHasAttendance { .. } => "SES-4",
+            Error::NotParticipant { .. } => "ATT-4",
+            Error::InvalidToken { .. } | Error::TokenOtherProject => "QR-2",
+            Error::CheckInOutsideWindow { .. } | Error::CheckOutOutsideWindow { .. } => "ATT-2",
+            Error::NotPresent { .. } | Error::TimeInFuture { .. } => "ATT-1",
+            Error::HasAttendance { .. } => "ATT-5",
+            Error::RegistrationClosed { .. }
+            | Error::ProblemReportTooLate { .. }
+            | Error::NoProblemReport { .. }
+            | Error::InvalidCorrectionWindow => "DL-2",
+            Error::NotElearning { .. } | Error::InvalidEntry { .. } => "EL-1",
+            Error::SelfApproval => "EL-2",
+            Error::FutureEntry { .. }
+            | Error::DailyHoursExceeded { .. }
+            | Error::EntryOverlap { .. }
+            | Error::EntryStatus { .. } => "EL-3",
+            Error::InvalidMlpField { .. } => "MLP-1",
+        }
+    }
+
+    /// The English message (same as `Display`).
+    pub fn message_en(&self) -> String {
+        self.to_string()
+    }
+
+    /// The Dutch message (AUD-3).
+    pub fn message_nl(&self) -> String {
+        match self {
+            Error::InvalidInsz { reason_nl, .. } => {
+                format!("ongeldig rijksregisternummer: {reason_nl}")
+            }
+            Error::InvalidEmail { reason } => format!("ongeldig e-mailadres: {reason}"),
+            Error::InvalidName => "een persoon heeft een niet-lege naam nodig".into(),
+            Error::BirthDateMismatch { given } => {
+                format!(
+                    "geboortedatum {given} strookt niet met de geboortedatum in het rijksregisternummer"
+                )
+            }
+            Error::NonexistentLocalTime { date, time } => {
+                format!(
+                    "{date} {time} bestaat niet in Europe/Brussels (zomertijdwissel); kies een uur buiten 02:00–03:00"
+                )
+            }
+            Error::InvalidParameter { name, allowed } => {
+                format!("parameter {name} moet {allowed} zijn")
+            }
+            Error::AlreadyExists { what, id } => format!("{} {id} bestaat al", what.nl()),
+            Error::Unknown { what, id } => format!("er is geen {} {id}", what.nl()),
+            Error::BranchNotOfOrganisation {
+                branch,
+                organisation,
+            } => {
+                format!("vestiging {branch} is geen vestiging van organisatie {organisation}")
+            }
+            Error::DuplicateTrainingCode { code } => {
+                format!("opleidingscode {code} wordt al gebruikt in dit project")
+            }
+            Error::TooManyTrainings { max } => {
+                format!("de oproep laat hoogstens {max} opleidingen per project toe")
+            }
+            Error::ElearningNotAllowed => "de oproep laat geen e-learningopleidingen toe".into(),
+            Error::AccessDenied { needed, .. } => {
+                format!("niet toegestaan: hiervoor is nodig: {needed}")
+            }
+            Error::CommandIdReused { command_id } => {
+                format!("opdracht-id {command_id} werd al gebruikt voor een andere opdracht")
+            }
+            Error::UnsupportedSchemaVersion { found, expected } => {
+                format!(
+                    "momentopname met schemaversie {found} wordt niet ondersteund (verwacht {expected})"
+                )
+            }
+            Error::InvalidInput { reason } => format!("ongeldige invoer: {reason}"),
+            Error::InvalidSessionTimes { reason } => format!("ongeldige sessietijden: {reason}"),
+            Error::TrainingOverlap {
+                other,
+                other_start,
+                other_end,
+            } => format!(
+                "overlapt met sessie {other} van dezelfde opleiding ({other_start}–{other_end}); sessies van één opleiding mogen aansluiten maar niet overlappen"
+            ),
+            Error::TrainerOverlap {
+                trainer,
+                other,
+                other_start,
+                other_end,
+            } => {
+                format!(
+                    "opleider {trainer} is al ingepland in sessie {other} ({other_start}–{other_end})"
+                )
+            }
+            Error::WrongStatus {
+                session,
+                status,
+                needed,
+                ..
+            } => {
+                format!("sessie {session} heeft status {status}; hiervoor moet ze {needed} zijn")
+            }
+            Error::NotSessionDay {
+                session,
+                date,
+                today,
+            } => {
+                format!(
+                    "sessie {session} valt op {date}; ze kan enkel die dag gestart worden (vandaag is {today})"
+                )
+            }
+            Error::SessionHasAttendance { session } => {
+                format!("sessie {session} heeft aanwezigheden en kan niet verwijderd worden")
+            }
+            Error::AlreadyParticipant { person, session } => {
+                format!("persoon {person} is al deelnemer van sessie {session}")
+            }
+            Error::NotParticipant { person, session } => {
+                format!("persoon {person} is geen deelnemer van sessie {session}")
+            }
+            Error::InvalidToken { reason } => format!("QR-code geweigerd: {reason}"),
+            Error::TokenOtherProject => "QR-code hoort bij een ander project".into(),
+            Error::CheckInOutsideWindow { at, from, until } => {
+                format!("aanmelding om {at} valt buiten het venster {from}–{until}")
+            }
+            Error::CheckOutOutsideWindow { at, from, until } => {
+                format!("afmelding om {at} valt buiten het venster {from}–{until}")
+            }
+            Error::AlreadyPresent { person, since } => {
+                format!("persoon {person} is al aanwezig (aangemeld om {since})")
+            }
+            Error::NotPresent { person } => format!("persoon {person} is niet aangemeld"),
+            Error::HasAttendance { person, session } => format!(
+                "persoon {person} heeft aanwezigheden in sessie {session} en kan niet als afwezig gemarkeerd worden"
+            ),
+            Error::TimeInFuture { time, at } => {
+                format!(
+                    "het geregistreerde tijdstip {time} ligt na het tijdstip van de opdracht {at}"
+                )
+            }
+            Error::RegistrationClosed {
+                session,
+                date,
+                deadline,
+            } => format!(
+                "registratie voor sessie {session} van {date} is afgesloten: registreer op de opleidingsdag zelf, of binnen een correctievenster van ESF-support na een probleemmelding uiterlijk {deadline}"
+            ),
+            Error::ProblemReportTooLate { session, deadline } => {
+                format!(
+                    "de probleemmelding voor sessie {session} is te laat: de uiterste termijn was {deadline}"
+                )
+            }
+            Error::NoProblemReport { session } => {
+                format!(
+                    "sessie {session} heeft geen tijdige probleemmelding; een correctievenster vereist er een"
+                )
+            }
+            Error::InvalidCorrectionWindow => {
+                "een correctievenster moet eindigen na het begin".into()
+            }
+            Error::NotElearning { reason } => reason.clone(),
+            Error::FutureEntry { date, today } => {
+                format!("e-learninguren voor {date} liggen in de toekomst (vandaag is {today})")
+            }
+            Error::InvalidEntry { reason } => format!("ongeldige e-learningregistratie: {reason}"),
+            Error::DailyHoursExceeded { date, total, cap } => {
+                format!("{date}: {total} u zou het dagmaximum van {cap} u overschrijden")
+            }
+            Error::EntryOverlap { other, from, until } => {
+                format!("de registratie overlapt met {other} ({from}–{until})")
+            }
+            Error::SelfApproval => {
+                "wie de uren ingaf, kan ze niet zelf goedkeuren of afkeuren".into()
+            }
+            Error::EntryStatus {
+                entry,
+                status,
+                needed,
+            } => {
+                format!(
+                    "e-learningregistratie {entry} heeft status {status}; hiervoor moet ze {needed} zijn"
+                )
+            }
+            Error::InvalidMlpField { field, reason } => format!("MLP-veld {field}: {reason}"),
+        }
+    }
+
+    pub(crate) fn access(needed: impl Into<String>, rule: &str) -> Error {
+        Error::AccessDenied {
+            needed: needed.into(),
+            rule: rule.to_owned(),
+        }
+    }
+
+    pub(crate) fn check_in_window(
+        at: DateTime<Utc>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Error {
+        Error::CheckInOutsideWindow {
+            at: local_text(at),
+            from: hm(from),
+            until: hm(until),
+        }
+    }
+}
+
+/// Result with the engine's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,372 @@
+//! People and their national number. Rules ID-1 (INSZ structure and checksum), ID-2 (name,
+//! e-mail, birth date) and ID-3 (the number is never printed; only [`Insz::reveal`] shows it).
+
+use crate::error::Error;
+use crate::ids::{OrgId, PersonId};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Sex as far as an INSZ tells it (ID-1): odd sequence numbers are men, even are women;
+/// a BIS number with +20 on the month does not tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    /// Female.
+    F,
+    /// Male.
+    M,
+}
+
+/// What kind of national number (ID-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InszKind {
+    /// Rijksregisternummer.
+    National,
+    /// BIS number, sex unknown at issue (month + 20).
+    BisSexUnknown,
+    /// BIS number, sex known at issue (month + 40).
+    BisSexKnown,
+}
+
+/// A Belgian national number (rijksregisternummer or BIS number), rule ID-1.
+///
+/// Its `Display`, `Debug` and serde output are masked (`85.07.30-xxx.xx`, rule ID-3); only
+/// [`Insz::reveal`] shows the number.
+///
+/// # Example
+/// ```
+/// use tijdreg::identity::Insz;
+/// let n: Insz = "85.07.30-033.28".parse()?;
+/// assert_eq!(n.to_string(), "85.07.30-xxx.xx");
+/// assert_eq!(n.reveal(), "85073003328");
+/// assert_eq!(n.birth_date().map(|d| d.to_string()), Some("1985-07-30".into()));
+/// # Ok::<(), tijdreg::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Insz {
+    digits: [u8; 11],
+    century: u16,
+}
+
+impl Insz {
+    /// Parses the bare (`85073003328`) or formatted (`85.07.30-033.28`) form.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInsz`] saying what is wrong: the form, the check digits, or an
+    /// impossible month or day. The message never contains the number itself.
+    pub fn parse(input: &str) -> Result<Insz, Error> {
+        let s = input.trim();
+        let bytes = s.as_bytes();
+        let bare: Vec<u8> = if bytes.len() == 11 && bytes.iter().all(u8::is_ascii_digit) {
+            bytes.to_vec()
+        } else if bytes.len() == 15 && is_formatted(bytes) {
+            bytes.iter().copied().filter(u8::is_ascii_digit).collect()
+        } else {
+            return Err(invalid(
+                "expected 11 digits, bare or as YY.MM.DD-SSS.CC",
+                "verwacht 11 cijfers, los of als JJ.MM.DD-VVV.CC",
+            ));
+        };
+        let mut digits = [0u8; 11];
+        for (d, b) in digits.iter_mut().zip(&bare) {
+            *d = b - b'0';
+        }
+        let num = |from: usize, to: usize| {
+            digits[from..to]
+                .iter()
+                .fold(0u64, |a, d| a * 10 + u64::from(*d))
+        };
+        let first9 = num(0, 9);
+        let check = num(9, 11);
+        let century = if 97 - first9 % 97 == check {
+            1900
+        } else if 97 - (2_000_000_000 + first9) % 97 == check {
+            2000
+        } else {
+            return Err(invalid(
+                "the check digits do not match the first nine digits",
+                "de controlecijfers kloppen niet met de eerste negen cijfers",
+            ));
+        };
+        let month = num(2, 4);
+        let base_month = match month {
+            0..=12 => month,
+            20..=32 => month - 20,
+            40..=52 => month - 40,
+            _ => {
+                return Err(invalid(
+                    "the month part is not 00–12 (or 20–32, 40–52 for a BIS number)",
+                    "het maanddeel ligt niet in 00–12 (of 20–32, 40–52 voor een BIS-nummer)",
+                ));
+            }
+        };
+        let day = num(4, 6);
+        if day > 31 {
+            return Err(invalid(
+                "the day part is above 31",
+                "het dagdeel is groter dan 31",
+            ));
+        }
+        let n = Insz { digits, century };
+        if base_month != 0 && day != 0 {
+            let year = i32::from(century) + num(0, 2) as i32;
+            if NaiveDate::from_ymd_opt(year, base_month as u32, day as u32).is_none() {
+                return Err(invalid(
+                    "the birth date part is not a real date",
+                    "het geboortedatumdeel is geen bestaande datum",
+                ));
+            }
+        }
+        Ok(n)
+    }
+
+    /// The number in full, bare form. This is the only way to see it (ID-3).
+    pub fn reveal(&self) -> String {
+        self.digits.iter().map(|d| char::from(b'0' + d)).collect()
+    }
+
+    /// The number in full, formatted `YY.MM.DD-SSS.CC`.
+    pub fn reveal_formatted(&self) -> String {
+        let r = self.reveal();
+        format!(
+            "{}.{}.{}-{}.{}",
+            &r[0..2],
+            &r[2..4],
+            &r[4..6],
+            &r[6..9],
+            &r[9..11]
+        )
+    }
+
+    /// Whether this is a rijksregisternummer or a BIS number.
+    pub fn kind(&self) -> InszKind {
+        match self.digits[2] * 10 + self.digits[3] {
+            20..=32 => InszKind::BisSexUnknown,
+            40..=52 => InszKind::BisSexKnown,
+            _ => InszKind::National,
+        }
+    }
+
+    /// The birth year (the century follows from the check digits).
+    pub fn birth_year(&self) -> i32 {
+        i32::from(self.century) + i32::from(self.digits[0] * 10 + self.digits[1])
+    }
+
+    /// The birth date, when month and day are known (not `00`).
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        let m = u32::from(self.digits[2] * 10 + self.digits[3]) % 20;
+        let d = u32::from(self.digits[4] * 10 + self.digits[5]);
+        // month % 20 maps 20..32 and 40..52 back to 0..12.
+        NaiveDate::from_ymd_opt(self.birth_year(), m, d).filter(|_| m != 0 && d != 0)
+    }
+
+    /// The sex, when the number tells it.
+    pub fn sex(&self) -> Option<Sex> {
+        if self.kind() == InszKind::BisSexUnknown {
+            return None;
+        }
+        let seq = u32::from(self.digits[6]) * 100
+            + u32::from(self.digits[7]) * 10
+            + u32::from(self.digits[8]);
+        Some(if seq % 2 == 1 { Sex::M } else { Sex::F })
+    }
+
+    /// The masked form, `85.07.30-xxx.xx` (ID-3).
+    pub fn masked(&self) -> String {
+        let r = self.reveal();
+        format!("{}.{}.{}-xxx.xx", &r[0..2], &r[2..4], &r[4..6])
+    }
+}
+
+fn is_formatted(b: &[u8]) -> bool {
+    b.iter().enumerate().all(|(i, c)| match i {
+        2 | 5 | 12 => *c == b'.',
+        8 => *c == b'-',
+        _ => c.is_ascii_digit(),
+    })
+}
+
+fn invalid(en: &str, nl: &str) -> Error {
+    Error::InvalidInsz {
+        reason_en: en.to_owned(),
+        reason_nl: nl.to_owned(),
+    }
+}
+
+impl std::str::FromStr for Insz {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Insz::parse(s)
+    }
+}
+
+impl fmt::Display for Insz {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Debug for Insz {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Insz({})", self.masked())
+    }
+}
+
+/// Serialises masked (ID-3). Storage that must keep the number uses [`insz_in_storage`].
+impl Serialize for Insz {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.masked())
+    }
+}
+
+impl<'de> Deserialize<'de> for Insz {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Insz::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serde for storage (commands, events, snapshots): keeps the full number so that a snapshot
+/// round-trips. This is a deliberate reveal; use it only on fields that go to storage.
+pub mod insz_in_storage {
+    use super::Insz;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises the full number.
+    pub fn serialize<S: Serializer>(v: &Option<Insz>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_some(&n.reveal()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Parses the full number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Insz>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| Insz::parse(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// An e-mail address, checked in form (ID-2): one `@`, a non-empty local part, a domain of
+/// dot-separated labels with at least one dot, no spaces.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks the form of an address.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEmail`] naming what is wrong.
+    pub fn parse(s: &str) -> Result<Email, Error> {
+        let bad = |why: &str| {
+            Err(Error::InvalidEmail {
+                reason: why.to_owned(),
+            })
+        };
+        let s = s.trim();
+        let Some((local, domain)) = s.split_once('@') else {
+            return bad("no @");
+        };
+        if local.is_empty() || local.len() > 64 {
+            return bad("the part before @ is empty or too long");
+        }
+        if domain.contains('@') {
+            return bad("more than one @");
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad("it contains spaces");
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2
+            || labels.iter().any(|l| {
+                l.is_empty()
+                    || l.starts_with('-')
+                    || l.ends_with('-')
+                    || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+        {
+            return bad("the domain is not of the form name.tld");
+        }
+        Ok(Email(s.to_owned()))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Email::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A person (ID-2). Events and reports name people by [`PersonId`], never by INSZ (ID-3).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Person {
+    /// Opaque id.
+    pub id: PersonId,
+    /// Full name.
+    pub name: String,
+    /// E-mail address, checked in form.
+    pub email: Email,
+    /// National number, if known. Stored in full, printed masked.
+    #[serde(
+        default,
+        with = "insz_in_storage",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub insz: Option<Insz>,
+    /// Birth date: derived from the INSZ where it holds one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
+    /// The organisation that employs the person (for work relationships, ACC-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<OrgId>,
+}
+
+impl Person {
+    /// Builds a person, deriving the birth date from the INSZ (ID-2).
+    ///
+    /// # Errors
+    /// [`Error::BirthDateMismatch`] when a given birth date contradicts the INSZ;
+    /// [`Error::InvalidName`] for an empty name.
+    pub fn new(
+        id: PersonId,
+        name: &str,
+        email: Email,
+        insz: Option<Insz>,
+        birth_date: Option<NaiveDate>,
+        organisation: Option<OrgId>,
+    ) -> Result<Person, Error> {
+        if name.trim().is_empty() {
+            return Err(Error::InvalidName);
+        }
+        let derived = insz.as_ref().and_then(Insz::birth_date);
+        let birth_date = match (derived, birth_date) {
+            (Some(d), Some(g)) if d != g => return Err(Error::BirthDateMismatch { given: g }),
+            (Some(d), _) => Some(d),
+            (None, Some(g)) => {
+                if let Some(n) = &insz
+                    && n.birth_year() != g.year()
+                {
+                    return Err(Error::BirthDateMismatch { given: g });
+                }
+                Some(g)
+            }
+            (None, None) => None,
+        };
+        Ok(Person {
+            id,
+            name: name.trim().to_owned(),
+            email,
+            insz,
+            birth_date,
+            organisation,
+        })
+    }
+}

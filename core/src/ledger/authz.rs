@@ -1,0 +1,225 @@
+//! Authorisation of every command and query (ACC-1..6, ORG-4, ARC-2). A rejection names the
+//! missing right. To someone with no grant at all on a project's organisations, a target
+//! that exists and one that does not get the same answer (ACC-6).
+
+use super::Actor;
+use super::state::State;
+use crate::access::{Grant, Role};
+use crate::error::Error;
+use crate::ids::{OrgId, PersonId};
+use crate::org::Project;
+use crate::session::Session;
+use chrono::{DateTime, Utc};
+
+/// The standing of an OrganisationResponsible in a project (ORG-4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// Of the promoter organisation, in branch scope: everything, including submitting.
+    Promoter,
+    /// Of a partner: only its own sessions and participants.
+    Partner(OrgId),
+}
+
+pub(crate) struct Authz<'a> {
+    pub s: &'a State,
+    pub actor: &'a Actor,
+    pub at: DateTime<Utc>,
+}
+
+/// Whether a grant's organisation and branch cover a project (ACC-4, ORG-4).
+fn in_scope(g: &Grant, p: &Project) -> bool {
+    (g.organisation == p.promoter && (g.branch.is_none() || g.branch == p.branch))
+        || p.partners.contains(&g.organisation)
+}
+
+impl<'a> Authz<'a> {
+    pub fn person(&self) -> Option<&'a PersonId> {
+        match self.actor {
+            Actor::Person(p) => Some(p),
+            Actor::System => None,
+        }
+    }
+
+    pub fn is_system(&self) -> bool {
+        matches!(self.actor, Actor::System)
+    }
+
+    fn valid(&self, role: Role) -> impl Iterator<Item = &'a Grant> + 'a {
+        let at = self.at;
+        self.person()
+            .into_iter()
+            .flat_map(|p| self.s.grants_of(p))
+            .filter(move |g| g.role == role && g.is_valid(at))
+    }
+
+    /// System actor only (identity feed, ESF back office).
+    pub fn require_system(&self) -> Result<(), Error> {
+        if self.is_system() {
+            Ok(())
+        } else {
+            Err(Error::access(
+                "the system actor (identity feed or ESF back office)",
+                "ACC-1",
+            ))
+        }
+    }
+
+    /// Holds a valid EsfSupport grant.
+    pub fn is_support(&self) -> bool {
+        self.valid(Role::EsfSupport).next().is_some()
+    }
+
+    pub fn standing(&self, p: &Project) -> Option<Standing> {
+        let mut partner = None;
+        for g in self
+            .valid(Role::OrganisationResponsible)
+            .filter(|g| in_scope(g, p))
+        {
+            if g.organisation == p.promoter {
+                return Some(Standing::Promoter);
+            }
+            partner = Some(Standing::Partner(g.organisation.clone()));
+        }
+        partner
+    }
+
+    /// May see the project at all (any valid grant in scope, support, system).
+    pub fn sees_project(&self, p: &Project) -> bool {
+        self.is_system()
+            || self.is_support()
+            || self.person().is_some_and(|me| {
+                self.s
+                    .grants_of(me)
+                    .any(|g| g.is_valid(self.at) && in_scope(g, p))
+            })
+    }
+
+    /// May see the session (ARC-2): system, support, the promoter, the partner that owns it,
+    /// a trainer of the owning organisation or assigned to it.
+    pub fn sees_session(&self, sess: &Session, p: &Project) -> bool {
+        if self.is_system() || self.is_support() {
+            return true;
+        }
+        match self.standing(p) {
+            Some(Standing::Promoter) => return true,
+            Some(Standing::Partner(o)) if o == sess.owner => return true,
+            _ => {}
+        }
+        let assigned = self.person().is_some_and(|me| sess.trainers.contains(me));
+        self.valid(Role::Trainer)
+            .any(|g| in_scope(g, p) && (assigned || g.organisation == sess.owner))
+    }
+
+    /// The most precise refusal that does not tell an outsider whether the target exists:
+    /// with no grant at all on the project's organisations, ACC-6; otherwise what is wrong
+    /// with the grants they hold (ACC-2 not valid now, ACC-4 other branch, ACC-1 other role).
+    pub fn deny(&self, p: Option<&Project>, role: Role, needed: &str) -> Error {
+        let Some(p) = p else {
+            return Error::access(needed, "ACC-6");
+        };
+        let Some(me) = self.person() else {
+            return Error::access(needed, "ACC-1");
+        };
+        let mine: Vec<&Grant> = self
+            .s
+            .grants_of(me)
+            .filter(|g| g.organisation == p.promoter || p.partners.contains(&g.organisation))
+            .collect();
+        if mine.is_empty() {
+            return Error::access(needed, "ACC-6");
+        }
+        let of_role: Vec<&&Grant> = mine.iter().filter(|g| g.role == role).collect();
+        if of_role
+            .iter()
+            .any(|g| in_scope(g, p) && !g.is_valid(self.at))
+            && !of_role
+                .iter()
+                .any(|g| in_scope(g, p) && g.is_valid(self.at))
+        {
+            return Error::access(
+                format!("{needed} (your grant is not valid at this moment)"),
+                "ACC-2",
+            );
+        }
+        if of_role
+            .iter()
+            .any(|g| g.is_valid(self.at) && !in_scope(g, p))
+        {
+            return Error::access(
+                format!("{needed} (your grant is bound to another branch)"),
+                "ACC-4",
+            );
+        }
+        Error::access(needed, "ACC-1")
+    }
+
+    /// An assigned trainer with a valid Trainer grant in scope and, when not employed by the
+    /// promoter, a valid work relationship with it (ACC-3, ACC-5).
+    pub fn check_trainer(&self, sess: &Session, p: &Project) -> Result<(), Error> {
+        let Some(me) = self.person() else {
+            return Err(self.deny(Some(p), Role::Trainer, RUN));
+        };
+        let assigned = sess.trainers.contains(me);
+        if !assigned {
+            return Err(if self.sees_session(sess, p) {
+                Error::access("to be an assigned trainer of this session", "ACC-5")
+            } else {
+                self.deny(Some(p), Role::Trainer, RUN)
+            });
+        }
+        if !self.valid(Role::Trainer).any(|g| in_scope(g, p)) {
+            return Err(self.deny(Some(p), Role::Trainer, RUN));
+        }
+        let employed_by_promoter =
+            self.s.persons.get(me).and_then(|x| x.organisation.as_ref()) == Some(&p.promoter);
+        if !employed_by_promoter
+            && !self
+                .s
+                .relationships_of(me)
+                .any(|r| r.promoter == p.promoter && r.validity.covers(self.at))
+        {
+            return Err(Error::access(
+                format!(
+                    "a valid work relationship with the promoter {} (external or partner trainer)",
+                    p.promoter
+                ),
+                "ACC-3",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Promoter or owning partner (edits), ORG-4.
+    pub fn check_editor(&self, sess: Option<&Session>, p: &Project) -> Result<Standing, Error> {
+        match self.standing(p) {
+            Some(Standing::Promoter) => Ok(Standing::Promoter),
+            Some(Standing::Partner(o)) if sess.is_none_or(|s| s.owner == o) => {
+                Ok(Standing::Partner(o))
+            }
+            Some(Standing::Partner(_)) => Err(Error::access(
+                "to be the promoter organisation or the partner that planned this session",
+                "ORG-4",
+            )),
+            None => Err(self.deny(Some(p), Role::OrganisationResponsible, EDIT)),
+        }
+    }
+
+    /// Editor, or assigned trainer (running a session).
+    pub fn check_runner(&self, sess: &Session, p: &Project) -> Result<(), Error> {
+        if self.check_editor(Some(sess), p).is_ok() {
+            return Ok(());
+        }
+        self.check_trainer(sess, p)
+    }
+
+    pub fn require_support(&self) -> Result<(), Error> {
+        if self.is_support() {
+            Ok(())
+        } else {
+            Err(Error::access("a valid EsfSupport grant", "ACC-1"))
+        }
+    }
+}
+
+pub(crate) const EDIT: &str = "a valid OrganisationResponsible grant for the project's promoter (or the partner that planned the session)";
+pub(crate) const RUN: &str = "a valid Trainer grant and assignment to the session, or a valid OrganisationResponsible grant for the project";

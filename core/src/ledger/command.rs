@@ -1,0 +1,349 @@
+//! Commands: what a host asks the ledger to do. Serialised with a `type` tag in snake_case.
+
+use crate::access::{RelationshipKind, Role};
+use crate::elearning::EntryInput;
+use crate::identity::Insz;
+use crate::identity::insz_in_storage;
+use crate::ids::*;
+use crate::org::TrainingKind;
+use crate::params::ParamValue;
+use crate::session::Break;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A manual interval for [`Command::CorrectAttendance`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntervalInput {
+    /// Check-in.
+    pub check_in: DateTime<Utc>,
+    /// Check-out.
+    pub check_out: DateTime<Utc>,
+}
+
+/// Everything the ledger can be asked to do. The comment of each variant names who may.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Command {
+    /// System. ORG-1.
+    CreateOrganisation {
+        /// Id.
+        organisation: OrgId,
+        /// Name.
+        name: String,
+    },
+    /// System. ORG-1.
+    AddBranch {
+        /// Organisation.
+        organisation: OrgId,
+        /// Branch id.
+        branch: BranchId,
+        /// Name.
+        name: String,
+    },
+    /// System. ORG-3.
+    CreateCall {
+        /// Id.
+        call: CallId,
+        /// Name.
+        name: String,
+    },
+    /// System. ORG-3: puts a parameter value in force from a date.
+    SetParameter {
+        /// Call.
+        call: CallId,
+        /// In force from.
+        valid_from: NaiveDate,
+        /// Name and value.
+        parameter: ParamValue,
+    },
+    /// System. DL-3: closure dates added to the call's working-day calendar.
+    AddClosureDates {
+        /// Call.
+        call: CallId,
+        /// Dates.
+        dates: Vec<NaiveDate>,
+    },
+    /// System (identity feed). ID-1, ID-2.
+    RegisterPerson {
+        /// Opaque id.
+        person: PersonId,
+        /// Name.
+        name: String,
+        /// E-mail.
+        email: String,
+        /// National number (bare or formatted).
+        #[serde(
+            default,
+            with = "insz_in_storage",
+            skip_serializing_if = "Option::is_none"
+        )]
+        insz: Option<Insz>,
+        /// Birth date, when no INSZ holds it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        birth_date: Option<NaiveDate>,
+        /// Employer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        organisation: Option<OrgId>,
+    },
+    /// System (ESF back office). ORG-1.
+    CreateProject {
+        /// Id.
+        project: ProjectId,
+        /// ESF project number.
+        number: String,
+        /// Call.
+        call: CallId,
+        /// Promoter organisation.
+        promoter: OrgId,
+        /// Promoter branch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        branch: Option<BranchId>,
+        /// Partner organisations.
+        #[serde(default)]
+        partners: Vec<OrgId>,
+    },
+    /// System. ORG-2.
+    AddTraining {
+        /// Id.
+        training: TrainingId,
+        /// Project.
+        project: ProjectId,
+        /// Unique code within the project.
+        code: String,
+        /// Name.
+        name: String,
+        /// Kind.
+        kind: TrainingKind,
+    },
+    /// System (identity feed). ACC-1, ACC-2.
+    GrantRole {
+        /// Grant id.
+        grant: GrantId,
+        /// Holder.
+        person: PersonId,
+        /// Role.
+        role: Role,
+        /// Organisation.
+        organisation: OrgId,
+        /// Branch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        branch: Option<BranchId>,
+        /// First valid day.
+        valid_from: NaiveDate,
+        /// Last valid day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<NaiveDate>,
+    },
+    /// System (identity feed). ACC-2: the grant ends at the command's instant.
+    RevokeGrant {
+        /// Grant.
+        grant: GrantId,
+    },
+    /// System (identity feed). ACC-3.
+    AddWorkRelationship {
+        /// Id.
+        relationship: RelationshipId,
+        /// Trainer.
+        person: PersonId,
+        /// Trainer's organisation.
+        organisation: OrgId,
+        /// Promoter.
+        promoter: OrgId,
+        /// Kind.
+        kind: RelationshipKind,
+        /// First valid day.
+        valid_from: NaiveDate,
+        /// Last valid day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<NaiveDate>,
+    },
+    /// OrganisationResponsible (promoter, or partner for its own sessions). SES-1, SES-2.
+    PlanSession {
+        /// Id.
+        session: SessionId,
+        /// Training.
+        training: TrainingId,
+        /// Date.
+        date: NaiveDate,
+        /// Local start.
+        start: NaiveTime,
+        /// Local end.
+        end: NaiveTime,
+        /// Trainers.
+        #[serde(default)]
+        trainers: Vec<PersonId>,
+        /// Participants.
+        #[serde(default)]
+        participants: Vec<PersonId>,
+        /// Location.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+        /// Planned breaks.
+        #[serde(default)]
+        breaks: Vec<Break>,
+    },
+    /// OrganisationResponsible. SES-1, SES-2: move or re-time a planned session.
+    RescheduleSession {
+        /// Session.
+        session: SessionId,
+        /// New date.
+        date: NaiveDate,
+        /// New start.
+        start: NaiveTime,
+        /// New end.
+        end: NaiveTime,
+        /// New breaks.
+        #[serde(default)]
+        breaks: Vec<Break>,
+    },
+    /// OrganisationResponsible. SES-2: replaces the trainers.
+    AssignTrainers {
+        /// Session.
+        session: SessionId,
+        /// Trainers.
+        trainers: Vec<PersonId>,
+    },
+    /// OrganisationResponsible. SES-4.
+    DeleteSession {
+        /// Session.
+        session: SessionId,
+    },
+    /// OrganisationResponsible. QR-1, QR-3.
+    AddParticipant {
+        /// Session.
+        session: SessionId,
+        /// Person.
+        person: PersonId,
+    },
+    /// Assigned trainer or OrganisationResponsible. SES-3.
+    StartSession {
+        /// Session.
+        session: SessionId,
+    },
+    /// Assigned trainer or OrganisationResponsible. SES-3, SES-6.
+    CloseSession {
+        /// Session.
+        session: SessionId,
+    },
+    /// Assigned trainer or OrganisationResponsible. ATT-1..4, QR-2, DL-1, DL-2.
+    CheckIn {
+        /// Session.
+        session: SessionId,
+        /// By hand: the person.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<PersonId>,
+        /// By scan: the QR token.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// The registered instant (default: the command's instant).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time: Option<DateTime<Utc>>,
+    },
+    /// Assigned trainer or OrganisationResponsible. ATT-1..4.
+    CheckOut {
+        /// Session.
+        session: SessionId,
+        /// By hand: the person.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<PersonId>,
+        /// By scan: the QR token.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// The registered instant (default: the command's instant).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time: Option<DateTime<Utc>>,
+    },
+    /// Assigned trainer or OrganisationResponsible. ATT-5.
+    MarkAbsent {
+        /// Session.
+        session: SessionId,
+        /// Person.
+        person: PersonId,
+    },
+    /// OrganisationResponsible of the promoter organisation only. SES-3, ORG-4.
+    SubmitSession {
+        /// Session.
+        session: SessionId,
+    },
+    /// OrganisationResponsible. DL-2: a registration problem, up to the deadline.
+    ReportProblem {
+        /// Session.
+        session: SessionId,
+        /// What went wrong.
+        description: String,
+    },
+    /// EsfSupport. DL-2.
+    GrantCorrectionWindow {
+        /// Session.
+        session: SessionId,
+        /// From.
+        from: DateTime<Utc>,
+        /// Until.
+        until: DateTime<Utc>,
+    },
+    /// EsfSupport. SES-5.
+    ReopenSession {
+        /// Session.
+        session: SessionId,
+    },
+    /// OrganisationResponsible, on a reopened session. SES-5: replaces a participant's
+    /// intervals.
+    CorrectAttendance {
+        /// Session.
+        session: SessionId,
+        /// Person.
+        person: PersonId,
+        /// The corrected intervals.
+        intervals: Vec<IntervalInput>,
+    },
+    /// OrganisationResponsible. EL-1: an e-learning participant and their supervisor.
+    CreateElearningParticipant {
+        /// Project.
+        project: ProjectId,
+        /// Participant.
+        person: PersonId,
+        /// Supervisor.
+        supervisor: PersonId,
+    },
+    /// The participant (ProjectStaff). EL-1, EL-3.
+    EnterElearningHours {
+        /// Entry id.
+        entry: EntryId,
+        /// The e-learning training.
+        training: TrainingId,
+        /// Date, duration, times.
+        #[serde(flatten)]
+        input: EntryInput,
+    },
+    /// The participant. EL-3: corrects a rejected entry, which becomes pending again.
+    CorrectElearningEntry {
+        /// Entry.
+        entry: EntryId,
+        /// Date, duration, times.
+        #[serde(flatten)]
+        input: EntryInput,
+    },
+    /// The linked supervisor. EL-2.
+    ApproveElearningEntry {
+        /// Entry.
+        entry: EntryId,
+    },
+    /// The linked supervisor. EL-2.
+    RejectElearningEntry {
+        /// Entry.
+        entry: EntryId,
+        /// Why.
+        reason: String,
+    },
+    /// OrganisationResponsible. MLP-1: sets profile fields of a participant of the project.
+    SetMlpProfile {
+        /// Project.
+        project: ProjectId,
+        /// Participant.
+        person: PersonId,
+        /// Field values.
+        fields: BTreeMap<String, String>,
+    },
+}

@@ -1,0 +1,170 @@
+//! Events: what happened. The state is the fold of its events (AUD-2); each is recorded with
+//! who, when and which command (AUD-1).
+
+use crate::access::{Grant, WorkRelationship};
+use crate::elearning::{Entry, EntryInput};
+use crate::identity::Person;
+use crate::ids::*;
+use crate::org::{Project, Training};
+use crate::params::ParamValue;
+use crate::session::{Interval, Method, Timing};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything that can happen. Serialised with a `type` tag in snake_case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum Event {
+    OrganisationCreated {
+        organisation: OrgId,
+        name: String,
+    },
+    BranchAdded {
+        organisation: OrgId,
+        branch: BranchId,
+        name: String,
+    },
+    CallCreated {
+        call: CallId,
+        name: String,
+    },
+    ParameterSet {
+        call: CallId,
+        valid_from: NaiveDate,
+        parameter: ParamValue,
+    },
+    ClosureDatesAdded {
+        call: CallId,
+        dates: Vec<NaiveDate>,
+    },
+    PersonRegistered {
+        person: Person,
+    },
+    ProjectCreated {
+        project: Project,
+    },
+    TrainingAdded {
+        training: Training,
+    },
+    RoleGranted {
+        grant: Grant,
+    },
+    GrantRevoked {
+        grant: GrantId,
+        at: DateTime<Utc>,
+    },
+    WorkRelationshipAdded {
+        relationship: WorkRelationship,
+    },
+    SessionPlanned {
+        session: SessionId,
+        project: ProjectId,
+        training: TrainingId,
+        owner: OrgId,
+        timing: Timing,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+        trainers: BTreeSet<PersonId>,
+        participants: BTreeSet<PersonId>,
+    },
+    SessionRescheduled {
+        session: SessionId,
+        timing: Timing,
+    },
+    TrainersAssigned {
+        session: SessionId,
+        trainers: BTreeSet<PersonId>,
+    },
+    SessionDeleted {
+        session: SessionId,
+    },
+    ParticipantAdded {
+        session: SessionId,
+        person: PersonId,
+    },
+    /// Effect for the host (QR-1): mail the QR code to this participant.
+    QrCodeToSend {
+        person: PersonId,
+        project: ProjectId,
+    },
+    SessionStarted {
+        session: SessionId,
+    },
+    CheckedIn {
+        session: SessionId,
+        person: PersonId,
+        time: DateTime<Utc>,
+        method: Method,
+        late: bool,
+    },
+    CheckedOut {
+        session: SessionId,
+        person: PersonId,
+        time: DateTime<Utc>,
+        method: Method,
+        late: bool,
+    },
+    MarkedAbsent {
+        session: SessionId,
+        person: PersonId,
+    },
+    SessionClosed {
+        session: SessionId,
+    },
+    SessionSubmitted {
+        session: SessionId,
+    },
+    ProblemReported {
+        session: SessionId,
+        description: String,
+    },
+    CorrectionWindowGranted {
+        session: SessionId,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
+    SessionReopened {
+        session: SessionId,
+    },
+    AttendanceCorrected {
+        session: SessionId,
+        person: PersonId,
+        intervals: Vec<Interval>,
+    },
+    ElearningParticipantCreated {
+        project: ProjectId,
+        person: PersonId,
+        supervisor: PersonId,
+    },
+    ElearningHoursEntered {
+        entry: Entry,
+    },
+    ElearningEntryCorrected {
+        entry: EntryId,
+        input: EntryInput,
+    },
+    ElearningEntryApproved {
+        entry: EntryId,
+    },
+    ElearningEntryRejected {
+        entry: EntryId,
+        reason: String,
+    },
+    MlpProfileSet {
+        person: PersonId,
+        fields: BTreeMap<String, String>,
+    },
+}
+
+impl Event {
+    /// The event's type tag, as serialised.
+    pub fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,288 @@
+//! The ledger: commands in, events or a typed rejection out. Rules AUD-1 (every event records
+//! who, when, which command), AUD-2 (state is the fold of its events; snapshots carry a schema
+//! version and round-trip through JSON), AUD-3 (stable codes, Dutch and English messages),
+//! ATT-3 (the same command id returns the original outcome and changes nothing), AUD-5
+//! (preview without change).
+//!
+//! # Example
+//! ```
+//! use tijdreg::ledger::{Envelope, Ledger};
+//! let mut ledger = Ledger::new();
+//! let cmd: Envelope = serde_json::from_str(r#"{"command_id": "c1", "actor": "system",
+//!     "at": "2026-03-02T08:00:00+01:00",
+//!     "command": {"type": "create_organisation", "organisation": "vdab", "name": "VDAB"}}"#)?;
+//! let outcome = ledger.apply(&cmd)?;
+//! assert_eq!(outcome.events[0].event.kind(), "organisation_created");
+//! // A retry with the same command id returns the original outcome and changes nothing.
+//! let again = ledger.apply(&cmd)?;
+//! assert!(again.replayed);
+//! assert_eq!(ledger.state().event_count, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod authz;
+pub mod command;
+mod decide;
+pub mod event;
+pub mod query;
+pub mod state;
+
+pub use command::{Command, IntervalInput};
+pub use event::Event;
+pub use state::State;
+
+use crate::error::Error;
+use crate::ids::{CommandId, PersonId};
+use crate::qr::Keyring;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// The snapshot schema version (AUD-2).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Who issues a command: the system (identity feed, ESF back office) or a person.
+/// Serialised as `"system"` or the person's id.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Actor {
+    /// The identity feed or ESF back office.
+    System,
+    /// A person, by opaque id.
+    Person(PersonId),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::System => f.write_str("system"),
+            Actor::Person(p) => f.write_str(p.as_str()),
+        }
+    }
+}
+
+impl Serialize for Actor {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(if s == "system" {
+            Actor::System
+        } else {
+            Actor::Person(PersonId(s))
+        })
+    }
+}
+
+/// A command with its client id, actor and instant. The instant is any RFC 3339 time; it is
+/// judged in Europe/Brussels (DL-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The client's command id (ATT-3).
+    pub command_id: CommandId,
+    /// Who.
+    pub actor: Actor,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What.
+    pub command: Command,
+}
+
+/// An event as recorded: sequence number, who, when, which command (AUD-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// The command that produced it.
+    pub command_id: CommandId,
+    /// Who.
+    pub actor: Actor,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Fingerprint of the command, to tell a retry from a reused id (ATT-3).
+    pub fingerprint: String,
+    /// What happened.
+    pub event: Event,
+}
+
+/// What [`Ledger::apply`] returns for an accepted command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The events (the original ones, for a retry).
+    pub events: Vec<Recorded>,
+    /// Whether this was a retry of an already applied command (ATT-3).
+    pub replayed: bool,
+}
+
+/// A ledger: its state and the host's QR keys (which are never serialised).
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    state: State,
+    keys: Keyring,
+}
+
+/// FNV-1a over the canonical JSON of (actor, at, command): stable across platforms.
+fn fingerprint(env: &Envelope) -> String {
+    let bytes = serde_json::to_vec(&(&env.actor, &env.at, &env.command)).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+impl Ledger {
+    /// An empty ledger without QR keys.
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// An empty ledger that verifies QR tokens with `keys`.
+    pub fn with_keys(keys: Keyring) -> Ledger {
+        Ledger {
+            state: State::default(),
+            keys,
+        }
+    }
+
+    /// Replaces the QR keys (rotation).
+    pub fn set_keys(&mut self, keys: Keyring) {
+        self.keys = keys;
+    }
+
+    /// The QR keys.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// The state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Checks a command and, if accepted, folds its events into the state.
+    ///
+    /// # Errors
+    /// The first rule the command breaks, as an [`Error`] with code and rule; the state is
+    /// then unchanged. [`Error::CommandIdReused`] when the id was used for another command.
+    pub fn apply(&mut self, env: &Envelope) -> Result<Outcome, Error> {
+        let fp = fingerprint(env);
+        if let Some(done) = self.state.applied.get(&env.command_id) {
+            return if done.fingerprint == fp {
+                Ok(Outcome {
+                    events: done.events.clone(),
+                    replayed: true,
+                })
+            } else {
+                Err(Error::CommandIdReused {
+                    command_id: env.command_id.to_string(),
+                })
+            };
+        }
+        let events = decide::decide(&self.state, &self.keys, env)?;
+        let first = self.state.event_count + 1;
+        let recorded: Vec<Recorded> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Recorded {
+                seq: first + i as u64,
+                command_id: env.command_id.clone(),
+                actor: env.actor.clone(),
+                at: env.at,
+                fingerprint: fp.clone(),
+                event,
+            })
+            .collect();
+        for r in &recorded {
+            self.state.evolve(r);
+        }
+        Ok(Outcome {
+            events: recorded,
+            replayed: false,
+        })
+    }
+
+    /// What a command would produce, without changing anything (AUD-5).
+    ///
+    /// # Errors
+    /// As [`Ledger::apply`].
+    pub fn preview(&self, env: &Envelope) -> Result<Vec<Event>, Error> {
+        if let Some(done) = self.state.applied.get(&env.command_id) {
+            return Ok(done.events.iter().map(|r| r.event.clone()).collect());
+        }
+        decide::decide(&self.state, &self.keys, env)
+    }
+
+    /// Rebuilds a ledger from its event log (AUD-2).
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Recorded>, keys: Keyring) -> Ledger {
+        let mut state = State::default();
+        for r in events {
+            state.evolve(r);
+        }
+        Ledger { state, keys }
+    }
+
+    /// The state as JSON with its schema version (AUD-2).
+    pub fn snapshot_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Snap<'a> {
+            schema_version: u32,
+            engine_version: &'static str,
+            state: &'a State,
+        }
+        serde_json::to_string(&Snap {
+            schema_version: SCHEMA_VERSION,
+            engine_version: crate::VERSION,
+            state: &self.state,
+        })
+        .unwrap_or_default()
+    }
+
+    /// Loads a snapshot made by [`Ledger::snapshot_json`].
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedSchemaVersion`] for another version; [`Error::InvalidInput`] for
+    /// JSON that is not a snapshot.
+    pub fn from_snapshot_json(json: &str, keys: Keyring) -> Result<Ledger, Error> {
+        #[derive(Deserialize)]
+        struct Snap {
+            schema_version: u32,
+            state: State,
+        }
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::InvalidInput {
+            reason: e.to_string(),
+        })?;
+        let found = v
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        if found != u64::from(SCHEMA_VERSION) {
+            return Err(Error::UnsupportedSchemaVersion {
+                found: found as u32,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let snap: Snap = serde_json::from_value(v).map_err(|e| Error::InvalidInput {
+            reason: e.to_string(),
+        })?;
+        debug_assert_eq!(snap.schema_version, SCHEMA_VERSION);
+        let mut state = snap.state;
+        state.rebuild_indexes();
+        Ok(Ledger { state, keys })
+    }
+}
+
+pub(crate) use authz::Standing as StandingView;
+pub(crate) use decide::{deadline, params_for};
+
+pub(crate) fn authz_view<'a>(
+    s: &'a State,
+    actor: &'a Actor,
+    at: DateTime<Utc>,
+) -> authz::Authz<'a> {
+    authz::Authz { s, actor, at }
+}

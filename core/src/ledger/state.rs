@@ -1,0 +1,600 @@
+//! The ledger's state: the fold of its events (AUD-2), plus indexes derived from it that are
+//! not serialised and are rebuilt on load.
+
+use super::{Actor, Recorded};
+use crate::access::{Grant, WorkRelationship};
+use crate::elearning::{Entry, EntryStatus};
+use crate::identity::Person;
+use crate::ids::*;
+use crate::mlp::Profile;
+use crate::org::{Call, Organisation, Project, Training};
+use crate::session::{
+    Interval, OverlapIndex, ParticipantRecord, Session, SessionStatus, StatusChange,
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::event::Event;
+
+/// What an accepted command produced, kept for idempotent retries (ATT-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Fingerprint of the command (actor, instant, command).
+    pub fingerprint: String,
+    /// Its events.
+    pub events: Vec<Recorded>,
+}
+
+/// Derived lookups, maintained by [`State::evolve`] and rebuilt by [`State::rebuild_indexes`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Indexes {
+    pub training_sessions: OverlapIndex<TrainingId>,
+    pub trainer_sessions: OverlapIndex<PersonId>,
+    pub person_sessions: BTreeMap<PersonId, BTreeSet<(NaiveDate, SessionId)>>,
+    pub person_entries: BTreeMap<PersonId, BTreeMap<NaiveDate, BTreeSet<EntryId>>>,
+    pub project_sessions: BTreeMap<ProjectId, BTreeSet<SessionId>>,
+    pub project_codes: BTreeMap<ProjectId, BTreeMap<String, TrainingId>>,
+    pub grants_by_person: BTreeMap<PersonId, BTreeSet<GrantId>>,
+    pub relationships_by_person: BTreeMap<PersonId, BTreeSet<RelationshipId>>,
+    pub supervised: BTreeMap<PersonId, BTreeSet<(ProjectId, PersonId)>>,
+}
+
+/// The whole state of one ledger. Projects are independent of each other; a host that shards
+/// by project runs one ledger per shard with the shared reference data (ADR 03).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// Organisations.
+    pub organisations: BTreeMap<OrgId, Organisation>,
+    /// Calls.
+    pub calls: BTreeMap<CallId, Call>,
+    /// People.
+    pub persons: BTreeMap<PersonId, Person>,
+    /// Projects.
+    pub projects: BTreeMap<ProjectId, Project>,
+    /// Trainings.
+    pub trainings: BTreeMap<TrainingId, Training>,
+    /// Sessions (deleted ones are gone).
+    pub sessions: BTreeMap<SessionId, Session>,
+    /// Grants, also revoked and expired ones.
+    pub grants: BTreeMap<GrantId, Grant>,
+    /// Work relationships.
+    pub relationships: BTreeMap<RelationshipId, WorkRelationship>,
+    /// People who were sent a QR code, per project (QR-1).
+    pub qr_sent: BTreeMap<ProjectId, BTreeSet<PersonId>>,
+    /// E-learning participants with their supervisor, per project (EL-1).
+    pub elearning_links: BTreeMap<ProjectId, BTreeMap<PersonId, PersonId>>,
+    /// E-learning entries.
+    pub entries: BTreeMap<EntryId, Entry>,
+    /// MLP profiles (MLP-1).
+    pub mlp: BTreeMap<PersonId, Profile>,
+    /// Accepted commands by id (ATT-3).
+    pub applied: BTreeMap<CommandId, Applied>,
+    /// Number of events folded.
+    pub event_count: u64,
+    #[serde(skip)]
+    pub(crate) idx: Indexes,
+}
+
+impl State {
+    /// Rebuilds the derived indexes (after deserialising).
+    pub fn rebuild_indexes(&mut self) {
+        let mut idx = Indexes::default();
+        for s in self.sessions.values() {
+            index_session(&mut idx, s);
+        }
+        for e in self.entries.values() {
+            idx.person_entries
+                .entry(e.person.clone())
+                .or_default()
+                .entry(e.date)
+                .or_default()
+                .insert(e.id.clone());
+        }
+        for t in self.trainings.values() {
+            idx.project_codes
+                .entry(t.project.clone())
+                .or_default()
+                .insert(t.code.clone(), t.id.clone());
+        }
+        for g in self.grants.values() {
+            idx.grants_by_person
+                .entry(g.person.clone())
+                .or_default()
+                .insert(g.id.clone());
+        }
+        for r in self.relationships.values() {
+            idx.relationships_by_person
+                .entry(r.person.clone())
+                .or_default()
+                .insert(r.id.clone());
+        }
+        for (project, links) in &self.elearning_links {
+            for (person, sup) in links {
+                idx.supervised
+                    .entry(sup.clone())
+                    .or_default()
+                    .insert((project.clone(), person.clone()));
+            }
+        }
+        self.idx = idx;
+    }
+
+    /// Folds one recorded event into the state. Infallible: every check happened before the
+    /// event was produced, so a rejected command never gets here (AUD-2).
+    pub fn evolve(&mut self, r: &Recorded) {
+        self.event_count += 1;
+        self.applied
+            .entry(r.command_id.clone())
+            .or_insert_with(|| Applied {
+                fingerprint: r.fingerprint.clone(),
+                events: Vec::new(),
+            })
+            .events
+            .push(r.clone());
+        let at = r.at;
+        match &r.event {
+            Event::OrganisationCreated { organisation, name } => {
+                self.organisations.insert(
+                    organisation.clone(),
+                    Organisation {
+                        id: organisation.clone(),
+                        name: name.clone(),
+                        branches: BTreeMap::new(),
+                    },
+                );
+            }
+            Event::BranchAdded {
+                organisation,
+                branch,
+                name,
+            } => {
+                if let Some(o) = self.organisations.get_mut(organisation) {
+                    o.branches.insert(branch.clone(), name.clone());
+                }
+            }
+            Event::CallCreated { call, name } => {
+                self.calls.insert(
+                    call.clone(),
+                    Call {
+                        id: call.clone(),
+                        name: name.clone(),
+                        params: Default::default(),
+                        closures: Default::default(),
+                    },
+                );
+            }
+            Event::ParameterSet {
+                call,
+                valid_from,
+                parameter,
+            } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.params.set(*valid_from, parameter.clone());
+                }
+            }
+            Event::ClosureDatesAdded { call, dates } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.closures.extend(dates.iter().copied());
+                }
+            }
+            Event::PersonRegistered { person } => {
+                self.persons.insert(person.id.clone(), person.clone());
+            }
+            Event::ProjectCreated { project } => {
+                self.projects.insert(project.id.clone(), project.clone());
+            }
+            Event::TrainingAdded { training } => {
+                self.idx
+                    .project_codes
+                    .entry(training.project.clone())
+                    .or_default()
+                    .insert(training.code.clone(), training.id.clone());
+                self.trainings.insert(training.id.clone(), training.clone());
+            }
+            Event::RoleGranted { grant } => {
+                self.idx
+                    .grants_by_person
+                    .entry(grant.person.clone())
+                    .or_default()
+                    .insert(grant.id.clone());
+                self.grants.insert(grant.id.clone(), grant.clone());
+            }
+            Event::GrantRevoked { grant, at } => {
+                if let Some(g) = self.grants.get_mut(grant) {
+                    g.revoked_at = Some(*at);
+                }
+            }
+            Event::WorkRelationshipAdded { relationship } => {
+                self.idx
+                    .relationships_by_person
+                    .entry(relationship.person.clone())
+                    .or_default()
+                    .insert(relationship.id.clone());
+                self.relationships
+                    .insert(relationship.id.clone(), relationship.clone());
+            }
+            Event::SessionPlanned {
+                session,
+                project,
+                training,
+                owner,
+                timing,
+                location,
+                trainers,
+                participants,
+            } => {
+                let s = Session {
+                    id: session.clone(),
+                    project: project.clone(),
+                    training: training.clone(),
+                    owner: owner.clone(),
+                    timing: timing.clone(),
+                    location: location.clone(),
+                    trainers: trainers.clone(),
+                    participants: participants
+                        .iter()
+                        .map(|p| (p.clone(), ParticipantRecord::default()))
+                        .collect(),
+                    status: SessionStatus::Planned,
+                    reopened: false,
+                    history: vec![StatusChange {
+                        status: SessionStatus::Planned,
+                        at,
+                        reopened: false,
+                    }],
+                    problem_reported_at: None,
+                    correction_windows: Vec::new(),
+                };
+                index_session(&mut self.idx, &s);
+                self.sessions.insert(session.clone(), s);
+            }
+            Event::SessionRescheduled { session, timing } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    unindex_session(&mut self.idx, s);
+                    s.timing = timing.clone();
+                    index_session(&mut self.idx, s);
+                }
+            }
+            Event::TrainersAssigned { session, trainers } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    unindex_session(&mut self.idx, s);
+                    s.trainers = trainers.clone();
+                    index_session(&mut self.idx, s);
+                }
+            }
+            Event::SessionDeleted { session } => {
+                if let Some(s) = self.sessions.remove(session) {
+                    unindex_session(&mut self.idx, &s);
+                }
+            }
+            Event::ParticipantAdded { session, person } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.participants
+                        .insert(person.clone(), ParticipantRecord::default());
+                    self.idx
+                        .person_sessions
+                        .entry(person.clone())
+                        .or_default()
+                        .insert((s.timing.date, session.clone()));
+                }
+            }
+            Event::QrCodeToSend { person, project } => {
+                self.qr_sent
+                    .entry(project.clone())
+                    .or_default()
+                    .insert(person.clone());
+            }
+            Event::SessionStarted { session } => {
+                self.set_status(session, SessionStatus::InProgress, at, false)
+            }
+            Event::CheckedIn {
+                session,
+                person,
+                time,
+                method,
+                late,
+            } => {
+                if let Some(rec) = self.record_mut(session, person) {
+                    rec.present_since = Some((*time, *method, *late));
+                    rec.absent = false;
+                }
+            }
+            Event::CheckedOut {
+                session,
+                person,
+                time,
+                method,
+                late,
+            } => {
+                if let Some(rec) = self.record_mut(session, person)
+                    && let Some((since, m_in, late_in)) = rec.present_since.take()
+                {
+                    rec.intervals.push(Interval {
+                        check_in: since,
+                        check_out: *time,
+                        check_in_method: m_in,
+                        check_out_method: *method,
+                        late: late_in || *late,
+                    });
+                }
+            }
+            Event::MarkedAbsent { session, person } => {
+                if let Some(rec) = self.record_mut(session, person) {
+                    rec.absent = true;
+                }
+            }
+            Event::SessionClosed { session } => {
+                self.set_status(session, SessionStatus::Executed, at, false)
+            }
+            Event::SessionSubmitted { session } => {
+                self.set_status(session, SessionStatus::Submitted, at, false)
+            }
+            Event::ProblemReported { session, .. } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.problem_reported_at.get_or_insert(at);
+                }
+            }
+            Event::CorrectionWindowGranted {
+                session,
+                from,
+                until,
+            } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.correction_windows.push(crate::session::CorrectionWindow {
+                        from: *from,
+                        until: *until,
+                    });
+                }
+            }
+            Event::SessionReopened { session } => {
+                self.set_status(session, SessionStatus::Executed, at, true);
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.reopened = true;
+                }
+            }
+            Event::AttendanceCorrected {
+                session,
+                person,
+                intervals,
+            } => {
+                if let Some(rec) = self.record_mut(session, person) {
+                    rec.intervals = intervals.clone();
+                    rec.present_since = None;
+                    rec.absent = intervals.is_empty() && rec.absent;
+                }
+            }
+            Event::ElearningParticipantCreated {
+                project,
+                person,
+                supervisor,
+            } => {
+                if let Some(old) = self
+                    .elearning_links
+                    .get(project)
+                    .and_then(|m| m.get(person))
+                    && let Some(set) = self.idx.supervised.get_mut(old)
+                {
+                    set.remove(&(project.clone(), person.clone()));
+                }
+                self.elearning_links
+                    .entry(project.clone())
+                    .or_default()
+                    .insert(person.clone(), supervisor.clone());
+                self.idx
+                    .supervised
+                    .entry(supervisor.clone())
+                    .or_default()
+                    .insert((project.clone(), person.clone()));
+            }
+            Event::ElearningHoursEntered { entry } => {
+                self.idx
+                    .person_entries
+                    .entry(entry.person.clone())
+                    .or_default()
+                    .entry(entry.date)
+                    .or_default()
+                    .insert(entry.id.clone());
+                self.entries.insert(entry.id.clone(), entry.clone());
+            }
+            Event::ElearningEntryCorrected { entry, input } => {
+                if let Some(e) = self.entries.get_mut(entry) {
+                    if let Some(m) = self
+                        .idx
+                        .person_entries
+                        .get_mut(&e.person)
+                        .and_then(|m| m.get_mut(&e.date))
+                    {
+                        m.remove(entry);
+                    }
+                    e.date = input.date;
+                    e.minutes = input.minutes;
+                    e.start = input.start;
+                    e.end = input.end;
+                    e.status = EntryStatus::Pending;
+                    e.rejection_reason = None;
+                    e.decided_by = None;
+                    self.idx
+                        .person_entries
+                        .entry(e.person.clone())
+                        .or_default()
+                        .entry(e.date)
+                        .or_default()
+                        .insert(entry.clone());
+                }
+            }
+            Event::ElearningEntryApproved { entry } => {
+                if let Some(e) = self.entries.get_mut(entry) {
+                    e.status = EntryStatus::Approved;
+                    e.decided_by = actor_person(&r.actor);
+                }
+            }
+            Event::ElearningEntryRejected { entry, reason } => {
+                if let Some(e) = self.entries.get_mut(entry) {
+                    e.status = EntryStatus::Rejected;
+                    e.rejection_reason = Some(reason.clone());
+                    e.decided_by = actor_person(&r.actor);
+                }
+            }
+            Event::MlpProfileSet { person, fields } => {
+                self.mlp
+                    .entry(person.clone())
+                    .or_default()
+                    .fields
+                    .extend(fields.clone());
+            }
+        }
+    }
+
+    fn set_status(
+        &mut self,
+        session: &SessionId,
+        status: SessionStatus,
+        at: chrono::DateTime<chrono::Utc>,
+        reopened: bool,
+    ) {
+        if let Some(s) = self.sessions.get_mut(session) {
+            s.status = status;
+            s.history.push(StatusChange {
+                status,
+                at,
+                reopened,
+            });
+        }
+    }
+
+    fn record_mut(
+        &mut self,
+        session: &SessionId,
+        person: &PersonId,
+    ) -> Option<&mut ParticipantRecord> {
+        self.sessions.get_mut(session)?.participants.get_mut(person)
+    }
+
+    /// Sessions of a project, by id.
+    pub fn project_sessions(&self, project: &ProjectId) -> impl Iterator<Item = &Session> {
+        self.idx
+            .project_sessions
+            .get(project)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.sessions.get(id))
+    }
+
+    /// Sessions a person takes part in on a date.
+    pub fn sessions_of_person_on(
+        &self,
+        person: &PersonId,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &Session> {
+        let lo = (date, SessionId::new(""));
+        self.idx
+            .person_sessions
+            .get(person)
+            .into_iter()
+            .flat_map(move |set| set.range(lo.clone()..).take_while(move |(d, _)| *d == date))
+            .filter_map(|(_, id)| self.sessions.get(id))
+    }
+
+    /// E-learning entries of a person on a date.
+    pub fn entries_of_person_on(
+        &self,
+        person: &PersonId,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &Entry> {
+        self.idx
+            .person_entries
+            .get(person)
+            .and_then(|m| m.get(&date))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.entries.get(id))
+    }
+
+    pub(crate) fn grants_of<'a>(
+        &'a self,
+        person: &PersonId,
+    ) -> impl Iterator<Item = &'a Grant> + 'a {
+        self.idx
+            .grants_by_person
+            .get(person)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| self.grants.get(g))
+    }
+
+    pub(crate) fn relationships_of<'a>(
+        &'a self,
+        person: &PersonId,
+    ) -> impl Iterator<Item = &'a WorkRelationship> + 'a {
+        self.idx
+            .relationships_by_person
+            .get(person)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| self.relationships.get(g))
+    }
+
+    pub(crate) fn supervised_by<'a>(
+        &'a self,
+        supervisor: &PersonId,
+    ) -> impl Iterator<Item = &'a (ProjectId, PersonId)> + 'a {
+        self.idx.supervised.get(supervisor).into_iter().flatten()
+    }
+}
+
+/// Indexes are derived from the facts; two states are equal when their facts are.
+impl PartialEq for Indexes {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Indexes {}
+
+fn actor_person(a: &Actor) -> Option<PersonId> {
+    match a {
+        Actor::Person(p) => Some(p.clone()),
+        Actor::System => None,
+    }
+}
+
+fn index_session(idx: &mut Indexes, s: &Session) {
+    idx.training_sessions
+        .insert(&s.training, &s.id, s.timing.start_at, s.timing.end_at);
+    for t in &s.trainers {
+        idx.trainer_sessions
+            .insert(t, &s.id, s.timing.start_at, s.timing.end_at);
+    }
+    for p in s.participants.keys() {
+        idx.person_sessions
+            .entry(p.clone())
+            .or_default()
+            .insert((s.timing.date, s.id.clone()));
+    }
+    idx.project_sessions
+        .entry(s.project.clone())
+        .or_default()
+        .insert(s.id.clone());
+}
+
+fn unindex_session(idx: &mut Indexes, s: &Session) {
+    idx.training_sessions
+        .remove(&s.training, &s.id, s.timing.start_at);
+    for t in &s.trainers {
+        idx.trainer_sessions.remove(t, &s.id, s.timing.start_at);
+    }
+    for p in s.participants.keys() {
+        if let Some(set) = idx.person_sessions.get_mut(p) {
+            set.remove(&(s.timing.date, s.id.clone()));
+            if set.is_empty() {
+                idx.person_sessions.remove(p);
+            }
+        }
+    }
+    if let Some(set) = idx.project_sessions.get_mut(&s.project) {
+        set.remove(&s.id);
+        if set.is_empty() {
+            idx.project_sessions.remove(&s.project);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! QR tokens, rules QR-1 (a "send QR code" effect the first time a person joins a project,
+//! emitted by the ledger) and QR-2 (the token: opaque person id + project + key id, signed
+//! with HMAC-SHA256 under a host key; constant-time verification; key rotation).
+//!
+//! A token reads `TR1.<payload>.<mac>`, both parts base64url without padding. The payload
+//! holds the key id, project id and person id, each prefixed by its length. No national
+//! number is ever inside (ID-3).
+//!
+//! # Example
+//! ```
+//! use tijdreg::qr::Keyring;
+//! use tijdreg::ids::{PersonId, ProjectId};
+//! let mut keys = Keyring::default();
+//! keys.add("2026a", b"a host secret of at least 16 bytes".to_vec())?;
+//! let token = keys.issue("2026a", &ProjectId::new("P-1"), &PersonId::new("p-ann"))?;
+//! let (project, person) = keys.verify(&token)?;
+//! assert_eq!((project.as_str(), person.as_str()), ("P-1", "p-ann"));
+//! # Ok::<(), tijdreg::Error>(())
+//! ```
+
+use crate::error::Error;
+use crate::ids::{PersonId, ProjectId};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::BTreeMap;
+use std::fmt;
+
+type HmacSha256 = Hmac<Sha256>;
+const DOMAIN: &[u8] = b"tijdreg-qr-v1\0";
+const PREFIX: &str = "TR1.";
+
+/// The host's signing keys by key id. Several may be valid at once, for rotation (QR-2).
+/// Never serialised; `Debug` shows only the key ids.
+#[derive(Clone, Default)]
+pub struct Keyring {
+    keys: BTreeMap<String, Vec<u8>>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("key_ids", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Keyring {
+    /// Adds (or replaces) a key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty key id or a secret shorter than 16 bytes.
+    pub fn add(&mut self, key_id: &str, secret: Vec<u8>) -> Result<(), Error> {
+        if key_id.is_empty() || key_id.len() > 64 {
+            return Err(Error::InvalidInput {
+                reason: "a QR key id must have 1 to 64 characters".into(),
+            });
+        }
+        if secret.len() < 16 {
+            return Err(Error::InvalidInput {
+                reason: "a QR key needs at least 16 bytes".into(),
+            });
+        }
+        self.keys.insert(key_id.to_owned(), secret);
+        Ok(())
+    }
+
+    /// Removes a key (the end of a rotation); tokens signed with it stop verifying.
+    pub fn remove(&mut self, key_id: &str) {
+        self.keys.remove(key_id);
+    }
+
+    /// Key ids, in order.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+
+    /// Issues a token for a person in a project, signed with `key_id`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidToken`] when the key id is unknown.
+    pub fn issue(
+        &self,
+        key_id: &str,
+        project: &ProjectId,
+        person: &PersonId,
+    ) -> Result<String, Error> {
+        let key = self
+            .keys
+            .get(key_id)
+            .ok_or_else(|| token_err("unknown key id"))?;
+        let mut payload = Vec::new();
+        for part in [
+            key_id.as_bytes(),
+            project.as_str().as_bytes(),
+            person.as_str().as_bytes(),
+        ] {
+            let len = u16::try_from(part.len()).map_err(|_| token_err("an id is too long"))?;
+            payload.extend_from_slice(&len.to_be_bytes());
+            payload.extend_from_slice(part);
+        }
+        let tag = mac(key, &payload).finalize().into_bytes();
+        Ok(format!(
+            "{PREFIX}{}.{}",
+            b64_encode(&payload),
+            b64_encode(&tag)
+        ))
+    }
+
+    /// Verifies a token and returns the project and person it names. The tag comparison is
+    /// constant-time.
+    ///
+    /// # Errors
+    /// [`Error::InvalidToken`] for anything malformed, truncated, signed with an unknown key
+    /// or altered.
+    pub fn verify(&self, token: &str) -> Result<(ProjectId, PersonId), Error> {
+        let rest = token
+            .trim()
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| token_err("not a tijdreg token"))?;
+        let (p, t) = rest
+            .split_once('.')
+            .ok_or_else(|| token_err("malformed or truncated"))?;
+        let payload = b64_decode(p).ok_or_else(|| token_err("malformed or truncated"))?;
+        let tag = b64_decode(t).ok_or_else(|| token_err("malformed or truncated"))?;
+        let parts = split_payload(&payload).ok_or_else(|| token_err("malformed or truncated"))?;
+        let [key_id, project, person] = parts;
+        let key = self
+            .keys
+            .get(key_id.as_str())
+            .ok_or_else(|| token_err("signed with an unknown or retired key"))?;
+        mac(key, &payload)
+            .verify_slice(&tag)
+            .map_err(|_| token_err("the signature does not match (forged or altered)"))?;
+        Ok((ProjectId(project), PersonId(person)))
+    }
+}
+
+fn token_err(why: &str) -> Error {
+    Error::InvalidToken {
+        reason: why.to_owned(),
+    }
+}
+
+fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
+    let mut m = <HmacSha256 as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    m.update(DOMAIN);
+    m.update(payload);
+    m
+}
+
+fn split_payload(mut b: &[u8]) -> Option<[String; 3]> {
+    let mut out: [String; 3] = Default::default();
+    for slot in &mut out {
+        if b.len() < 2 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([b[0], b[1]]));
+        let part = b.get(2..2 + len)?;
+        *slot = String::from_utf8(part.to_vec()).ok()?;
+        b = &b[2 + len..];
+    }
+    b.is_empty().then_some(out)
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn b64_encode(data: &[u8]) -> String {
+    let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |a, (i, b)| a | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            s.push(char::from(B64[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    s
+}
+
+fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            let v = B64.iter().position(|b| b == c)? as u32;
+            n |= v << (18 - 6 * i);
+        }
+        let bytes = chunk.len() - 1;
+        for i in 0..bytes {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    // One token, one spelling: refuse encodings with stray low bits.
+    (b64_encode(&out) == s).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for n in 0..40u8 {
+            let data: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
+            assert_eq!(b64_decode(&b64_encode(&data)).as_deref(), Some(&data[..]));
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Sessions: planning, the overlap index, status and attendance records. Rules SES-1
+//! (planned in local time within one day, with breaks), SES-2 (no overlap within a training
+//! or for a trainer; touching is fine), SES-3 (status machine), SES-5 (reopened flag kept),
+//! ATT-1/ATT-3/ATT-5 (intervals, several per participant, explicit absence).
+
+use crate::calendar::brussels_instant;
+use crate::error::Error;
+use crate::ids::{OrgId, PersonId, ProjectId, SessionId, TrainingId};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Status of a session (SES-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SessionStatus {
+    /// Gepland.
+    Planned,
+    /// In uitvoering.
+    InProgress,
+    /// Uitgevoerd.
+    Executed,
+    /// Ingediend bij ESF.
+    Submitted,
+}
+
+impl fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A planned break, local wall-clock times (SES-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Break {
+    /// Start.
+    pub start: NaiveTime,
+    /// End.
+    pub end: NaiveTime,
+}
+
+/// When a session takes place: date and local times, with the instants they stand for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Brussels date (DL-1).
+    pub date: NaiveDate,
+    /// Local start.
+    pub start: NaiveTime,
+    /// Local end.
+    pub end: NaiveTime,
+    /// Planned breaks, sorted, inside the session, not overlapping.
+    #[serde(default)]
+    pub breaks: Vec<Break>,
+    /// Start instant.
+    pub start_at: DateTime<Utc>,
+    /// End instant.
+    pub end_at: DateTime<Utc>,
+}
+
+impl Timing {
+    /// Checks and builds a timing (SES-1, DL-4).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSessionTimes`] when the end is not after the start, or a break is
+    /// empty, outside the session or overlaps another; [`Error::NonexistentLocalTime`] for a
+    /// time skipped by the spring change.
+    pub fn new(
+        date: NaiveDate,
+        start: NaiveTime,
+        end: NaiveTime,
+        mut breaks: Vec<Break>,
+    ) -> Result<Timing, Error> {
+        let bad = |r: String| Err(Error::InvalidSessionTimes { reason: r });
+        if end <= start {
+            return bad(format!(
+                "the end {} must be after the start {} on the same day",
+                end.format("%H:%M"),
+                start.format("%H:%M")
+            ));
+        }
+        breaks.sort();
+        let mut prev_end = start;
+        for b in &breaks {
+            if b.end <= b.start || b.start < start || b.end > end {
+                return bad(format!(
+                    "break {}–{} must be non-empty and inside {}–{}",
+                    b.start.format("%H:%M"),
+                    b.end.format("%H:%M"),
+                    start.format("%H:%M"),
+                    end.format("%H:%M")
+                ));
+            }
+            if b.start < prev_end {
+                return bad(format!(
+                    "break {}–{} overlaps another break",
+                    b.start.format("%H:%M"),
+                    b.end.format("%H:%M")
+                ));
+            }
+            prev_end = b.end;
+        }
+        let start_at = brussels_instant(date, start)?;
+        let end_at = brussels_instant(date, end)?;
+        if end_at <= start_at {
+            return bad("the end falls before the start once daylight saving is applied".into());
+        }
+        for b in &breaks {
+            brussels_instant(date, b.start)?;
+            brussels_instant(date, b.end)?;
+        }
+        Ok(Timing {
+            date,
+            start,
+            end,
+            breaks,
+            start_at,
+            end_at,
+        })
+    }
+
+    /// The breaks as instants.
+    pub fn break_instants(&self) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        self.breaks
+            .iter()
+            .filter_map(|b| {
+                Some((
+                    brussels_instant(self.date, b.start).ok()?,
+                    brussels_instant(self.date, b.end).ok()?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// How an attendance instant was registered (ATT-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// QR token scanned.
+    Scan,
+    /// By hand.
+    Manual,
+    /// Checked out by closing the session (SES-6).
+    ClosedByTrainer,
+    /// Set by the promoter while the session was reopened (SES-5).
+    Correction,
+}
+
+/// One stretch of presence (ATT-1, ATT-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Check-in.
+    pub check_in: DateTime<Utc>,
+    /// Check-out.
+    pub check_out: DateTime<Utc>,
+    /// How the check-in was registered.
+    pub check_in_method: Method,
+    /// How the check-out was registered.
+    pub check_out_method: Method,
+    /// Registered after the training day inside a correction window (DL-2, SUB-3).
+    #[serde(default)]
+    pub late: bool,
+}
+
+/// A participant's record in one session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantRecord {
+    /// Completed intervals.
+    #[serde(default)]
+    pub intervals: Vec<Interval>,
+    /// Open check-in: instant, method, late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present_since: Option<(DateTime<Utc>, Method, bool)>,
+    /// Marked absent (ATT-5).
+    #[serde(default)]
+    pub absent: bool,
+}
+
+impl ParticipantRecord {
+    /// Whether anything was registered.
+    pub fn has_attendance(&self) -> bool {
+        !self.intervals.is_empty() || self.present_since.is_some()
+    }
+}
+
+/// A stretch of a session's life (SES-3, SES-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// New status.
+    pub status: SessionStatus,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Whether this change was a reopening by ESF support.
+    #[serde(default)]
+    pub reopened: bool,
+}
+
+/// A correction window granted by ESF support (DL-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionWindow {
+    /// From.
+    pub from: DateTime<Utc>,
+    /// Until.
+    pub until: DateTime<Utc>,
+}
+
+/// A session (opleidingssessie).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Id.
+    pub id: SessionId,
+    /// Project.
+    pub project: ProjectId,
+    /// Training.
+    pub training: TrainingId,
+    /// The organisation that planned it: the promoter or a partner (ORG-4).
+    pub owner: OrgId,
+    /// When.
+    pub timing: Timing,
+    /// Location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Assigned trainers (ACC-5).
+    pub trainers: BTreeSet<PersonId>,
+    /// Participants with their attendance.
+    pub participants: BTreeMap<PersonId, ParticipantRecord>,
+    /// Status.
+    pub status: SessionStatus,
+    /// Reopened at least once (SES-5), filterable in the archive (ARC-1).
+    #[serde(default)]
+    pub reopened: bool,
+    /// Status history.
+    #[serde(default)]
+    pub history: Vec<StatusChange>,
+    /// When a registration problem was reported on time (DL-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem_reported_at: Option<DateTime<Utc>>,
+    /// Correction windows granted (DL-2).
+    #[serde(default)]
+    pub correction_windows: Vec<CorrectionWindow>,
+}
+
+impl Session {
+    /// Whether any participant has attendance (SES-4).
+    pub fn has_attendance(&self) -> bool {
+        self.participants
+            .values()
+            .any(ParticipantRecord::has_attendance)
+    }
+
+    /// Whether `at` lies in a granted correction window (DL-2).
+    pub fn in_correction_window(&self, at: DateTime<Utc>) -> bool {
+        self.correction_windows
+            .iter()
+            .any(|w| w.from <= at && at <= w.until)
+    }
+}
+
+/// Sessions of one key (a training, a trainer) by start instant. The sessions under one key
+/// never overlap (SES-2), so ends grow with starts and the one candidate for an overlap with
+/// `[s, e)` is the session with the greatest start before `e`: one O(log n) lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverlapIndex<K: Ord> {
+    by_key: BTreeMap<K, BTreeMap<(DateTime<Utc>, SessionId), DateTime<Utc>>>,
+}
+
+impl<K: Ord> Default for OverlapIndex<K> {
+    fn default() -> Self {
+        OverlapIndex {
+            by_key: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone> OverlapIndex<K> {
+    /// Adds a session interval.
+    pub fn insert(
+        &mut self,
+        key: &K,
+        session: &SessionId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) {
+        self.by_key
+            .entry(key.clone())
+            .or_default()
+            .insert((start, session.clone()), end);
+    }
+
+    /// Removes a session interval.
+    pub fn remove(&mut self, key: &K, session: &SessionId, start: DateTime<Utc>) {
+        if let Some(m) = self.by_key.get_mut(key) {
+            m.remove(&(start, session.clone()));
+            if m.is_empty() {
+                self.by_key.remove(key);
+            }
+        }
+    }
+
+    /// The session of `key` that overlaps `[start, end)`, ignoring `except`; touching is not
+    /// overlapping.
+    pub fn overlapping(
+        &self,
+        key: &K,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        except: Option<&SessionId>,
+    ) -> Option<(SessionId, DateTime<Utc>, DateTime<Utc>)> {
+        let m = self.by_key.get(key)?;
+        let lower = (end, SessionId::new(""));
+        // Skip `except` (at most one entry), then the nearest earlier start decides.
+        m.range(..lower)
+            .rev()
+            .find(|((_, id), _)| Some(id) != except)
+            .filter(|(_, e)| **e > start)
+            .map(|((s, id), e)| (id.clone(), *s, *e))
+    }
+
+    /// Sessions of `key` starting in `[from, to)`.
+    pub fn range(
+        &self,
+        key: &K,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Iterator<Item = &SessionId> {
+        self.by_key.get(key).into_iter().flat_map(move |m| {
+            m.range((from, SessionId::new(""))..(to, SessionId::new("")))
+                .map(|((_, id), _)| id)
+        })
+    }
+}
