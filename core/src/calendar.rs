@@ -4,10 +4,7 @@
 //! judged in Europe/Brussels local time across daylight-saving changes).
 
 use crate::error::Error;
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::Brussels;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -185,4 +182,114 @@ pub fn hm(at: DateTime<Utc>) -> String {
 /// Formats an instant as Brussels `YYYY-MM-DD HH:MM:SS` (for messages).
 pub fn local_text(at: DateTime<Utc>) -> String {
     local(at).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn dl_3_easter_by_the_gregorian_computus() {
+        assert_eq!(easter(2026), Some(d(2026, 4, 5)));
+        assert_eq!(easter(2024), Some(d(2024, 3, 31)));
+        assert_eq!(easter(2025), Some(d(2025, 4, 20)));
+        assert_eq!(easter(2019), Some(d(2019, 4, 21)));
+        assert_eq!(easter(2038), Some(d(2038, 4, 25)), "latest possible");
+        assert_eq!(easter(2285), Some(d(2285, 3, 22)), "earliest possible");
+    }
+
+    #[test]
+    fn dl_3_holiday_profiles() {
+        let legal = HolidayProfile::BelgianLegal;
+        let flemish = HolidayProfile::FlemishGovernment;
+        assert_eq!(legal.holidays(2026).len(), 10);
+        assert_eq!(flemish.holidays(2026).len(), 14);
+        assert!(legal.is_holiday(d(2026, 4, 6)), "Easter Monday");
+        assert!(legal.is_holiday(d(2026, 5, 14)), "Ascension = Easter + 39");
+        assert!(legal.is_holiday(d(2026, 5, 25)), "Whit Monday = Easter + 50");
+        assert!(!legal.is_holiday(d(2026, 7, 11)) && flemish.is_holiday(d(2026, 7, 11)));
+        assert!(!legal.is_holiday(d(2026, 11, 2)) && flemish.is_holiday(d(2026, 11, 2)));
+        let mut cal = Calendar::new(legal);
+        assert!(cal.is_working_day(d(2026, 3, 3)));
+        cal.closures.insert(d(2026, 3, 3));
+        assert!(!cal.is_working_day(d(2026, 3, 3)), "host closure date");
+    }
+
+    #[test]
+    fn dl_3_spec_deadline_check_and_dl_2_deadline() {
+        let thu = d(2025, 7, 10);
+        let legal = Calendar::new(HolidayProfile::BelgianLegal)
+            .registration_deadline(thu)
+            .unwrap();
+        let flemish = Calendar::new(HolidayProfile::FlemishGovernment)
+            .registration_deadline(thu)
+            .unwrap();
+        assert_eq!(local(legal), d(2025, 7, 11).and_hms_opt(10, 0, 0).unwrap());
+        assert_eq!(local(flemish), d(2025, 7, 14).and_hms_opt(10, 0, 0).unwrap());
+        // A Saturday session: the next working day is Monday.
+        let sat = Calendar::default().registration_deadline(d(2026, 3, 7)).unwrap();
+        assert_eq!(local(sat), d(2026, 3, 9).and_hms_opt(10, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn dl_3_next_working_day_2000_to_2100_is_a_weekday_no_holiday_none_skipped() {
+        for profile in [HolidayProfile::BelgianLegal, HolidayProfile::FlemishGovernment] {
+            let cal = Calendar::new(profile);
+            let mut date = d(2000, 1, 1);
+            while date <= d(2100, 12, 31) {
+                let next = cal.next_working_day(date).unwrap();
+                assert!(
+                    !matches!(next.weekday(), Weekday::Sat | Weekday::Sun),
+                    "{date} -> {next}"
+                );
+                assert!(!profile.is_holiday(next));
+                let mut between = date.succ_opt().unwrap();
+                while between < next {
+                    assert!(!cal.is_working_day(between), "{between} skipped");
+                    between = between.succ_opt().unwrap();
+                }
+                date = date.succ_opt().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn dl_4_deadlines_across_2024_2030_daylight_saving_are_10_local() {
+        let cal = Calendar::default();
+        let mut date = d(2024, 1, 1);
+        let mut offsets = std::collections::BTreeSet::new();
+        while date <= d(2030, 12, 31) {
+            let dl = cal.registration_deadline(date).unwrap();
+            assert_eq!(local(dl).time(), NaiveTime::from_hms_opt(10, 0, 0).unwrap(), "{date}");
+            offsets.insert((local(dl) - dl.naive_utc()).num_hours());
+            date = date.succ_opt().unwrap();
+        }
+        assert_eq!(
+            offsets.into_iter().collect::<Vec<_>>(),
+            vec![1, 2],
+            "winter and summer time both seen"
+        );
+    }
+
+    #[test]
+    fn dl_4_local_times_on_the_daylight_saving_days() {
+        // 30 March 2025: 02:00 → 03:00; 26 October 2025: 03:00 → 02:00.
+        let spring = d(2025, 3, 30);
+        let e = brussels_instant(spring, NaiveTime::from_hms_opt(2, 30, 0).unwrap()).unwrap_err();
+        assert_eq!((e.code(), e.rule()), ("nonexistent_local_time", "DL-4"));
+        let a = brussels_instant(spring, NaiveTime::from_hms_opt(1, 0, 0).unwrap()).unwrap();
+        let b = brussels_instant(spring, NaiveTime::from_hms_opt(4, 0, 0).unwrap()).unwrap();
+        assert_eq!((b - a).num_hours(), 2, "01:00–04:00 lasts two hours in spring");
+        let autumn = d(2025, 10, 26);
+        let a = brussels_instant(autumn, NaiveTime::from_hms_opt(1, 0, 0).unwrap()).unwrap();
+        let b = brussels_instant(autumn, NaiveTime::from_hms_opt(4, 0, 0).unwrap()).unwrap();
+        assert_eq!((b - a).num_hours(), 4, "01:00–04:00 lasts four hours in autumn");
+        // DL-1: the date of an instant is its Brussels date.
+        let late_utc: DateTime<Utc> = "2025-07-10T22:30:00Z".parse().unwrap();
+        assert_eq!(local_date(late_utc), d(2025, 7, 11));
+    }
 }

@@ -80,11 +80,7 @@ impl EntryInput {
     /// and end is given, the end is not after the start, or the times disagree with the
     /// duration.
     pub fn validate(&self) -> Result<(), crate::Error> {
-        let bad = |r: &str| {
-            Err(crate::Error::InvalidEntry {
-                reason: r.to_owned(),
-            })
-        };
+        let bad = |r: &str| Err(crate::Error::InvalidEntry { reason: r.to_owned() });
         if self.minutes == 0 || self.minutes > 24 * 60 {
             return bad("the duration must be between 1 minute and 24 hours");
         }

@@ -107,9 +107,7 @@ pub enum Error {
         given: NaiveDate,
     },
     /// DL-4: a wall-clock time the spring daylight-saving change skips.
-    #[error(
-        "{date} {time} does not exist in Europe/Brussels (daylight-saving change); use a time outside 02:00–03:00"
-    )]
+    #[error("{date} {time} does not exist in Europe/Brussels (daylight-saving change); use a time outside 02:00–03:00")]
     NonexistentLocalTime {
         /// Date.
         date: NaiveDate,
@@ -472,13 +470,9 @@ impl Error {
     pub fn rule(&self) -> &str {
         match self {
             Error::InvalidInsz { .. } => "ID-1",
-            Error::InvalidEmail { .. } | Error::InvalidName | Error::BirthDateMismatch { .. } => {
-                "ID-2"
-            }
+            Error::InvalidEmail { .. } | Error::InvalidName | Error::BirthDateMismatch { .. } => "ID-2",
             Error::NonexistentLocalTime { .. } => "DL-4",
-            Error::InvalidParameter { .. }
-            | Error::TooManyTrainings { .. }
-            | Error::ElearningNotAllowed => "ORG-3",
+            Error::InvalidParameter { .. } | Error::TooManyTrainings { .. } | Error::ElearningNotAllowed => "ORG-3",
             Error::AlreadyExists { what, .. } | Error::Unknown { what, .. } => what.rule(),
             Error::BranchNotOfOrganisation { .. } => "ORG-1",
             Error::DuplicateTrainingCode { .. } => "ORG-2",
@@ -523,9 +517,7 @@ impl Error {
             Error::InvalidEmail { reason } => format!("ongeldig e-mailadres: {reason}"),
             Error::InvalidName => "een persoon heeft een niet-lege naam nodig".into(),
             Error::BirthDateMismatch { given } => {
-                format!(
-                    "geboortedatum {given} strookt niet met de geboortedatum in het rijksregisternummer"
-                )
+                format!("geboortedatum {given} strookt niet met de geboortedatum in het rijksregisternummer")
             }
             Error::NonexistentLocalTime { date, time } => {
                 format!(
@@ -537,10 +529,7 @@ impl Error {
             }
             Error::AlreadyExists { what, id } => format!("{} {id} bestaat al", what.nl()),
             Error::Unknown { what, id } => format!("er is geen {} {id}", what.nl()),
-            Error::BranchNotOfOrganisation {
-                branch,
-                organisation,
-            } => {
+            Error::BranchNotOfOrganisation { branch, organisation } => {
                 format!("vestiging {branch} is geen vestiging van organisatie {organisation}")
             }
             Error::DuplicateTrainingCode { code } => {
@@ -557,9 +546,7 @@ impl Error {
                 format!("opdracht-id {command_id} werd al gebruikt voor een andere opdracht")
             }
             Error::UnsupportedSchemaVersion { found, expected } => {
-                format!(
-                    "momentopname met schemaversie {found} wordt niet ondersteund (verwacht {expected})"
-                )
+                format!("momentopname met schemaversie {found} wordt niet ondersteund (verwacht {expected})")
             }
             Error::InvalidInput { reason } => format!("ongeldige invoer: {reason}"),
             Error::InvalidSessionTimes { reason } => format!("ongeldige sessietijden: {reason}"),
@@ -576,9 +563,7 @@ impl Error {
                 other_start,
                 other_end,
             } => {
-                format!(
-                    "opleider {trainer} is al ingepland in sessie {other} ({other_start}–{other_end})"
-                )
+                format!("opleider {trainer} is al ingepland in sessie {other} ({other_start}–{other_end})")
             }
             Error::WrongStatus {
                 session,
@@ -588,14 +573,8 @@ impl Error {
             } => {
                 format!("sessie {session} heeft status {status}; hiervoor moet ze {needed} zijn")
             }
-            Error::NotSessionDay {
-                session,
-                date,
-                today,
-            } => {
-                format!(
-                    "sessie {session} valt op {date}; ze kan enkel die dag gestart worden (vandaag is {today})"
-                )
+            Error::NotSessionDay { session, date, today } => {
+                format!("sessie {session} valt op {date}; ze kan enkel die dag gestart worden (vandaag is {today})")
             }
             Error::SessionHasAttendance { session } => {
                 format!("sessie {session} heeft aanwezigheden en kan niet verwijderd worden")
@@ -622,9 +601,7 @@ impl Error {
                 "persoon {person} heeft aanwezigheden in sessie {session} en kan niet als afwezig gemarkeerd worden"
             ),
             Error::TimeInFuture { time, at } => {
-                format!(
-                    "het geregistreerde tijdstip {time} ligt na het tijdstip van de opdracht {at}"
-                )
+                format!("het geregistreerde tijdstip {time} ligt na het tijdstip van de opdracht {at}")
             }
             Error::RegistrationClosed {
                 session,
@@ -634,18 +611,12 @@ impl Error {
                 "registratie voor sessie {session} van {date} is afgesloten: registreer op de opleidingsdag zelf, of binnen een correctievenster van ESF-support na een probleemmelding uiterlijk {deadline}"
             ),
             Error::ProblemReportTooLate { session, deadline } => {
-                format!(
-                    "de probleemmelding voor sessie {session} is te laat: de uiterste termijn was {deadline}"
-                )
+                format!("de probleemmelding voor sessie {session} is te laat: de uiterste termijn was {deadline}")
             }
             Error::NoProblemReport { session } => {
-                format!(
-                    "sessie {session} heeft geen tijdige probleemmelding; een correctievenster vereist er een"
-                )
+                format!("sessie {session} heeft geen tijdige probleemmelding; een correctievenster vereist er een")
             }
-            Error::InvalidCorrectionWindow => {
-                "een correctievenster moet eindigen na het begin".into()
-            }
+            Error::InvalidCorrectionWindow => "een correctievenster moet eindigen na het begin".into(),
             Error::NotElearning { reason } => reason.clone(),
             Error::FutureEntry { date, today } => {
                 format!("e-learninguren voor {date} liggen in de toekomst (vandaag is {today})")
@@ -657,17 +628,9 @@ impl Error {
             Error::EntryOverlap { other, from, until } => {
                 format!("de registratie overlapt met {other} ({from}–{until})")
             }
-            Error::SelfApproval => {
-                "wie de uren ingaf, kan ze niet zelf goedkeuren of afkeuren".into()
-            }
-            Error::EntryStatus {
-                entry,
-                status,
-                needed,
-            } => {
-                format!(
-                    "e-learningregistratie {entry} heeft status {status}; hiervoor moet ze {needed} zijn"
-                )
+            Error::SelfApproval => "wie de uren ingaf, kan ze niet zelf goedkeuren of afkeuren".into(),
+            Error::EntryStatus { entry, status, needed } => {
+                format!("e-learningregistratie {entry} heeft status {status}; hiervoor moet ze {needed} zijn")
             }
             Error::InvalidMlpField { field, reason } => format!("MLP-veld {field}: {reason}"),
         }
@@ -680,11 +643,7 @@ impl Error {
         }
     }
 
-    pub(crate) fn check_in_window(
-        at: DateTime<Utc>,
-        from: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Error {
+    pub(crate) fn check_in_window(at: DateTime<Utc>, from: DateTime<Utc>, until: DateTime<Utc>) -> Error {
         Error::CheckInOutsideWindow {
             at: local_text(at),
             from: hm(from),

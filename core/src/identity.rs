@@ -71,11 +71,7 @@ impl Insz {
         for (d, b) in digits.iter_mut().zip(&bare) {
             *d = b - b'0';
         }
-        let num = |from: usize, to: usize| {
-            digits[from..to]
-                .iter()
-                .fold(0u64, |a, d| a * 10 + u64::from(*d))
-        };
+        let num = |from: usize, to: usize| digits[from..to].iter().fold(0u64, |a, d| a * 10 + u64::from(*d));
         let first9 = num(0, 9);
         let check = num(9, 11);
         let century = if 97 - first9 % 97 == check {
@@ -102,10 +98,7 @@ impl Insz {
         };
         let day = num(4, 6);
         if day > 31 {
-            return Err(invalid(
-                "the day part is above 31",
-                "het dagdeel is groter dan 31",
-            ));
+            return Err(invalid("the day part is above 31", "het dagdeel is groter dan 31"));
         }
         let n = Insz { digits, century };
         if base_month != 0 && day != 0 {
@@ -128,14 +121,7 @@ impl Insz {
     /// The number in full, formatted `YY.MM.DD-SSS.CC`.
     pub fn reveal_formatted(&self) -> String {
         let r = self.reveal();
-        format!(
-            "{}.{}.{}-{}.{}",
-            &r[0..2],
-            &r[2..4],
-            &r[4..6],
-            &r[6..9],
-            &r[9..11]
-        )
+        format!("{}.{}.{}-{}.{}", &r[0..2], &r[2..4], &r[4..6], &r[6..9], &r[9..11])
     }
 
     /// Whether this is a rijksregisternummer or a BIS number.
@@ -165,9 +151,7 @@ impl Insz {
         if self.kind() == InszKind::BisSexUnknown {
             return None;
         }
-        let seq = u32::from(self.digits[6]) * 100
-            + u32::from(self.digits[7]) * 10
-            + u32::from(self.digits[8]);
+        let seq = u32::from(self.digits[6]) * 100 + u32::from(self.digits[7]) * 10 + u32::from(self.digits[8]);
         Some(if seq % 2 == 1 { Sex::M } else { Sex::F })
     }
 
@@ -243,8 +227,21 @@ pub mod insz_in_storage {
     /// Parses the full number.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Insz>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
-        s.map(|s| Insz::parse(&s).map_err(serde::de::Error::custom))
-            .transpose()
+        s.map(|s| Insz::parse(&s).map_err(serde::de::Error::custom)).transpose()
+    }
+}
+
+/// A national number as typed, not yet checked: commands carry it so that a wrong number is
+/// refused by the ledger with [`Error::InvalidInsz`] rather than by the JSON decoder. Its
+/// `Debug` shows only the first six characters (ID-3); serde keeps it whole (storage).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InszInput(pub String);
+
+impl fmt::Debug for InszInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.0.chars().take(6).collect();
+        write!(f, "InszInput({shown}…)")
     }
 }
 
@@ -260,11 +257,7 @@ impl Email {
     /// # Errors
     /// [`Error::InvalidEmail`] naming what is wrong.
     pub fn parse(s: &str) -> Result<Email, Error> {
-        let bad = |why: &str| {
-            Err(Error::InvalidEmail {
-                reason: why.to_owned(),
-            })
-        };
+        let bad = |why: &str| Err(Error::InvalidEmail { reason: why.to_owned() });
         let s = s.trim();
         let Some((local, domain)) = s.split_once('@') else {
             return bad("no @");
@@ -315,11 +308,7 @@ pub struct Person {
     /// E-mail address, checked in form.
     pub email: Email,
     /// National number, if known. Stored in full, printed masked.
-    #[serde(
-        default,
-        with = "insz_in_storage",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "insz_in_storage", skip_serializing_if = "Option::is_none")]
     pub insz: Option<Insz>,
     /// Birth date: derived from the INSZ where it holds one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,5 +357,184 @@ impl Person {
             birth_date,
             organisation,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn id_1_spec_test_vectors() {
+        let ok = |s: &str| Insz::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(ok("85073003328").birth_year(), 1985);
+        assert_eq!(ok("17073003384").birth_year(), 2017, "2000+ needs the 2 prefix");
+        assert_eq!(ok("00012556777").birth_year(), 2000);
+        assert_eq!(ok("98472899765").kind(), InszKind::BisSexKnown);
+        assert_eq!(ok("00200100112").kind(), InszKind::BisSexUnknown);
+        assert_eq!(ok("00200100112").sex(), None);
+        assert_eq!(ok("00200100112").birth_date(), None, "BIS month 20 = month unknown");
+        let e = Insz::parse("12345678901").unwrap_err();
+        assert_eq!((e.code(), e.rule()), ("invalid_insz", "ID-1"));
+        assert!(e.to_string().contains("check digits"));
+        let e = Insz::parse("85133000105").unwrap_err();
+        assert!(e.to_string().contains("month"), "{e}");
+    }
+
+    #[test]
+    fn id_1_formatted_and_bare_forms_and_clear_errors() {
+        assert_eq!(
+            Insz::parse("85.07.30-033.28").map(|i| i.reveal()),
+            Ok("85073003328".into())
+        );
+        assert_eq!(
+            Insz::parse(" 85073003328 ").map(|i| i.reveal_formatted()),
+            Ok("85.07.30-033.28".into())
+        );
+        for bad in [
+            "",
+            "8507300332",
+            "850730033289",
+            "85-07-30.033.28",
+            "85.07.30-033-28",
+            "abcdefghijk",
+            "85.07.30-03328",
+        ] {
+            let e = Insz::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("11 digits"), "{bad}: {e}");
+        }
+        // Day 32 and 30 February are refused.
+        assert!(
+            Insz::parse(&with_check("850732033", 1900))
+                .unwrap_err()
+                .to_string()
+                .contains("day")
+        );
+        assert!(
+            Insz::parse(&with_check("850230033", 1900))
+                .unwrap_err()
+                .to_string()
+                .contains("date")
+        );
+    }
+
+    #[test]
+    fn id_1_remainder_zero_gives_97_never_00() {
+        // Find nine digits divisible by 97: their check digits are 97.
+        let n9 = (850_730_000u64..).find(|n| n % 97 == 0).unwrap();
+        let s = format!("{n9:09}97");
+        assert_eq!(Insz::parse(&s).map(|i| i.reveal()), Ok(s.clone()));
+        assert!(Insz::parse(&format!("{n9:09}00")).is_err());
+    }
+
+    #[test]
+    fn id_1_birth_date_and_sex() {
+        let n = Insz::parse("85073003328").unwrap();
+        assert_eq!(n.birth_date(), NaiveDate::from_ymd_opt(1985, 7, 30));
+        assert_eq!(n.sex(), Some(Sex::M), "sequence 033 is odd");
+        let unknown_day = Insz::parse(&with_check("850700033", 1900)).unwrap();
+        assert_eq!(unknown_day.birth_date(), None);
+        assert_eq!(unknown_day.birth_year(), 1985);
+    }
+
+    #[test]
+    fn id_3_never_printed_except_by_reveal() {
+        let n = Insz::parse("85073003328").unwrap();
+        for shown in [n.to_string(), format!("{n:?}"), serde_json::to_string(&n).unwrap()] {
+            assert!(!shown.contains("03328") && !shown.contains("033.28"), "{shown}");
+            assert!(shown.contains("85.07.30-xxx.xx"));
+        }
+        let p = Person::new(
+            PersonId::new("p1"),
+            "Ann",
+            Email::parse("ann@example.be").unwrap(),
+            Some(n.clone()),
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(!format!("{p:?}").contains("03328"));
+        // Storage keeps the number (snapshots must round-trip), deliberately.
+        let stored = serde_json::to_string(&p).unwrap();
+        assert!(stored.contains("85073003328"));
+        let back: Person = serde_json::from_str(&stored).unwrap();
+        assert_eq!(back, p);
+        // Error messages never contain it.
+        let e = Insz::parse("85073003329").unwrap_err();
+        assert!(!e.to_string().contains("8507300332") && !e.message_nl().contains("8507300332"));
+    }
+
+    #[test]
+    fn id_2_person_email_name_and_birth_date() {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.be",
+            "ann@x",
+            "ann@@x.be",
+            "a nn@x.be",
+            "ann@-x.be",
+            "ann@x..be",
+        ] {
+            let e = Email::parse(bad).unwrap_err();
+            assert_eq!((e.code(), e.rule()), ("invalid_email", "ID-2"), "{bad}");
+        }
+        assert!(Email::parse("ann.peeters+esf@vdab.be").is_ok());
+        let email = Email::parse("ann@x.be").unwrap();
+        let n = Insz::parse("85073003328").unwrap();
+        let p = Person::new(PersonId::new("p"), "Ann", email.clone(), Some(n.clone()), None, None).unwrap();
+        assert_eq!(
+            p.birth_date,
+            NaiveDate::from_ymd_opt(1985, 7, 30),
+            "derived from the INSZ"
+        );
+        let e = Person::new(
+            PersonId::new("p"),
+            "Ann",
+            email.clone(),
+            Some(n),
+            NaiveDate::from_ymd_opt(1985, 7, 31),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "birth_date_mismatch");
+        assert_eq!(
+            Person::new(PersonId::new("p"), "  ", email, None, None, None)
+                .unwrap_err()
+                .rule(),
+            "ID-2"
+        );
+    }
+
+    fn with_check(n9: &str, century: u64) -> String {
+        let n: u64 = n9.parse().unwrap();
+        let base = if century == 2000 { 2_000_000_000 + n } else { n };
+        format!("{n9}{:02}", 97 - base % 97)
+    }
+
+    proptest! {
+        #[test]
+        fn id_1_generated_valid_insz_parses_and_round_trips(
+            yy in 0u32..100, mm in 1u32..=12, dd in 1u32..=28, seq in 1u32..998,
+            c2000 in any::<bool>(), bis in 0u32..3,
+        ) {
+            let month = mm + [0, 20, 40][bis as usize];
+            let n9 = format!("{yy:02}{month:02}{dd:02}{seq:03}");
+            let s = with_check(&n9, if c2000 { 2000 } else { 1900 });
+            let n = Insz::parse(&s).unwrap();
+            prop_assert_eq!(n.reveal(), s.clone());
+            prop_assert_eq!(Insz::parse(&n.reveal_formatted()).unwrap(), n.clone());
+            prop_assert_eq!(n.birth_year(), if c2000 { 2000 } else { 1900 } + yy as i32);
+            prop_assert_eq!(n.birth_date(), NaiveDate::from_ymd_opt(n.birth_year(), mm, dd));
+        }
+
+        #[test]
+        fn id_1_random_strings_never_panic(s in "\\PC{0,20}", d in "[0-9.\\-]{0,16}") {
+            let _ = Insz::parse(&s);
+            let _ = Insz::parse(&d);
+            let _ = Email::parse(&s);
+        }
     }
 }

@@ -21,10 +21,7 @@ pub const FIELDS: &[(&str, Option<&[&str]>)] = &[
             "self_employed",
         ]),
     ),
-    (
-        "education_level",
-        Some(&["isced_0_2", "isced_3_4", "isced_5_8"]),
-    ),
+    ("education_level", Some(&["isced_0_2", "isced_3_4", "isced_5_8"])),
     ("disability", Some(YES_NO)),
     ("third_country_national", Some(YES_NO)),
     ("foreign_background", Some(YES_NO)),
@@ -61,9 +58,7 @@ pub fn validate_field(name: &str, value: &str) -> Result<(), Error> {
             "unknown field; known: {}; host fields start with x_",
             FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
         )),
-        Some((_, Some(allowed))) if !allowed.contains(&value) => {
-            bad(format!("must be one of {}", allowed.join(", ")))
-        }
+        Some((_, Some(allowed))) if !allowed.contains(&value) => bad(format!("must be one of {}", allowed.join(", "))),
         Some((_, None)) if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() => {
             bad("must be a date YYYY-MM-DD".into())
         }

@@ -143,18 +143,10 @@ impl ParamValue {
         let one = Decimal::ONE;
         match self {
             ParamValue::UnitCostPerParticipantHour(v) if v.is_sign_negative() => bad(">= 0"),
-            ParamValue::Rounding(r) if r.minutes == 0 || r.minutes > 1440 => {
-                bad("minutes 1..=1440")
-            }
-            ParamValue::CheckInEarlyMinutes(m) | ParamValue::CheckOutLateMinutes(m)
-                if *m > 1440 =>
-            {
-                bad("0..=1440")
-            }
+            ParamValue::Rounding(r) if r.minutes == 0 || r.minutes > 1440 => bad("minutes 1..=1440"),
+            ParamValue::CheckInEarlyMinutes(m) | ParamValue::CheckOutLateMinutes(m) if *m > 1440 => bad("0..=1440"),
             ParamValue::MinPresenceRatio(r) if r.is_sign_negative() || *r > one => bad("0..=1"),
-            ParamValue::MaxParticipantHoursPerDay(Some(h))
-                if *h <= Decimal::ZERO || *h > Decimal::from(24) =>
-            {
+            ParamValue::MaxParticipantHoursPerDay(Some(h)) if *h <= Decimal::ZERO || *h > Decimal::from(24) => {
                 bad("(0, 24]")
             }
             ParamValue::ProjectSubsidyCap(Some(c)) if c.is_sign_negative() => bad(">= 0"),

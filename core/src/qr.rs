@@ -78,16 +78,8 @@ impl Keyring {
     ///
     /// # Errors
     /// [`Error::InvalidToken`] when the key id is unknown.
-    pub fn issue(
-        &self,
-        key_id: &str,
-        project: &ProjectId,
-        person: &PersonId,
-    ) -> Result<String, Error> {
-        let key = self
-            .keys
-            .get(key_id)
-            .ok_or_else(|| token_err("unknown key id"))?;
+    pub fn issue(&self, key_id: &str, project: &ProjectId, person: &PersonId) -> Result<String, Error> {
+        let key = self.keys.get(key_id).ok_or_else(|| token_err("unknown key id"))?;
         let mut payload = Vec::new();
         for part in [
             key_id.as_bytes(),
@@ -99,11 +91,7 @@ impl Keyring {
             payload.extend_from_slice(part);
         }
         let tag = mac(key, &payload).finalize().into_bytes();
-        Ok(format!(
-            "{PREFIX}{}.{}",
-            b64_encode(&payload),
-            b64_encode(&tag)
-        ))
+        Ok(format!("{PREFIX}{}.{}", b64_encode(&payload), b64_encode(&tag)))
     }
 
     /// Verifies a token and returns the project and person it names. The tag comparison is
@@ -136,15 +124,12 @@ impl Keyring {
 }
 
 fn token_err(why: &str) -> Error {
-    Error::InvalidToken {
-        reason: why.to_owned(),
-    }
+    Error::InvalidToken { reason: why.to_owned() }
 }
 
 fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     m.update(DOMAIN);
     m.update(payload);
     m
@@ -209,6 +194,71 @@ mod tests {
         for n in 0..40u8 {
             let data: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
             assert_eq!(b64_decode(&b64_encode(&data)).as_deref(), Some(&data[..]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod qr_rules {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ring() -> Keyring {
+        let mut k = Keyring::default();
+        k.add("k1", b"0123456789abcdef-one".to_vec()).unwrap();
+        k.add("k2", b"0123456789abcdef-two".to_vec()).unwrap();
+        k
+    }
+
+    #[test]
+    fn qr_2_issue_verify_rotate_and_refuse() {
+        let k = ring();
+        let (p, a) = (ProjectId::new("P-1"), PersonId::new("p-ann"));
+        let t1 = k.issue("k1", &p, &a).unwrap();
+        let t2 = k.issue("k2", &p, &a).unwrap();
+        assert_eq!(k.verify(&t1).unwrap(), (p.clone(), a.clone()));
+        assert_eq!(
+            k.verify(&t2).unwrap(),
+            (p.clone(), a.clone()),
+            "several keys valid at once"
+        );
+        let mut rotated = k.clone();
+        rotated.remove("k1");
+        assert!(
+            rotated
+                .verify(&t1)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown or retired key")
+        );
+        assert!(rotated.verify(&t2).is_ok());
+        for bad in [&t1[..t1.len() - 3], "TR1.", "hello", "", "TR1.AAAA.AAAA"] {
+            let e = k.verify(bad).unwrap_err();
+            assert_eq!((e.code(), e.rule()), ("invalid_token", "QR-2"), "{bad}");
+        }
+        // Another key with the same id: forged.
+        let mut forger = Keyring::default();
+        forger.add("k1", b"not-the-real-secret!".to_vec()).unwrap();
+        let forged = forger.issue("k1", &p, &a).unwrap();
+        assert!(k.verify(&forged).unwrap_err().to_string().contains("forged or altered"));
+        assert!(!t1.contains("8507300"), "no national number inside");
+        assert!(Keyring::default().add("k", b"short".to_vec()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn qr_2_a_token_verifies_iff_issued_by_a_valid_key_and_unaltered(
+            project in "[A-Za-z0-9._-]{1,12}", person in "[A-Za-z0-9._-]{1,12}",
+            pos in any::<prop::sample::Index>(), replacement in prop::sample::select(b"ABCxyz019-_.".to_vec()),
+        ) {
+            let k = ring();
+            let token = k.issue("k2", &ProjectId(project.clone()), &PersonId(person.clone())).unwrap();
+            prop_assert_eq!(k.verify(&token).unwrap(), (ProjectId(project), PersonId(person)));
+            let mut bytes = token.clone().into_bytes();
+            let i = pos.index(bytes.len());
+            bytes[i] = replacement;
+            let altered = String::from_utf8(bytes).unwrap();
+            prop_assert_eq!(k.verify(&altered).is_ok(), altered == token);
         }
     }
 }

@@ -64,12 +64,7 @@ impl Timing {
     /// [`Error::InvalidSessionTimes`] when the end is not after the start, or a break is
     /// empty, outside the session or overlaps another; [`Error::NonexistentLocalTime`] for a
     /// time skipped by the spring change.
-    pub fn new(
-        date: NaiveDate,
-        start: NaiveTime,
-        end: NaiveTime,
-        mut breaks: Vec<Break>,
-    ) -> Result<Timing, Error> {
+    pub fn new(date: NaiveDate, start: NaiveTime, end: NaiveTime, mut breaks: Vec<Break>) -> Result<Timing, Error> {
         let bad = |r: String| Err(Error::InvalidSessionTimes { reason: r });
         if end <= start {
             return bad(format!(
@@ -243,16 +238,12 @@ pub struct Session {
 impl Session {
     /// Whether any participant has attendance (SES-4).
     pub fn has_attendance(&self) -> bool {
-        self.participants
-            .values()
-            .any(ParticipantRecord::has_attendance)
+        self.participants.values().any(ParticipantRecord::has_attendance)
     }
 
     /// Whether `at` lies in a granted correction window (DL-2).
     pub fn in_correction_window(&self, at: DateTime<Utc>) -> bool {
-        self.correction_windows
-            .iter()
-            .any(|w| w.from <= at && at <= w.until)
+        self.correction_windows.iter().any(|w| w.from <= at && at <= w.until)
     }
 }
 
@@ -274,13 +265,7 @@ impl<K: Ord> Default for OverlapIndex<K> {
 
 impl<K: Ord + Clone> OverlapIndex<K> {
     /// Adds a session interval.
-    pub fn insert(
-        &mut self,
-        key: &K,
-        session: &SessionId,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) {
+    pub fn insert(&mut self, key: &K, session: &SessionId, start: DateTime<Utc>, end: DateTime<Utc>) {
         self.by_key
             .entry(key.clone())
             .or_default()
@@ -317,12 +302,7 @@ impl<K: Ord + Clone> OverlapIndex<K> {
     }
 
     /// Sessions of `key` starting in `[from, to)`.
-    pub fn range(
-        &self,
-        key: &K,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> impl Iterator<Item = &SessionId> {
+    pub fn range(&self, key: &K, from: DateTime<Utc>, to: DateTime<Utc>) -> impl Iterator<Item = &SessionId> {
         self.by_key.get(key).into_iter().flat_map(move |m| {
             m.range((from, SessionId::new(""))..(to, SessionId::new("")))
                 .map(|((_, id), _)| id)

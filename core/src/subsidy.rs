@@ -161,9 +161,7 @@ impl Reason {
     /// The rule.
     pub fn rule(self) -> &'static str {
         match self {
-            Reason::BeforeCheckIn | Reason::Away | Reason::AfterCheckOut | Reason::NotPresent => {
-                "SUB-1"
-            }
+            Reason::BeforeCheckIn | Reason::Away | Reason::AfterCheckOut | Reason::NotPresent => "SUB-1",
             Reason::Absent => "ATT-5",
             Reason::BelowMinPresence => "SUB-4",
             Reason::CountedElsewhere => "SUB-6",
@@ -394,11 +392,7 @@ struct Work {
     params: Params,
 }
 
-fn classroom_line(
-    sess: &SessionRecord,
-    part: &ParticipantRecord,
-    params: Params,
-) -> Result<Work, Error> {
+fn classroom_line(sess: &SessionRecord, part: &ParticipantRecord, params: Params) -> Result<Work, Error> {
     let start = ts(brussels_instant(sess.date, sess.start)?);
     let end = ts(brussels_instant(sess.date, sess.end)?);
     let mut breaks = Vec::new();
@@ -423,35 +417,22 @@ fn classroom_line(
     let excluded = subtract(&net, &counted)
         .into_iter()
         .map(|(a, b)| match (first_in, last_out) {
-            (None, _) | (_, None) if part.absent => {
-                excluded_stretch(Reason::Absent, (a, b), "marked absent")
-            }
-            (None, _) | (_, None) => {
-                excluded_stretch(Reason::NotPresent, (a, b), "no attendance registered")
-            }
-            (Some(fi), _) if b <= fi => {
-                excluded_stretch(Reason::BeforeCheckIn, (a, b), "before check-in")
-            }
-            (_, Some(lo)) if a >= lo => {
-                excluded_stretch(Reason::AfterCheckOut, (a, b), "after check-out")
-            }
+            (None, _) | (_, None) if part.absent => excluded_stretch(Reason::Absent, (a, b), "marked absent"),
+            (None, _) | (_, None) => excluded_stretch(Reason::NotPresent, (a, b), "no attendance registered"),
+            (Some(fi), _) if b <= fi => excluded_stretch(Reason::BeforeCheckIn, (a, b), "before check-in"),
+            (_, Some(lo)) if a >= lo => excluded_stretch(Reason::AfterCheckOut, (a, b), "after check-out"),
             _ => excluded_stretch(Reason::Away, (a, b), "away (checked out)"),
         })
         .collect();
-    let late_arrival =
-        first_in.is_some_and(|fi| fi > start + i64::from(params.late_arrival_minutes) * 60);
-    let early_departure =
-        last_out.is_some_and(|lo| lo < end - i64::from(params.early_departure_minutes) * 60);
+    let late_arrival = first_in.is_some_and(|fi| fi > start + i64::from(params.late_arrival_minutes) * 60);
+    let early_departure = last_out.is_some_and(|lo| lo < end - i64::from(params.early_departure_minutes) * 60);
     let line = Line {
         kind: LineKind::Classroom,
         source: sess.id.to_string(),
         person: part.person.clone(),
         training: sess.training.clone(),
         date: sess.date,
-        realised: matches!(
-            sess.status,
-            SessionStatus::Executed | SessionStatus::Submitted
-        ),
+        realised: matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted),
         planned_seconds: total(&net),
         attended_seconds: total(&counted),
         counted_minutes: 0,
@@ -467,11 +448,7 @@ fn classroom_line(
         amount: Decimal::ZERO,
         sort_start: start,
     };
-    Ok(Work {
-        line,
-        counted,
-        params,
-    })
+    Ok(Work { line, counted, params })
 }
 
 fn elearning_line(e: &ElearningRecord, params: Params) -> Result<Work, Error> {
@@ -523,11 +500,7 @@ fn elearning_line(e: &ElearningRecord, params: Params) -> Result<Work, Error> {
     };
     // E-learning has no clock stretches (SUB-6 skips it): a stretch of its length stands in.
     let counted = if approved { vec![(0, seconds)] } else { vec![] };
-    Ok(Work {
-        line,
-        counted,
-        params,
-    })
+    Ok(Work { line, counted, params })
 }
 
 /// Computes the report from plain records at a reference instant (SUB-1..9, AUD-4).
@@ -548,10 +521,7 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
     // SUB-4 per line.
     for w in &mut work {
         let need = w.params.min_presence_ratio * Decimal::from(w.line.planned_seconds);
-        if w.line.kind == LineKind::Classroom
-            && !w.counted.is_empty()
-            && Decimal::from(total(&w.counted)) < need
-        {
+        if w.line.kind == LineKind::Classroom && !w.counted.is_empty() && Decimal::from(total(&w.counted)) < need {
             let pct = (w.params.min_presence_ratio * Decimal::from(100)).normalize();
             for st in std::mem::take(&mut w.counted) {
                 w.line.excluded.push(excluded_stretch(
@@ -564,26 +534,17 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
     }
     // Group by participant and day (lines sorted by start, then source).
     work.sort_by(|a, b| {
-        (
-            &a.line.person,
-            a.line.date,
-            a.line.sort_start,
-            &a.line.source,
-        )
-            .cmp(&(
-                &b.line.person,
-                b.line.date,
-                b.line.sort_start,
-                &b.line.source,
-            ))
+        (&a.line.person, a.line.date, a.line.sort_start, &a.line.source).cmp(&(
+            &b.line.person,
+            b.line.date,
+            b.line.sort_start,
+            &b.line.source,
+        ))
     });
     let mut i = 0;
     while i < work.len() {
         let mut j = i;
-        while j < work.len()
-            && work[j].line.person == work[i].line.person
-            && work[j].line.date == work[i].line.date
-        {
+        while j < work.len() && work[j].line.person == work[i].line.person && work[j].line.date == work[i].line.date {
             j += 1;
         }
         count_day(&mut work[i..j]);
@@ -598,11 +559,7 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
     for l in &mut lines {
         let n = Decimal::from(l.counted_minutes) * l.unit_cost;
         l.amount = n / sixty;
-        let t = if l.realised {
-            &mut realised
-        } else {
-            &mut provisional
-        };
+        let t = if l.realised { &mut realised } else { &mut provisional };
         t.lines += 1;
         t.planned_seconds += l.planned_seconds;
         t.counted_minutes += l.counted_minutes;
@@ -633,12 +590,7 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
     let esf = half_up(total * last_params.shares.esf);
     let flemish = half_up(total * last_params.shares.flemish);
     lines.sort_by(|a, b| {
-        (a.date, a.sort_start, &a.source, &a.person).cmp(&(
-            b.date,
-            b.sort_start,
-            &b.source,
-            &b.person,
-        ))
+        (a.date, a.sort_start, &a.source, &a.person).cmp(&(b.date, b.sort_start, &b.source, &b.person))
     });
     Ok(Report {
         project: r.project.clone(),
@@ -669,10 +621,7 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
 fn count_day(day: &mut [Work]) {
     // SUB-6: time already counted on an earlier line is removed from the later one.
     let mut seen: Vec<(Stretch, String)> = Vec::new();
-    for w in day
-        .iter_mut()
-        .filter(|w| w.line.kind == LineKind::Classroom)
-    {
+    for w in day.iter_mut().filter(|w| w.line.kind == LineKind::Classroom) {
         let mut mine = Vec::new();
         for (st, src) in &seen {
             for o in intersect(&w.counted, &[*st]) {
@@ -695,11 +644,7 @@ fn count_day(day: &mut [Work]) {
     // SUB-2: round each line; never above its planned net time.
     for w in day.iter_mut() {
         let secs = total(&w.counted);
-        let minutes = w
-            .params
-            .rounding
-            .apply(secs)
-            .min(w.line.planned_seconds / 60);
+        let minutes = w.params.rounding.apply(secs).min(w.line.planned_seconds / 60);
         let diff = secs - minutes * 60;
         if diff != 0 {
             w.line.excluded.push(Excluded {
@@ -718,16 +663,10 @@ fn count_day(day: &mut [Work]) {
         w.line.counted_minutes = minutes;
     }
     // SUB-5: the cap in force on the day; the excess comes off the latest lines first.
-    let Some(cap_h) = day
-        .first()
-        .and_then(|w| w.params.max_participant_hours_per_day)
-    else {
+    let Some(cap_h) = day.first().and_then(|w| w.params.max_participant_hours_per_day) else {
         return;
     };
-    let cap = (cap_h * Decimal::from(60))
-        .trunc()
-        .try_into()
-        .unwrap_or(i64::MAX);
+    let cap = (cap_h * Decimal::from(60)).trunc().try_into().unwrap_or(i64::MAX);
     let mut excess = day.iter().map(|w| w.line.counted_minutes).sum::<i64>() - cap;
     for w in day.iter_mut().rev() {
         if excess <= 0 {
@@ -743,11 +682,7 @@ fn count_day(day: &mut [Work]) {
                 seconds: cut * 60,
                 from: None,
                 until: None,
-                text: format!(
-                    "{} over the daily cap of {} h",
-                    minutes_text(cut),
-                    cap_h.normalize()
-                ),
+                text: format!("{} over the daily cap of {} h", minutes_text(cut), cap_h.normalize()),
             });
         }
     }
@@ -764,11 +699,7 @@ fn minutes_text(m: i64) -> String {
 /// SHA-256 over the parameters, the closure dates and the holidays of the years the records
 /// span under each profile in force (AUD-4).
 fn parameters_hash(r: &Records) -> String {
-    let mut years: BTreeSet<i32> = r
-        .sessions
-        .iter()
-        .map(|s| chrono::Datelike::year(&s.date))
-        .collect();
+    let mut years: BTreeSet<i32> = r.sessions.iter().map(|s| chrono::Datelike::year(&s.date)).collect();
     years.extend(r.elearning.iter().map(|e| chrono::Datelike::year(&e.date)));
     let holidays: BTreeMap<i32, Vec<NaiveDate>> = years
         .iter()
@@ -791,12 +722,7 @@ fn parameters_hash(r: &Records) -> String {
 /// # Errors
 /// [`Error::AccessDenied`] when the actor may not see the project; [`Error::Unknown`] for
 /// system or support asking for a project that does not exist.
-pub fn records_from_state(
-    s: &State,
-    actor: &Actor,
-    at: DateTime<Utc>,
-    project: &ProjectId,
-) -> Result<Records, Error> {
+pub fn records_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: &ProjectId) -> Result<Records, Error> {
     let az = crate::ledger::authz_view(s, actor, at);
     let p = match s.projects.get(project) {
         Some(p) if az.sees_project(p) => p,
@@ -839,9 +765,8 @@ pub fn records_from_state(
                 .collect(),
         })
         .collect();
-    let all_entries = az.is_system()
-        || az.is_support()
-        || az.standing(p) == Some(crate::ledger::StandingView::Promoter);
+    let all_entries =
+        az.is_system() || az.is_support() || az.standing(p) == Some(crate::ledger::StandingView::Promoter);
     let elearning = s
         .entries
         .values()
@@ -870,12 +795,7 @@ pub fn records_from_state(
 ///
 /// # Errors
 /// As [`records_from_state`] and [`report`].
-pub fn report_from_state(
-    s: &State,
-    actor: &Actor,
-    at: DateTime<Utc>,
-    project: &ProjectId,
-) -> Result<Report, Error> {
+pub fn report_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: &ProjectId) -> Result<Report, Error> {
     report(&records_from_state(s, actor, at, project)?, at)
 }
 
@@ -886,11 +806,7 @@ impl Report {
             "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,excluded\n",
         );
         for l in &self.lines {
-            let reasons: Vec<String> = l
-                .excluded
-                .iter()
-                .map(|e| format!("{} [{}]", e.text, e.rule))
-                .collect();
+            let reasons: Vec<String> = l.excluded.iter().map(|e| format!("{} [{}]", e.text, e.rule)).collect();
             let row = [
                 format!("{:?}", l.kind).to_lowercase(),
                 l.source.clone(),
@@ -914,12 +830,7 @@ impl Report {
                 l.early_departure.to_string(),
                 reasons.join("; "),
             ];
-            out.push_str(
-                &row.iter()
-                    .map(|c| csv_field(c))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
+            out.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
             out.push('\n');
         }
         out

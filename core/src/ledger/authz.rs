@@ -71,10 +71,7 @@ impl<'a> Authz<'a> {
 
     pub fn standing(&self, p: &Project) -> Option<Standing> {
         let mut partner = None;
-        for g in self
-            .valid(Role::OrganisationResponsible)
-            .filter(|g| in_scope(g, p))
-        {
+        for g in self.valid(Role::OrganisationResponsible).filter(|g| in_scope(g, p)) {
             if g.organisation == p.promoter {
                 return Some(Standing::Promoter);
             }
@@ -87,11 +84,9 @@ impl<'a> Authz<'a> {
     pub fn sees_project(&self, p: &Project) -> bool {
         self.is_system()
             || self.is_support()
-            || self.person().is_some_and(|me| {
-                self.s
-                    .grants_of(me)
-                    .any(|g| g.is_valid(self.at) && in_scope(g, p))
-            })
+            || self
+                .person()
+                .is_some_and(|me| self.s.grants_of(me).any(|g| g.is_valid(self.at) && in_scope(g, p)))
     }
 
     /// May see the session (ARC-2): system, support, the promoter, the partner that owns it,
@@ -129,26 +124,13 @@ impl<'a> Authz<'a> {
             return Error::access(needed, "ACC-6");
         }
         let of_role: Vec<&&Grant> = mine.iter().filter(|g| g.role == role).collect();
-        if of_role
-            .iter()
-            .any(|g| in_scope(g, p) && !g.is_valid(self.at))
-            && !of_role
-                .iter()
-                .any(|g| in_scope(g, p) && g.is_valid(self.at))
+        if of_role.iter().any(|g| in_scope(g, p) && !g.is_valid(self.at))
+            && !of_role.iter().any(|g| in_scope(g, p) && g.is_valid(self.at))
         {
-            return Error::access(
-                format!("{needed} (your grant is not valid at this moment)"),
-                "ACC-2",
-            );
+            return Error::access(format!("{needed} (your grant is not valid at this moment)"), "ACC-2");
         }
-        if of_role
-            .iter()
-            .any(|g| g.is_valid(self.at) && !in_scope(g, p))
-        {
-            return Error::access(
-                format!("{needed} (your grant is bound to another branch)"),
-                "ACC-4",
-            );
+        if of_role.iter().any(|g| g.is_valid(self.at) && !in_scope(g, p)) {
+            return Error::access(format!("{needed} (your grant is bound to another branch)"), "ACC-4");
         }
         Error::access(needed, "ACC-1")
     }
@@ -170,8 +152,7 @@ impl<'a> Authz<'a> {
         if !self.valid(Role::Trainer).any(|g| in_scope(g, p)) {
             return Err(self.deny(Some(p), Role::Trainer, RUN));
         }
-        let employed_by_promoter =
-            self.s.persons.get(me).and_then(|x| x.organisation.as_ref()) == Some(&p.promoter);
+        let employed_by_promoter = self.s.persons.get(me).and_then(|x| x.organisation.as_ref()) == Some(&p.promoter);
         if !employed_by_promoter
             && !self
                 .s
@@ -193,9 +174,7 @@ impl<'a> Authz<'a> {
     pub fn check_editor(&self, sess: Option<&Session>, p: &Project) -> Result<Standing, Error> {
         match self.standing(p) {
             Some(Standing::Promoter) => Ok(Standing::Promoter),
-            Some(Standing::Partner(o)) if sess.is_none_or(|s| s.owner == o) => {
-                Ok(Standing::Partner(o))
-            }
+            Some(Standing::Partner(o)) if sess.is_none_or(|s| s.owner == o) => Ok(Standing::Partner(o)),
             Some(Standing::Partner(_)) => Err(Error::access(
                 "to be the promoter organisation or the partner that planned this session",
                 "ORG-4",
@@ -221,5 +200,7 @@ impl<'a> Authz<'a> {
     }
 }
 
-pub(crate) const EDIT: &str = "a valid OrganisationResponsible grant for the project's promoter (or the partner that planned the session)";
-pub(crate) const RUN: &str = "a valid Trainer grant and assignment to the session, or a valid OrganisationResponsible grant for the project";
+pub(crate) const EDIT: &str =
+    "a valid OrganisationResponsible grant for the project's promoter (or the partner that planned the session)";
+pub(crate) const RUN: &str =
+    "a valid Trainer grant and assignment to the session, or a valid OrganisationResponsible grant for the project";

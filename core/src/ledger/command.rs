@@ -2,8 +2,7 @@
 
 use crate::access::{RelationshipKind, Role};
 use crate::elearning::EntryInput;
-use crate::identity::Insz;
-use crate::identity::insz_in_storage;
+use crate::identity::InszInput;
 use crate::ids::*;
 use crate::org::TrainingKind;
 use crate::params::ParamValue;
@@ -73,13 +72,9 @@ pub enum Command {
         name: String,
         /// E-mail.
         email: String,
-        /// National number (bare or formatted).
-        #[serde(
-            default,
-            with = "insz_in_storage",
-            skip_serializing_if = "Option::is_none"
-        )]
-        insz: Option<Insz>,
+        /// National number (bare or formatted), checked by the ledger (ID-1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        insz: Option<InszInput>,
         /// Birth date, when no INSZ holds it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         birth_date: Option<NaiveDate>,

@@ -10,7 +10,7 @@ use crate::access::{Grant, Role, Validity, WorkRelationship};
 use crate::calendar::{brussels_instant, hm, local_date, local_text};
 use crate::elearning::{Entry, EntryInput, EntryStatus};
 use crate::error::{Entity, Error};
-use crate::identity::{Email, Person};
+use crate::identity::{Email, Insz, Person};
 use crate::ids::*;
 use crate::mlp;
 use crate::org::{Project, Training, TrainingKind};
@@ -164,11 +164,12 @@ impl<'a> Cx<'a> {
                 if let Some(o) = organisation {
                     self.org(o)?;
                 }
+                let insz = insz.as_ref().map(|i| Insz::parse(&i.0)).transpose()?;
                 let p = Person::new(
                     person.clone(),
                     name,
                     Email::parse(email)?,
-                    insz.clone(),
+                    insz,
                     *birth_date,
                     organisation.clone(),
                 )?;
@@ -206,11 +207,7 @@ impl<'a> Cx<'a> {
                         call: call.clone(),
                         promoter: promoter.clone(),
                         branch: branch.clone(),
-                        partners: partners
-                            .iter()
-                            .filter(|p| *p != promoter)
-                            .cloned()
-                            .collect(),
+                        partners: partners.iter().filter(|p| *p != promoter).cloned().collect(),
                     },
                 }])
             }
@@ -353,10 +350,7 @@ impl<'a> Cx<'a> {
                 };
                 if t.kind != TrainingKind::Classroom {
                     return Err(Error::InvalidSessionTimes {
-                        reason: format!(
-                            "training {} is an e-learning training; it has no sessions (EL-1)",
-                            t.id
-                        ),
+                        reason: format!("training {} is an e-learning training; it has no sessions (EL-1)", t.id),
                     });
                 }
                 if s.sessions.contains_key(session) {
@@ -403,10 +397,7 @@ impl<'a> Cx<'a> {
             Command::AssignTrainers { session, trainers } => {
                 let (sess, p) = self.session(session, EDIT)?;
                 self.az.check_editor(Some(sess), p)?;
-                if !matches!(
-                    sess.status,
-                    SessionStatus::Planned | SessionStatus::InProgress
-                ) {
+                if !matches!(sess.status, SessionStatus::Planned | SessionStatus::InProgress) {
                     return Err(wrong_status(sess, "Planned or InProgress", "SES-3"));
                 }
                 let trainers = self.persons_set(trainers)?;
@@ -434,10 +425,7 @@ impl<'a> Cx<'a> {
             Command::AddParticipant { session, person } => {
                 let (sess, p) = self.session(session, EDIT)?;
                 self.az.check_editor(Some(sess), p)?;
-                if !matches!(
-                    sess.status,
-                    SessionStatus::Planned | SessionStatus::InProgress
-                ) {
+                if !matches!(sess.status, SessionStatus::Planned | SessionStatus::InProgress) {
                     return Err(wrong_status(sess, "Planned or InProgress", "QR-3"));
                 }
                 self.person(person)?;
@@ -510,8 +498,7 @@ impl<'a> Cx<'a> {
                 let time = self.registered_time(*time)?;
                 let late = self.registration(sess)?;
                 let params = params_for(s, &sess.project, sess.timing.date);
-                let from = sess.timing.start_at
-                    - Duration::minutes(i64::from(params.check_in_early_minutes));
+                let from = sess.timing.start_at - Duration::minutes(i64::from(params.check_in_early_minutes));
                 let until = sess.timing.end_at;
                 if let Some((since, _, _)) = rec.present_since {
                     return Err(Error::AlreadyPresent {
@@ -554,8 +541,7 @@ impl<'a> Cx<'a> {
                     });
                 };
                 let params = params_for(s, &sess.project, sess.timing.date);
-                let until = sess.timing.end_at
-                    + Duration::minutes(i64::from(params.check_out_late_minutes));
+                let until = sess.timing.end_at + Duration::minutes(i64::from(params.check_out_late_minutes));
                 if time < since || time > until {
                     return Err(Error::CheckOutOutsideWindow {
                         at: local_text(time),
@@ -574,13 +560,10 @@ impl<'a> Cx<'a> {
             Command::MarkAbsent { session, person } => {
                 let (sess, p) = self.session(session, RUN)?;
                 self.az.check_runner(sess, p)?;
-                let rec = sess
-                    .participants
-                    .get(person)
-                    .ok_or_else(|| Error::NotParticipant {
-                        person: person.to_string(),
-                        session: session.to_string(),
-                    })?;
+                let rec = sess.participants.get(person).ok_or_else(|| Error::NotParticipant {
+                    person: person.to_string(),
+                    session: session.to_string(),
+                })?;
                 if matches!(sess.status, SessionStatus::Planned) {
                     return Err(wrong_status(sess, "InProgress", "ATT-5"));
                 }
@@ -621,10 +604,7 @@ impl<'a> Cx<'a> {
                     session: session.clone(),
                 }])
             }
-            Command::ReportProblem {
-                session,
-                description,
-            } => {
+            Command::ReportProblem { session, description } => {
                 let (sess, p) = self.session(session, EDIT)?;
                 self.az.check_editor(Some(sess), p)?;
                 if sess.status == SessionStatus::Submitted {
@@ -642,19 +622,11 @@ impl<'a> Cx<'a> {
                     description: description.clone(),
                 }])
             }
-            Command::GrantCorrectionWindow {
-                session,
-                from,
-                until,
-            } => {
+            Command::GrantCorrectionWindow { session, from, until } => {
                 self.az.require_support()?;
                 let (sess, _) = self.session(session, "a valid EsfSupport grant")?;
                 if sess.status == SessionStatus::Submitted {
-                    return Err(wrong_status(
-                        sess,
-                        "not Submitted (reopen it first)",
-                        "SES-5",
-                    ));
+                    return Err(wrong_status(sess, "not Submitted (reopen it first)", "SES-5"));
                 }
                 if sess.problem_reported_at.is_none() {
                     return Err(Error::NoProblemReport {
@@ -688,11 +660,7 @@ impl<'a> Cx<'a> {
                 let (sess, p) = self.session(session, EDIT)?;
                 self.az.check_editor(Some(sess), p)?;
                 if !(sess.reopened && sess.status == SessionStatus::Executed) {
-                    return Err(wrong_status(
-                        sess,
-                        "Executed after a reopening by ESF support",
-                        "SES-5",
-                    ));
+                    return Err(wrong_status(sess, "Executed after a reopening by ESF support", "SES-5"));
                 }
                 if !sess.participants.contains_key(person) {
                     return Err(Error::NotParticipant {
@@ -725,11 +693,7 @@ impl<'a> Cx<'a> {
                     supervisor: supervisor.clone(),
                 }])
             }
-            Command::EnterElearningHours {
-                entry,
-                training,
-                input,
-            } => {
+            Command::EnterElearningHours { entry, training, input } => {
                 let me = self
                     .az
                     .person()
@@ -758,11 +722,7 @@ impl<'a> Cx<'a> {
                         ),
                     });
                 }
-                if !s
-                    .elearning_links
-                    .get(&p.id)
-                    .is_some_and(|m| m.contains_key(me))
-                {
+                if !s.elearning_links.get(&p.id).is_some_and(|m| m.contains_key(me)) {
                     return Err(Error::NotElearning {
                         reason: format!(
                             "you are not an e-learning participant of project {}: the promoter must first create you with your supervisor",
@@ -799,10 +759,7 @@ impl<'a> Cx<'a> {
                 let (e, p) = self.entry(entry)?;
                 let me = self.az.person();
                 if me != Some(&e.person) {
-                    return Err(Error::access(
-                        "to be the participant who entered the hours",
-                        "EL-1",
-                    ));
+                    return Err(Error::access("to be the participant who entered the hours", "EL-1"));
                 }
                 if e.status != EntryStatus::Rejected {
                     return Err(Error::EntryStatus {
@@ -822,8 +779,7 @@ impl<'a> Cx<'a> {
                     input: input.clone(),
                 }])
             }
-            Command::ApproveElearningEntry { entry }
-            | Command::RejectElearningEntry { entry, .. } => {
+            Command::ApproveElearningEntry { entry } | Command::RejectElearningEntry { entry, .. } => {
                 let (e, p) = self.entry(entry)?;
                 let me = self.az.person();
                 if me == Some(&e.person) {
@@ -831,10 +787,7 @@ impl<'a> Cx<'a> {
                 }
                 let linked = s.elearning_links.get(&p.id).and_then(|m| m.get(&e.person));
                 if me.is_none() || linked != me {
-                    return Err(Error::access(
-                        "to be the supervisor linked to this participant",
-                        "EL-2",
-                    ));
+                    return Err(Error::access("to be the supervisor linked to this participant", "EL-2"));
                 }
                 self.require_role_in(
                     p,
@@ -853,9 +806,7 @@ impl<'a> Cx<'a> {
                         entry: entry.clone(),
                         reason: reason.clone(),
                     },
-                    _ => Event::ElearningEntryApproved {
-                        entry: entry.clone(),
-                    },
+                    _ => Event::ElearningEntryApproved { entry: entry.clone() },
                 }])
             }
             Command::SetMlpProfile {
@@ -866,9 +817,7 @@ impl<'a> Cx<'a> {
                 let p = self.project_for_edit(project)?;
                 self.az.check_editor(None, p)?;
                 let participant = s.qr_sent.get(project).is_some_and(|x| x.contains(person))
-                    || s.elearning_links
-                        .get(project)
-                        .is_some_and(|x| x.contains_key(person));
+                    || s.elearning_links.get(project).is_some_and(|x| x.contains_key(person));
                 if !participant {
                     return Err(Error::InvalidMlpField {
                         field: "person".into(),
@@ -887,10 +836,7 @@ impl<'a> Cx<'a> {
     }
 
     fn call(&self, id: &CallId) -> Result<&'a crate::org::Call, Error> {
-        self.s
-            .calls
-            .get(id)
-            .ok_or_else(|| unknown(Entity::Call, id.as_str()))
+        self.s.calls.get(id).ok_or_else(|| unknown(Entity::Call, id.as_str()))
     }
     fn org(&self, id: &OrgId) -> Result<&'a crate::org::Organisation, Error> {
         self.s
@@ -905,9 +851,7 @@ impl<'a> Cx<'a> {
             .ok_or_else(|| unknown(Entity::Person, id.as_str()))
     }
     fn persons_set(&self, ids: &[PersonId]) -> Result<BTreeSet<PersonId>, Error> {
-        ids.iter()
-            .map(|p| self.person(p).map(|_| p.clone()))
-            .collect()
+        ids.iter().map(|p| self.person(p).map(|_| p.clone())).collect()
     }
 
     fn may_know_everything(&self) -> bool {
@@ -969,11 +913,7 @@ impl<'a> Cx<'a> {
         match found {
             Some((e, p)) => {
                 let me = self.az.person();
-                let linked = self
-                    .s
-                    .elearning_links
-                    .get(&p.id)
-                    .and_then(|m| m.get(&e.person));
+                let linked = self.s.elearning_links.get(&p.id).and_then(|m| m.get(&e.person));
                 let sees = self.may_know_everything()
                     || me == Some(&e.person)
                     || (me.is_some() && linked == me)
@@ -995,8 +935,7 @@ impl<'a> Cx<'a> {
             self.s.grants_of(me).any(|g| {
                 g.role == role
                     && g.is_valid(self.at)
-                    && ((g.organisation == p.promoter
-                        && (g.branch.is_none() || g.branch == p.branch))
+                    && ((g.organisation == p.promoter && (g.branch.is_none() || g.branch == p.branch))
                         || p.partners.contains(&g.organisation))
             })
         });
@@ -1007,12 +946,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn check_training_free(
-        &self,
-        training: &TrainingId,
-        t: &Timing,
-        except: Option<&SessionId>,
-    ) -> Result<(), Error> {
+    fn check_training_free(&self, training: &TrainingId, t: &Timing, except: Option<&SessionId>) -> Result<(), Error> {
         if let Some((other, os, oe)) = self
             .s
             .idx
@@ -1053,11 +987,7 @@ impl<'a> Cx<'a> {
     }
 
     /// QR-1: a "send QR code" effect for each person new to the project.
-    fn qr_effects<'p>(
-        &self,
-        project: &ProjectId,
-        people: impl Iterator<Item = &'p PersonId>,
-    ) -> Vec<Event> {
+    fn qr_effects<'p>(&self, project: &ProjectId, people: impl Iterator<Item = &'p PersonId>) -> Vec<Event> {
         let sent = self.s.qr_sent.get(project);
         people
             .filter(|p| !sent.is_some_and(|s| s.contains(*p)))
@@ -1119,11 +1049,7 @@ impl<'a> Cx<'a> {
                 "SES-5",
             )),
             SessionStatus::InProgress if self.today == sess.timing.date => Ok(false),
-            SessionStatus::InProgress | SessionStatus::Executed
-                if sess.in_correction_window(self.at) =>
-            {
-                Ok(true)
-            }
+            SessionStatus::InProgress | SessionStatus::Executed if sess.in_correction_window(self.at) => Ok(true),
             _ if self.today > sess.timing.date => Err(Error::RegistrationClosed {
                 session: sess.id.to_string(),
                 date: sess.timing.date,
@@ -1133,16 +1059,10 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn corrected_intervals(
-        &self,
-        sess: &Session,
-        input: &[IntervalInput],
-    ) -> Result<Vec<Interval>, Error> {
+    fn corrected_intervals(&self, sess: &Session, input: &[IntervalInput]) -> Result<Vec<Interval>, Error> {
         let params = params_for(self.s, &sess.project, sess.timing.date);
-        let from =
-            sess.timing.start_at - Duration::minutes(i64::from(params.check_in_early_minutes));
-        let until =
-            sess.timing.end_at + Duration::minutes(i64::from(params.check_out_late_minutes));
+        let from = sess.timing.start_at - Duration::minutes(i64::from(params.check_in_early_minutes));
+        let until = sess.timing.end_at + Duration::minutes(i64::from(params.check_out_late_minutes));
         let mut v: Vec<&IntervalInput> = input.iter().collect();
         v.sort_by_key(|i| i.check_in);
         let mut prev = from;
@@ -1190,13 +1110,10 @@ impl<'a> Cx<'a> {
             .s
             .sessions_of_person_on(person, input.date)
             .flat_map(|sess| {
-                sess.participants[person].intervals.iter().map(move |i| {
-                    (
-                        i.check_in,
-                        i.check_out,
-                        format!("attendance in session {}", sess.id),
-                    )
-                })
+                sess.participants[person]
+                    .intervals
+                    .iter()
+                    .map(move |i| (i.check_in, i.check_out, format!("attendance in session {}", sess.id)))
             })
             .collect();
         let others: Vec<&Entry> = self
@@ -1204,10 +1121,7 @@ impl<'a> Cx<'a> {
             .entries_of_person_on(person, input.date)
             .filter(|e| Some(&e.id) != except && e.status != EntryStatus::Rejected)
             .collect();
-        let minutes: i64 = classroom
-            .iter()
-            .map(|(a, b, _)| (*b - *a).num_minutes())
-            .sum::<i64>()
+        let minutes: i64 = classroom.iter().map(|(a, b, _)| (*b - *a).num_minutes()).sum::<i64>()
             + others.iter().map(|e| i64::from(e.minutes)).sum::<i64>()
             + i64::from(input.minutes);
         let total = Decimal::from(minutes) / Decimal::from(60);

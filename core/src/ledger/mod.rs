@@ -253,22 +253,16 @@ impl Ledger {
             schema_version: u32,
             state: State,
         }
-        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::InvalidInput {
-            reason: e.to_string(),
-        })?;
-        let found = v
-            .get("schema_version")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+        let v: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| Error::InvalidInput { reason: e.to_string() })?;
+        let found = v.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
         if found != u64::from(SCHEMA_VERSION) {
             return Err(Error::UnsupportedSchemaVersion {
                 found: found as u32,
                 expected: SCHEMA_VERSION,
             });
         }
-        let snap: Snap = serde_json::from_value(v).map_err(|e| Error::InvalidInput {
-            reason: e.to_string(),
-        })?;
+        let snap: Snap = serde_json::from_value(v).map_err(|e| Error::InvalidInput { reason: e.to_string() })?;
         debug_assert_eq!(snap.schema_version, SCHEMA_VERSION);
         let mut state = snap.state;
         state.rebuild_indexes();
@@ -279,10 +273,6 @@ impl Ledger {
 pub(crate) use authz::Standing as StandingView;
 pub(crate) use decide::{deadline, params_for};
 
-pub(crate) fn authz_view<'a>(
-    s: &'a State,
-    actor: &'a Actor,
-    at: DateTime<Utc>,
-) -> authz::Authz<'a> {
+pub(crate) fn authz_view<'a>(s: &'a State, actor: &'a Actor, at: DateTime<Utc>) -> authz::Authz<'a> {
     authz::Authz { s, actor, at }
 }

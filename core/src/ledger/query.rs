@@ -83,12 +83,7 @@ fn visible_sessions<'a>(
 }
 
 /// The sessions the actor may see that match the filter, by date and start (ARC-1, ARC-2).
-pub fn archive(
-    s: &State,
-    actor: &Actor,
-    at: DateTime<Utc>,
-    f: &ArchiveFilter,
-) -> Vec<SessionSummary> {
+pub fn archive(s: &State, actor: &Actor, at: DateTime<Utc>, f: &ArchiveFilter) -> Vec<SessionSummary> {
     let mut v: Vec<SessionSummary> = visible_sessions(s, actor, at, f.project.as_ref())
         .filter(|x| f.status.is_none_or(|st| x.status == st))
         .filter(|x| f.training.as_ref().is_none_or(|t| x.training == *t))
@@ -153,10 +148,7 @@ pub enum Warning {
 pub fn warnings(s: &State, actor: &Actor, at: DateTime<Utc>, horizon: Duration) -> Vec<Warning> {
     let mut v = Vec::new();
     for sess in visible_sessions(s, actor, at, None) {
-        if matches!(
-            sess.status,
-            SessionStatus::Executed | SessionStatus::Submitted
-        ) {
+        if matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted) {
             continue;
         }
         let dl = deadline(s, sess);
@@ -250,9 +242,7 @@ pub fn approved_hours(
 ) -> Result<Vec<ApprovedHours>, Error> {
     let az = Authz { s, actor, at };
     let p = s.projects.get(project);
-    let all = az.is_system()
-        || az.is_support()
-        || p.is_some_and(|p| az.standing(p) == Some(Standing::Promoter));
+    let all = az.is_system() || az.is_support() || p.is_some_and(|p| az.standing(p) == Some(Standing::Promoter));
     let me = az.person();
     let supervised: BTreeSet<&PersonId> = me
         .into_iter()
@@ -269,16 +259,14 @@ pub fn approved_hours(
             id: project.to_string(),
         });
     }
-    let mut acc: std::collections::BTreeMap<(PersonId, TrainingId, NaiveDate), u32> =
-        Default::default();
+    let mut acc: std::collections::BTreeMap<(PersonId, TrainingId, NaiveDate), u32> = Default::default();
     for e in s
         .entries
         .values()
         .filter(|e| e.project == *project && e.status == EntryStatus::Approved)
     {
         if all || me == Some(&e.person) || supervised.contains(&e.person) {
-            *acc.entry((e.person.clone(), e.training.clone(), e.date))
-                .or_default() += e.minutes;
+            *acc.entry((e.person.clone(), e.training.clone(), e.date)).or_default() += e.minutes;
         }
     }
     Ok(acc
@@ -332,12 +320,7 @@ pub fn mlp_completeness(
     };
     let required = params_for(s, &p.id, local_date(at)).mlp_required;
     let mut people: BTreeSet<&PersonId> = s.qr_sent.get(project).into_iter().flatten().collect();
-    people.extend(
-        s.elearning_links
-            .get(project)
-            .into_iter()
-            .flat_map(|m| m.keys()),
-    );
+    people.extend(s.elearning_links.get(project).into_iter().flat_map(|m| m.keys()));
     let gaps = people
         .into_iter()
         .filter_map(|person| {
@@ -347,10 +330,7 @@ pub fn mlp_completeness(
                 .missing()
                 .into_iter()
                 .filter(|f| match *f {
-                    "sex" => who
-                        .and_then(|w| w.insz.as_ref())
-                        .and_then(|i| i.sex())
-                        .is_none(),
+                    "sex" => who.and_then(|w| w.insz.as_ref()).and_then(|i| i.sex()).is_none(),
                     "date_of_birth" => who.and_then(|w| w.birth_date).is_none(),
                     _ => true,
                 })
@@ -433,11 +413,7 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     let (actor, at) = (&q.actor, q.at);
     let visible = |id: &SessionId| -> Result<&Session, Error> {
         let az = Authz { s, actor, at };
-        match s
-            .sessions
-            .get(id)
-            .and_then(|x| Some((x, s.projects.get(&x.project)?)))
-        {
+        match s.sessions.get(id).and_then(|x| Some((x, s.projects.get(&x.project)?))) {
             Some((x, p)) if az.sees_session(x, p) => Ok(x),
             None if az.is_system() || az.is_support() => Err(Error::Unknown {
                 what: Entity::Session,
@@ -448,12 +424,9 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     };
     Ok(match &q.query {
         Query::Archive { filter } => to_json(&archive(s, actor, at, filter)),
-        Query::Warnings { horizon_hours } => to_json(&warnings(
-            s,
-            actor,
-            at,
-            Duration::hours(i64::from(*horizon_hours)),
-        )),
+        Query::Warnings { horizon_hours } => {
+            to_json(&warnings(s, actor, at, Duration::hours(i64::from(*horizon_hours))))
+        }
         Query::PendingApprovals => to_json(&pending_approvals(s, actor)),
         Query::ApprovedHours { project } => to_json(&approved_hours(s, actor, at, project)?),
         Query::MlpCompleteness { project } => {
@@ -465,8 +438,6 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
             let x = visible(session)?;
             serde_json::json!({"session": session, "date": x.timing.date, "deadline": deadline(s, x)})
         }
-        Query::Report { project } => {
-            to_json(&crate::subsidy::report_from_state(s, actor, at, project)?)
-        }
+        Query::Report { project } => to_json(&crate::subsidy::report_from_state(s, actor, at, project)?),
     })
 }

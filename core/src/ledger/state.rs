@@ -8,9 +8,7 @@ use crate::identity::Person;
 use crate::ids::*;
 use crate::mlp::Profile;
 use crate::org::{Call, Organisation, Project, Training};
-use crate::session::{
-    Interval, OverlapIndex, ParticipantRecord, Session, SessionStatus, StatusChange,
-};
+use crate::session::{Interval, OverlapIndex, ParticipantRecord, Session, SessionStatus, StatusChange};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -211,8 +209,7 @@ impl State {
                     .entry(relationship.person.clone())
                     .or_default()
                     .insert(relationship.id.clone());
-                self.relationships
-                    .insert(relationship.id.clone(), relationship.clone());
+                self.relationships.insert(relationship.id.clone(), relationship.clone());
             }
             Event::SessionPlanned {
                 session,
@@ -270,8 +267,7 @@ impl State {
             }
             Event::ParticipantAdded { session, person } => {
                 if let Some(s) = self.sessions.get_mut(session) {
-                    s.participants
-                        .insert(person.clone(), ParticipantRecord::default());
+                    s.participants.insert(person.clone(), ParticipantRecord::default());
                     self.idx
                         .person_sessions
                         .entry(person.clone())
@@ -280,14 +276,9 @@ impl State {
                 }
             }
             Event::QrCodeToSend { person, project } => {
-                self.qr_sent
-                    .entry(project.clone())
-                    .or_default()
-                    .insert(person.clone());
+                self.qr_sent.entry(project.clone()).or_default().insert(person.clone());
             }
-            Event::SessionStarted { session } => {
-                self.set_status(session, SessionStatus::InProgress, at, false)
-            }
+            Event::SessionStarted { session } => self.set_status(session, SessionStatus::InProgress, at, false),
             Event::CheckedIn {
                 session,
                 person,
@@ -324,22 +315,14 @@ impl State {
                     rec.absent = true;
                 }
             }
-            Event::SessionClosed { session } => {
-                self.set_status(session, SessionStatus::Executed, at, false)
-            }
-            Event::SessionSubmitted { session } => {
-                self.set_status(session, SessionStatus::Submitted, at, false)
-            }
+            Event::SessionClosed { session } => self.set_status(session, SessionStatus::Executed, at, false),
+            Event::SessionSubmitted { session } => self.set_status(session, SessionStatus::Submitted, at, false),
             Event::ProblemReported { session, .. } => {
                 if let Some(s) = self.sessions.get_mut(session) {
                     s.problem_reported_at.get_or_insert(at);
                 }
             }
-            Event::CorrectionWindowGranted {
-                session,
-                from,
-                until,
-            } => {
+            Event::CorrectionWindowGranted { session, from, until } => {
                 if let Some(s) = self.sessions.get_mut(session) {
                     s.correction_windows.push(crate::session::CorrectionWindow {
                         from: *from,
@@ -369,10 +352,7 @@ impl State {
                 person,
                 supervisor,
             } => {
-                if let Some(old) = self
-                    .elearning_links
-                    .get(project)
-                    .and_then(|m| m.get(person))
+                if let Some(old) = self.elearning_links.get(project).and_then(|m| m.get(person))
                     && let Some(set) = self.idx.supervised.get_mut(old)
                 {
                     set.remove(&(project.clone(), person.clone()));
@@ -455,19 +435,11 @@ impl State {
     ) {
         if let Some(s) = self.sessions.get_mut(session) {
             s.status = status;
-            s.history.push(StatusChange {
-                status,
-                at,
-                reopened,
-            });
+            s.history.push(StatusChange { status, at, reopened });
         }
     }
 
-    fn record_mut(
-        &mut self,
-        session: &SessionId,
-        person: &PersonId,
-    ) -> Option<&mut ParticipantRecord> {
+    fn record_mut(&mut self, session: &SessionId, person: &PersonId) -> Option<&mut ParticipantRecord> {
         self.sessions.get_mut(session)?.participants.get_mut(person)
     }
 
@@ -482,11 +454,7 @@ impl State {
     }
 
     /// Sessions a person takes part in on a date.
-    pub fn sessions_of_person_on(
-        &self,
-        person: &PersonId,
-        date: NaiveDate,
-    ) -> impl Iterator<Item = &Session> {
+    pub fn sessions_of_person_on(&self, person: &PersonId, date: NaiveDate) -> impl Iterator<Item = &Session> {
         let lo = (date, SessionId::new(""));
         self.idx
             .person_sessions
@@ -497,11 +465,7 @@ impl State {
     }
 
     /// E-learning entries of a person on a date.
-    pub fn entries_of_person_on(
-        &self,
-        person: &PersonId,
-        date: NaiveDate,
-    ) -> impl Iterator<Item = &Entry> {
+    pub fn entries_of_person_on(&self, person: &PersonId, date: NaiveDate) -> impl Iterator<Item = &Entry> {
         self.idx
             .person_entries
             .get(person)
@@ -511,10 +475,7 @@ impl State {
             .filter_map(|id| self.entries.get(id))
     }
 
-    pub(crate) fn grants_of<'a>(
-        &'a self,
-        person: &PersonId,
-    ) -> impl Iterator<Item = &'a Grant> + 'a {
+    pub(crate) fn grants_of<'a>(&'a self, person: &PersonId) -> impl Iterator<Item = &'a Grant> + 'a {
         self.idx
             .grants_by_person
             .get(person)
@@ -523,10 +484,7 @@ impl State {
             .filter_map(|g| self.grants.get(g))
     }
 
-    pub(crate) fn relationships_of<'a>(
-        &'a self,
-        person: &PersonId,
-    ) -> impl Iterator<Item = &'a WorkRelationship> + 'a {
+    pub(crate) fn relationships_of<'a>(&'a self, person: &PersonId) -> impl Iterator<Item = &'a WorkRelationship> + 'a {
         self.idx
             .relationships_by_person
             .get(person)
@@ -578,8 +536,7 @@ fn index_session(idx: &mut Indexes, s: &Session) {
 }
 
 fn unindex_session(idx: &mut Indexes, s: &Session) {
-    idx.training_sessions
-        .remove(&s.training, &s.id, s.timing.start_at);
+    idx.training_sessions.remove(&s.training, &s.id, s.timing.start_at);
     for t in &s.trainers {
         idx.trainer_sessions.remove(t, &s.id, s.timing.start_at);
     }
