@@ -133,12 +133,9 @@ fn run_step(ledger: &mut Ledger, step: &Value, default_id: String, must_accept: 
     if let Err(e) = expand_tokens(&mut env, ledger.keys()) {
         return Some(format!("{label}: {e}"));
     }
-    let env: Envelope = match serde_json::from_value(env) {
-        Ok(e) => e,
-        Err(e) => return Some(format!("{label}: not a valid step: {e}")),
-    };
     let before = ledger.snapshot_json();
-    let result = ledger.apply(&env);
+    // A step that does not decode is refused like any other command (invalid_input).
+    let result = Envelope::from_value(env).and_then(|env| ledger.apply(&env));
     let expect = match (expect, must_accept) {
         (Some(x), _) => x,
         (None, true) => Value::String("accepted".into()),
@@ -201,12 +198,12 @@ fn run_query(ledger: &Ledger, q: &Value, i: usize) -> Option<String> {
         .get("label")
         .and_then(Value::as_str)
         .map_or_else(|| format!("query {i}"), str::to_owned);
-    let env: QueryEnvelope =
-        match serde_json::from_value(serde_json::json!({"actor": q["actor"], "at": q["at"], "query": q["query"]})) {
-            Ok(e) => e,
-            Err(e) => return Some(format!("{label}: not a valid query: {e}")),
-        };
-    match (query::run(ledger.state(), &env), q.get("expect"), q.get("expect_error")) {
+    let env = QueryEnvelope::from_value(serde_json::json!({"actor": q["actor"], "at": q["at"], "query": q["query"]}));
+    match (
+        env.and_then(|env| query::run(ledger.state(), &env)),
+        q.get("expect"),
+        q.get("expect_error"),
+    ) {
         (Ok(v), Some(want), _) if matches(want, &v) => None,
         (Ok(v), Some(want), _) => Some(format!("{label}: expected {want}, got {v}")),
         (Err(e), _, Some(want)) => check_rejection(want, &e).map(|f| format!("{label}: {f}")),

@@ -107,8 +107,9 @@ impl<'a> Authz<'a> {
 
     /// The most precise refusal that does not tell an outsider whether the target exists:
     /// with no grant at all on the project's organisations, ACC-6; otherwise what is wrong
-    /// with the grants they hold (ACC-2 not valid now, ACC-4 other branch, ACC-1 other role).
-    pub fn deny(&self, p: Option<&Project>, role: Role, needed: &str) -> Error {
+    /// with the grants they hold of the roles that would have allowed it (ACC-2 not valid
+    /// now, ACC-4 another branch, ACC-1 none of those roles).
+    pub fn deny(&self, p: Option<&Project>, roles: &[Role], needed: &str) -> Error {
         let Some(p) = p else {
             return Error::access(needed, "ACC-6");
         };
@@ -123,10 +124,8 @@ impl<'a> Authz<'a> {
         if mine.is_empty() {
             return Error::access(needed, "ACC-6");
         }
-        let of_role: Vec<&&Grant> = mine.iter().filter(|g| g.role == role).collect();
-        if of_role.iter().any(|g| in_scope(g, p) && !g.is_valid(self.at))
-            && !of_role.iter().any(|g| in_scope(g, p) && g.is_valid(self.at))
-        {
+        let of_role: Vec<&&Grant> = mine.iter().filter(|g| roles.contains(&g.role)).collect();
+        if of_role.iter().any(|g| in_scope(g, p) && !g.is_valid(self.at)) {
             return Error::access(format!("{needed} (your grant is not valid at this moment)"), "ACC-2");
         }
         if of_role.iter().any(|g| g.is_valid(self.at) && !in_scope(g, p)) {
@@ -135,22 +134,27 @@ impl<'a> Authz<'a> {
         Error::access(needed, "ACC-1")
     }
 
+    /// Holds a valid grant of `role` whose scope covers the project.
+    pub fn has_role_in(&self, p: &Project, role: Role) -> bool {
+        self.valid(role).any(|g| in_scope(g, p))
+    }
+
     /// An assigned trainer with a valid Trainer grant in scope and, when not employed by the
     /// promoter, a valid work relationship with it (ACC-3, ACC-5).
     pub fn check_trainer(&self, sess: &Session, p: &Project) -> Result<(), Error> {
         let Some(me) = self.person() else {
-            return Err(self.deny(Some(p), Role::Trainer, RUN));
+            return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], RUN));
         };
         let assigned = sess.trainers.contains(me);
         if !assigned {
             return Err(if self.sees_session(sess, p) {
                 Error::access("to be an assigned trainer of this session", "ACC-5")
             } else {
-                self.deny(Some(p), Role::Trainer, RUN)
+                self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], RUN)
             });
         }
         if !self.valid(Role::Trainer).any(|g| in_scope(g, p)) {
-            return Err(self.deny(Some(p), Role::Trainer, RUN));
+            return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], RUN));
         }
         let employed_by_promoter = self.s.persons.get(me).and_then(|x| x.organisation.as_ref()) == Some(&p.promoter);
         if !employed_by_promoter
@@ -179,7 +183,7 @@ impl<'a> Authz<'a> {
                 "to be the promoter organisation or the partner that planned this session",
                 "ORG-4",
             )),
-            None => Err(self.deny(Some(p), Role::OrganisationResponsible, EDIT)),
+            None => Err(self.deny(Some(p), &[Role::OrganisationResponsible], EDIT)),
         }
     }
 

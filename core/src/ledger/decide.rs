@@ -592,7 +592,7 @@ impl<'a> Cx<'a> {
                     None => {
                         return Err(self.az.deny(
                             Some(p),
-                            Role::OrganisationResponsible,
+                            &[Role::OrganisationResponsible],
                             "a valid OrganisationResponsible grant of the promoter organisation",
                         ));
                     }
@@ -624,7 +624,7 @@ impl<'a> Cx<'a> {
             }
             Command::GrantCorrectionWindow { session, from, until } => {
                 self.az.require_support()?;
-                let (sess, _) = self.session(session, "a valid EsfSupport grant")?;
+                let (sess, _) = self.session(session, SUPPORT)?;
                 if sess.status == SessionStatus::Submitted {
                     return Err(wrong_status(sess, "not Submitted (reopen it first)", "SES-5"));
                 }
@@ -644,7 +644,7 @@ impl<'a> Cx<'a> {
             }
             Command::ReopenSession { session } => {
                 self.az.require_support()?;
-                let (sess, _) = self.session(session, "a valid EsfSupport grant")?;
+                let (sess, _) = self.session(session, SUPPORT)?;
                 if sess.status != SessionStatus::Submitted {
                     return Err(wrong_status(sess, "Submitted", "SES-5"));
                 }
@@ -703,14 +703,14 @@ impl<'a> Cx<'a> {
                 let (Some(t), Some(p)) = (t, p) else {
                     return Err(self.az.deny(
                         None,
-                        Role::ProjectStaff,
+                        &[Role::ProjectStaff],
                         "a valid ProjectStaff grant for the training's project",
                     ));
                 };
                 if !self.az.sees_project(p) {
                     return Err(self.az.deny(
                         Some(p),
-                        Role::ProjectStaff,
+                        &[Role::ProjectStaff],
                         "a valid ProjectStaff grant for the training's project",
                     ));
                 }
@@ -873,7 +873,7 @@ impl<'a> Cx<'a> {
                     "to be the promoter organisation or the partner that planned this session",
                     "ORG-4",
                 ),
-                _ => self.az.deny(Some(p), Role::OrganisationResponsible, needed),
+                _ => self.az.deny(Some(p), &roles_for(needed), needed),
             }),
             None if self.may_know_everything() => Err(unknown(Entity::Session, id.as_str())),
             None => Err(Error::access(needed, "ACC-6")),
@@ -883,7 +883,7 @@ impl<'a> Cx<'a> {
     fn project_for_edit(&self, id: &ProjectId) -> Result<&'a Project, Error> {
         match self.s.projects.get(id) {
             Some(p) if self.az.sees_project(p) => Ok(p),
-            Some(p) => Err(self.az.deny(Some(p), Role::OrganisationResponsible, EDIT)),
+            Some(p) => Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], EDIT)),
             None if self.may_know_everything() => Err(unknown(Entity::Project, id.as_str())),
             None => Err(Error::access(EDIT, "ACC-6")),
         }
@@ -897,7 +897,7 @@ impl<'a> Cx<'a> {
             .and_then(|t| Some((t, self.s.projects.get(&t.project)?)))
         {
             Some((t, p)) if self.az.sees_project(p) => Ok((t, p)),
-            Some((_, p)) => Err(self.az.deny(Some(p), Role::OrganisationResponsible, EDIT)),
+            Some((_, p)) => Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], EDIT)),
             None if self.may_know_everything() => Err(unknown(Entity::Training, id.as_str())),
             None => Err(Error::access(EDIT, "ACC-6")),
         }
@@ -920,8 +920,11 @@ impl<'a> Cx<'a> {
                     || self.az.standing(p) == Some(Standing::Promoter);
                 if sees {
                     Ok((e, p))
+                } else if self.az.has_role_in(p, Role::Supervisor) {
+                    // An insider of the organisation: telling them it is not theirs reveals nothing.
+                    Err(Error::access("to be the supervisor linked to this participant", "EL-2"))
                 } else {
-                    Err(self.az.deny(Some(p), Role::Supervisor, NEEDED))
+                    Err(self.az.deny(Some(p), &[Role::Supervisor, Role::ProjectStaff], NEEDED))
                 }
             }
             None if self.may_know_everything() => Err(unknown(Entity::Entry, id.as_str())),
@@ -942,7 +945,7 @@ impl<'a> Cx<'a> {
         if ok {
             Ok(())
         } else {
-            Err(self.az.deny(Some(p), role, needed))
+            Err(self.az.deny(Some(p), &[role], needed))
         }
     }
 
@@ -1163,6 +1166,19 @@ impl<'a> Cx<'a> {
         Ok(())
     }
 }
+
+/// The roles that could allow a command needing `needed` (for the most precise refusal).
+fn roles_for(needed: &str) -> Vec<Role> {
+    if needed == RUN {
+        vec![Role::Trainer, Role::OrganisationResponsible]
+    } else if needed == SUPPORT {
+        vec![Role::EsfSupport]
+    } else {
+        vec![Role::OrganisationResponsible]
+    }
+}
+
+const SUPPORT: &str = "a valid EsfSupport grant";
 
 fn validity(valid_from: NaiveDate, valid_until: Option<NaiveDate>) -> Result<Validity, Error> {
     if valid_until.is_some_and(|u| u < valid_from) {

@@ -91,6 +91,25 @@ pub struct Envelope {
     pub command: Command,
 }
 
+impl Envelope {
+    /// Decodes a command from JSON.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming what does not fit (unknown command type, missing or
+    /// unknown field, malformed instant).
+    pub fn from_json(json: &str) -> Result<Envelope, Error> {
+        serde_json::from_str(json).map_err(|e| Error::InvalidInput { reason: e.to_string() })
+    }
+
+    /// Decodes a command from a JSON value.
+    ///
+    /// # Errors
+    /// As [`Envelope::from_json`].
+    pub fn from_value(v: serde_json::Value) -> Result<Envelope, Error> {
+        serde_json::from_value(v).map_err(|e| Error::InvalidInput { reason: e.to_string() })
+    }
+}
+
 /// An event as recorded: sequence number, who, when, which command (AUD-1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {

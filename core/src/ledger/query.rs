@@ -401,6 +401,16 @@ pub struct QueryEnvelope {
     pub query: Query,
 }
 
+impl QueryEnvelope {
+    /// Decodes a query from a JSON value.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming what does not fit.
+    pub fn from_value(v: serde_json::Value) -> Result<QueryEnvelope, Error> {
+        serde_json::from_value(v).map_err(|e| Error::InvalidInput { reason: e.to_string() })
+    }
+}
+
 fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
