@@ -582,13 +582,9 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
         .unwrap_or(NaiveDate::MIN));
     let cap = last_params.project_subsidy_cap;
     let capped = cap.is_some_and(|c| uncapped > c);
-    let total = cap
-        .filter(|_| capped)
-        .unwrap_or(uncapped)
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let half_up = |x: Decimal| x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let esf = half_up(total * last_params.shares.esf);
-    let flemish = half_up(total * last_params.shares.flemish);
+    let total = cents(cap.filter(|_| capped).unwrap_or(uncapped));
+    let esf = cents(total * last_params.shares.esf);
+    let flemish = cents(total * last_params.shares.flemish);
     lines.sort_by(|a, b| {
         (a.date, a.sort_start, &a.source, &a.person).cmp(&(b.date, b.sort_start, &b.source, &b.person))
     });
@@ -606,7 +602,7 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
             flemish,
             own: total - esf - flemish,
         },
-        provisional_amount: half_up(prov_numerator / sixty),
+        provisional_amount: cents(prov_numerator / sixty),
         receipt: Receipt {
             engine_version: crate::VERSION.into(),
             parameters_hash: parameters_hash(r),
@@ -615,6 +611,13 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
             records: r.sessions.len() + r.elearning.len(),
         },
     })
+}
+
+/// Half-up to the cent, always shown with two decimals (SUB-8).
+fn cents(x: Decimal) -> Decimal {
+    let mut c = x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    c.rescale(2);
+    c
 }
 
 /// SUB-6, SUB-2 and SUB-5 for the lines of one participant on one day, sorted by start.
@@ -855,7 +858,7 @@ impl Report {
             .map(|(key, (minutes, amount))| Group {
                 key,
                 counted_minutes: minutes,
-                amount: amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+                amount: cents(amount),
             })
             .collect()
     }
@@ -865,11 +868,11 @@ impl Report {
         let mut out = String::new();
         for l in &self.lines {
             out.push_str(&format!(
-                "{} {} {} {}: planned {}, counted {}{}{}\n",
+                "{} {} {}{}: planned {}, counted {}{}{}\n",
                 l.date,
                 l.source,
                 l.person,
-                if l.realised { "" } else { "(provisional)" },
+                if l.realised { "" } else { " (provisional)" },
                 minutes_text(l.planned_seconds / 60),
                 minutes_text(l.counted_minutes),
                 if l.late_registration {
