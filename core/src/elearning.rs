@@ -80,9 +80,17 @@ impl EntryInput {
     /// and end is given, the end is not after the start, or the times disagree with the
     /// duration.
     pub fn validate(&self) -> Result<(), crate::Error> {
-        let bad = |r: &str| Err(crate::Error::InvalidEntry { reason: r.to_owned() });
+        let bad = |en: &str, nl: &str| {
+            Err(crate::Error::InvalidEntry {
+                reason: en.to_owned(),
+                reason_nl: nl.to_owned(),
+            })
+        };
         if self.minutes == 0 || self.minutes > 24 * 60 {
-            return bad("the duration must be between 1 minute and 24 hours");
+            return bad(
+                "the duration must be between 1 minute and 24 hours",
+                "de duur moet tussen 1 minuut en 24 uur liggen",
+            );
         }
         match (self.start, self.end) {
             (None, None) => Ok(()),
@@ -90,11 +98,17 @@ impl EntryInput {
                 if (e - s).num_minutes() == i64::from(self.minutes) {
                     Ok(())
                 } else {
-                    bad("start and end do not match the duration")
+                    bad(
+                        "start and end do not match the duration",
+                        "begin en einde komen niet overeen met de duur",
+                    )
                 }
             }
-            (Some(_), Some(_)) => bad("the end must be after the start"),
-            _ => bad("give both start and end, or neither"),
+            (Some(_), Some(_)) => bad("the end must be after the start", "het einde moet na het begin liggen"),
+            _ => bad(
+                "give both start and end, or neither",
+                "geef begin en einde, of geen van beide",
+            ),
         }
     }
 }

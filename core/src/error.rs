@@ -96,6 +96,8 @@ pub enum Error {
     InvalidEmail {
         /// What is wrong.
         reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
     },
     /// ID-2: empty name.
     #[error("a person needs a non-empty name")]
@@ -121,6 +123,8 @@ pub enum Error {
         name: String,
         /// Allowed range.
         allowed: String,
+        /// Allowed range, Dutch.
+        allowed_nl: String,
     },
     /// A create command for an id that exists.
     #[error("{} {id} already exists", what.en())]
@@ -167,6 +171,8 @@ pub enum Error {
     AccessDenied {
         /// The missing right.
         needed: String,
+        /// The missing right, Dutch.
+        needed_nl: String,
         /// The rule (ACC-1..6, ORG-4, EL-1, EL-2).
         rule: String,
     },
@@ -195,6 +201,8 @@ pub enum Error {
     InvalidSessionTimes {
         /// What is wrong.
         reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
     },
     /// SES-2: sessions of one training overlap.
     #[error(
@@ -229,6 +237,8 @@ pub enum Error {
         status: String,
         /// What it should be.
         needed: String,
+        /// What it should be, Dutch.
+        needed_nl: String,
         /// The rule.
         rule: String,
     },
@@ -269,6 +279,8 @@ pub enum Error {
     InvalidToken {
         /// Why.
         reason: String,
+        /// Why, Dutch.
+        reason_nl: String,
     },
     /// QR-2: a valid token of another project.
     #[error("QR token belongs to another project")]
@@ -357,6 +369,8 @@ pub enum Error {
     NotElearning {
         /// What is wrong.
         reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
     },
     /// EL-3: no entries for future dates.
     #[error("e-learning hours for {date} are in the future (today is {today})")]
@@ -371,6 +385,8 @@ pub enum Error {
     InvalidEntry {
         /// What is wrong.
         reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
     },
     /// EL-3: over 24 h or the daily cap.
     #[error("{date}: {total} h would exceed the daily maximum of {cap} h")]
@@ -404,6 +420,8 @@ pub enum Error {
         status: String,
         /// Needed.
         needed: String,
+        /// Needed, Dutch.
+        needed_nl: String,
     },
     /// MLP-1: a profile value that is not allowed.
     #[error("MLP field {field}: {reason}")]
@@ -412,6 +430,8 @@ pub enum Error {
         field: String,
         /// Why.
         reason: String,
+        /// Why, Dutch.
+        reason_nl: String,
     },
 }
 
@@ -514,7 +534,7 @@ impl Error {
             Error::InvalidInsz { reason_nl, .. } => {
                 format!("ongeldig rijksregisternummer: {reason_nl}")
             }
-            Error::InvalidEmail { reason } => format!("ongeldig e-mailadres: {reason}"),
+            Error::InvalidEmail { reason_nl, .. } => format!("ongeldig e-mailadres: {reason_nl}"),
             Error::InvalidName => "een persoon heeft een niet-lege naam nodig".into(),
             Error::BirthDateMismatch { given } => {
                 format!("geboortedatum {given} strookt niet met de geboortedatum in het rijksregisternummer")
@@ -524,9 +544,7 @@ impl Error {
                     "{date} {time} bestaat niet in Europe/Brussels (zomertijdwissel); kies een uur buiten 02:00–03:00"
                 )
             }
-            Error::InvalidParameter { name, allowed } => {
-                format!("parameter {name} moet {allowed} zijn")
-            }
+            Error::InvalidParameter { name, allowed_nl, .. } => format!("parameter {name} moet {allowed_nl} zijn"),
             Error::AlreadyExists { what, id } => format!("{} {id} bestaat al", what.nl()),
             Error::Unknown { what, id } => format!("er is geen {} {id}", what.nl()),
             Error::BranchNotOfOrganisation { branch, organisation } => {
@@ -539,9 +557,7 @@ impl Error {
                 format!("de oproep laat hoogstens {max} opleidingen per project toe")
             }
             Error::ElearningNotAllowed => "de oproep laat geen e-learningopleidingen toe".into(),
-            Error::AccessDenied { needed, .. } => {
-                format!("niet toegestaan: hiervoor is nodig: {needed}")
-            }
+            Error::AccessDenied { needed_nl, .. } => format!("niet toegestaan: hiervoor is nodig: {needed_nl}"),
             Error::CommandIdReused { command_id } => {
                 format!("opdracht-id {command_id} werd al gebruikt voor een andere opdracht")
             }
@@ -549,7 +565,7 @@ impl Error {
                 format!("momentopname met schemaversie {found} wordt niet ondersteund (verwacht {expected})")
             }
             Error::InvalidInput { reason } => format!("ongeldige invoer: {reason}"),
-            Error::InvalidSessionTimes { reason } => format!("ongeldige sessietijden: {reason}"),
+            Error::InvalidSessionTimes { reason_nl, .. } => format!("ongeldige sessietijden: {reason_nl}"),
             Error::TrainingOverlap {
                 other,
                 other_start,
@@ -568,10 +584,10 @@ impl Error {
             Error::WrongStatus {
                 session,
                 status,
-                needed,
+                needed_nl,
                 ..
             } => {
-                format!("sessie {session} heeft status {status}; hiervoor moet ze {needed} zijn")
+                format!("sessie {session} heeft status {status}; hiervoor moet ze {needed_nl} zijn")
             }
             Error::NotSessionDay { session, date, today } => {
                 format!("sessie {session} valt op {date}; ze kan enkel die dag gestart worden (vandaag is {today})")
@@ -585,7 +601,7 @@ impl Error {
             Error::NotParticipant { person, session } => {
                 format!("persoon {person} is geen deelnemer van sessie {session}")
             }
-            Error::InvalidToken { reason } => format!("QR-code geweigerd: {reason}"),
+            Error::InvalidToken { reason_nl, .. } => format!("QR-code geweigerd: {reason_nl}"),
             Error::TokenOtherProject => "QR-code hoort bij een ander project".into(),
             Error::CheckInOutsideWindow { at, from, until } => {
                 format!("aanmelding om {at} valt buiten het venster {from}–{until}")
@@ -617,11 +633,11 @@ impl Error {
                 format!("sessie {session} heeft geen tijdige probleemmelding; een correctievenster vereist er een")
             }
             Error::InvalidCorrectionWindow => "een correctievenster moet eindigen na het begin".into(),
-            Error::NotElearning { reason } => reason.clone(),
+            Error::NotElearning { reason_nl, .. } => reason_nl.clone(),
             Error::FutureEntry { date, today } => {
                 format!("e-learninguren voor {date} liggen in de toekomst (vandaag is {today})")
             }
-            Error::InvalidEntry { reason } => format!("ongeldige e-learningregistratie: {reason}"),
+            Error::InvalidEntry { reason_nl, .. } => format!("ongeldige e-learningregistratie: {reason_nl}"),
             Error::DailyHoursExceeded { date, total, cap } => {
                 format!("{date}: {total} u zou het dagmaximum van {cap} u overschrijden")
             }
@@ -629,16 +645,22 @@ impl Error {
                 format!("de registratie overlapt met {other} ({from}–{until})")
             }
             Error::SelfApproval => "wie de uren ingaf, kan ze niet zelf goedkeuren of afkeuren".into(),
-            Error::EntryStatus { entry, status, needed } => {
-                format!("e-learningregistratie {entry} heeft status {status}; hiervoor moet ze {needed} zijn")
+            Error::EntryStatus {
+                entry,
+                status,
+                needed_nl,
+                ..
+            } => {
+                format!("e-learningregistratie {entry} heeft status {status}; hiervoor moet ze {needed_nl} zijn")
             }
-            Error::InvalidMlpField { field, reason } => format!("MLP-veld {field}: {reason}"),
+            Error::InvalidMlpField { field, reason_nl, .. } => format!("MLP-veld {field}: {reason_nl}"),
         }
     }
 
-    pub(crate) fn access(needed: impl Into<String>, rule: &str) -> Error {
+    pub(crate) fn access(needed: Text, rule: &str) -> Error {
         Error::AccessDenied {
-            needed: needed.into(),
+            needed: needed.0,
+            needed_nl: needed.1,
             rule: rule.to_owned(),
         }
     }
@@ -652,5 +674,270 @@ impl Error {
     }
 }
 
+/// A phrase in English and Dutch, for the free-text parts of messages (AUD-3).
+pub(crate) type Text = (String, String);
+
+/// Builds a [`Text`].
+pub(crate) fn txt(en: impl Into<String>, nl: impl Into<String>) -> Text {
+    (en.into(), nl.into())
+}
+
 /// Result with the engine's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(x: &str) -> String {
+        x.to_owned()
+    }
+
+    /// One of every variant (a new variant breaks the exhaustive match below until added).
+    pub(crate) fn all() -> Vec<Error> {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        let v = vec![
+            Error::InvalidInsz {
+                reason_en: s("x"),
+                reason_nl: s("y"),
+            },
+            Error::InvalidEmail {
+                reason: s("no @"),
+                reason_nl: s("geen @"),
+            },
+            Error::InvalidName,
+            Error::BirthDateMismatch { given: d },
+            Error::NonexistentLocalTime {
+                date: d,
+                time: NaiveTime::MIN,
+            },
+            Error::InvalidParameter {
+                name: s("rounding"),
+                allowed: s("1..=1440"),
+                allowed_nl: s("1..=1440"),
+            },
+            Error::AlreadyExists {
+                what: Entity::Session,
+                id: s("S-1"),
+            },
+            Error::Unknown {
+                what: Entity::Project,
+                id: s("P-9"),
+            },
+            Error::BranchNotOfOrganisation {
+                branch: s("b"),
+                organisation: s("o"),
+            },
+            Error::DuplicateTrainingCode { code: s("C") },
+            Error::TooManyTrainings { max: 3 },
+            Error::ElearningNotAllowed,
+            Error::AccessDenied {
+                needed: s("a grant"),
+                needed_nl: s("een recht"),
+                rule: s("ACC-1"),
+            },
+            Error::CommandIdReused { command_id: s("c") },
+            Error::UnsupportedSchemaVersion { found: 9, expected: 1 },
+            Error::InvalidInput { reason: s("x") },
+            Error::InvalidSessionTimes {
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
+            Error::TrainingOverlap {
+                other: s("S"),
+                other_start: s("09:00"),
+                other_end: s("10:00"),
+            },
+            Error::TrainerOverlap {
+                trainer: s("t"),
+                other: s("S"),
+                other_start: s("09:00"),
+                other_end: s("10:00"),
+            },
+            Error::WrongStatus {
+                session: s("S"),
+                status: s("Planned"),
+                needed: s("x"),
+                needed_nl: s("y"),
+                rule: s("SES-3"),
+            },
+            Error::NotSessionDay {
+                session: s("S"),
+                date: d,
+                today: d,
+            },
+            Error::SessionHasAttendance { session: s("S") },
+            Error::AlreadyParticipant {
+                person: s("p"),
+                session: s("S"),
+            },
+            Error::NotParticipant {
+                person: s("p"),
+                session: s("S"),
+            },
+            Error::InvalidToken {
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
+            Error::TokenOtherProject,
+            Error::CheckInOutsideWindow {
+                at: s("08:00"),
+                from: s("08:30"),
+                until: s("12:00"),
+            },
+            Error::CheckOutOutsideWindow {
+                at: s("13:00"),
+                from: s("09:00"),
+                until: s("12:30"),
+            },
+            Error::AlreadyPresent {
+                person: s("p"),
+                since: s("09:00"),
+            },
+            Error::NotPresent { person: s("p") },
+            Error::HasAttendance {
+                person: s("p"),
+                session: s("S"),
+            },
+            Error::TimeInFuture {
+                time: s("t"),
+                at: s("a"),
+            },
+            Error::RegistrationClosed {
+                session: s("S"),
+                date: d,
+                deadline: s("x"),
+            },
+            Error::ProblemReportTooLate {
+                session: s("S"),
+                deadline: s("x"),
+            },
+            Error::NoProblemReport { session: s("S") },
+            Error::InvalidCorrectionWindow,
+            Error::NotElearning {
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
+            Error::FutureEntry { date: d, today: d },
+            Error::InvalidEntry {
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
+            Error::DailyHoursExceeded {
+                date: d,
+                total: Decimal::from(25),
+                cap: Decimal::from(24),
+            },
+            Error::EntryOverlap {
+                other: s("x"),
+                from: s("a"),
+                until: s("b"),
+            },
+            Error::SelfApproval,
+            Error::EntryStatus {
+                entry: s("E"),
+                status: s("Approved"),
+                needed: s("Pending"),
+                needed_nl: s("Pending (x)"),
+            },
+            Error::InvalidMlpField {
+                field: s("sex"),
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
+        ];
+        for e in &v {
+            // Exhaustiveness guard: adding a variant without a sample fails to compile here.
+            match e {
+                Error::InvalidInsz { .. }
+                | Error::InvalidEmail { .. }
+                | Error::InvalidName
+                | Error::BirthDateMismatch { .. }
+                | Error::NonexistentLocalTime { .. }
+                | Error::InvalidParameter { .. }
+                | Error::AlreadyExists { .. }
+                | Error::Unknown { .. }
+                | Error::BranchNotOfOrganisation { .. }
+                | Error::DuplicateTrainingCode { .. }
+                | Error::TooManyTrainings { .. }
+                | Error::ElearningNotAllowed
+                | Error::AccessDenied { .. }
+                | Error::CommandIdReused { .. }
+                | Error::UnsupportedSchemaVersion { .. }
+                | Error::InvalidInput { .. }
+                | Error::InvalidSessionTimes { .. }
+                | Error::TrainingOverlap { .. }
+                | Error::TrainerOverlap { .. }
+                | Error::WrongStatus { .. }
+                | Error::NotSessionDay { .. }
+                | Error::SessionHasAttendance { .. }
+                | Error::AlreadyParticipant { .. }
+                | Error::NotParticipant { .. }
+                | Error::InvalidToken { .. }
+                | Error::TokenOtherProject
+                | Error::CheckInOutsideWindow { .. }
+                | Error::CheckOutOutsideWindow { .. }
+                | Error::AlreadyPresent { .. }
+                | Error::NotPresent { .. }
+                | Error::HasAttendance { .. }
+                | Error::TimeInFuture { .. }
+                | Error::RegistrationClosed { .. }
+                | Error::ProblemReportTooLate { .. }
+                | Error::NoProblemReport { .. }
+                | Error::InvalidCorrectionWindow
+                | Error::NotElearning { .. }
+                | Error::FutureEntry { .. }
+                | Error::InvalidEntry { .. }
+                | Error::DailyHoursExceeded { .. }
+                | Error::EntryOverlap { .. }
+                | Error::SelfApproval
+                | Error::EntryStatus { .. }
+                | Error::InvalidMlpField { .. } => {}
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn aud_3_codes_unique_rules_named_messages_in_dutch_and_english() {
+        let all = all();
+        let mut codes: Vec<&str> = all.iter().map(Error::code).collect();
+        let n = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        // AccessDenied and WrongStatus carry their rule; every other code is one variant.
+        assert_eq!(codes.len(), n, "codes are unique per variant");
+        for e in &all {
+            assert!(e.rule().contains('-'), "{} has a rule", e.code());
+            assert!(
+                !e.message_nl().is_empty() && e.message_nl() != e.message_en(),
+                "{}: Dutch and English differ",
+                e.code()
+            );
+            assert!(
+                e.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{} is snake_case",
+                e.code()
+            );
+            let json = serde_json::to_string(e).unwrap_or_default();
+            assert_eq!(
+                serde_json::from_str::<Error>(&json).ok().as_ref(),
+                Some(e),
+                "{} round-trips",
+                e.code()
+            );
+        }
+    }
+
+    #[test]
+    fn aud_3_every_code_is_documented() {
+        let doc = include_str!("../../docs/errors.md");
+        for e in all() {
+            assert!(
+                doc.contains(&format!("`{}`", e.code())),
+                "docs/errors.md lacks `{}`",
+                e.code()
+            );
+        }
+    }
+}

@@ -257,19 +257,27 @@ impl Email {
     /// # Errors
     /// [`Error::InvalidEmail`] naming what is wrong.
     pub fn parse(s: &str) -> Result<Email, Error> {
-        let bad = |why: &str| Err(Error::InvalidEmail { reason: why.to_owned() });
+        let bad = |en: &str, nl: &str| {
+            Err(Error::InvalidEmail {
+                reason: en.to_owned(),
+                reason_nl: nl.to_owned(),
+            })
+        };
         let s = s.trim();
         let Some((local, domain)) = s.split_once('@') else {
-            return bad("no @");
+            return bad("no @", "geen @");
         };
         if local.is_empty() || local.len() > 64 {
-            return bad("the part before @ is empty or too long");
+            return bad(
+                "the part before @ is empty or too long",
+                "het deel voor @ is leeg of te lang",
+            );
         }
         if domain.contains('@') {
-            return bad("more than one @");
+            return bad("more than one @", "meer dan één @");
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return bad("it contains spaces");
+            return bad("it contains spaces", "het bevat spaties");
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
@@ -280,7 +288,10 @@ impl Email {
                     || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
         {
-            return bad("the domain is not of the form name.tld");
+            return bad(
+                "the domain is not of the form name.tld",
+                "het domein heeft niet de vorm naam.tld",
+            );
         }
         Ok(Email(s.to_owned()))
     }

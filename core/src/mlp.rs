@@ -44,24 +44,30 @@ pub struct Profile {
 /// # Errors
 /// [`Error::InvalidMlpField`] for an unknown name (without `x_`) or a value not allowed.
 pub fn validate_field(name: &str, value: &str) -> Result<(), Error> {
-    let bad = |reason: String| {
+    let bad = |reason: String, reason_nl: String| {
         Err(Error::InvalidMlpField {
             field: name.to_owned(),
             reason,
+            reason_nl,
         })
     };
     if name.starts_with("x_") && name.len() > 2 {
         return Ok(());
     }
+    let known = FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ");
     match FIELDS.iter().find(|(n, _)| *n == name) {
-        None => bad(format!(
-            "unknown field; known: {}; host fields start with x_",
-            FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
-        )),
-        Some((_, Some(allowed))) if !allowed.contains(&value) => bad(format!("must be one of {}", allowed.join(", "))),
-        Some((_, None)) if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() => {
-            bad("must be a date YYYY-MM-DD".into())
-        }
+        None => bad(
+            format!("unknown field; known: {known}; host fields start with x_"),
+            format!("onbekend veld; gekend: {known}; velden van de host beginnen met x_"),
+        ),
+        Some((_, Some(allowed))) if !allowed.contains(&value) => bad(
+            format!("must be one of {}", allowed.join(", ")),
+            format!("moet een van {} zijn", allowed.join(", ")),
+        ),
+        Some((_, None)) if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() => bad(
+            "must be a date YYYY-MM-DD".into(),
+            "moet een datum JJJJ-MM-DD zijn".into(),
+        ),
         _ => Ok(()),
     }
 }

@@ -135,9 +135,14 @@ impl ParamValue {
     /// [`Error::InvalidParameter`] naming the parameter and the allowed range.
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |allowed: &str| {
+            let allowed_nl = allowed.replace("minutes", "minuten").replace(
+                "three rates in 0..=1 that add up to 1",
+                "drie percentages in 0..=1 die samen 1 zijn",
+            );
             Err(Error::InvalidParameter {
                 name: self.name().to_owned(),
                 allowed: allowed.to_owned(),
+                allowed_nl,
             })
         };
         let one = Decimal::ONE;

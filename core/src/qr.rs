@@ -79,14 +79,17 @@ impl Keyring {
     /// # Errors
     /// [`Error::InvalidToken`] when the key id is unknown.
     pub fn issue(&self, key_id: &str, project: &ProjectId, person: &PersonId) -> Result<String, Error> {
-        let key = self.keys.get(key_id).ok_or_else(|| token_err("unknown key id"))?;
+        let key = self
+            .keys
+            .get(key_id)
+            .ok_or_else(|| token_err("unknown key id", "onbekende sleutel-id"))?;
         let mut payload = Vec::new();
         for part in [
             key_id.as_bytes(),
             project.as_str().as_bytes(),
             person.as_str().as_bytes(),
         ] {
-            let len = u16::try_from(part.len()).map_err(|_| token_err("an id is too long"))?;
+            let len = u16::try_from(part.len()).map_err(|_| token_err("an id is too long", "een id is te lang"))?;
             payload.extend_from_slice(&len.to_be_bytes());
             payload.extend_from_slice(part);
         }
@@ -104,27 +107,36 @@ impl Keyring {
         let rest = token
             .trim()
             .strip_prefix(PREFIX)
-            .ok_or_else(|| token_err("not a tijdreg token"))?;
+            .ok_or_else(|| token_err("not a tijdreg token", "geen tijdreg-code"))?;
         let (p, t) = rest
             .split_once('.')
-            .ok_or_else(|| token_err("malformed or truncated"))?;
-        let payload = b64_decode(p).ok_or_else(|| token_err("malformed or truncated"))?;
-        let tag = b64_decode(t).ok_or_else(|| token_err("malformed or truncated"))?;
-        let parts = split_payload(&payload).ok_or_else(|| token_err("malformed or truncated"))?;
+            .ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
+        let payload = b64_decode(p).ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
+        let tag = b64_decode(t).ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
+        let parts =
+            split_payload(&payload).ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
         let [key_id, project, person] = parts;
-        let key = self
-            .keys
-            .get(key_id.as_str())
-            .ok_or_else(|| token_err("signed with an unknown or retired key"))?;
-        mac(key, &payload)
-            .verify_slice(&tag)
-            .map_err(|_| token_err("the signature does not match (forged or altered)"))?;
+        let key = self.keys.get(key_id.as_str()).ok_or_else(|| {
+            token_err(
+                "signed with an unknown or retired key",
+                "ondertekend met een onbekende of ingetrokken sleutel",
+            )
+        })?;
+        mac(key, &payload).verify_slice(&tag).map_err(|_| {
+            token_err(
+                "the signature does not match (forged or altered)",
+                "de handtekening klopt niet (vervalst of gewijzigd)",
+            )
+        })?;
         Ok((ProjectId(project), PersonId(person)))
     }
 }
 
-fn token_err(why: &str) -> Error {
-    Error::InvalidToken { reason: why.to_owned() }
+fn token_err(en: &str, nl: &str) -> Error {
+    Error::InvalidToken {
+        reason: en.to_owned(),
+        reason_nl: nl.to_owned(),
+    }
 }
 
 fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {

@@ -65,39 +65,63 @@ impl Timing {
     /// empty, outside the session or overlaps another; [`Error::NonexistentLocalTime`] for a
     /// time skipped by the spring change.
     pub fn new(date: NaiveDate, start: NaiveTime, end: NaiveTime, mut breaks: Vec<Break>) -> Result<Timing, Error> {
-        let bad = |r: String| Err(Error::InvalidSessionTimes { reason: r });
+        let bad = |en: String, nl: String| {
+            Err(Error::InvalidSessionTimes {
+                reason: en,
+                reason_nl: nl,
+            })
+        };
+        let hm = |t: NaiveTime| t.format("%H:%M").to_string();
         if end <= start {
-            return bad(format!(
-                "the end {} must be after the start {} on the same day",
-                end.format("%H:%M"),
-                start.format("%H:%M")
-            ));
+            return bad(
+                format!(
+                    "the end {} must be after the start {} on the same day",
+                    hm(end),
+                    hm(start)
+                ),
+                format!(
+                    "het einde {} moet na het begin {} op dezelfde dag liggen",
+                    hm(end),
+                    hm(start)
+                ),
+            );
         }
         breaks.sort();
         let mut prev_end = start;
         for b in &breaks {
             if b.end <= b.start || b.start < start || b.end > end {
-                return bad(format!(
-                    "break {}–{} must be non-empty and inside {}–{}",
-                    b.start.format("%H:%M"),
-                    b.end.format("%H:%M"),
-                    start.format("%H:%M"),
-                    end.format("%H:%M")
-                ));
+                return bad(
+                    format!(
+                        "break {}–{} must be non-empty and inside {}–{}",
+                        hm(b.start),
+                        hm(b.end),
+                        hm(start),
+                        hm(end)
+                    ),
+                    format!(
+                        "pauze {}–{} moet niet-leeg zijn en binnen {}–{} vallen",
+                        hm(b.start),
+                        hm(b.end),
+                        hm(start),
+                        hm(end)
+                    ),
+                );
             }
             if b.start < prev_end {
-                return bad(format!(
-                    "break {}–{} overlaps another break",
-                    b.start.format("%H:%M"),
-                    b.end.format("%H:%M")
-                ));
+                return bad(
+                    format!("break {}–{} overlaps another break", hm(b.start), hm(b.end)),
+                    format!("pauze {}–{} overlapt met een andere pauze", hm(b.start), hm(b.end)),
+                );
             }
             prev_end = b.end;
         }
         let start_at = brussels_instant(date, start)?;
         let end_at = brussels_instant(date, end)?;
         if end_at <= start_at {
-            return bad("the end falls before the start once daylight saving is applied".into());
+            return bad(
+                "the end falls before the start once daylight saving is applied".into(),
+                "het einde valt voor het begin door de zomertijdwissel".into(),
+            );
         }
         for b in &breaks {
             brussels_instant(date, b.start)?;

@@ -735,7 +735,7 @@ pub fn records_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: 
                 id: project.to_string(),
             });
         }
-        _ => return Err(Error::access("a right on the project", "ACC-6")),
+        _ => return Err(Error::access(crate::ledger::any_right(), "ACC-6")),
     };
     let call = s.calls.get(&p.call);
     let sessions = s

@@ -5,7 +5,7 @@
 use super::Actor;
 use super::state::State;
 use crate::access::{Grant, Role};
-use crate::error::Error;
+use crate::error::{Error, Text, txt};
 use crate::ids::{OrgId, PersonId};
 use crate::org::Project;
 use crate::session::Session;
@@ -58,7 +58,10 @@ impl<'a> Authz<'a> {
             Ok(())
         } else {
             Err(Error::access(
-                "the system actor (identity feed or ESF back office)",
+                txt(
+                    "the system actor (identity feed or ESF back office)",
+                    "de systeemactor (identiteitsfeed of ESF-backoffice)",
+                ),
                 "ACC-1",
             ))
         }
@@ -109,7 +112,7 @@ impl<'a> Authz<'a> {
     /// with no grant at all on the project's organisations, ACC-6; otherwise what is wrong
     /// with the grants they hold of the roles that would have allowed it (ACC-2 not valid
     /// now, ACC-4 another branch, ACC-1 none of those roles).
-    pub fn deny(&self, p: Option<&Project>, roles: &[Role], needed: &str) -> Error {
+    pub fn deny(&self, p: Option<&Project>, roles: &[Role], needed: Text) -> Error {
         let Some(p) = p else {
             return Error::access(needed, "ACC-6");
         };
@@ -126,10 +129,22 @@ impl<'a> Authz<'a> {
         }
         let of_role: Vec<&&Grant> = mine.iter().filter(|g| roles.contains(&g.role)).collect();
         if of_role.iter().any(|g| in_scope(g, p) && !g.is_valid(self.at)) {
-            return Error::access(format!("{needed} (your grant is not valid at this moment)"), "ACC-2");
+            return Error::access(
+                txt(
+                    format!("{} (your grant is not valid at this moment)", needed.0),
+                    format!("{} (uw recht is op dit moment niet geldig)", needed.1),
+                ),
+                "ACC-2",
+            );
         }
         if of_role.iter().any(|g| g.is_valid(self.at) && !in_scope(g, p)) {
-            return Error::access(format!("{needed} (your grant is bound to another branch)"), "ACC-4");
+            return Error::access(
+                txt(
+                    format!("{} (your grant is bound to another branch)", needed.0),
+                    format!("{} (uw recht is beperkt tot een andere vestiging)", needed.1),
+                ),
+                "ACC-4",
+            );
         }
         Error::access(needed, "ACC-1")
     }
@@ -143,18 +158,24 @@ impl<'a> Authz<'a> {
     /// promoter, a valid work relationship with it (ACC-3, ACC-5).
     pub fn check_trainer(&self, sess: &Session, p: &Project) -> Result<(), Error> {
         let Some(me) = self.person() else {
-            return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], RUN));
+            return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], run()));
         };
         let assigned = sess.trainers.contains(me);
         if !assigned {
             return Err(if self.sees_session(sess, p) {
-                Error::access("to be an assigned trainer of this session", "ACC-5")
+                Error::access(
+                    txt(
+                        "to be an assigned trainer of this session",
+                        "toegewezen opleider van deze sessie zijn",
+                    ),
+                    "ACC-5",
+                )
             } else {
-                self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], RUN)
+                self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], run())
             });
         }
         if !self.valid(Role::Trainer).any(|g| in_scope(g, p)) {
-            return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], RUN));
+            return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], run()));
         }
         let employed_by_promoter = self.s.persons.get(me).and_then(|x| x.organisation.as_ref()) == Some(&p.promoter);
         if !employed_by_promoter
@@ -164,9 +185,15 @@ impl<'a> Authz<'a> {
                 .any(|r| r.promoter == p.promoter && r.validity.covers(self.at))
         {
             return Err(Error::access(
-                format!(
-                    "a valid work relationship with the promoter {} (external or partner trainer)",
-                    p.promoter
+                txt(
+                    format!(
+                        "a valid work relationship with the promoter {} (external or partner trainer)",
+                        p.promoter
+                    ),
+                    format!(
+                        "een geldige werkrelatie met promotor {} (externe of partneropleider)",
+                        p.promoter
+                    ),
                 ),
                 "ACC-3",
             ));
@@ -179,11 +206,8 @@ impl<'a> Authz<'a> {
         match self.standing(p) {
             Some(Standing::Promoter) => Ok(Standing::Promoter),
             Some(Standing::Partner(o)) if sess.is_none_or(|s| s.owner == o) => Ok(Standing::Partner(o)),
-            Some(Standing::Partner(_)) => Err(Error::access(
-                "to be the promoter organisation or the partner that planned this session",
-                "ORG-4",
-            )),
-            None => Err(self.deny(Some(p), &[Role::OrganisationResponsible], EDIT)),
+            Some(Standing::Partner(_)) => Err(Error::access(not_your_session(), "ORG-4")),
+            None => Err(self.deny(Some(p), &[Role::OrganisationResponsible], edit())),
         }
     }
 
@@ -199,12 +223,41 @@ impl<'a> Authz<'a> {
         if self.is_support() {
             Ok(())
         } else {
-            Err(Error::access("a valid EsfSupport grant", "ACC-1"))
+            Err(Error::access(support(), "ACC-1"))
         }
     }
 }
 
-pub(crate) const EDIT: &str =
-    "a valid OrganisationResponsible grant for the project's promoter (or the partner that planned the session)";
-pub(crate) const RUN: &str =
-    "a valid Trainer grant and assignment to the session, or a valid OrganisationResponsible grant for the project";
+/// OrganisationResponsible of the promoter or owning partner.
+pub(crate) fn edit() -> Text {
+    txt(
+        "a valid OrganisationResponsible grant for the project's promoter (or the partner that planned the session)",
+        "een geldig recht OrganisationResponsible voor de promotor van het project (of de partner die de sessie plande)",
+    )
+}
+
+/// Assigned trainer or OrganisationResponsible.
+pub(crate) fn run() -> Text {
+    txt(
+        "a valid Trainer grant and assignment to the session, or a valid OrganisationResponsible grant for the project",
+        "een geldig recht Trainer en toewijzing aan de sessie, of een geldig recht OrganisationResponsible voor het project",
+    )
+}
+
+/// EsfSupport.
+pub(crate) fn support() -> Text {
+    txt("a valid EsfSupport grant", "een geldig recht EsfSupport")
+}
+
+/// A partner reaching for someone else's session.
+pub(crate) fn not_your_session() -> Text {
+    txt(
+        "to be the promoter organisation or the partner that planned this session",
+        "de promotororganisatie zijn of de partner die deze sessie plande",
+    )
+}
+
+/// Any right on the project (queries).
+pub(crate) fn any_right() -> Text {
+    txt("a right on the project", "een recht op het project")
+}

@@ -2,14 +2,14 @@
 //! Nothing here mutates; [`super::State::evolve`] folds the events afterwards.
 
 use super::Envelope;
-use super::authz::{Authz, EDIT, RUN, Standing};
+use super::authz::{Authz, Standing, edit, not_your_session, run, support};
 use super::command::{Command, IntervalInput};
 use super::event::Event;
 use super::state::State;
 use crate::access::{Grant, Role, Validity, WorkRelationship};
 use crate::calendar::{brussels_instant, hm, local_date, local_text};
 use crate::elearning::{Entry, EntryInput, EntryStatus};
-use crate::error::{Entity, Error};
+use crate::error::{Entity, Error, Text, txt};
 use crate::identity::{Email, Insz, Person};
 use crate::ids::*;
 use crate::mlp;
@@ -41,12 +41,38 @@ fn unknown(what: Entity, id: &str) -> Error {
         id: id.to_owned(),
     }
 }
-fn wrong_status(s: &Session, needed: &str, rule: &str) -> Error {
+fn wrong_status(s: &Session, needed: (&str, &str), rule: &str) -> Error {
     Error::WrongStatus {
         session: s.id.to_string(),
         status: s.status.to_string(),
-        needed: needed.to_owned(),
+        needed: needed.0.to_owned(),
+        needed_nl: needed.1.to_owned(),
         rule: rule.to_owned(),
+    }
+}
+
+/// What a session command needs, for the refusal (ACC-6) and the roles that could allow it.
+#[derive(Clone, Copy)]
+enum Need {
+    Edit,
+    Run,
+    Support,
+}
+
+impl Need {
+    fn text(self) -> Text {
+        match self {
+            Need::Edit => edit(),
+            Need::Run => run(),
+            Need::Support => support(),
+        }
+    }
+    fn roles(self) -> &'static [Role] {
+        match self {
+            Need::Edit => &[Role::OrganisationResponsible],
+            Need::Run => &[Role::Trainer, Role::OrganisationResponsible],
+            Need::Support => &[Role::EsfSupport],
+        }
     }
 }
 
@@ -351,6 +377,10 @@ impl<'a> Cx<'a> {
                 if t.kind != TrainingKind::Classroom {
                     return Err(Error::InvalidSessionTimes {
                         reason: format!("training {} is an e-learning training; it has no sessions (EL-1)", t.id),
+                        reason_nl: format!(
+                            "opleiding {} is een e-learningopleiding; die heeft geen sessies (EL-1)",
+                            t.id
+                        ),
                     });
                 }
                 if s.sessions.contains_key(session) {
@@ -381,10 +411,10 @@ impl<'a> Cx<'a> {
                 end,
                 breaks,
             } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 self.az.check_editor(Some(sess), p)?;
                 if sess.status != SessionStatus::Planned {
-                    return Err(wrong_status(sess, "Planned", "SES-3"));
+                    return Err(wrong_status(sess, ("Planned", "Planned (gepland)"), "SES-3"));
                 }
                 let timing = Timing::new(*date, *start, *end, breaks.clone())?;
                 self.check_training_free(&sess.training, &timing, Some(session))?;
@@ -395,10 +425,17 @@ impl<'a> Cx<'a> {
                 }])
             }
             Command::AssignTrainers { session, trainers } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 self.az.check_editor(Some(sess), p)?;
                 if !matches!(sess.status, SessionStatus::Planned | SessionStatus::InProgress) {
-                    return Err(wrong_status(sess, "Planned or InProgress", "SES-3"));
+                    return Err(wrong_status(
+                        sess,
+                        (
+                            "Planned or InProgress",
+                            "Planned of InProgress (gepland of in uitvoering)",
+                        ),
+                        "SES-3",
+                    ));
                 }
                 let trainers = self.persons_set(trainers)?;
                 self.check_trainers_free(&trainers, &sess.timing, Some(session))?;
@@ -408,7 +445,7 @@ impl<'a> Cx<'a> {
                 }])
             }
             Command::DeleteSession { session } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 self.az.check_editor(Some(sess), p)?;
                 if sess.has_attendance() {
                     return Err(Error::SessionHasAttendance {
@@ -416,17 +453,24 @@ impl<'a> Cx<'a> {
                     });
                 }
                 if sess.status != SessionStatus::Planned {
-                    return Err(wrong_status(sess, "Planned", "SES-4"));
+                    return Err(wrong_status(sess, ("Planned", "Planned (gepland)"), "SES-4"));
                 }
                 Ok(vec![Event::SessionDeleted {
                     session: session.clone(),
                 }])
             }
             Command::AddParticipant { session, person } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 self.az.check_editor(Some(sess), p)?;
                 if !matches!(sess.status, SessionStatus::Planned | SessionStatus::InProgress) {
-                    return Err(wrong_status(sess, "Planned or InProgress", "QR-3"));
+                    return Err(wrong_status(
+                        sess,
+                        (
+                            "Planned or InProgress",
+                            "Planned of InProgress (gepland of in uitvoering)",
+                        ),
+                        "QR-3",
+                    ));
                 }
                 self.person(person)?;
                 if sess.participants.contains_key(person) {
@@ -443,10 +487,10 @@ impl<'a> Cx<'a> {
                 Ok(ev)
             }
             Command::StartSession { session } => {
-                let (sess, p) = self.session(session, RUN)?;
+                let (sess, p) = self.session(session, Need::Run)?;
                 self.az.check_runner(sess, p)?;
                 if sess.status != SessionStatus::Planned {
-                    return Err(wrong_status(sess, "Planned", "SES-3"));
+                    return Err(wrong_status(sess, ("Planned", "Planned (gepland)"), "SES-3"));
                 }
                 if self.today != sess.timing.date && !sess.in_correction_window(self.at) {
                     return Err(Error::NotSessionDay {
@@ -460,10 +504,14 @@ impl<'a> Cx<'a> {
                 }])
             }
             Command::CloseSession { session } => {
-                let (sess, p) = self.session(session, RUN)?;
+                let (sess, p) = self.session(session, Need::Run)?;
                 self.az.check_runner(sess, p)?;
                 if sess.status != SessionStatus::InProgress {
-                    return Err(wrong_status(sess, "InProgress", "SES-3"));
+                    return Err(wrong_status(
+                        sess,
+                        ("InProgress", "InProgress (in uitvoering)"),
+                        "SES-3",
+                    ));
                 }
                 // SES-6: everyone still present leaves at the close, never past the planned end.
                 let out = self.at.min(sess.timing.end_at);
@@ -491,7 +539,7 @@ impl<'a> Cx<'a> {
                 token,
                 time,
             } => {
-                let (sess, p) = self.session(session, RUN)?;
+                let (sess, p) = self.session(session, Need::Run)?;
                 self.az.check_runner(sess, p)?;
                 let (who, method) = self.who(sess, person, token)?;
                 let rec = &sess.participants[&who];
@@ -529,7 +577,7 @@ impl<'a> Cx<'a> {
                 token,
                 time,
             } => {
-                let (sess, p) = self.session(session, RUN)?;
+                let (sess, p) = self.session(session, Need::Run)?;
                 self.az.check_runner(sess, p)?;
                 let (who, method) = self.who(sess, person, token)?;
                 let rec = &sess.participants[&who];
@@ -558,14 +606,18 @@ impl<'a> Cx<'a> {
                 }])
             }
             Command::MarkAbsent { session, person } => {
-                let (sess, p) = self.session(session, RUN)?;
+                let (sess, p) = self.session(session, Need::Run)?;
                 self.az.check_runner(sess, p)?;
                 let rec = sess.participants.get(person).ok_or_else(|| Error::NotParticipant {
                     person: person.to_string(),
                     session: session.to_string(),
                 })?;
                 if matches!(sess.status, SessionStatus::Planned) {
-                    return Err(wrong_status(sess, "InProgress", "ATT-5"));
+                    return Err(wrong_status(
+                        sess,
+                        ("InProgress", "InProgress (in uitvoering)"),
+                        "ATT-5",
+                    ));
                 }
                 self.registration(sess)?;
                 if rec.has_attendance() {
@@ -580,35 +632,32 @@ impl<'a> Cx<'a> {
                 }])
             }
             Command::SubmitSession { session } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 match self.az.standing(p) {
                     Some(Standing::Promoter) => {}
                     Some(Standing::Partner(_)) => {
-                        return Err(Error::access(
-                            "a valid OrganisationResponsible grant of the promoter organisation: only the promoter submits",
-                            "ORG-4",
-                        ));
+                        return Err(Error::access(submitter(), "ORG-4"));
                     }
                     None => {
-                        return Err(self.az.deny(
-                            Some(p),
-                            &[Role::OrganisationResponsible],
-                            "a valid OrganisationResponsible grant of the promoter organisation",
-                        ));
+                        return Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], submitter()));
                     }
                 }
                 if sess.status != SessionStatus::Executed {
-                    return Err(wrong_status(sess, "Executed", "SES-3"));
+                    return Err(wrong_status(sess, ("Executed", "Executed (uitgevoerd)"), "SES-3"));
                 }
                 Ok(vec![Event::SessionSubmitted {
                     session: session.clone(),
                 }])
             }
             Command::ReportProblem { session, description } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 self.az.check_editor(Some(sess), p)?;
                 if sess.status == SessionStatus::Submitted {
-                    return Err(wrong_status(sess, "not Submitted", "SES-5"));
+                    return Err(wrong_status(
+                        sess,
+                        ("not Submitted", "niet Submitted (niet ingediend)"),
+                        "SES-5",
+                    ));
                 }
                 let dl = deadline(s, sess);
                 if self.at > dl {
@@ -624,9 +673,16 @@ impl<'a> Cx<'a> {
             }
             Command::GrantCorrectionWindow { session, from, until } => {
                 self.az.require_support()?;
-                let (sess, _) = self.session(session, SUPPORT)?;
+                let (sess, _) = self.session(session, Need::Support)?;
                 if sess.status == SessionStatus::Submitted {
-                    return Err(wrong_status(sess, "not Submitted (reopen it first)", "SES-5"));
+                    return Err(wrong_status(
+                        sess,
+                        (
+                            "not Submitted (reopen it first)",
+                            "niet Submitted (laat ze eerst heropenen)",
+                        ),
+                        "SES-5",
+                    ));
                 }
                 if sess.problem_reported_at.is_none() {
                     return Err(Error::NoProblemReport {
@@ -644,9 +700,9 @@ impl<'a> Cx<'a> {
             }
             Command::ReopenSession { session } => {
                 self.az.require_support()?;
-                let (sess, _) = self.session(session, SUPPORT)?;
+                let (sess, _) = self.session(session, Need::Support)?;
                 if sess.status != SessionStatus::Submitted {
-                    return Err(wrong_status(sess, "Submitted", "SES-5"));
+                    return Err(wrong_status(sess, ("Submitted", "Submitted (ingediend)"), "SES-5"));
                 }
                 Ok(vec![Event::SessionReopened {
                     session: session.clone(),
@@ -657,10 +713,17 @@ impl<'a> Cx<'a> {
                 person,
                 intervals,
             } => {
-                let (sess, p) = self.session(session, EDIT)?;
+                let (sess, p) = self.session(session, Need::Edit)?;
                 self.az.check_editor(Some(sess), p)?;
                 if !(sess.reopened && sess.status == SessionStatus::Executed) {
-                    return Err(wrong_status(sess, "Executed after a reopening by ESF support", "SES-5"));
+                    return Err(wrong_status(
+                        sess,
+                        (
+                            "Executed after a reopening by ESF support",
+                            "Executed na heropening door ESF-support",
+                        ),
+                        "SES-5",
+                    ));
                 }
                 if !sess.participants.contains_key(person) {
                     return Err(Error::NotParticipant {
@@ -694,30 +757,23 @@ impl<'a> Cx<'a> {
                 }])
             }
             Command::EnterElearningHours { entry, training, input } => {
-                let me = self
-                    .az
-                    .person()
-                    .ok_or_else(|| Error::access("to be the participant (ProjectStaff)", "EL-1"))?;
+                let me = self.az.person().ok_or_else(|| Error::access(staff(), "EL-1"))?;
                 let t = s.trainings.get(training);
                 let p = t.and_then(|t| s.projects.get(&t.project));
                 let (Some(t), Some(p)) = (t, p) else {
-                    return Err(self.az.deny(
-                        None,
-                        &[Role::ProjectStaff],
-                        "a valid ProjectStaff grant for the training's project",
-                    ));
+                    return Err(self.az.deny(None, &[Role::ProjectStaff], staff()));
                 };
                 if !self.az.sees_project(p) {
-                    return Err(self.az.deny(
-                        Some(p),
-                        &[Role::ProjectStaff],
-                        "a valid ProjectStaff grant for the training's project",
-                    ));
+                    return Err(self.az.deny(Some(p), &[Role::ProjectStaff], staff()));
                 }
                 if t.kind != TrainingKind::ELearning {
                     return Err(Error::NotElearning {
                         reason: format!(
                             "training {} is a classroom training; hours are entered only for e-learning",
+                            t.code
+                        ),
+                        reason_nl: format!(
+                            "opleiding {} is een klassikale opleiding; uren worden enkel voor e-learning ingegeven",
                             t.code
                         ),
                     });
@@ -728,12 +784,19 @@ impl<'a> Cx<'a> {
                             "you are not an e-learning participant of project {}: the promoter must first create you with your supervisor",
                             p.number
                         ),
+                        reason_nl: format!(
+                            "u bent geen e-learningdeelnemer van project {}: de promotor moet u eerst aanmaken met uw leidinggevende",
+                            p.number
+                        ),
                     });
                 }
                 self.require_role_in(
                     p,
                     Role::ProjectStaff,
-                    "a valid ProjectStaff grant for the project's organisation",
+                    txt(
+                        "a valid ProjectStaff grant for the project's organisation",
+                        "een geldig recht ProjectStaff voor de organisatie van het project",
+                    ),
                 )?;
                 if s.entries.contains_key(entry) {
                     return Err(exists(Entity::Entry, entry.as_str()));
@@ -759,19 +822,29 @@ impl<'a> Cx<'a> {
                 let (e, p) = self.entry(entry)?;
                 let me = self.az.person();
                 if me != Some(&e.person) {
-                    return Err(Error::access("to be the participant who entered the hours", "EL-1"));
+                    return Err(Error::access(
+                        txt(
+                            "to be the participant who entered the hours",
+                            "de deelnemer zijn die de uren ingaf",
+                        ),
+                        "EL-1",
+                    ));
                 }
                 if e.status != EntryStatus::Rejected {
                     return Err(Error::EntryStatus {
                         entry: entry.to_string(),
                         status: e.status.to_string(),
                         needed: "Rejected".into(),
+                        needed_nl: "Rejected (afgekeurd)".into(),
                     });
                 }
                 self.require_role_in(
                     p,
                     Role::ProjectStaff,
-                    "a valid ProjectStaff grant for the project's organisation",
+                    txt(
+                        "a valid ProjectStaff grant for the project's organisation",
+                        "een geldig recht ProjectStaff voor de organisatie van het project",
+                    ),
                 )?;
                 self.check_entry(&e.person, p, input, Some(entry))?;
                 Ok(vec![Event::ElearningEntryCorrected {
@@ -787,18 +860,22 @@ impl<'a> Cx<'a> {
                 }
                 let linked = s.elearning_links.get(&p.id).and_then(|m| m.get(&e.person));
                 if me.is_none() || linked != me {
-                    return Err(Error::access("to be the supervisor linked to this participant", "EL-2"));
+                    return Err(Error::access(linked_supervisor(), "EL-2"));
                 }
                 self.require_role_in(
                     p,
                     Role::Supervisor,
-                    "a valid Supervisor grant for the project's organisation",
+                    txt(
+                        "a valid Supervisor grant for the project's organisation",
+                        "een geldig recht Supervisor voor de organisatie van het project",
+                    ),
                 )?;
                 if e.status != EntryStatus::Pending {
                     return Err(Error::EntryStatus {
                         entry: entry.to_string(),
                         status: e.status.to_string(),
                         needed: "Pending".into(),
+                        needed_nl: "Pending (wacht op goedkeuring)".into(),
                     });
                 }
                 Ok(vec![match c {
@@ -822,6 +899,7 @@ impl<'a> Cx<'a> {
                     return Err(Error::InvalidMlpField {
                         field: "person".into(),
                         reason: format!("{person} is not a participant of project {}", p.number),
+                        reason_nl: format!("{person} is geen deelnemer van project {}", p.number),
                     });
                 }
                 for (k, v) in fields {
@@ -860,7 +938,7 @@ impl<'a> Cx<'a> {
 
     /// A session and its project, if the actor may see it; otherwise the same refusal whether
     /// or not it exists (ACC-6).
-    fn session(&self, id: &SessionId, needed: &str) -> Result<(&'a Session, &'a Project), Error> {
+    fn session(&self, id: &SessionId, need: Need) -> Result<(&'a Session, &'a Project), Error> {
         let found = self
             .s
             .sessions
@@ -869,23 +947,20 @@ impl<'a> Cx<'a> {
         match found {
             Some((sess, p)) if self.az.sees_session(sess, p) => Ok((sess, p)),
             Some((_, p)) => Err(match self.az.standing(p) {
-                Some(Standing::Partner(_)) => Error::access(
-                    "to be the promoter organisation or the partner that planned this session",
-                    "ORG-4",
-                ),
-                _ => self.az.deny(Some(p), &roles_for(needed), needed),
+                Some(Standing::Partner(_)) => Error::access(not_your_session(), "ORG-4"),
+                _ => self.az.deny(Some(p), need.roles(), need.text()),
             }),
             None if self.may_know_everything() => Err(unknown(Entity::Session, id.as_str())),
-            None => Err(Error::access(needed, "ACC-6")),
+            None => Err(Error::access(need.text(), "ACC-6")),
         }
     }
 
     fn project_for_edit(&self, id: &ProjectId) -> Result<&'a Project, Error> {
         match self.s.projects.get(id) {
             Some(p) if self.az.sees_project(p) => Ok(p),
-            Some(p) => Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], EDIT)),
+            Some(p) => Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], edit())),
             None if self.may_know_everything() => Err(unknown(Entity::Project, id.as_str())),
-            None => Err(Error::access(EDIT, "ACC-6")),
+            None => Err(Error::access(edit(), "ACC-6")),
         }
     }
 
@@ -897,14 +972,19 @@ impl<'a> Cx<'a> {
             .and_then(|t| Some((t, self.s.projects.get(&t.project)?)))
         {
             Some((t, p)) if self.az.sees_project(p) => Ok((t, p)),
-            Some((_, p)) => Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], EDIT)),
+            Some((_, p)) => Err(self.az.deny(Some(p), &[Role::OrganisationResponsible], edit())),
             None if self.may_know_everything() => Err(unknown(Entity::Training, id.as_str())),
-            None => Err(Error::access(EDIT, "ACC-6")),
+            None => Err(Error::access(edit(), "ACC-6")),
         }
     }
 
     fn entry(&self, id: &EntryId) -> Result<(&'a Entry, &'a Project), Error> {
-        const NEEDED: &str = "to be the participant or the supervisor linked to them";
+        let needed = || {
+            txt(
+                "to be the participant or the supervisor linked to them",
+                "de deelnemer zijn of de leidinggevende die aan hem gekoppeld is",
+            )
+        };
         let found = self
             .s
             .entries
@@ -922,17 +1002,17 @@ impl<'a> Cx<'a> {
                     Ok((e, p))
                 } else if self.az.has_role_in(p, Role::Supervisor) {
                     // An insider of the organisation: telling them it is not theirs reveals nothing.
-                    Err(Error::access("to be the supervisor linked to this participant", "EL-2"))
+                    Err(Error::access(linked_supervisor(), "EL-2"))
                 } else {
-                    Err(self.az.deny(Some(p), &[Role::Supervisor, Role::ProjectStaff], NEEDED))
+                    Err(self.az.deny(Some(p), &[Role::Supervisor, Role::ProjectStaff], needed()))
                 }
             }
             None if self.may_know_everything() => Err(unknown(Entity::Entry, id.as_str())),
-            None => Err(Error::access(NEEDED, "ACC-6")),
+            None => Err(Error::access(needed(), "ACC-6")),
         }
     }
 
-    fn require_role_in(&self, p: &Project, role: Role, needed: &str) -> Result<(), Error> {
+    fn require_role_in(&self, p: &Project, role: Role, needed: Text) -> Result<(), Error> {
         let me = self.az.person();
         let ok = me.is_some_and(|me| {
             self.s.grants_of(me).any(|g| {
@@ -1048,7 +1128,10 @@ impl<'a> Cx<'a> {
         match sess.status {
             SessionStatus::Submitted => Err(wrong_status(
                 sess,
-                "InProgress (or Executed inside a correction window)",
+                (
+                    "InProgress (or Executed inside a correction window)",
+                    "InProgress (of Executed binnen een correctievenster)",
+                ),
                 "SES-5",
             )),
             SessionStatus::InProgress if self.today == sess.timing.date => Ok(false),
@@ -1058,7 +1141,11 @@ impl<'a> Cx<'a> {
                 date: sess.timing.date,
                 deadline: local_text(deadline(self.s, sess)),
             }),
-            _ => Err(wrong_status(sess, "InProgress", "ATT-4")),
+            _ => Err(wrong_status(
+                sess,
+                ("InProgress", "InProgress (in uitvoering)"),
+                "ATT-4",
+            )),
         }
     }
 
@@ -1167,18 +1254,26 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// The roles that could allow a command needing `needed` (for the most precise refusal).
-fn roles_for(needed: &str) -> Vec<Role> {
-    if needed == RUN {
-        vec![Role::Trainer, Role::OrganisationResponsible]
-    } else if needed == SUPPORT {
-        vec![Role::EsfSupport]
-    } else {
-        vec![Role::OrganisationResponsible]
-    }
+fn submitter() -> Text {
+    txt(
+        "a valid OrganisationResponsible grant of the promoter organisation: only the promoter submits",
+        "een geldig recht OrganisationResponsible van de promotororganisatie: enkel de promotor dient in",
+    )
 }
 
-const SUPPORT: &str = "a valid EsfSupport grant";
+fn staff() -> Text {
+    txt(
+        "a valid ProjectStaff grant for the training's project",
+        "een geldig recht ProjectStaff voor het project van de opleiding",
+    )
+}
+
+fn linked_supervisor() -> Text {
+    txt(
+        "to be the supervisor linked to this participant",
+        "de leidinggevende zijn die aan deze deelnemer gekoppeld is",
+    )
+}
 
 fn validity(valid_from: NaiveDate, valid_until: Option<NaiveDate>) -> Result<Validity, Error> {
     if valid_until.is_some_and(|u| u < valid_from) {

@@ -290,6 +290,7 @@ impl Ledger {
 }
 
 pub(crate) use authz::Standing as StandingView;
+pub(crate) use authz::any_right;
 pub(crate) use decide::{deadline, params_for};
 
 pub(crate) fn authz_view<'a>(s: &'a State, actor: &'a Actor, at: DateTime<Utc>) -> authz::Authz<'a> {

@@ -2,11 +2,12 @@
 //! the archive (ARC-1), early warnings (DL-5), e-learning approvals (EL-2, SUB-7), the MLP
 //! completeness report (MLP-2). [`run`] serves them from JSON for the bindings.
 
-use super::authz::{Authz, Standing};
+use super::authz::{Authz, Standing, any_right};
 use super::state::State;
 use super::{Actor, deadline, params_for};
 use crate::calendar::local_date;
 use crate::elearning::{Entry, EntryStatus};
+use crate::error::txt;
 use crate::error::{Entity, Error};
 use crate::ids::*;
 use crate::session::{Session, SessionStatus};
@@ -251,7 +252,7 @@ pub fn approved_hours(
         .map(|(_, x)| x)
         .collect();
     if p.is_none() && !(az.is_system() || az.is_support()) {
-        return Err(Error::access("a right on the project", "ACC-6"));
+        return Err(Error::access(any_right(), "ACC-6"));
     }
     if p.is_none() {
         return Err(Error::Unknown {
@@ -307,7 +308,10 @@ pub fn mlp_completeness(
         Some(p) if az.is_system() || az.is_support() || az.standing(p).is_some() => p,
         Some(_) | None if !(az.is_system() || az.is_support()) => {
             return Err(Error::access(
-                "a valid OrganisationResponsible grant for the project",
+                txt(
+                    "a valid OrganisationResponsible grant for the project",
+                    "een geldig recht OrganisationResponsible voor het project",
+                ),
                 "ACC-6",
             ));
         }
@@ -429,7 +433,7 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
                 what: Entity::Session,
                 id: id.to_string(),
             }),
-            _ => Err(Error::access("a right on the session's project", "ACC-6")),
+            _ => Err(Error::access(any_right(), "ACC-6")),
         }
     };
     Ok(match &q.query {
