@@ -1,6 +1,6 @@
 //! Call parameters with validity dates, rule ORG-3. A call holds, per parameter, the values
 //! with the date from which each is in force; the value in force on a session's date applies.
-//! Every number the [design] rules of SPEC.md carry is here, with the SPEC default.
+//! Every number the \[design\] rules of SPEC.md carry is here, with the SPEC default.
 
 use crate::calendar::HolidayProfile;
 use crate::error::Error;

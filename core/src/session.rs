@@ -276,8 +276,11 @@ impl Session {
 /// `[s, e)` is the session with the greatest start before `e`: one O(log n) lookup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OverlapIndex<K: Ord> {
-    by_key: BTreeMap<K, BTreeMap<(DateTime<Utc>, SessionId), DateTime<Utc>>>,
+    by_key: BTreeMap<K, Starts>,
 }
+
+/// Sessions by (start, id), with their end.
+type Starts = BTreeMap<(DateTime<Utc>, SessionId), DateTime<Utc>>;
 
 impl<K: Ord> Default for OverlapIndex<K> {
     fn default() -> Self {
