@@ -409,6 +409,15 @@ fn main() {
 
     let reference = "2026-03-10T12:00:00+01:00".parse().expect("instant");
     let olivia = Actor::Person(PersonId::new("p-olivia"));
+    // `--export-records PATH`: write the project's plain records (the export format that
+    // back-office scripts read, docs/records.md) next to the report.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--export-records") {
+        let path = args.get(i + 1).expect("--export-records needs a path");
+        let records = tijdreg::subsidy::records_from_state(d.ledger.state(), &olivia, reference, &ProjectId::new("P-1")).expect("records");
+        std::fs::write(path, serde_json::to_string_pretty(&records).expect("json")).expect("write the export");
+        println!("(records of P-1 written to {path})\n");
+    }
     let r = report_from_state(d.ledger.state(), &olivia, reference, &ProjectId::new("P-1")).expect("report");
     println!("7. Subsidy report of project 2026-472-001, as Olivia sees it on 10 March 2026\n");
     print!("{}", r.explain());

@@ -78,6 +78,23 @@ impl Entity {
     }
 }
 
+/// The kind of an error, for bindings that map errors to exception classes (each binding
+/// maps these five exhaustively; the variant-to-kind mapping lives here, once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input is malformed or out of range (JSON, INSZ, e-mail, times, parameters).
+    InvalidInput,
+    /// The actor lacks a right (ACC, ORG-4, EL-1/EL-2 rights).
+    AccessDenied,
+    /// A reference to something that does not exist (told to system and support only).
+    NotFound,
+    /// Something with that id or in that state exists already (ids, codes, presence).
+    Conflict,
+    /// A rule of SPEC.md refuses the command (status, windows, deadlines, overlaps, caps).
+    Rejected,
+}
+
 /// Everything that can be refused or be wrong, with its rule.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -483,6 +500,56 @@ impl Error {
             Error::SelfApproval => "self_approval",
             Error::EntryStatus { .. } => "entry_status",
             Error::InvalidMlpField { .. } => "invalid_mlp_field",
+        }
+    }
+
+    /// The kind of error (for exception classes in bindings).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInsz { .. }
+            | Error::InvalidEmail { .. }
+            | Error::InvalidName
+            | Error::BirthDateMismatch { .. }
+            | Error::NonexistentLocalTime { .. }
+            | Error::InvalidParameter { .. }
+            | Error::InvalidInput { .. }
+            | Error::InvalidSessionTimes { .. }
+            | Error::InvalidToken { .. }
+            | Error::TimeInFuture { .. }
+            | Error::InvalidCorrectionWindow
+            | Error::InvalidEntry { .. }
+            | Error::InvalidMlpField { .. }
+            | Error::UnsupportedSchemaVersion { .. }
+            | Error::BranchNotOfOrganisation { .. } => ErrorKind::InvalidInput,
+            Error::AccessDenied { .. } => ErrorKind::AccessDenied,
+            Error::Unknown { .. } => ErrorKind::NotFound,
+            Error::AlreadyExists { .. }
+            | Error::CommandIdReused { .. }
+            | Error::DuplicateTrainingCode { .. }
+            | Error::AlreadyParticipant { .. }
+            | Error::AlreadyPresent { .. } => ErrorKind::Conflict,
+            Error::TooManyTrainings { .. }
+            | Error::ElearningNotAllowed
+            | Error::TrainingOverlap { .. }
+            | Error::TrainerOverlap { .. }
+            | Error::WrongStatus { .. }
+            | Error::NotSessionDay { .. }
+            | Error::SessionHasAttendance { .. }
+            | Error::NotParticipant { .. }
+            | Error::TokenOtherProject
+            | Error::CheckInOutsideWindow { .. }
+            | Error::CheckOutOutsideWindow { .. }
+            | Error::NotPresent { .. }
+            | Error::HasAttendance { .. }
+            | Error::RegistrationClosed { .. }
+            | Error::ProblemReportTooLate { .. }
+            | Error::NoProblemReport { .. }
+            | Error::NotElearning { .. }
+            | Error::FutureEntry { .. }
+            | Error::DailyHoursExceeded { .. }
+            | Error::EntryOverlap { .. }
+            | Error::SelfApproval
+            | Error::EntryStatus { .. } => ErrorKind::Rejected,
         }
     }
 

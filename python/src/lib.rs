@@ -1,1 +1,492 @@
+//! `tijdreg._tijdreg`: the native module behind the Python package `tijdreg`. It only
+//! translates: JSON (or native dates, times and decimals) in, the core's answers out, and the
+//! core's errors to exception classes by their kind. No rule lives here.
 
+use chrono::{DateTime, NaiveDate, Utc};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use rust_decimal::Decimal;
+use tijdreg::calendar::{Calendar, HolidayProfile};
+use tijdreg::identity::{Insz, InszKind, Sex};
+use tijdreg::ledger::query::{self, QueryEnvelope};
+use tijdreg::ledger::{Actor, Envelope, Ledger, Recorded};
+use tijdreg::subsidy::{self, Grouping, Records};
+use tijdreg::{Error, ErrorKind};
+
+create_exception!(_tijdreg, TijdregError, PyException, "Base of every tijdreg error: .code, .rule, .message (Dutch), .message_en.");
+create_exception!(_tijdreg, InvalidInputError, TijdregError, "Malformed or out-of-range input (JSON, INSZ, e-mail, times, parameters).");
+create_exception!(_tijdreg, AccessDeniedError, TijdregError, "The actor lacks a right; the message names it (ACC, ORG-4, EL).");
+create_exception!(_tijdreg, NotFoundError, TijdregError, "A reference to something that does not exist.");
+create_exception!(_tijdreg, ConflictError, TijdregError, "An id, code or presence that exists already.");
+create_exception!(_tijdreg, RejectedError, TijdregError, "A rule of the rulebook refuses the command.");
+
+fn to_py(py: Python<'_>, e: &Error) -> PyErr {
+    let msg = format!("[{} {}] {}", e.rule(), e.code(), e.message_en());
+    let err = match e.kind() {
+        ErrorKind::InvalidInput => InvalidInputError::new_err(msg),
+        ErrorKind::AccessDenied => AccessDeniedError::new_err(msg),
+        ErrorKind::NotFound => NotFoundError::new_err(msg),
+        ErrorKind::Conflict => ConflictError::new_err(msg),
+        ErrorKind::Rejected => RejectedError::new_err(msg),
+    };
+    let v = err.value(py);
+    let kind = serde_json::to_value(e.kind()).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
+    for (k, val) in [("code", e.code().to_owned()), ("rule", e.rule().to_owned()), ("message", e.message_nl()), ("message_en", e.message_en()), ("kind", kind)] {
+        // Setting attributes on a fresh exception instance cannot fail for str values.
+        let _ = v.setattr(k, val);
+    }
+    err
+}
+
+fn invalid(reason: impl Into<String>) -> Error {
+    Error::InvalidInput { reason: reason.into() }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| invalid(e.to_string()))
+}
+
+fn instant(s: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).map_err(|e| invalid(format!("instant {s:?}: {e}")))
+}
+
+fn profile(name: &str) -> Result<HolidayProfile, Error> {
+    match name {
+        "BelgianLegal" => Ok(HolidayProfile::BelgianLegal),
+        "FlemishGovernment" => Ok(HolidayProfile::FlemishGovernment),
+        other => Err(invalid(format!("holiday profile {other:?}: use BelgianLegal or FlemishGovernment"))),
+    }
+}
+
+/// The host's QR signing keys (QR-2).
+#[pyclass(module = "tijdreg._tijdreg", name = "Keyring")]
+#[derive(Clone, Default)]
+struct PyKeyring {
+    inner: tijdreg::qr::Keyring,
+}
+
+#[pymethods]
+impl PyKeyring {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a key (at least 16 bytes).
+    fn add(&mut self, py: Python<'_>, key_id: &str, secret: &[u8]) -> PyResult<()> {
+        self.inner.add(key_id, secret.to_vec()).map_err(|e| to_py(py, &e))
+    }
+
+    /// Removes a key: tokens signed with it stop verifying.
+    fn remove(&mut self, key_id: &str) {
+        self.inner.remove(key_id);
+    }
+
+    /// The key ids.
+    fn key_ids(&self) -> Vec<String> {
+        self.inner.key_ids().map(str::to_owned).collect()
+    }
+
+    /// Issues a token for a person in a project.
+    fn issue(&self, py: Python<'_>, key_id: &str, project: &str, person: &str) -> PyResult<String> {
+        self.inner
+            .issue(key_id, &tijdreg::ids::ProjectId::new(project), &tijdreg::ids::PersonId::new(person))
+            .map_err(|e| to_py(py, &e))
+    }
+
+    /// Verifies a token; returns (project, person).
+    fn verify(&self, py: Python<'_>, token: &str) -> PyResult<(String, String)> {
+        self.inner.verify(token).map(|(p, q)| (p.0, q.0)).map_err(|e| to_py(py, &e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Keyring(key_ids={:?})", self.key_ids())
+    }
+}
+
+/// The ledger, JSON in and out. The `tijdreg.Ledger` wrapper gives it typed arguments.
+#[pyclass(module = "tijdreg._tijdreg", name = "NativeLedger")]
+struct PyLedger {
+    inner: Ledger,
+}
+
+#[pymethods]
+impl PyLedger {
+    #[new]
+    #[pyo3(signature = (keys=None))]
+    fn new(keys: Option<PyRef<'_, PyKeyring>>) -> Self {
+        PyLedger { inner: Ledger::with_keys(keys.map(|k| k.inner.clone()).unwrap_or_default()) }
+    }
+
+    /// Applies one command envelope (JSON); returns the outcome as JSON.
+    fn apply_json(&mut self, py: Python<'_>, envelope: &str) -> PyResult<String> {
+        let inner = &mut self.inner;
+        py.detach(|| Envelope::from_json(envelope).and_then(|env| inner.apply(&env)).and_then(|o| json(&o)))
+            .map_err(|e| to_py(py, &e))
+    }
+
+    /// Applies a JSON list of envelopes in order; returns a JSON list with, per command, the
+    /// outcome or the error (`{"error": {...}}`). Releases the GIL for the whole batch.
+    fn apply_many_json(&mut self, py: Python<'_>, envelopes: &str) -> PyResult<String> {
+        let inner = &mut self.inner;
+        let out = py.detach(|| -> Result<String, Error> {
+            let list: Vec<serde_json::Value> = serde_json::from_str(envelopes).map_err(|e| invalid(e.to_string()))?;
+            let results: Vec<serde_json::Value> = list
+                .into_iter()
+                .map(|v| match Envelope::from_value(v).and_then(|env| inner.apply(&env)) {
+                    Ok(o) => serde_json::to_value(&o).unwrap_or_default(),
+                    Err(e) => serde_json::json!({"error": {"code": e.code(), "rule": e.rule(), "kind": e.kind(), "message": e.message_nl(), "message_en": e.message_en()}}),
+                })
+                .collect();
+            json(&results)
+        });
+        out.map_err(|e| to_py(py, &e))
+    }
+
+    /// The events a command would produce (JSON), without changing anything (AUD-5).
+    fn preview_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
+        let inner = &self.inner;
+        py.detach(|| Envelope::from_json(envelope).and_then(|env| inner.preview(&env)).and_then(|ev| json(&ev)))
+            .map_err(|e| to_py(py, &e))
+    }
+
+    /// Runs a query envelope (JSON) and returns the answer as JSON.
+    fn query_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
+        let state = self.inner.state();
+        py.detach(|| {
+            let v: serde_json::Value = serde_json::from_str(envelope).map_err(|e| invalid(e.to_string()))?;
+            let q = QueryEnvelope::from_value(v)?;
+            json(&query::run(state, &q)?)
+        })
+        .map_err(|e| to_py(py, &e))
+    }
+
+    /// The subsidy report of a project as `actor` sees it at `at` (RFC 3339).
+    fn report(&self, py: Python<'_>, actor: &str, at: &str, project: &str) -> PyResult<PyReport> {
+        let state = self.inner.state();
+        py.detach(|| {
+            let at = instant(at)?;
+            let actor = if actor == "system" { Actor::System } else { Actor::Person(tijdreg::ids::PersonId::new(actor)) };
+            subsidy::report_from_state(state, &actor, at, &tijdreg::ids::ProjectId::new(project))
+        })
+        .map(|inner| PyReport { inner })
+        .map_err(|e| to_py(py, &e))
+    }
+
+    /// The state as a JSON snapshot with its schema version (AUD-2).
+    fn snapshot(&self, py: Python<'_>) -> String {
+        let inner = &self.inner;
+        py.detach(|| inner.snapshot_json())
+    }
+
+    /// Loads a snapshot.
+    #[staticmethod]
+    #[pyo3(signature = (snapshot, keys=None))]
+    fn load(py: Python<'_>, snapshot: &str, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
+        let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
+        py.detach(|| Ledger::from_snapshot_json(snapshot, keys)).map(|inner| PyLedger { inner }).map_err(|e| to_py(py, &e))
+    }
+
+    /// Rebuilds a ledger from its event log (JSON list of recorded events).
+    #[staticmethod]
+    #[pyo3(signature = (events, keys=None))]
+    fn replay_json(py: Python<'_>, events: &str, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
+        let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
+        py.detach(|| {
+            let log: Vec<Recorded> = serde_json::from_str(events).map_err(|e| invalid(e.to_string()))?;
+            Ok(Ledger::replay(&log, keys))
+        })
+        .map(|inner| PyLedger { inner })
+        .map_err(|e: Error| to_py(py, &e))
+    }
+
+    /// The event log as JSON.
+    fn events_json(&self, py: Python<'_>) -> PyResult<String> {
+        let inner = &self.inner;
+        py.detach(|| json(&inner.events())).map_err(|e| to_py(py, &e))
+    }
+
+    /// The number of events folded.
+    #[getter]
+    fn event_count(&self) -> u64 {
+        self.inner.state().event_count
+    }
+}
+
+/// A subsidy report (SUB, AUD-4).
+#[pyclass(module = "tijdreg._tijdreg", name = "Report")]
+struct PyReport {
+    inner: subsidy::Report,
+}
+
+fn minutes(seconds: i64) -> Decimal {
+    (Decimal::from(seconds) / Decimal::from(60)).round_dp(2).normalize()
+}
+
+fn totals<'py>(py: Python<'py>, t: &subsidy::Totals) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("lines", t.lines)?;
+    d.set_item("planned_minutes", minutes(t.planned_seconds))?;
+    d.set_item("counted_minutes", t.counted_minutes)?;
+    d.set_item("counted_hours", t.counted_hours)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl PyReport {
+    /// One dict per line (participant × session, or e-learning entry) with native values:
+    /// `date`, `Decimal`, `bool`; `excluded` joins the reasons with their rules.
+    fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = PyList::empty(py);
+        for l in &self.inner.lines {
+            let d = PyDict::new(py);
+            d.set_item("project", self.inner.project.as_str())?;
+            d.set_item("kind", if l.kind == subsidy::LineKind::Classroom { "classroom" } else { "elearning" })?;
+            d.set_item("source", &l.source)?;
+            d.set_item("person", l.person.as_str())?;
+            d.set_item("training", l.training.as_str())?;
+            d.set_item("date", l.date)?;
+            d.set_item("realised", l.realised)?;
+            d.set_item("planned_minutes", minutes(l.planned_seconds))?;
+            d.set_item("attended_minutes", minutes(l.attended_seconds))?;
+            d.set_item("counted_minutes", l.counted_minutes)?;
+            d.set_item("unit_cost", l.unit_cost)?;
+            d.set_item("amount", l.amount)?;
+            d.set_item("late_registration", l.late_registration)?;
+            d.set_item("late_arrival", l.late_arrival)?;
+            d.set_item("early_departure", l.early_departure)?;
+            let reasons: Vec<String> = l.excluded.iter().map(|e| format!("{} [{}]", e.text, e.rule)).collect();
+            d.set_item("excluded", reasons.join("; "))?;
+            d.set_item("excluded_rules", l.excluded.iter().map(|e| e.rule.clone()).collect::<Vec<_>>())?;
+            rows.append(d)?;
+        }
+        Ok(rows)
+    }
+
+    /// The lines as CSV.
+    fn to_csv(&self) -> String {
+        self.inner.to_csv()
+    }
+
+    /// The whole report as JSON.
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        json(&self.inner).map_err(|e| to_py(py, &e))
+    }
+
+    /// A readable explanation, line by line (SUB-9).
+    fn explain(&self) -> String {
+        self.inner.explain()
+    }
+
+    /// Realised counted minutes and amounts grouped by `person`, `training`, `date` or
+    /// `project`.
+    fn group_by<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyList>> {
+        let g = match key {
+            "person" => Grouping::Person,
+            "training" => Grouping::Training,
+            "date" => Grouping::Date,
+            "project" => Grouping::Project,
+            other => return Err(to_py(py, &invalid(format!("group by {other:?}: use person, training, date or project")))),
+        };
+        let out = PyList::empty(py);
+        for grp in self.inner.group_by(g) {
+            let d = PyDict::new(py);
+            d.set_item("key", grp.key)?;
+            d.set_item("counted_minutes", grp.counted_minutes)?;
+            d.set_item("amount", grp.amount)?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+
+    /// The project.
+    #[getter]
+    fn project(&self) -> String {
+        self.inner.project.to_string()
+    }
+
+    /// Realised totals.
+    #[getter]
+    fn realised<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        totals(py, &self.inner.realised)
+    }
+
+    /// Provisional totals (with `amount`, for information).
+    #[getter]
+    fn provisional<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = totals(py, &self.inner.provisional)?;
+        d.set_item("amount", self.inner.provisional_amount)?;
+        Ok(d)
+    }
+
+    /// Amounts: `uncapped`, `cap`, `capped`, `total`, `esf`, `flemish`, `own` (Decimal).
+    #[getter]
+    fn amounts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let a = &self.inner.amounts;
+        let d = PyDict::new(py);
+        d.set_item("uncapped", a.uncapped)?;
+        d.set_item("cap", a.cap)?;
+        d.set_item("capped", a.capped)?;
+        d.set_item("total", a.total)?;
+        d.set_item("esf", a.esf)?;
+        d.set_item("flemish", a.flemish)?;
+        d.set_item("own", a.own)?;
+        Ok(d)
+    }
+
+    /// The receipt (AUD-4).
+    #[getter]
+    fn receipt<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = &self.inner.receipt;
+        let d = PyDict::new(py);
+        d.set_item("engine_version", &r.engine_version)?;
+        d.set_item("parameters_hash", &r.parameters_hash)?;
+        d.set_item("reference_instant", r.reference_instant)?;
+        d.set_item("events", r.events)?;
+        d.set_item("records", r.records)?;
+        Ok(d)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.lines.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Report(project={:?}, lines={}, total={})", self.inner.project.as_str(), self.inner.lines.len(), self.inner.amounts.total)
+    }
+}
+
+/// The report of plain records (the documented export format, JSON) at `at` (RFC 3339).
+#[pyfunction]
+fn report_from_records_json(py: Python<'_>, records: &str, at: &str) -> PyResult<PyReport> {
+    py.detach(|| {
+        let r: Records = serde_json::from_str(records).map_err(|e| invalid(e.to_string()))?;
+        subsidy::report(&r, instant(at)?)
+    })
+    .map(|inner| PyReport { inner })
+    .map_err(|e| to_py(py, &e))
+}
+
+/// A Belgian national number (ID-1); shown masked (ID-3).
+#[pyclass(module = "tijdreg._tijdreg", name = "Insz", frozen, eq, hash)]
+#[derive(PartialEq, Eq, Hash)]
+struct PyInsz {
+    inner: Insz,
+}
+
+#[pymethods]
+impl PyInsz {
+    #[new]
+    fn new(py: Python<'_>, number: &str) -> PyResult<Self> {
+        Insz::parse(number).map(|inner| PyInsz { inner }).map_err(|e| to_py(py, &e))
+    }
+
+    /// The full number: the only way to see it.
+    fn reveal(&self) -> String {
+        self.inner.reveal()
+    }
+
+    /// The masked form, `85.07.30-xxx.xx`.
+    #[getter]
+    fn masked(&self) -> String {
+        self.inner.masked()
+    }
+
+    /// The birth date, when month and day are known.
+    #[getter]
+    fn birth_date(&self) -> Option<NaiveDate> {
+        self.inner.birth_date()
+    }
+
+    /// The birth year.
+    #[getter]
+    fn birth_year(&self) -> i32 {
+        self.inner.birth_year()
+    }
+
+    /// `"F"`, `"M"` or `None`.
+    #[getter]
+    fn sex(&self) -> Option<&'static str> {
+        self.inner.sex().map(|s| match s {
+            Sex::F => "F",
+            Sex::M => "M",
+        })
+    }
+
+    /// `"National"`, `"BisSexUnknown"` or `"BisSexKnown"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        match self.inner.kind() {
+            InszKind::National => "National",
+            InszKind::BisSexUnknown => "BisSexUnknown",
+            InszKind::BisSexKnown => "BisSexKnown",
+        }
+    }
+
+    fn __str__(&self) -> String {
+        self.inner.masked()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Insz({})", self.inner.masked())
+    }
+}
+
+fn calendar(profile_name: &str, closures: Vec<NaiveDate>) -> Result<Calendar, Error> {
+    Ok(Calendar { profile: profile(profile_name)?, closures: closures.into_iter().collect() })
+}
+
+/// Gregorian Easter Sunday (DL-3).
+#[pyfunction]
+fn easter(py: Python<'_>, year: i32) -> PyResult<NaiveDate> {
+    tijdreg::calendar::easter(year).ok_or_else(|| to_py(py, &invalid(format!("no Easter date for year {year}"))))
+}
+
+/// Whether a date is a working day (DL-3).
+#[pyfunction]
+#[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
+fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<bool> {
+    calendar(profile, closures).map(|c| c.is_working_day(day)).map_err(|e| to_py(py, &e))
+}
+
+/// The first working day after a date (DL-3).
+#[pyfunction]
+#[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
+fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<NaiveDate> {
+    calendar(profile, closures)
+        .and_then(|c| c.next_working_day(day).ok_or_else(|| invalid("past the last representable date")))
+        .map_err(|e| to_py(py, &e))
+}
+
+/// The registration deadline of a training day: 10:00 Brussels on the next working day (DL-2).
+#[pyfunction]
+#[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
+fn registration_deadline(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<DateTime<Utc>> {
+    calendar(profile, closures)
+        .and_then(|c| c.registration_deadline(day).ok_or_else(|| invalid("past the last representable date")))
+        .map_err(|e| to_py(py, &e))
+}
+
+#[pymodule]
+fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("VERSION", tijdreg::VERSION)?;
+    m.add("Error", py.get_type::<TijdregError>())?;
+    m.add("InvalidInputError", py.get_type::<InvalidInputError>())?;
+    m.add("AccessDeniedError", py.get_type::<AccessDeniedError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
+    m.add("RejectedError", py.get_type::<RejectedError>())?;
+    m.add_class::<PyKeyring>()?;
+    m.add_class::<PyLedger>()?;
+    m.add_class::<PyReport>()?;
+    m.add_class::<PyInsz>()?;
+    m.add_function(wrap_pyfunction!(report_from_records_json, m)?)?;
+    m.add_function(wrap_pyfunction!(easter, m)?)?;
+    m.add_function(wrap_pyfunction!(is_working_day, m)?)?;
+    m.add_function(wrap_pyfunction!(next_working_day, m)?)?;
+    m.add_function(wrap_pyfunction!(registration_deadline, m)?)?;
+    Ok(())
+}

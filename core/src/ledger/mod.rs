@@ -225,6 +225,14 @@ impl Ledger {
         })
     }
 
+    /// The event log: every recorded event of the accepted commands, by sequence number.
+    /// Feeding it to [`Ledger::replay`] rebuilds this ledger (AUD-2).
+    pub fn events(&self) -> Vec<Recorded> {
+        let mut v: Vec<Recorded> = self.state.applied.values().flat_map(|a| a.events.iter().cloned()).collect();
+        v.sort_by_key(|r| r.seq);
+        v
+    }
+
     /// What a command would produce, without changing anything (AUD-5).
     ///
     /// # Errors

@@ -1,0 +1,154 @@
+"""The ledger with typed arguments: aware datetimes in, native values out."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+from . import _tijdreg
+from ._convert import from_json, to_json
+from .commands import Command
+
+CommandLike = Union[Command, Mapping[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """An accepted command: its events (native values) and whether this was a retry (ATT-3)."""
+
+    events: List[Dict[str, Any]]
+    replayed: bool
+
+    @property
+    def event_types(self) -> List[str]:
+        return [e["event"]["type"] for e in self.events]
+
+
+@dataclasses.dataclass(frozen=True)
+class Failed:
+    """A refused command in :meth:`Ledger.apply_many`."""
+
+    code: str
+    rule: str
+    kind: str
+    message: str
+    message_en: str
+
+
+def _envelope(command: CommandLike, actor: str, at: _dt.datetime, command_id: str) -> Dict[str, Any]:
+    if not isinstance(at, _dt.datetime):
+        raise TypeError(f"at must be an aware datetime, not {type(at).__name__}")
+    body = command.to_dict() if isinstance(command, Command) else to_json(dict(command), where="command")
+    return {"command_id": command_id, "actor": actor, "at": to_json(at, where="at"), "command": body}
+
+
+class Ledger:
+    """Commands in, events or a typed :class:`tijdreg.Error` out; queries; reports; snapshots.
+
+    >>> import datetime as dt
+    >>> from tijdreg import Ledger, commands as c
+    >>> led = Ledger()
+    >>> out = led.apply(c.CreateOrganisation("vdab", "VDAB"), actor="system",
+    ...                 at=dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc), command_id="c1")
+    >>> out.event_types
+    ['organisation_created']
+    """
+
+    def __init__(self, keys: Optional[_tijdreg.Keyring] = None) -> None:
+        self._native = _tijdreg.NativeLedger(keys)
+        self._keys = keys
+
+    @classmethod
+    def _wrap(cls, native: _tijdreg.NativeLedger, keys: Optional[_tijdreg.Keyring]) -> "Ledger":
+        led = cls.__new__(cls)
+        led._native = native
+        led._keys = keys
+        return led
+
+    def apply(self, command: CommandLike, *, actor: str, at: _dt.datetime, command_id: str) -> Outcome:
+        """Checks a command and applies it. Raises a :class:`tijdreg.Error` subclass when refused."""
+        out = json.loads(self._native.apply_json(json.dumps(_envelope(command, actor, at, command_id))))
+        return Outcome(events=from_json(out["events"]), replayed=bool(out["replayed"]))
+
+    def apply_json(self, envelope: str) -> str:
+        """The JSON interface: one envelope in, the outcome out."""
+        return self._native.apply_json(envelope)
+
+    def apply_many(self, commands: Iterable[Mapping[str, Any]]) -> List[Union[Outcome, Failed]]:
+        """Applies envelopes (``command_id``, ``actor``, ``at``, ``command``) in order, in one
+        native call without the GIL; returns an :class:`Outcome` or a :class:`Failed` each."""
+        envs = [_envelope(e["command"], e["actor"], e["at"], e["command_id"]) for e in commands]
+        results: List[Union[Outcome, Failed]] = []
+        for r in json.loads(self._native.apply_many_json(json.dumps(envs))):
+            if "error" in r:
+                results.append(Failed(**r["error"]))
+            else:
+                results.append(Outcome(events=from_json(r["events"]), replayed=bool(r["replayed"])))
+        return results
+
+    def preview(self, command: CommandLike, *, actor: str, at: _dt.datetime, command_id: str = "preview") -> List[Dict[str, Any]]:
+        """The events a command would produce, without changing anything (AUD-5)."""
+        return from_json(json.loads(self._native.preview_json(json.dumps(_envelope(command, actor, at, command_id)))))
+
+    def query(self, query: Mapping[str, Any], *, actor: str, at: _dt.datetime) -> Any:
+        """Any query as a dict (``{"type": "archive", "filter": {...}}``…), native values out."""
+        env = {"actor": actor, "at": to_json(at, where="at"), "query": to_json(dict(query), where="query")}
+        return from_json(json.loads(self._native.query_json(json.dumps(env))))
+
+    def archive(self, *, actor: str, at: _dt.datetime, project: Optional[str] = None, status: Optional[str] = None,
+                training: Optional[str] = None, date_from: Optional[_dt.date] = None, date_to: Optional[_dt.date] = None,
+                reopened: Optional[bool] = None) -> List[Dict[str, Any]]:
+        """Sessions the actor may see, filtered (ARC-1, ARC-2)."""
+        f = {"project": project, "status": status, "training": training, "from": date_from, "to": date_to, "reopened": reopened}
+        result: List[Dict[str, Any]] = self.query({"type": "archive", "filter": {k: v for k, v in f.items() if v is not None}}, actor=actor, at=at)
+        return result
+
+    def warnings(self, *, actor: str, at: _dt.datetime, horizon: _dt.timedelta) -> List[Dict[str, Any]]:
+        """What is due within the horizon (DL-5)."""
+        hours = int(horizon.total_seconds() // 3600)
+        result: List[Dict[str, Any]] = self.query({"type": "warnings", "horizon_hours": hours}, actor=actor, at=at)
+        return result
+
+    def pending_approvals(self, *, actor: str, at: _dt.datetime) -> List[Dict[str, Any]]:
+        """E-learning entries waiting for the actor's approval (EL-2)."""
+        result: List[Dict[str, Any]] = self.query({"type": "pending_approvals"}, actor=actor, at=at)
+        return result
+
+    def approved_hours(self, project: str, *, actor: str, at: _dt.datetime) -> List[Dict[str, Any]]:
+        """Approved e-learning hours per participant, training and day (SUB-7)."""
+        result: List[Dict[str, Any]] = self.query({"type": "approved_hours", "project": project}, actor=actor, at=at)
+        return result
+
+    def mlp_completeness(self, project: str, *, actor: str, at: _dt.datetime) -> Dict[str, Any]:
+        """Missing MLP fields per participant (MLP-2)."""
+        result: Dict[str, Any] = self.query({"type": "mlp_completeness", "project": project}, actor=actor, at=at)
+        return result
+
+    def report(self, project: str, *, actor: str, at: _dt.datetime) -> _tijdreg.Report:
+        """The subsidy report of a project as the actor sees it (SUB, AUD-4)."""
+        return self._native.report(actor, to_json(at, where="at"), project)
+
+    def snapshot(self) -> str:
+        """The state as JSON with its schema version (AUD-2)."""
+        return self._native.snapshot()
+
+    @classmethod
+    def load(cls, snapshot: str, keys: Optional[_tijdreg.Keyring] = None) -> "Ledger":
+        """A ledger from a snapshot."""
+        return cls._wrap(_tijdreg.NativeLedger.load(snapshot, keys), keys)
+
+    def events(self) -> List[Dict[str, Any]]:
+        """The event log (recorded events, by sequence number)."""
+        result: List[Dict[str, Any]] = json.loads(self._native.events_json())
+        return result
+
+    @classmethod
+    def replay(cls, events: Sequence[Mapping[str, Any]], keys: Optional[_tijdreg.Keyring] = None) -> "Ledger":
+        """A ledger rebuilt from an event log as returned by :meth:`events` (AUD-2)."""
+        return cls._wrap(_tijdreg.NativeLedger.replay_json(json.dumps(list(events)), keys), keys)
+
+    @property
+    def event_count(self) -> int:
+        return self._native.event_count

@@ -1,0 +1,410 @@
+"""The Python API: ledger, queries, report, identity, calendar, QR, types and errors."""
+
+import csv
+import os
+import datetime as dt
+import io
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+
+import tijdreg
+from tijdreg import commands as c
+
+from conftest import BRU, CASES, at, load
+
+
+# --- identity (ID-1..3) ---------------------------------------------------------------
+
+def test_insz_parses_bare_and_formatted_and_masks() -> None:
+    n = tijdreg.Insz("85.07.30-033.28")
+    assert str(n) == "85.07.30-xxx.xx" and repr(n) == "Insz(85.07.30-xxx.xx)"
+    assert n.reveal() == "85073003328"
+    assert n == tijdreg.Insz("85073003328") and hash(n) == hash(tijdreg.Insz("85073003328"))
+
+
+def test_insz_birth_date_sex_kind() -> None:
+    n = tijdreg.Insz("17073003384")
+    assert n.birth_date == dt.date(2017, 7, 30) and n.birth_year == 2017 and n.sex == "M" and n.kind == "National"
+    bis = tijdreg.Insz("00200100112")
+    assert bis.kind == "BisSexUnknown" and bis.sex is None and bis.birth_date is None
+
+
+@pytest.mark.parametrize("bad,why", [("12345678901", "check digits"), ("85133000105", "month"), ("8507", "11 digits")])
+def test_insz_invalid_raises_invalid_input(bad: str, why: str) -> None:
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        tijdreg.Insz(bad)
+    assert e.value.code == "invalid_insz" and e.value.rule == "ID-1" and why in e.value.message_en
+    assert bad not in str(e.value)
+
+
+# --- calendar (DL-2, DL-3) ------------------------------------------------------------
+
+def test_easter_and_working_days() -> None:
+    assert tijdreg.easter(2026) == dt.date(2026, 4, 5)
+    assert not tijdreg.is_working_day(dt.date(2026, 4, 6))
+    assert tijdreg.is_working_day(dt.date(2025, 7, 11), "BelgianLegal")
+    assert not tijdreg.is_working_day(dt.date(2025, 7, 11))
+    assert not tijdreg.is_working_day(dt.date(2026, 3, 3), closures=[dt.date(2026, 3, 3)])
+    assert tijdreg.next_working_day(dt.date(2026, 4, 3)) == dt.date(2026, 4, 7)
+
+
+def test_registration_deadline_is_aware_10_local() -> None:
+    d = tijdreg.registration_deadline(dt.date(2025, 7, 10))
+    assert d == dt.datetime(2025, 7, 14, 8, 0, tzinfo=dt.timezone.utc)
+    assert d.tzinfo is not None
+    assert tijdreg.registration_deadline(dt.date(2025, 7, 10), "BelgianLegal").date() == dt.date(2025, 7, 11)
+
+
+def test_unknown_holiday_profile_is_invalid_input() -> None:
+    with pytest.raises(tijdreg.InvalidInputError, match="BelgianLegal or FlemishGovernment"):
+        tijdreg.is_working_day(dt.date(2026, 1, 1), "Dutch")
+
+
+# --- QR (QR-2) ------------------------------------------------------------------------
+
+def test_keyring_issue_verify_rotate(keys: tijdreg.Keyring) -> None:
+    t = keys.issue("k1", "P-1", "p-ann")
+    assert keys.verify(t) == ("P-1", "p-ann")
+    keys.add("k2", b"another-secret-of-16+bytes")
+    assert sorted(keys.key_ids()) == ["k1", "k2"]
+    keys.remove("k1")
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        keys.verify(t)
+    assert e.value.code == "invalid_token" and e.value.rule == "QR-2"
+    assert "k2" in repr(keys)
+
+
+def test_keyring_refuses_short_secret() -> None:
+    with pytest.raises(tijdreg.InvalidInputError):
+        tijdreg.Keyring().add("k", b"short")
+
+
+def test_altered_token_refused(keys: tijdreg.Keyring) -> None:
+    t = keys.issue("k1", "P-1", "p-ann")
+    forged = t[:-10] + ("B" if t[-10] == "A" else "A") + t[-9:]
+    with pytest.raises(tijdreg.Error, match="forged or altered"):
+        keys.verify(forged)
+
+
+# --- ledger: apply, typed commands, native types ----------------------------------------
+
+def test_typed_command_and_native_event_values(started: tijdreg.Ledger) -> None:
+    out = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="in")
+    ev = out.events[0]
+    assert out.event_types == ["checked_in"] and not out.replayed
+    assert ev["at"] == dt.datetime(2026, 3, 2, 7, 55, tzinfo=dt.timezone.utc)
+    assert ev["event"]["time"] == dt.datetime(2026, 3, 2, 7, 55, tzinfo=dt.timezone.utc)
+    assert ev["actor"] == "p-tom" and ev["command_id"] == "in" and ev["seq"] > 0
+
+
+def test_any_timezone_is_judged_in_brussels(started: tijdreg.Ledger) -> None:
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    out = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=dt.datetime(2026, 3, 2, 16, 55, tzinfo=tokyo), command_id="x")
+    assert out.events[0]["event"]["time"] == at(2, 8, 55)
+
+
+def test_dict_commands_also_work(started: tijdreg.Ledger) -> None:
+    out = started.apply({"type": "check_in", "session": "S-1", "person": "p-bart"}, actor="p-tom", at=at(2, 9), command_id="d")
+    assert out.event_types == ["checked_in"]
+
+
+def test_token_scan(started: tijdreg.Ledger, keys: tijdreg.Keyring) -> None:
+    t = keys.issue("k1", "P-1", "p-ann")
+    out = started.apply(c.CheckIn("S-1", token=t), actor="p-tom", at=at(2, 8, 55), command_id="scan")
+    assert out.events[0]["event"]["method"] == "scan"
+
+
+def test_retry_returns_the_original_outcome(started: tijdreg.Ledger) -> None:
+    a = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="r1")
+    count = started.event_count
+    b = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="r1")
+    assert b.replayed and b.events == a.events and started.event_count == count
+
+
+def test_apply_json_interface(started: tijdreg.Ledger) -> None:
+    env = {"command_id": "j1", "actor": "p-tom", "at": "2026-03-02T08:55:00+01:00", "command": {"type": "check_in", "session": "S-1", "person": "p-ann"}}
+    out = json.loads(started.apply_json(json.dumps(env)))
+    assert out["events"][0]["event"]["type"] == "checked_in"
+
+
+def test_apply_many_mixes_outcomes_and_failures(started: tijdreg.Ledger) -> None:
+    res = started.apply_many([
+        {"command_id": "m1", "actor": "p-tom", "at": at(2, 8, 55), "command": c.CheckIn("S-1", person="p-ann")},
+        {"command_id": "m2", "actor": "p-tom", "at": at(2, 8, 56), "command": c.CheckIn("S-1", person="p-ann")},
+        {"command_id": "m3", "actor": "p-tom", "at": at(2, 8, 57), "command": c.CheckIn("S-1", person="p-bart")},
+    ])
+    assert isinstance(res[0], tijdreg.Outcome) and isinstance(res[2], tijdreg.Outcome)
+    assert isinstance(res[1], tijdreg.Failed) and res[1].code == "already_present" and res[1].rule == "ATT-3"
+
+
+def test_preview_changes_nothing(started: tijdreg.Ledger) -> None:
+    before = started.snapshot()
+    ev = started.preview(c.CloseSession("S-1"), actor="p-tom", at=at(2, 12))
+    assert [e["type"] for e in ev] == ["session_closed"] and started.snapshot() == before
+
+
+def test_snapshot_load_and_replay_rebuild_the_state(started: tijdreg.Ledger, keys: tijdreg.Keyring) -> None:
+    started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="s1")
+    snap = started.snapshot()
+    assert json.loads(snap)["schema_version"] == 1
+    assert tijdreg.Ledger.load(snap, keys).snapshot() == snap
+    assert tijdreg.Ledger.replay(started.events(), keys).snapshot() == snap
+
+
+def test_snapshot_of_another_version_is_refused() -> None:
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        tijdreg.Ledger.load('{"schema_version": 99, "state": {}}')
+    assert e.value.code == "unsupported_schema_version" and e.value.rule == "AUD-2"
+
+
+# --- refusals: every kind -----------------------------------------------------------------
+
+def test_rejected_error_with_rule_and_dutch_message(started: tijdreg.Ledger) -> None:
+    with pytest.raises(tijdreg.RejectedError) as e:
+        started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 29), command_id="w")
+    err = e.value
+    assert isinstance(err, tijdreg.Error)
+    assert (err.code, err.rule, err.kind) == ("check_in_outside_window", "ATT-2", "rejected")
+    assert "08:30–12:00" in err.message_en and "venster" in err.message
+
+
+def test_access_denied_error(started: tijdreg.Ledger) -> None:
+    with pytest.raises(tijdreg.AccessDeniedError) as e:
+        started.apply(c.StartSession("S-1"), actor="p-ann", at=at(2, 8, 45), command_id="a")
+    assert e.value.code == "access_denied" and e.value.rule == "ACC-6"
+
+
+def test_not_found_error_for_the_system(ledger: tijdreg.Ledger) -> None:
+    with pytest.raises(tijdreg.NotFoundError) as e:
+        ledger.apply(c.RevokeGrant("g-404"), actor="system", at=at(2, 8), command_id="nf")
+    assert e.value.code == "unknown_reference"
+
+
+def test_conflict_error(ledger: tijdreg.Ledger) -> None:
+    with pytest.raises(tijdreg.ConflictError) as e:
+        ledger.apply(c.CreateOrganisation("vzw-leren", "again"), actor="system", at=at(2, 8), command_id="cf")
+    assert e.value.code == "already_exists" and e.value.rule == "ORG-1"
+
+
+def test_invalid_input_error_for_bad_json_command(ledger: tijdreg.Ledger) -> None:
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        ledger.apply({"type": "fly_to_the_moon"}, actor="system", at=at(2, 8), command_id="bad")
+    assert e.value.code == "invalid_input" and e.value.rule == "AUD-3"
+
+
+def test_rejection_changes_nothing(started: tijdreg.Ledger) -> None:
+    before = started.snapshot()
+    with pytest.raises(tijdreg.Error):
+        started.apply(c.CheckIn("S-1", person="p-cas"), actor="p-tom", at=at(2, 9), command_id="nc")
+    assert started.snapshot() == before
+
+
+def test_errors_are_never_bare_exceptions(ledger: tijdreg.Ledger) -> None:
+    for bad in ["", "{", "[]", '{"command_id": 1}']:
+        with pytest.raises(tijdreg.InvalidInputError):
+            ledger.apply_json(bad)
+
+
+def test_naive_datetime_is_a_type_error(ledger: tijdreg.Ledger) -> None:
+    with pytest.raises(TypeError, match="naive datetime"):
+        ledger.apply(c.StartSession("S-1"), actor="p-tom", at=dt.datetime(2026, 3, 2, 8, 45), command_id="n")
+    with pytest.raises(TypeError, match="naive"):
+        c.CheckIn("S-1", person="p-ann", time=dt.datetime(2026, 3, 2, 9)).to_dict()
+
+
+def test_float_money_is_a_type_error(ledger: tijdreg.Ledger) -> None:
+    cmd = c.SetParameter("call-472", dt.date(2026, 1, 1), c.Parameter("unit_cost_per_participant_hour", 12.5))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="floats are not accepted"):
+        ledger.apply(cmd, actor="system", at=at(2, 8), command_id="f")
+
+
+def test_decimal_parameters_are_accepted(ledger: tijdreg.Ledger) -> None:
+    cmd = c.SetParameter("call-472", dt.date(2026, 1, 1), c.Parameter("unit_cost_per_participant_hour", Decimal("12.50")))
+    assert ledger.apply(cmd, actor="system", at=at(2, 8), command_id="dp").event_types == ["parameter_set"]
+
+
+# --- queries --------------------------------------------------------------------------------
+
+def test_archive_with_filters(started: tijdreg.Ledger) -> None:
+    rows = started.archive(actor="p-olivia", at=at(2, 9), status="InProgress", date_from=dt.date(2026, 3, 1))
+    assert [r["session"] for r in rows] == ["S-1"]
+    assert rows[0]["date"] == dt.date(2026, 3, 2) and rows[0]["start"] == dt.time(9, 0)
+    assert rows[0]["deadline"] == dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
+    assert started.archive(actor="p-ann", at=at(2, 9)) == []
+
+
+def test_warnings_with_timedelta_horizon(started: tijdreg.Ledger) -> None:
+    started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="w1")
+    kinds = [w["kind"] for w in started.warnings(actor="p-olivia", at=at(2, 12, 30), horizon=dt.timedelta(days=1))]
+    assert kinds == ["deadline_approaching", "still_in_progress", "not_checked_out"]
+
+
+def test_elearning_approvals_and_approved_hours(ledger: tijdreg.Ledger) -> None:
+    ledger.apply(c.CreateElearningParticipant("P-1", "p-lotte", "p-sup"), actor="p-olivia", at=at(1, 10), command_id="l")
+    ledger.apply(c.EnterElearningHours("E-1", "T-2", dt.date(2026, 3, 2), 90), actor="p-lotte", at=at(2, 18), command_id="e")
+    pending = ledger.pending_approvals(actor="p-sup", at=at(3, 9))
+    assert [p["id"] for p in pending] == ["E-1"]
+    with pytest.raises(tijdreg.RejectedError) as e:
+        ledger.apply(c.ApproveElearningEntry("E-1"), actor="p-lotte", at=at(3, 9), command_id="self")
+    assert e.value.code == "self_approval" and e.value.rule == "EL-2"
+    ledger.apply(c.ApproveElearningEntry("E-1"), actor="p-sup", at=at(3, 9), command_id="ok")
+    hours = ledger.approved_hours("P-1", actor="p-olivia", at=at(3, 10))
+    assert hours == [{"person": "p-lotte", "training": "T-2", "date": dt.date(2026, 3, 2), "minutes": 90, "hours": Decimal("1.5")}]
+
+
+def test_mlp_completeness(ledger: tijdreg.Ledger) -> None:
+    ledger.apply(c.SetMlpProfile("P-1", "p-bart", {"education_level": "isced_3_4"}), actor="p-olivia", at=at(1, 10), command_id="m")
+    res = ledger.mlp_completeness("P-1", actor="p-olivia", at=at(1, 11))
+    bart = next(p for p in res["participants"] if p["person"] == "p-bart")
+    assert "education_level" not in bart["missing"] and "sex" in bart["missing"]
+    ann = next((p for p in res["participants"] if p["person"] == "p-ann"), None)
+    assert ann is not None and "sex" not in ann["missing"], "Ann's INSZ tells her sex"
+
+
+def test_query_dict_interface(started: tijdreg.Ledger) -> None:
+    d = started.query({"type": "deadline", "session": "S-1"}, actor="p-olivia", at=at(2, 9))
+    assert d["deadline"] == dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def _executed(started: tijdreg.Ledger) -> tijdreg.Ledger:
+    started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 9, 12), command_id="ri")
+    started.apply(c.CheckOut("S-1", person="p-ann"), actor="p-tom", at=at(2, 12), command_id="ro")
+    started.apply(c.CloseSession("S-1"), actor="p-tom", at=at(2, 12, 5), command_id="rc")
+    return started
+
+
+def test_report_amounts_are_decimal(started: tijdreg.Ledger) -> None:
+    r = _executed(started).report("P-1", actor="p-olivia", at=at(10, 12))
+    assert r.amounts["total"] == Decimal("30.60") and isinstance(r.amounts["esf"], Decimal)
+    assert r.amounts["esf"] + r.amounts["flemish"] + r.amounts["own"] == r.amounts["total"]
+    assert r.realised["counted_minutes"] == 153 and r.realised["counted_hours"] == Decimal("2.55")
+    assert len(r) == 2 and "total=30.60" in repr(r)
+
+
+def test_report_rows_are_dataframe_ready(started: tijdreg.Ledger) -> None:
+    rows = _executed(started).report("P-1", actor="p-olivia", at=at(10, 12)).rows()
+    ann = rows[0]
+    assert ann["person"] == "p-ann" and ann["date"] == dt.date(2026, 3, 2) and ann["counted_minutes"] == 153
+    assert ann["planned_minutes"] == Decimal("165") and "09:00–09:12 before check-in [SUB-1]" in ann["excluded"]
+    assert set(rows[0]) == set(rows[1]), "every row has the same columns"
+
+
+def test_report_csv(started: tijdreg.Ledger) -> None:
+    text = _executed(started).report("P-1", actor="p-olivia", at=at(10, 12)).to_csv()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["counted_minutes"] == "153" and rows[0]["amount"] == "30.60"
+
+
+def test_report_receipt_and_explain(started: tijdreg.Ledger) -> None:
+    r = _executed(started).report("P-1", actor="p-olivia", at=at(10, 12))
+    assert r.receipt["engine_version"] == tijdreg.VERSION and r.receipt["reference_instant"] == at(10, 12)
+    assert len(r.receipt["parameters_hash"]) == 64 and r.receipt["events"] == started.event_count
+    assert "09:00–09:12 before check-in (SUB-1)" in r.explain()
+    assert r.group_by("person")[0] == {"key": "p-ann", "counted_minutes": 153, "amount": Decimal("30.60")}
+    with pytest.raises(tijdreg.InvalidInputError):
+        r.group_by("colour")
+
+
+def test_report_from_records_agrees_with_the_ledger(started: tijdreg.Ledger) -> None:
+    led = _executed(started)
+    r1 = led.report("P-1", actor="p-olivia", at=at(10, 12))
+    records = {
+        "project": "P-1",
+        "params": {"unit_cost_per_participant_hour": {"2026-01-01": {"name": "unit_cost_per_participant_hour", "value": "12.00"}}},
+        "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00",
+                      "breaks": [{"start": "10:30:00", "end": "10:45:00"}], "status": "Executed",
+                      "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T08:12:00Z", "check_out": "2026-03-02T11:00:00Z"}]},
+                                       {"person": "p-bart"}]}],
+    }
+    r2 = tijdreg.report_from_records(records, at(10, 12))
+    assert r2.amounts == r1.amounts and r2.rows() == r1.rows()
+
+
+def test_report_access_is_scoped(started: tijdreg.Ledger) -> None:
+    with pytest.raises(tijdreg.AccessDeniedError):
+        started.report("P-1", actor="p-ann", at=at(10, 12))
+
+
+def test_long_computations_release_the_gil(started: tijdreg.Ledger) -> None:
+    # A second thread makes progress while reports run: the GIL is released in native code.
+    ticks = []
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.is_set():
+            ticks.append(1)
+
+    th = threading.Thread(target=tick)
+    th.start()
+    try:
+        for _ in range(200):
+            started.report("P-1", actor="p-olivia", at=at(10, 12))
+    finally:
+        stop.set()
+        th.join()
+    assert ticks
+
+
+# --- the conformance runner ---------------------------------------------------------------------
+
+def test_python_conformance_runner_passes_every_case(capsys: pytest.CaptureFixture[str]) -> None:
+    from tijdreg import conformance
+
+    code = conformance.main([CASES])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0, "\n".join(line for line in out if line.startswith("FAIL"))
+    assert out[-1].endswith(" passed, 0 failed") and int(out[-1].split()[0]) >= 90
+
+
+def test_conformance_matcher() -> None:
+    from tijdreg.conformance import matches
+
+    assert matches({"a": "33"}, {"a": "33.00", "b": 1})
+    assert matches({"t": "2026-03-02T08:00:00Z"}, {"t": "2026-03-02T09:00:00+01:00"})
+    assert matches({"x": None}, {})
+    assert not matches([1], [1, 2]) and not matches({"a": "1"}, {"a": "2"})
+
+
+def test_version() -> None:
+    assert tijdreg.__version__ == tijdreg.VERSION == "0.1.0"
+
+
+def test_commands_module_matches_the_engine(ledger: tijdreg.Ledger) -> None:
+    # Every typed class names a command the engine decodes; the engine has 32 commands.
+    types = {cls.type for cls in vars(c).values() if isinstance(cls, type) and issubclass(cls, c.Command) and cls is not c.Command}
+    assert len(types) == 32
+    for t in sorted(types) + ["no_such_command"]:
+        env = {"command_id": "t", "actor": "system", "at": "2026-03-02T08:00:00Z", "command": {"type": t}}
+        with pytest.raises(tijdreg.InvalidInputError) as e:
+            ledger.apply_json(json.dumps(env))
+        assert ("unknown variant" in e.value.message_en) == (t == "no_such_command"), t
+    assert c.GrantCorrectionWindow("S-1", at(3, 13), at(3, 17)).to_dict()["from"] == "2026-03-03T13:00:00+01:00"
+    assert c.PlanSession("S", "T", dt.date(2026, 3, 2), dt.time(9), dt.time(12), breaks=[c.Break(dt.time(10), dt.time(10, 15))]).to_dict()["breaks"] == [{"start": "10:00:00", "end": "10:15:00"}]
+
+
+def test_brussels_zoneinfo_if_available() -> None:
+    zoneinfo = pytest.importorskip("zoneinfo")
+    try:
+        tz = zoneinfo.ZoneInfo("Europe/Brussels")
+    except Exception:  # no tz database on this machine
+        pytest.skip("no tz database")
+    assert dt.datetime(2026, 3, 2, 9, tzinfo=tz).utcoffset() == BRU.utcoffset(None)
+
+
+def test_backoffice_example_reads_the_export_and_writes_csv(tmp_path: "os.PathLike[str]") -> None:
+    import subprocess
+    import sys as _sys
+    from conftest import REPO
+
+    out_csv = os.path.join(str(tmp_path), "r.csv")
+    run = subprocess.run([_sys.executable, os.path.join(REPO, "examples", "backoffice.py"),
+                          os.path.join(REPO, "examples", "data", "export-2026-472-001.json"), out_csv],
+                         capture_output=True, text=True, check=True)
+    assert "Amount: EUR 744.46  (ESF 297.78, Flemish 223.34, own 223.34)" in run.stdout
+    with open(out_csv, encoding="utf-8") as f:
+        assert sum(1 for _ in f) == 1 + 27
