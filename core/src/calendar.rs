@@ -97,6 +97,31 @@ impl HolidayProfile {
     }
 }
 
+impl std::str::FromStr for HolidayProfile {
+    type Err = Error;
+
+    /// `BelgianLegal` or `FlemishGovernment`.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "BelgianLegal" => Ok(HolidayProfile::BelgianLegal),
+            "FlemishGovernment" => Ok(HolidayProfile::FlemishGovernment),
+            other => Err(Error::InvalidInput {
+                reason: format!("holiday profile {other:?}: use BelgianLegal or FlemishGovernment"),
+            }),
+        }
+    }
+}
+
+/// Parses an RFC 3339 instant (with `Z` or an offset) into UTC (DL-4).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming the text.
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| Error::InvalidInput { reason: format!("instant {s:?}: {e}") })
+}
+
 /// A working-day calendar: a holiday profile plus closure dates the host adds (DL-3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calendar {

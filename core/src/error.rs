@@ -95,6 +95,21 @@ pub enum ErrorKind {
     Rejected,
 }
 
+/// An error as plain data, for hosts and bindings: what every binding shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// Stable code.
+    pub code: String,
+    /// SPEC rule ID.
+    pub rule: String,
+    /// Kind.
+    pub kind: ErrorKind,
+    /// Dutch message.
+    pub message: String,
+    /// English message.
+    pub message_en: String,
+}
+
 /// Everything that can be refused or be wrong, with its rule.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -587,6 +602,17 @@ impl Error {
             | Error::EntryOverlap { .. }
             | Error::EntryStatus { .. } => "EL-3",
             Error::InvalidMlpField { .. } => "MLP-1",
+        }
+    }
+
+    /// Code, rule, kind and both messages as plain data.
+    pub fn info(&self) -> ErrorInfo {
+        ErrorInfo {
+            code: self.code().to_owned(),
+            rule: self.rule().to_owned(),
+            kind: self.kind(),
+            message: self.message_nl(),
+            message_en: self.message_en(),
         }
     }
 

@@ -43,7 +43,7 @@ pub mod qr;
 pub mod session;
 pub mod subsidy;
 
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorInfo, ErrorKind};
 
 /// The engine version, carried in snapshots and report receipts (AUD-4).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

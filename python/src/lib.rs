@@ -32,8 +32,9 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
         ErrorKind::Rejected => RejectedError::new_err(msg),
     };
     let v = err.value(py);
-    let kind = serde_json::to_value(e.kind()).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
-    for (k, val) in [("code", e.code().to_owned()), ("rule", e.rule().to_owned()), ("message", e.message_nl()), ("message_en", e.message_en()), ("kind", kind)] {
+    let info = e.info();
+    let kind = serde_json::to_value(info.kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
+    for (k, val) in [("code", info.code), ("rule", info.rule), ("message", info.message), ("message_en", info.message_en), ("kind", kind)] {
         // Setting attributes on a fresh exception instance cannot fail for str values.
         let _ = v.setattr(k, val);
     }
@@ -46,18 +47,6 @@ fn invalid(reason: impl Into<String>) -> Error {
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
     serde_json::to_string(v).map_err(|e| invalid(e.to_string()))
-}
-
-fn instant(s: &str) -> Result<DateTime<Utc>, Error> {
-    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).map_err(|e| invalid(format!("instant {s:?}: {e}")))
-}
-
-fn profile(name: &str) -> Result<HolidayProfile, Error> {
-    match name {
-        "BelgianLegal" => Ok(HolidayProfile::BelgianLegal),
-        "FlemishGovernment" => Ok(HolidayProfile::FlemishGovernment),
-        other => Err(invalid(format!("holiday profile {other:?}: use BelgianLegal or FlemishGovernment"))),
-    }
 }
 
 /// The host's QR signing keys (QR-2).
@@ -137,7 +126,7 @@ impl PyLedger {
                 .into_iter()
                 .map(|v| match Envelope::from_value(v).and_then(|env| inner.apply(&env)) {
                     Ok(o) => serde_json::to_value(&o).unwrap_or_default(),
-                    Err(e) => serde_json::json!({"error": {"code": e.code(), "rule": e.rule(), "kind": e.kind(), "message": e.message_nl(), "message_en": e.message_en()}}),
+                    Err(e) => serde_json::json!({"error": e.info()}),
                 })
                 .collect();
             json(&results)
@@ -167,9 +156,8 @@ impl PyLedger {
     fn report(&self, py: Python<'_>, actor: &str, at: &str, project: &str) -> PyResult<PyReport> {
         let state = self.inner.state();
         py.detach(|| {
-            let at = instant(at)?;
-            let actor = if actor == "system" { Actor::System } else { Actor::Person(tijdreg::ids::PersonId::new(actor)) };
-            subsidy::report_from_state(state, &actor, at, &tijdreg::ids::ProjectId::new(project))
+            let at = tijdreg::calendar::parse_instant(at)?;
+            subsidy::report_from_state(state, &Actor::from(actor), at, &tijdreg::ids::ProjectId::new(project))
         })
         .map(|inner| PyReport { inner })
         .map_err(|e| to_py(py, &e))
@@ -363,7 +351,7 @@ impl PyReport {
 fn report_from_records_json(py: Python<'_>, records: &str, at: &str) -> PyResult<PyReport> {
     py.detach(|| {
         let r: Records = serde_json::from_str(records).map_err(|e| invalid(e.to_string()))?;
-        subsidy::report(&r, instant(at)?)
+        subsidy::report(&r, tijdreg::calendar::parse_instant(at)?)
     })
     .map(|inner| PyReport { inner })
     .map_err(|e| to_py(py, &e))
@@ -435,7 +423,7 @@ impl PyInsz {
 }
 
 fn calendar(profile_name: &str, closures: Vec<NaiveDate>) -> Result<Calendar, Error> {
-    Ok(Calendar { profile: profile(profile_name)?, closures: closures.into_iter().collect() })
+    Ok(Calendar { profile: profile_name.parse::<HolidayProfile>()?, closures: closures.into_iter().collect() })
 }
 
 /// Gregorian Easter Sunday (DL-3).

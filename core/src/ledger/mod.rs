@@ -60,6 +60,13 @@ impl fmt::Display for Actor {
     }
 }
 
+impl From<&str> for Actor {
+    /// `"system"` is the system actor; anything else a person id.
+    fn from(s: &str) -> Actor {
+        if s == "system" { Actor::System } else { Actor::Person(PersonId::new(s)) }
+    }
+}
+
 impl Serialize for Actor {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -69,11 +76,7 @@ impl Serialize for Actor {
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Ok(if s == "system" {
-            Actor::System
-        } else {
-            Actor::Person(PersonId(s))
-        })
+        Ok(Actor::from(s.as_str()))
     }
 }
 

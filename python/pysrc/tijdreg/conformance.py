@@ -1,5 +1,8 @@
 """Runs the conformance case files through the Python API (``python -m tijdreg.conformance DIR``).
 
+The runner is generic over a :class:`Driver`; :class:`PythonDriver` drives the typed
+``tijdreg`` package, and the uniffi tests drive the generated bindings with the same code.
+
 Same files, same output lines as the Rust runner (``docs/conformance.md``): one line per case,
 then ``N passed, M failed``; exit status 1 on any failure.
 """
@@ -11,10 +14,80 @@ import json
 import os
 import sys
 from decimal import Decimal, InvalidOperation
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import Error, Keyring, Ledger
-from ._convert import parse_instant
+
+def parse_instant(text: str) -> _dt.datetime:
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return _dt.datetime.fromisoformat(text)
+
+
+class Refused(Exception):
+    """A refusal as every driver reports it."""
+
+    def __init__(self, code: str, rule: str, message: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code, self.rule, self.message, self.message_en = code, rule, message, message_en
+
+
+class Driver:
+    """What the runner needs of a binding: a ledger with keys, apply, query, snapshot, tokens.
+    Implementations raise :class:`Refused` for refusals."""
+
+    def new(self, keys: Dict[str, bytes]) -> None:
+        raise NotImplementedError
+
+    def apply(self, envelope: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def query(self, envelope: Dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def snapshot(self) -> str:
+        raise NotImplementedError
+
+    def issue(self, key_id: str, project: str, person: str) -> str:
+        raise NotImplementedError
+
+
+class PythonDriver(Driver):
+    """The runner through the typed Python API (``tijdreg.Ledger``, ``Keyring``)."""
+
+    def new(self, keys: Dict[str, bytes]) -> None:
+        import tijdreg
+
+        self._keys = tijdreg.Keyring()
+        for k, v in keys.items():
+            self._keys.add(k, v)
+        self._ledger = tijdreg.Ledger(self._keys)
+
+    def _refused(self, e: Any) -> Refused:
+        return Refused(e.code, e.rule, e.message, e.message_en)
+
+    def apply(self, envelope: Dict[str, Any]) -> Dict[str, Any]:
+        import tijdreg
+
+        try:
+            out = self._ledger.apply(envelope["command"], actor=envelope["actor"], at=parse_instant(envelope["at"]),
+                                     command_id=envelope["command_id"])
+        except tijdreg.Error as e:
+            raise self._refused(e) from None
+        return {"events": _plain(out.events), "replayed": out.replayed}
+
+    def query(self, envelope: Dict[str, Any]) -> Any:
+        import tijdreg
+
+        try:
+            return _plain(self._ledger.query(envelope["query"], actor=envelope["actor"], at=parse_instant(envelope["at"])))
+        except tijdreg.Error as e:
+            raise self._refused(e) from None
+
+    def snapshot(self) -> str:
+        return self._ledger.snapshot()
+
+    def issue(self, key_id: str, project: str, person: str) -> str:
+        return self._keys.issue(key_id, project, person)
 
 
 def _plain(value: Any) -> Any:
@@ -68,11 +141,11 @@ def matches(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-def _expand(value: Any, keys: Keyring) -> Any:
+def _expand(value: Any, issue: Callable[[str, str, str], str]) -> Any:
     if isinstance(value, str) and value.startswith("$qr"):
         kind, rest = value.split(":", 1)
         key, project, person = rest.split(":", 2)
-        token = keys.issue(key, project, person)
+        token = issue(key, project, person)
         if kind == "$qr":
             return token
         if kind == "$qr-truncated":
@@ -82,17 +155,17 @@ def _expand(value: Any, keys: Keyring) -> Any:
             return token[:i] + ("B" if token[i] == "A" else "A") + token[i + 1:]
         raise ValueError(f"unknown template {kind}")
     if isinstance(value, list):
-        return [_expand(v, keys) for v in value]
+        return [_expand(v, issue) for v in value]
     if isinstance(value, dict):
-        return {k: _expand(v, keys) for k, v in value.items()}
+        return {k: _expand(v, issue) for k, v in value.items()}
     return value
 
 
-def _error_dict(e: Error) -> dict:
+def _error_dict(e: Refused) -> dict:
     return {"code": e.code, "rule": e.rule, "message": e.message, "message_en": e.message_en}
 
 
-def _check_rejection(want: dict, e: Error) -> Optional[str]:
+def _check_rejection(want: dict, e: Refused) -> Optional[str]:
     want = dict(want)
     contains = want.pop("message_contains", None)
     actual = _error_dict(e)
@@ -103,47 +176,47 @@ def _check_rejection(want: dict, e: Error) -> Optional[str]:
     return None
 
 
-def _run_step(ledger: Ledger, keys: Keyring, step: dict, default_id: str, must_accept: bool) -> Optional[str]:
+def _run_step(d: Driver, step: dict, default_id: str, must_accept: bool) -> Optional[str]:
     step = dict(step)
     expect = step.pop("expect", "accepted" if must_accept else None)
     label = step.pop("label", None) or default_id
     if expect is None:
         return f"{label}: a step needs an expect"
-    command_id = step.get("id") or step.get("command_id") or default_id
-    before = ledger.snapshot()
+    envelope = {"command_id": step.get("id") or step.get("command_id") or default_id, "actor": step["actor"],
+                "at": step["at"], "command": _expand(step["command"], d.issue)}
+    before = d.snapshot()
     try:
-        command = _expand(step["command"], keys)
-        at = parse_instant(step["at"])
-        out = ledger.apply(command, actor=step["actor"], at=at, command_id=command_id)
-    except Error as e:
+        out = d.apply(envelope)
+    except Refused as e:
         if isinstance(expect, dict) and "rejected" in expect:
-            if ledger.snapshot() != before:
+            if d.snapshot() != before:
                 return f"{label}: a rejected command changed the state"
             failure = _check_rejection(expect["rejected"], e)
             return f"{label}: {failure}" if failure else None
         return f"{label}: rejected {e.code} ({e.rule}): {e.message_en}"
+    kinds = [r["event"].get("type") for r in out["events"]]
     if expect == "accepted":
         return None
     if isinstance(expect, dict) and "accepted" in expect:
         want = expect["accepted"]
-        if "replayed" in want and want["replayed"] != out.replayed:
-            return f"{label}: replayed = {out.replayed}, expected {want['replayed']}"
+        if "replayed" in want and want["replayed"] != out["replayed"]:
+            return f"{label}: replayed = {out['replayed']}, expected {want['replayed']}"
         if "events" in want:
-            got = [_plain(r["event"]) for r in out.events]
+            got = [r["event"] for r in out["events"]]
             ok = len(got) == len(want["events"]) and all(
                 (g.get("type") == e) if isinstance(e, str) else matches(e, g) for e, g in zip(want["events"], got)
             )
             if not ok:
-                return f"{label}: events {[g.get('type') for g in got]} do not match {json.dumps(want['events'])}"
+                return f"{label}: events {kinds} do not match {json.dumps(want['events'])}"
         return None
-    return f"{label}: accepted ({out.event_types}) but expected {json.dumps(expect)}"
+    return f"{label}: accepted ({kinds}) but expected {json.dumps(expect)}"
 
 
-def _run_query(ledger: Ledger, q: dict, i: int) -> Optional[str]:
+def _run_query(d: Driver, q: dict, i: int) -> Optional[str]:
     label = q.get("label") or f"query {i}"
     try:
-        answer = _plain(ledger.query(q["query"], actor=q["actor"], at=parse_instant(q["at"])))
-    except Error as e:
+        answer = d.query({"actor": q["actor"], "at": q["at"], "query": q["query"]})
+    except Refused as e:
         if "expect_error" in q:
             failure = _check_rejection(q["expect_error"], e)
             return f"{label}: {failure}" if failure else None
@@ -155,7 +228,7 @@ def _run_query(ledger: Ledger, q: dict, i: int) -> Optional[str]:
     return f"{label}: expected {json.dumps(q['expect'])}, got {json.dumps(answer)}"
 
 
-def run_case(path: str) -> Tuple[str, str, List[str]]:
+def run_case(path: str, driver: Optional[Driver] = None) -> Tuple[str, str, List[str]]:
     """Runs one case file; returns (file, name, failures)."""
     name_of_file = os.path.basename(path)
     failures: List[str] = []
@@ -165,10 +238,8 @@ def run_case(path: str) -> Tuple[str, str, List[str]]:
     except (OSError, ValueError) as e:
         return name_of_file, name_of_file, [f"cannot read case: {e}"]
     name = case.get("name", name_of_file)
-    keys = Keyring()
-    for key_id, secret in (case.get("qr_keys") or {}).items():
-        keys.add(key_id, secret.encode())
-    ledger = Ledger(keys)
+    d = driver or PythonDriver()
+    d.new({k: v.encode() for k, v in (case.get("qr_keys") or {}).items()})
     stem = name_of_file[:-5] if name_of_file.endswith(".json") else name_of_file
     setup: List[dict] = []
     for fx in case.get("fixtures", []):
@@ -176,27 +247,27 @@ def run_case(path: str) -> Tuple[str, str, List[str]]:
             setup.extend(json.load(f)["steps"])
     setup.extend(case.get("setup", []))
     for i, step in enumerate(setup):
-        failure = _run_step(ledger, keys, step, f"{stem}-setup-{i}", True)
+        failure = _run_step(d, step, f"{stem}-setup-{i}", True)
         if failure:
             return name_of_file, name, [f"setup: {failure}"]
     for i, step in enumerate(case.get("steps", [])):
-        failure = _run_step(ledger, keys, step, f"{stem}-{i}", False)
+        failure = _run_step(d, step, f"{stem}-{i}", False)
         if failure:
             failures.append(failure)
     for i, q in enumerate(case.get("queries", [])):
-        failure = _run_query(ledger, q, i)
+        failure = _run_query(d, q, i)
         if failure:
             failures.append(failure)
     return name_of_file, name, failures
 
 
-def run_dir(directory: str) -> Tuple[int, int, List[str]]:
+def run_dir(directory: str, driver_factory: Callable[[], Driver] = PythonDriver) -> Tuple[int, int, List[str]]:
     """Runs every case of a folder; returns (passed, failed, lines)."""
     files = sorted(f for f in os.listdir(directory) if f.endswith(".json") and os.path.isfile(os.path.join(directory, f)))
     passed = failed = 0
     lines: List[str] = []
     for f in files:
-        file, name, failures = run_case(os.path.join(directory, f))
+        file, name, failures = run_case(os.path.join(directory, f), driver_factory())
         if failures:
             failed += 1
             lines.append(f"FAIL {file} — {name}: {' | '.join(failures)}")

@@ -1,0 +1,286 @@
+//! The plain C API: an opaque ledger handle, JSON in and out, integer status codes.
+//!
+//! Every function that returns a status writes a newly allocated, NUL-terminated UTF-8
+//! string to `*out`: the JSON answer on `TIJDREG_OK`, or on failure the error as JSON
+//! (`{"code", "rule", "kind", "message", "message_en"}`). Free it with
+//! [`tijdreg_string_free`]. No function panics across the boundary: an internal panic
+//! becomes `TIJDREG_INTERNAL`.
+// The C boundary needs raw pointers; every dereference below is checked for null first.
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use tijdreg::ledger::query::{self, QueryEnvelope};
+use tijdreg::ledger::{Actor, Envelope, Ledger};
+use tijdreg::{Error, ErrorKind};
+
+/// Success.
+pub const TIJDREG_OK: i32 = 0;
+/// Malformed or out-of-range input (also: a null argument).
+pub const TIJDREG_INVALID_INPUT: i32 = 1;
+/// The actor lacks a right.
+pub const TIJDREG_ACCESS_DENIED: i32 = 2;
+/// A reference to something that does not exist.
+pub const TIJDREG_NOT_FOUND: i32 = 3;
+/// An id, code or presence that exists already.
+pub const TIJDREG_CONFLICT: i32 = 4;
+/// A rule refuses the command.
+pub const TIJDREG_REJECTED: i32 = 5;
+/// A bug in tijdreg (a caught panic); please report it.
+pub const TIJDREG_INTERNAL: i32 = 99;
+
+/// An opaque ledger.
+pub struct TijdregLedger {
+    inner: Ledger,
+}
+
+fn status(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::InvalidInput => TIJDREG_INVALID_INPUT,
+        ErrorKind::AccessDenied => TIJDREG_ACCESS_DENIED,
+        ErrorKind::NotFound => TIJDREG_NOT_FOUND,
+        ErrorKind::Conflict => TIJDREG_CONFLICT,
+        ErrorKind::Rejected => TIJDREG_REJECTED,
+    }
+}
+
+fn invalid(reason: &str) -> Error {
+    Error::InvalidInput { reason: reason.to_owned() }
+}
+
+fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
+    if p.is_null() {
+        return Err(invalid(&format!("{what} is null")));
+    }
+    // SAFETY: checked non-null; the caller passes a NUL-terminated string that outlives the call.
+    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| invalid(&format!("{what} is not UTF-8")))
+}
+
+fn write_out(out: *mut *mut c_char, s: String) {
+    if out.is_null() {
+        return;
+    }
+    let c = CString::new(s.replace('\0', "")).unwrap_or_default();
+    // SAFETY: `out` is non-null and points to writable storage for one pointer (the contract).
+    unsafe { *out = c.into_raw() };
+}
+
+/// Runs `f`, writes its answer or error to `out`, returns the status; never unwinds.
+fn run(out: *mut *mut c_char, f: impl FnOnce() -> Result<String, Error>) -> i32 {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(s)) => {
+            write_out(out, s);
+            TIJDREG_OK
+        }
+        Ok(Err(e)) => {
+            write_out(out, serde_json::to_string(&e.info()).unwrap_or_default());
+            status(e.kind())
+        }
+        Err(_) => {
+            write_out(out, r#"{"code":"internal","rule":"","kind":"internal","message":"interne fout","message_en":"internal error"}"#.into());
+            TIJDREG_INTERNAL
+        }
+    }
+}
+
+fn ledger<'a>(l: *mut TijdregLedger) -> Result<&'a mut Ledger, Error> {
+    if l.is_null() {
+        return Err(invalid("ledger is null"));
+    }
+    // SAFETY: non-null handles come from `tijdreg_ledger_new`/`_load` and are not freed yet.
+    Ok(unsafe { &mut (*l).inner })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| invalid(&e.to_string()))
+}
+
+/// The engine version, a static string (do not free).
+#[unsafe(no_mangle)]
+pub extern "C" fn tijdreg_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// A new, empty ledger. Free it with [`tijdreg_ledger_free`].
+#[unsafe(no_mangle)]
+pub extern "C" fn tijdreg_ledger_new() -> *mut TijdregLedger {
+    Box::into_raw(Box::new(TijdregLedger { inner: Ledger::new() }))
+}
+
+/// Frees a ledger (null is ignored).
+///
+/// # Safety
+/// `ledger` is null or a handle from this API, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_free(ledger: *mut TijdregLedger) {
+    if !ledger.is_null() {
+        // SAFETY: per the contract, the handle came from Box::into_raw and is freed once.
+        drop(unsafe { Box::from_raw(ledger) });
+    }
+}
+
+/// Loads a ledger from a snapshot; null on failure, with the error in `*out`.
+///
+/// # Safety
+/// `snapshot` is a NUL-terminated string; `out` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_load(snapshot: *const c_char, out: *mut *mut c_char) -> *mut TijdregLedger {
+    let mut made = None;
+    let rc = run(out, || {
+        let l = Ledger::from_snapshot_json(text(snapshot, "snapshot")?, Default::default())?;
+        made = Some(l);
+        Ok("{}".into())
+    });
+    match (rc, made) {
+        (TIJDREG_OK, Some(inner)) => Box::into_raw(Box::new(TijdregLedger { inner })),
+        _ => std::ptr::null_mut(),
+    }
+}
+
+/// Adds a QR signing key (at least 16 bytes) to the ledger.
+///
+/// # Safety
+/// `ledger` is a live handle; `key_id` a NUL-terminated string; `secret` points to `len`
+/// readable bytes; `out` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_add_qr_key(
+    ledger: *mut TijdregLedger,
+    key_id: *const c_char,
+    secret: *const u8,
+    len: usize,
+    out: *mut *mut c_char,
+) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        if secret.is_null() {
+            return Err(invalid("secret is null"));
+        }
+        // SAFETY: checked non-null; the caller guarantees `len` readable bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(secret, len) }.to_vec();
+        let mut keys = l.keys().clone();
+        keys.add(text(key_id, "key_id")?, bytes)?;
+        l.set_keys(keys);
+        Ok("{}".into())
+    })
+}
+
+/// Applies a command envelope (JSON); the outcome (JSON) or the error goes to `*out`.
+///
+/// # Safety
+/// `ledger` is a live handle; `envelope` a NUL-terminated string; `out` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_apply(ledger: *mut TijdregLedger, envelope: *const c_char, out: *mut *mut c_char) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        let env = Envelope::from_json(text(envelope, "envelope")?)?;
+        json(&l.apply(&env)?)
+    })
+}
+
+/// Previews a command envelope (JSON): the events it would produce, nothing changes.
+///
+/// # Safety
+/// As [`tijdreg_ledger_apply`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_preview(ledger: *mut TijdregLedger, envelope: *const c_char, out: *mut *mut c_char) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        let env = Envelope::from_json(text(envelope, "envelope")?)?;
+        json(&l.preview(&env)?)
+    })
+}
+
+/// Runs a query envelope (JSON: `actor`, `at`, `query`); the answer goes to `*out`.
+///
+/// # Safety
+/// As [`tijdreg_ledger_apply`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_query(ledger: *mut TijdregLedger, query_json: *const c_char, out: *mut *mut c_char) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        let v: serde_json::Value = serde_json::from_str(text(query_json, "query")?).map_err(|e| invalid(&e.to_string()))?;
+        json(&query::run(l.state(), &QueryEnvelope::from_value(v)?)?)
+    })
+}
+
+/// The subsidy report (JSON) of `project` as `actor` sees it at `at` (RFC 3339).
+///
+/// # Safety
+/// `ledger` is a live handle; the strings are NUL-terminated; `out` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_report(
+    ledger: *mut TijdregLedger,
+    actor: *const c_char,
+    at: *const c_char,
+    project: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        let at = tijdreg::calendar::parse_instant(text(at, "at")?)?;
+        let r = tijdreg::subsidy::report_from_state(l.state(), &Actor::from(text(actor, "actor")?), at, &text(project, "project")?.into())?;
+        json(&r)
+    })
+}
+
+/// The ledger's snapshot (JSON) in `*out`.
+///
+/// # Safety
+/// `ledger` is a live handle; `out` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_snapshot(ledger: *mut TijdregLedger, out: *mut *mut c_char) -> i32 {
+    run(out, || Ok(self::ledger(ledger)?.snapshot_json()))
+}
+
+/// The report (JSON) of plain records (JSON, `docs/records.md`) at `at` (RFC 3339).
+///
+/// # Safety
+/// The strings are NUL-terminated; `out` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_report_from_records(records: *const c_char, at: *const c_char, out: *mut *mut c_char) -> i32 {
+    run(out, || {
+        let r: tijdreg::subsidy::Records = serde_json::from_str(text(records, "records")?).map_err(|e| invalid(&e.to_string()))?;
+        json(&tijdreg::subsidy::report(&r, tijdreg::calendar::parse_instant(text(at, "at")?)?)?)
+    })
+}
+
+/// Issues a QR token (in `*out`, as a JSON string) with one of the ledger's keys.
+///
+/// # Safety
+/// `ledger` is a live handle; the strings are NUL-terminated; `out` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_issue_qr_token(
+    ledger: *mut TijdregLedger,
+    key_id: *const c_char,
+    project: *const c_char,
+    person: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        let t = l.keys().issue(text(key_id, "key_id")?, &text(project, "project")?.into(), &text(person, "person")?.into())?;
+        json(&t)
+    })
+}
+
+/// Frees a string returned by this API (null is ignored).
+///
+/// # Safety
+/// `s` is null or a string from this API, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: per the contract, `s` came from CString::into_raw and is freed once.
+        drop(unsafe { CString::from_raw(s) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_header_matches_the_code() {
+        let generated = include_str!(concat!(env!("OUT_DIR"), "/tijdreg.h"));
+        let committed = include_str!("../include/tijdreg.h");
+        assert_eq!(generated, committed, "ffi/include/tijdreg.h is stale: copy it from OUT_DIR (make header)");
+    }
+}

@@ -1,0 +1,101 @@
+"""The uniffi bindings, driven from Python: API checks, then every conformance case.
+
+    python ffi/tests/uniffi_python.py BINDINGS_DIR CASES_DIR
+
+BINDINGS_DIR holds the generated ``tijdreg_ffi.py`` and ``libtijdreg_ffi.so``. The case
+runner is the one of the Python package (``python/pysrc/tijdreg/conformance.py``), loaded by
+path and driven through the uniffi ``Engine`` with JSON — the same files, the same lines.
+"""
+
+import importlib.util
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, "..", "..", "python", "pysrc", "tijdreg", "conformance.py")
+
+
+def load_runner():
+    spec = importlib.util.spec_from_file_location("tijdreg_conformance_runner", RUNNER)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main() -> int:
+    bindings, cases = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, bindings)
+    import tijdreg_ffi as ffi
+
+    runner = load_runner()
+
+    class UniffiDriver(runner.Driver):
+        def new(self, keys):
+            self.engine = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in keys.items()])
+
+        def _call(self, f, *args):
+            try:
+                return f(*args)
+            except ffi.TijdregError as e:
+                raise runner.Refused(e.code, e.rule, e.message, e.message_en) from None
+
+        def apply(self, envelope):
+            return json.loads(self._call(self.engine.apply_json, json.dumps(envelope)))
+
+        def query(self, envelope):
+            return json.loads(self._call(self.engine.query_json, json.dumps(envelope)))
+
+        def snapshot(self):
+            return self.engine.snapshot()
+
+        def issue(self, key_id, project, person):
+            return self.engine.issue_qr_token(key_id, project, person)
+
+    # API checks that the case files do not cover.
+    assert ffi.version() == "0.1.0"
+    info = ffi.parse_insz("85.07.30-033.28")
+    assert info.masked == "85.07.30-xxx.xx" and info.birth_date == "1985-07-30" and info.sex == "M", info
+    assert "03328" not in repr(info)
+    try:
+        ffi.parse_insz("12345678901")
+        raise AssertionError("an invalid INSZ was accepted")
+    except ffi.TijdregError.InvalidInput as e:
+        assert (e.code, e.rule) == ("invalid_insz", "ID-1") and "controlecijfers" in e.message
+    assert ffi.registration_deadline("2025-07-10", "FlemishGovernment") == "2025-07-14T08:00:00+00:00"
+    assert ffi.registration_deadline("2025-07-10", "BelgianLegal") == "2025-07-11T08:00:00+00:00"
+    try:
+        ffi.Engine([ffi.QrKey(key_id="k", secret=b"short")])
+        raise AssertionError("a short key was accepted")
+    except ffi.TijdregError.InvalidInput:
+        pass
+    engine = ffi.Engine([ffi.QrKey(key_id="k1", secret=b"uniffi-secret-0123456789")])
+    token = engine.issue_qr_token("k1", "P-1", "p-ann")
+    subject = engine.verify_qr_token(token)
+    assert (subject.project, subject.person) == ("P-1", "p-ann")
+    try:
+        engine.apply_json("{not json")
+        raise AssertionError("bad JSON accepted")
+    except ffi.TijdregError.InvalidInput as e:
+        assert e.code == "invalid_input"
+    out = json.loads(engine.apply_json(json.dumps({"command_id": "c1", "actor": "system", "at": "2026-01-05T08:00:00+01:00",
+                                                   "command": {"type": "create_organisation", "organisation": "o", "name": "O"}})))
+    assert out["events"][0]["event"]["type"] == "organisation_created"
+    again = ffi.Engine.load(engine.snapshot(), [])
+    assert again.snapshot() == engine.snapshot() and again.event_count() == 1
+    try:
+        engine.apply_json(json.dumps({"command_id": "c2", "actor": "system", "at": "2026-01-05T08:00:00+01:00",
+                                      "command": {"type": "create_organisation", "organisation": "o", "name": "O"}}))
+        raise AssertionError("a duplicate was accepted")
+    except ffi.TijdregError.Conflict as e:
+        assert e.rule == "ORG-1"
+    print("uniffi API checks: 9 passed, 0 failed")
+
+    passed, failed, lines = runner.run_dir(cases, UniffiDriver)
+    for line in lines:
+        print(line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
