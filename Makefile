@@ -12,7 +12,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 CARGO_TARGET := target
 
-.PHONY: demo test test-rust test-python test-ffi test-uniffi test-c ffi-build header lint docs conformance venv bench clean
+.PHONY: demo test test-rust test-python test-ffi test-uniffi test-kotlin test-c ffi-build header lint docs conformance venv bench clean
 
 demo:
 	cargo run --release --example demo
@@ -50,7 +50,7 @@ test-python: $(VPY)
 # same conformance cases through them. C: the committed header, gcc -Werror, valgrind.
 UNIFFI_OUT := $(CARGO_TARGET)/uniffi
 
-test-ffi: test-uniffi test-c
+test-ffi: test-uniffi test-kotlin test-c
 
 ffi-build:
 	cargo build -p tijdreg-ffi -p uniffi-bindgen
@@ -60,6 +60,21 @@ test-uniffi: ffi-build $(VPY)
 	$(CARGO_TARGET)/debug/uniffi-bindgen generate --no-format --library $(CARGO_TARGET)/debug/libtijdreg_ffi.so --language python --out-dir $(UNIFFI_OUT)/python
 	cp $(CARGO_TARGET)/debug/libtijdreg_ffi.so $(UNIFFI_OUT)/python/
 	$(VPY) ffi/tests/uniffi_python.py $(UNIFFI_OUT)/python tests/conformance
+
+# Kotlin (the mobile scanners' language): kotlinc from the npm package kotlin-compiler
+# (Debian's kotlin is too old for uniffi's code), JNA from Debian's libjna-java.
+KOTLINC := .tools/node_modules/kotlin-compiler/bin/kotlinc
+JNA := /usr/share/java/jna.jar
+
+$(KOTLINC):
+	mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund kotlin-compiler@2.4.20
+
+test-kotlin: ffi-build $(KOTLINC)
+	@test -f $(JNA) || { echo "needs $(JNA): apt-get install libjna-java (.ci/run does)"; exit 1; }
+	rm -rf $(UNIFFI_OUT)/kotlin && mkdir -p $(UNIFFI_OUT)/kotlin
+	$(CARGO_TARGET)/debug/uniffi-bindgen generate --no-format --library $(CARGO_TARGET)/debug/libtijdreg_ffi.so --language kotlin --out-dir $(UNIFFI_OUT)/kotlin
+	$(KOTLINC) -nowarn -cp $(JNA) $(UNIFFI_OUT)/kotlin/uniffi/tijdreg_ffi/tijdreg_ffi.kt ffi/tests/kotlin/Main.kt -d $(UNIFFI_OUT)/kotlin/test.jar
+	java -Djna.library.path=$(CARGO_TARGET)/debug -cp $(UNIFFI_OUT)/kotlin/test.jar:$(JNA):.tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar MainKt
 
 test-c: ffi-build
 	gcc -std=c11 -Wall -Wextra -Werror -Iffi/include ffi/tests/c/test_api.c -L$(CARGO_TARGET)/debug -ltijdreg_ffi -Wl,-rpath,$(CURDIR)/$(CARGO_TARGET)/debug -o $(CARGO_TARGET)/c_api_test
@@ -73,4 +88,4 @@ bench:
 	cargo bench --bench engine
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) .tools target

@@ -10,11 +10,21 @@ fn main() {
         cpp_compat: true,
         usize_is_size_t: true,
         documentation_style: cbindgen::DocumentationStyle::C99,
-        export: cbindgen::ExportConfig { prefix: None, ..Default::default() },
-        parse: cbindgen::ParseConfig { parse_deps: false, ..Default::default() },
+        export: cbindgen::ExportConfig {
+            prefix: None,
+            ..Default::default()
+        },
+        parse: cbindgen::ParseConfig {
+            parse_deps: false,
+            ..Default::default()
+        },
         ..Default::default()
     };
-    match cbindgen::Builder::new().with_crate(&crate_dir).with_config(config).generate() {
+    match cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+    {
         Ok(b) => {
             b.write_to_file(format!("{out}/tijdreg.h"));
         }

@@ -119,7 +119,9 @@ impl std::str::FromStr for HolidayProfile {
 pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| Error::InvalidInput { reason: format!("instant {s:?}: {e}") })
+        .map_err(|e| Error::InvalidInput {
+            reason: format!("instant {s:?}: {e}"),
+        })
 }
 
 /// A working-day calendar: a holiday profile plus closure dates the host adds (DL-3).

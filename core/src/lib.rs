@@ -47,3 +47,8 @@ pub use error::{Error, ErrorInfo, ErrorKind};
 
 /// The engine version, carried in snapshots and report receipts (AUD-4).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -45,7 +45,9 @@ fn status(kind: ErrorKind) -> i32 {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::InvalidInput { reason: reason.to_owned() }
+    Error::InvalidInput {
+        reason: reason.to_owned(),
+    }
 }
 
 fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
@@ -53,7 +55,9 @@ fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
         return Err(invalid(&format!("{what} is null")));
     }
     // SAFETY: checked non-null; the caller passes a NUL-terminated string that outlives the call.
-    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| invalid(&format!("{what} is not UTF-8")))
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| invalid(&format!("{what} is not UTF-8")))
 }
 
 fn write_out(out: *mut *mut c_char, s: String) {
@@ -169,7 +173,11 @@ pub unsafe extern "C" fn tijdreg_ledger_add_qr_key(
 /// # Safety
 /// `ledger` is a live handle; `envelope` a NUL-terminated string; `out` null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tijdreg_ledger_apply(ledger: *mut TijdregLedger, envelope: *const c_char, out: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn tijdreg_ledger_apply(
+    ledger: *mut TijdregLedger,
+    envelope: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
     run(out, || {
         let l = self::ledger(ledger)?;
         let env = Envelope::from_json(text(envelope, "envelope")?)?;
@@ -182,7 +190,11 @@ pub unsafe extern "C" fn tijdreg_ledger_apply(ledger: *mut TijdregLedger, envelo
 /// # Safety
 /// As [`tijdreg_ledger_apply`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tijdreg_ledger_preview(ledger: *mut TijdregLedger, envelope: *const c_char, out: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn tijdreg_ledger_preview(
+    ledger: *mut TijdregLedger,
+    envelope: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
     run(out, || {
         let l = self::ledger(ledger)?;
         let env = Envelope::from_json(text(envelope, "envelope")?)?;
@@ -195,10 +207,15 @@ pub unsafe extern "C" fn tijdreg_ledger_preview(ledger: *mut TijdregLedger, enve
 /// # Safety
 /// As [`tijdreg_ledger_apply`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tijdreg_ledger_query(ledger: *mut TijdregLedger, query_json: *const c_char, out: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn tijdreg_ledger_query(
+    ledger: *mut TijdregLedger,
+    query_json: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
     run(out, || {
         let l = self::ledger(ledger)?;
-        let v: serde_json::Value = serde_json::from_str(text(query_json, "query")?).map_err(|e| invalid(&e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(text(query_json, "query")?).map_err(|e| invalid(&e.to_string()))?;
         json(&query::run(l.state(), &QueryEnvelope::from_value(v)?)?)
     })
 }
@@ -218,7 +235,12 @@ pub unsafe extern "C" fn tijdreg_ledger_report(
     run(out, || {
         let l = self::ledger(ledger)?;
         let at = tijdreg::calendar::parse_instant(text(at, "at")?)?;
-        let r = tijdreg::subsidy::report_from_state(l.state(), &Actor::from(text(actor, "actor")?), at, &text(project, "project")?.into())?;
+        let r = tijdreg::subsidy::report_from_state(
+            l.state(),
+            &Actor::from(text(actor, "actor")?),
+            at,
+            &text(project, "project")?.into(),
+        )?;
         json(&r)
     })
 }
@@ -237,10 +259,18 @@ pub unsafe extern "C" fn tijdreg_ledger_snapshot(ledger: *mut TijdregLedger, out
 /// # Safety
 /// The strings are NUL-terminated; `out` null or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tijdreg_report_from_records(records: *const c_char, at: *const c_char, out: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn tijdreg_report_from_records(
+    records: *const c_char,
+    at: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
     run(out, || {
-        let r: tijdreg::subsidy::Records = serde_json::from_str(text(records, "records")?).map_err(|e| invalid(&e.to_string()))?;
-        json(&tijdreg::subsidy::report(&r, tijdreg::calendar::parse_instant(text(at, "at")?)?)?)
+        let r: tijdreg::subsidy::Records =
+            serde_json::from_str(text(records, "records")?).map_err(|e| invalid(&e.to_string()))?;
+        json(&tijdreg::subsidy::report(
+            &r,
+            tijdreg::calendar::parse_instant(text(at, "at")?)?,
+        )?)
     })
 }
 
@@ -258,7 +288,11 @@ pub unsafe extern "C" fn tijdreg_ledger_issue_qr_token(
 ) -> i32 {
     run(out, || {
         let l = self::ledger(ledger)?;
-        let t = l.keys().issue(text(key_id, "key_id")?, &text(project, "project")?.into(), &text(person, "person")?.into())?;
+        let t = l.keys().issue(
+            text(key_id, "key_id")?,
+            &text(project, "project")?.into(),
+            &text(person, "person")?.into(),
+        )?;
         json(&t)
     })
 }
@@ -281,6 +315,9 @@ mod tests {
     fn the_committed_header_matches_the_code() {
         let generated = include_str!(concat!(env!("OUT_DIR"), "/tijdreg.h"));
         let committed = include_str!("../include/tijdreg.h");
-        assert_eq!(generated, committed, "ffi/include/tijdreg.h is stale: copy it from OUT_DIR (make header)");
+        assert_eq!(
+            generated, committed,
+            "ffi/include/tijdreg.h is stale: copy it from OUT_DIR (make header)"
+        );
     }
 }

@@ -17,38 +17,88 @@ use tijdreg::{Error, ErrorKind};
 uniffi::setup_scaffolding!();
 
 /// A refusal or an input error, by kind, with the stable code, the SPEC rule and the
-/// messages in Dutch (`message`) and English (`message_en`) — the same four fields in every
-/// variant.
+/// messages in Dutch (`message_nl`) and English (`message_en`) — the same four fields in
+/// every variant (not `message`: Kotlin's exceptions already have one).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 #[allow(missing_docs)]
 pub enum TijdregError {
     /// Malformed or out-of-range input.
     #[error("[{rule} {code}] {message_en}")]
-    InvalidInput { code: String, rule: String, message: String, message_en: String },
+    InvalidInput {
+        code: String,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
     /// The actor lacks a right.
     #[error("[{rule} {code}] {message_en}")]
-    AccessDenied { code: String, rule: String, message: String, message_en: String },
+    AccessDenied {
+        code: String,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
     /// A reference to something that does not exist.
     #[error("[{rule} {code}] {message_en}")]
-    NotFound { code: String, rule: String, message: String, message_en: String },
+    NotFound {
+        code: String,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
     /// An id, code or presence that exists already.
     #[error("[{rule} {code}] {message_en}")]
-    Conflict { code: String, rule: String, message: String, message_en: String },
+    Conflict {
+        code: String,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
     /// A rule refuses the command.
     #[error("[{rule} {code}] {message_en}")]
-    Rejected { code: String, rule: String, message: String, message_en: String },
+    Rejected {
+        code: String,
+        rule: String,
+        message_nl: String,
+        message_en: String,
+    },
 }
 
 impl From<Error> for TijdregError {
     fn from(e: Error) -> Self {
         let i = e.info();
-        let (code, rule, message, message_en) = (i.code, i.rule, i.message, i.message_en);
+        let (code, rule, message_nl, message_en) = (i.code, i.rule, i.message, i.message_en);
         match i.kind {
-            ErrorKind::InvalidInput => TijdregError::InvalidInput { code, rule, message, message_en },
-            ErrorKind::AccessDenied => TijdregError::AccessDenied { code, rule, message, message_en },
-            ErrorKind::NotFound => TijdregError::NotFound { code, rule, message, message_en },
-            ErrorKind::Conflict => TijdregError::Conflict { code, rule, message, message_en },
-            ErrorKind::Rejected => TijdregError::Rejected { code, rule, message, message_en },
+            ErrorKind::InvalidInput => TijdregError::InvalidInput {
+                code,
+                rule,
+                message_nl,
+                message_en,
+            },
+            ErrorKind::AccessDenied => TijdregError::AccessDenied {
+                code,
+                rule,
+                message_nl,
+                message_en,
+            },
+            ErrorKind::NotFound => TijdregError::NotFound {
+                code,
+                rule,
+                message_nl,
+                message_en,
+            },
+            ErrorKind::Conflict => TijdregError::Conflict {
+                code,
+                rule,
+                message_nl,
+                message_en,
+            },
+            ErrorKind::Rejected => TijdregError::Rejected {
+                code,
+                rule,
+                message_nl,
+                message_en,
+            },
         }
     }
 }
@@ -121,13 +171,17 @@ impl Engine {
     /// An empty ledger with the host's QR keys.
     #[uniffi::constructor]
     pub fn new(keys: Vec<QrKey>) -> Result<Arc<Self>, TijdregError> {
-        Ok(Arc::new(Engine { ledger: Mutex::new(Ledger::with_keys(keyring(keys)?)) }))
+        Ok(Arc::new(Engine {
+            ledger: Mutex::new(Ledger::with_keys(keyring(keys)?)),
+        }))
     }
 
     /// A ledger from a snapshot.
     #[uniffi::constructor]
     pub fn load(snapshot: String, keys: Vec<QrKey>) -> Result<Arc<Self>, TijdregError> {
-        Ok(Arc::new(Engine { ledger: Mutex::new(Ledger::from_snapshot_json(&snapshot, keyring(keys)?)?) }))
+        Ok(Arc::new(Engine {
+            ledger: Mutex::new(Ledger::from_snapshot_json(&snapshot, keyring(keys)?)?),
+        }))
     }
 
     /// Applies a command envelope (JSON); returns the outcome (JSON).
@@ -152,7 +206,12 @@ impl Engine {
     /// The subsidy report of a project (JSON) as `actor` sees it at `at` (RFC 3339).
     pub fn report_json(&self, actor: String, at: String, project: String) -> Result<String, TijdregError> {
         let at = tijdreg::calendar::parse_instant(&at)?;
-        let r = tijdreg::subsidy::report_from_state(self.lock().state(), &Actor::from(actor.as_str()), at, &project.as_str().into())?;
+        let r = tijdreg::subsidy::report_from_state(
+            self.lock().state(),
+            &Actor::from(actor.as_str()),
+            at,
+            &project.as_str().into(),
+        )?;
         Ok(to_json(&r)?)
     }
 
@@ -168,13 +227,19 @@ impl Engine {
 
     /// Issues a QR token for a person in a project with one of the keys.
     pub fn issue_qr_token(&self, key_id: String, project: String, person: String) -> Result<String, TijdregError> {
-        Ok(self.lock().keys().issue(&key_id, &project.as_str().into(), &person.as_str().into())?)
+        Ok(self
+            .lock()
+            .keys()
+            .issue(&key_id, &project.as_str().into(), &person.as_str().into())?)
     }
 
     /// Verifies a QR token.
     pub fn verify_qr_token(&self, token: String) -> Result<QrSubject, TijdregError> {
         let (project, person) = self.lock().keys().verify(&token)?;
-        Ok(QrSubject { project: project.0, person: person.0 })
+        Ok(QrSubject {
+            project: project.0,
+            person: person.0,
+        })
     }
 }
 
@@ -188,7 +253,10 @@ pub fn version() -> String {
 #[uniffi::export]
 pub fn report_from_records_json(records: String, at: String) -> Result<String, TijdregError> {
     let r: tijdreg::subsidy::Records = serde_json::from_str(&records).map_err(|e| invalid(e.to_string()))?;
-    Ok(to_json(&tijdreg::subsidy::report(&r, tijdreg::calendar::parse_instant(&at)?)?)?)
+    Ok(to_json(&tijdreg::subsidy::report(
+        &r,
+        tijdreg::calendar::parse_instant(&at)?,
+    )?)?)
 }
 
 /// Parses a national number (ID-1); never returns it unmasked (ID-3).
@@ -209,6 +277,8 @@ pub fn parse_insz(number: String) -> Result<InszInfo, TijdregError> {
 pub fn registration_deadline(date: String, profile: String) -> Result<String, TijdregError> {
     let d: chrono::NaiveDate = date.parse().map_err(|e| invalid(format!("date {date:?}: {e}")))?;
     let cal = tijdreg::calendar::Calendar::new(profile.parse()?);
-    let dl = cal.registration_deadline(d).ok_or_else(|| invalid("past the last representable date".into()))?;
+    let dl = cal
+        .registration_deadline(d)
+        .ok_or_else(|| invalid("past the last representable date".into()))?;
     Ok(dl.to_rfc3339())
 }

@@ -38,7 +38,7 @@ def main() -> int:
             try:
                 return f(*args)
             except ffi.TijdregError as e:
-                raise runner.Refused(e.code, e.rule, e.message, e.message_en) from None
+                raise runner.Refused(e.code, e.rule, e.message_nl, e.message_en) from None
 
         def apply(self, envelope):
             return json.loads(self._call(self.engine.apply_json, json.dumps(envelope)))
@@ -61,7 +61,7 @@ def main() -> int:
         ffi.parse_insz("12345678901")
         raise AssertionError("an invalid INSZ was accepted")
     except ffi.TijdregError.InvalidInput as e:
-        assert (e.code, e.rule) == ("invalid_insz", "ID-1") and "controlecijfers" in e.message
+        assert (e.code, e.rule) == ("invalid_insz", "ID-1") and "controlecijfers" in e.message_nl
     assert ffi.registration_deadline("2025-07-10", "FlemishGovernment") == "2025-07-14T08:00:00+00:00"
     assert ffi.registration_deadline("2025-07-10", "BelgianLegal") == "2025-07-11T08:00:00+00:00"
     try:

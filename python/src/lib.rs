@@ -15,12 +15,42 @@ use tijdreg::ledger::{Actor, Envelope, Ledger, Recorded};
 use tijdreg::subsidy::{self, Grouping, Records};
 use tijdreg::{Error, ErrorKind};
 
-create_exception!(_tijdreg, TijdregError, PyException, "Base of every tijdreg error: .code, .rule, .message (Dutch), .message_en.");
-create_exception!(_tijdreg, InvalidInputError, TijdregError, "Malformed or out-of-range input (JSON, INSZ, e-mail, times, parameters).");
-create_exception!(_tijdreg, AccessDeniedError, TijdregError, "The actor lacks a right; the message names it (ACC, ORG-4, EL).");
-create_exception!(_tijdreg, NotFoundError, TijdregError, "A reference to something that does not exist.");
-create_exception!(_tijdreg, ConflictError, TijdregError, "An id, code or presence that exists already.");
-create_exception!(_tijdreg, RejectedError, TijdregError, "A rule of the rulebook refuses the command.");
+create_exception!(
+    _tijdreg,
+    TijdregError,
+    PyException,
+    "Base of every tijdreg error: .code, .rule, .message (Dutch), .message_en."
+);
+create_exception!(
+    _tijdreg,
+    InvalidInputError,
+    TijdregError,
+    "Malformed or out-of-range input (JSON, INSZ, e-mail, times, parameters)."
+);
+create_exception!(
+    _tijdreg,
+    AccessDeniedError,
+    TijdregError,
+    "The actor lacks a right; the message names it (ACC, ORG-4, EL)."
+);
+create_exception!(
+    _tijdreg,
+    NotFoundError,
+    TijdregError,
+    "A reference to something that does not exist."
+);
+create_exception!(
+    _tijdreg,
+    ConflictError,
+    TijdregError,
+    "An id, code or presence that exists already."
+);
+create_exception!(
+    _tijdreg,
+    RejectedError,
+    TijdregError,
+    "A rule of the rulebook refuses the command."
+);
 
 fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     let msg = format!("[{} {}] {}", e.rule(), e.code(), e.message_en());
@@ -33,8 +63,17 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     };
     let v = err.value(py);
     let info = e.info();
-    let kind = serde_json::to_value(info.kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
-    for (k, val) in [("code", info.code), ("rule", info.rule), ("message", info.message), ("message_en", info.message_en), ("kind", kind)] {
+    let kind = serde_json::to_value(info.kind)
+        .ok()
+        .and_then(|k| k.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    for (k, val) in [
+        ("code", info.code),
+        ("rule", info.rule),
+        ("message", info.message),
+        ("message_en", info.message_en),
+        ("kind", kind),
+    ] {
         // Setting attributes on a fresh exception instance cannot fail for str values.
         let _ = v.setattr(k, val);
     }
@@ -81,13 +120,20 @@ impl PyKeyring {
     /// Issues a token for a person in a project.
     fn issue(&self, py: Python<'_>, key_id: &str, project: &str, person: &str) -> PyResult<String> {
         self.inner
-            .issue(key_id, &tijdreg::ids::ProjectId::new(project), &tijdreg::ids::PersonId::new(person))
+            .issue(
+                key_id,
+                &tijdreg::ids::ProjectId::new(project),
+                &tijdreg::ids::PersonId::new(person),
+            )
             .map_err(|e| to_py(py, &e))
     }
 
     /// Verifies a token; returns (project, person).
     fn verify(&self, py: Python<'_>, token: &str) -> PyResult<(String, String)> {
-        self.inner.verify(token).map(|(p, q)| (p.0, q.0)).map_err(|e| to_py(py, &e))
+        self.inner
+            .verify(token)
+            .map(|(p, q)| (p.0, q.0))
+            .map_err(|e| to_py(py, &e))
     }
 
     fn __repr__(&self) -> String {
@@ -106,14 +152,20 @@ impl PyLedger {
     #[new]
     #[pyo3(signature = (keys=None))]
     fn new(keys: Option<PyRef<'_, PyKeyring>>) -> Self {
-        PyLedger { inner: Ledger::with_keys(keys.map(|k| k.inner.clone()).unwrap_or_default()) }
+        PyLedger {
+            inner: Ledger::with_keys(keys.map(|k| k.inner.clone()).unwrap_or_default()),
+        }
     }
 
     /// Applies one command envelope (JSON); returns the outcome as JSON.
     fn apply_json(&mut self, py: Python<'_>, envelope: &str) -> PyResult<String> {
         let inner = &mut self.inner;
-        py.detach(|| Envelope::from_json(envelope).and_then(|env| inner.apply(&env)).and_then(|o| json(&o)))
-            .map_err(|e| to_py(py, &e))
+        py.detach(|| {
+            Envelope::from_json(envelope)
+                .and_then(|env| inner.apply(&env))
+                .and_then(|o| json(&o))
+        })
+        .map_err(|e| to_py(py, &e))
     }
 
     /// Applies a JSON list of envelopes in order; returns a JSON list with, per command, the
@@ -137,8 +189,12 @@ impl PyLedger {
     /// The events a command would produce (JSON), without changing anything (AUD-5).
     fn preview_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
         let inner = &self.inner;
-        py.detach(|| Envelope::from_json(envelope).and_then(|env| inner.preview(&env)).and_then(|ev| json(&ev)))
-            .map_err(|e| to_py(py, &e))
+        py.detach(|| {
+            Envelope::from_json(envelope)
+                .and_then(|env| inner.preview(&env))
+                .and_then(|ev| json(&ev))
+        })
+        .map_err(|e| to_py(py, &e))
     }
 
     /// Runs a query envelope (JSON) and returns the answer as JSON.
@@ -174,7 +230,9 @@ impl PyLedger {
     #[pyo3(signature = (snapshot, keys=None))]
     fn load(py: Python<'_>, snapshot: &str, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
         let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
-        py.detach(|| Ledger::from_snapshot_json(snapshot, keys)).map(|inner| PyLedger { inner }).map_err(|e| to_py(py, &e))
+        py.detach(|| Ledger::from_snapshot_json(snapshot, keys))
+            .map(|inner| PyLedger { inner })
+            .map_err(|e| to_py(py, &e))
     }
 
     /// Rebuilds a ledger from its event log (JSON list of recorded events).
@@ -231,7 +289,14 @@ impl PyReport {
         for l in &self.inner.lines {
             let d = PyDict::new(py);
             d.set_item("project", self.inner.project.as_str())?;
-            d.set_item("kind", if l.kind == subsidy::LineKind::Classroom { "classroom" } else { "elearning" })?;
+            d.set_item(
+                "kind",
+                if l.kind == subsidy::LineKind::Classroom {
+                    "classroom"
+                } else {
+                    "elearning"
+                },
+            )?;
             d.set_item("source", &l.source)?;
             d.set_item("person", l.person.as_str())?;
             d.set_item("training", l.training.as_str())?;
@@ -247,7 +312,10 @@ impl PyReport {
             d.set_item("early_departure", l.early_departure)?;
             let reasons: Vec<String> = l.excluded.iter().map(|e| format!("{} [{}]", e.text, e.rule)).collect();
             d.set_item("excluded", reasons.join("; "))?;
-            d.set_item("excluded_rules", l.excluded.iter().map(|e| e.rule.clone()).collect::<Vec<_>>())?;
+            d.set_item(
+                "excluded_rules",
+                l.excluded.iter().map(|e| e.rule.clone()).collect::<Vec<_>>(),
+            )?;
             rows.append(d)?;
         }
         Ok(rows)
@@ -276,7 +344,12 @@ impl PyReport {
             "training" => Grouping::Training,
             "date" => Grouping::Date,
             "project" => Grouping::Project,
-            other => return Err(to_py(py, &invalid(format!("group by {other:?}: use person, training, date or project")))),
+            other => {
+                return Err(to_py(
+                    py,
+                    &invalid(format!("group by {other:?}: use person, training, date or project")),
+                ));
+            }
         };
         let out = PyList::empty(py);
         for grp in self.inner.group_by(g) {
@@ -342,7 +415,12 @@ impl PyReport {
     }
 
     fn __repr__(&self) -> String {
-        format!("Report(project={:?}, lines={}, total={})", self.inner.project.as_str(), self.inner.lines.len(), self.inner.amounts.total)
+        format!(
+            "Report(project={:?}, lines={}, total={})",
+            self.inner.project.as_str(),
+            self.inner.lines.len(),
+            self.inner.amounts.total
+        )
     }
 }
 
@@ -368,7 +446,9 @@ struct PyInsz {
 impl PyInsz {
     #[new]
     fn new(py: Python<'_>, number: &str) -> PyResult<Self> {
-        Insz::parse(number).map(|inner| PyInsz { inner }).map_err(|e| to_py(py, &e))
+        Insz::parse(number)
+            .map(|inner| PyInsz { inner })
+            .map_err(|e| to_py(py, &e))
     }
 
     /// The full number: the only way to see it.
@@ -423,7 +503,10 @@ impl PyInsz {
 }
 
 fn calendar(profile_name: &str, closures: Vec<NaiveDate>) -> Result<Calendar, Error> {
-    Ok(Calendar { profile: profile_name.parse::<HolidayProfile>()?, closures: closures.into_iter().collect() })
+    Ok(Calendar {
+        profile: profile_name.parse::<HolidayProfile>()?,
+        closures: closures.into_iter().collect(),
+    })
 }
 
 /// Gregorian Easter Sunday (DL-3).
@@ -436,7 +519,9 @@ fn easter(py: Python<'_>, year: i32) -> PyResult<NaiveDate> {
 #[pyfunction]
 #[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
 fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<bool> {
-    calendar(profile, closures).map(|c| c.is_working_day(day)).map_err(|e| to_py(py, &e))
+    calendar(profile, closures)
+        .map(|c| c.is_working_day(day))
+        .map_err(|e| to_py(py, &e))
 }
 
 /// The first working day after a date (DL-3).
@@ -444,16 +529,27 @@ fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<N
 #[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
 fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<NaiveDate> {
     calendar(profile, closures)
-        .and_then(|c| c.next_working_day(day).ok_or_else(|| invalid("past the last representable date")))
+        .and_then(|c| {
+            c.next_working_day(day)
+                .ok_or_else(|| invalid("past the last representable date"))
+        })
         .map_err(|e| to_py(py, &e))
 }
 
 /// The registration deadline of a training day: 10:00 Brussels on the next working day (DL-2).
 #[pyfunction]
 #[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
-fn registration_deadline(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<DateTime<Utc>> {
+fn registration_deadline(
+    py: Python<'_>,
+    day: NaiveDate,
+    profile: &str,
+    closures: Vec<NaiveDate>,
+) -> PyResult<DateTime<Utc>> {
     calendar(profile, closures)
-        .and_then(|c| c.registration_deadline(day).ok_or_else(|| invalid("past the last representable date")))
+        .and_then(|c| {
+            c.registration_deadline(day)
+                .ok_or_else(|| invalid("past the last representable date"))
+        })
         .map_err(|e| to_py(py, &e))
 }
 

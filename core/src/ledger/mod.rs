@@ -63,7 +63,11 @@ impl fmt::Display for Actor {
 impl From<&str> for Actor {
     /// `"system"` is the system actor; anything else a person id.
     fn from(s: &str) -> Actor {
-        if s == "system" { Actor::System } else { Actor::Person(PersonId::new(s)) }
+        if s == "system" {
+            Actor::System
+        } else {
+            Actor::Person(PersonId::new(s))
+        }
     }
 }
 
@@ -231,7 +235,12 @@ impl Ledger {
     /// The event log: every recorded event of the accepted commands, by sequence number.
     /// Feeding it to [`Ledger::replay`] rebuilds this ledger (AUD-2).
     pub fn events(&self) -> Vec<Recorded> {
-        let mut v: Vec<Recorded> = self.state.applied.values().flat_map(|a| a.events.iter().cloned()).collect();
+        let mut v: Vec<Recorded> = self
+            .state
+            .applied
+            .values()
+            .flat_map(|a| a.events.iter().cloned())
+            .collect();
         v.sort_by_key(|r| r.seq);
         v
     }
