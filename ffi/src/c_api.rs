@@ -10,7 +10,7 @@
 
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use tijdreg::ledger::query::{self, QueryEnvelope};
+use tijdreg::ledger::query;
 use tijdreg::ledger::{Actor, Envelope, Ledger};
 use tijdreg::{Error, ErrorKind};
 
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn tijdreg_ledger_query(
         let l = self::ledger(ledger)?;
         let v: serde_json::Value =
             serde_json::from_str(text(query_json, "query")?).map_err(|e| invalid(&e.to_string()))?;
-        json(&query::run(l.state(), &QueryEnvelope::from_value(v)?)?)
+        json(&query::run_on_ledger(l, &v)?)
     })
 }
 

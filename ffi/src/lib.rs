@@ -9,7 +9,7 @@
 pub mod c_api;
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use tijdreg::ledger::query::{self, QueryEnvelope};
+use tijdreg::ledger::query;
 use tijdreg::ledger::{Actor, Envelope, Ledger};
 use tijdreg::qr::Keyring;
 use tijdreg::{Error, ErrorKind};
@@ -199,8 +199,7 @@ impl Engine {
     /// Runs a query envelope (JSON); returns the answer (JSON).
     pub fn query_json(&self, envelope: String) -> Result<String, TijdregError> {
         let v: serde_json::Value = serde_json::from_str(&envelope).map_err(|e| invalid(e.to_string()))?;
-        let q = QueryEnvelope::from_value(v)?;
-        Ok(to_json(&query::run(self.lock().state(), &q)?)?)
+        Ok(to_json(&query::run_on_ledger(&self.lock(), &v)?)?)
     }
 
     /// The subsidy report of a project (JSON) as `actor` sees it at `at` (RFC 3339).

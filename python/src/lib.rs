@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyList};
 use rust_decimal::Decimal;
 use tijdreg::calendar::{Calendar, HolidayProfile};
 use tijdreg::identity::{Insz, InszKind, Sex};
-use tijdreg::ledger::query::{self, QueryEnvelope};
+use tijdreg::ledger::query;
 use tijdreg::ledger::{Actor, Envelope, Ledger, Recorded};
 use tijdreg::subsidy::{self, Grouping, Records};
 use tijdreg::{Error, ErrorKind};
@@ -199,11 +199,10 @@ impl PyLedger {
 
     /// Runs a query envelope (JSON) and returns the answer as JSON.
     fn query_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
-        let state = self.inner.state();
+        let inner = &self.inner;
         py.detach(|| {
             let v: serde_json::Value = serde_json::from_str(envelope).map_err(|e| invalid(e.to_string()))?;
-            let q = QueryEnvelope::from_value(v)?;
-            json(&query::run(state, &q)?)
+            json(&query::run_on_ledger(inner, &v)?)
         })
         .map_err(|e| to_py(py, &e))
     }

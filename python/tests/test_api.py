@@ -146,6 +146,17 @@ def test_preview_changes_nothing(started: tijdreg.Ledger) -> None:
     assert [e["type"] for e in ev] == ["session_closed"] and started.snapshot() == before
 
 
+def test_what_if_gives_the_change_in_hours_and_euros(started: tijdreg.Ledger) -> None:
+    started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 9), command_id="wi")
+    started.apply(c.CheckOut("S-1", person="p-ann"), actor="p-tom", at=at(2, 12), command_id="wo")
+    before = started.snapshot()
+    w = started.what_if(c.CloseSession("S-1"), actor="p-tom", at=at(2, 12, 5))
+    p = w["projects"][0]
+    assert p["amount_before"] == Decimal("0.00") and p["amount_after"] == Decimal("33.00") and p["amount_change"] == Decimal("33.00")
+    assert p["counted_minutes_after"] == 165 and [e["type"] for e in w["events"]] == ["session_closed"]
+    assert started.snapshot() == before
+
+
 def test_snapshot_load_and_replay_rebuild_the_state(started: tijdreg.Ledger, keys: tijdreg.Keyring) -> None:
     started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="s1")
     snap = started.snapshot()

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use tijdreg::ledger::query::{self, QueryEnvelope};
+use tijdreg::ledger::query;
 use tijdreg::ledger::{Envelope, Ledger};
 use tijdreg::qr::Keyring;
 
@@ -198,9 +198,9 @@ fn run_query(ledger: &Ledger, q: &Value, i: usize) -> Option<String> {
         .get("label")
         .and_then(Value::as_str)
         .map_or_else(|| format!("query {i}"), str::to_owned);
-    let env = QueryEnvelope::from_value(serde_json::json!({"actor": q["actor"], "at": q["at"], "query": q["query"]}));
+    let env = serde_json::json!({"actor": q["actor"], "at": q["at"], "query": q["query"]});
     match (
-        env.and_then(|env| query::run(ledger.state(), &env)),
+        query::run_on_ledger(ledger, &env),
         q.get("expect"),
         q.get("expect_error"),
     ) {

@@ -32,7 +32,7 @@ pub use event::Event;
 pub use state::State;
 
 use crate::error::Error;
-use crate::ids::{CommandId, PersonId};
+use crate::ids::{CommandId, EntryId, PersonId, ProjectId, SessionId};
 use crate::qr::Keyring;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -141,6 +141,36 @@ pub struct Outcome {
     pub events: Vec<Recorded>,
     /// Whether this was a retry of an already applied command (ATT-3).
     pub replayed: bool,
+}
+
+/// The answer of [`Ledger::what_if`] (AUD-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatIf {
+    /// The events the command would produce.
+    pub events: Vec<Event>,
+    /// The change per affected project.
+    pub projects: Vec<ProjectDelta>,
+}
+
+/// How a command would change one project's subsidy (AUD-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectDelta {
+    /// Project.
+    pub project: ProjectId,
+    /// Realised counted minutes now.
+    pub counted_minutes_before: i64,
+    /// Realised counted minutes after the command.
+    pub counted_minutes_after: i64,
+    /// Provisional counted minutes now.
+    pub provisional_minutes_before: i64,
+    /// Provisional counted minutes after the command.
+    pub provisional_minutes_after: i64,
+    /// Total amount now.
+    pub amount_before: rust_decimal::Decimal,
+    /// Total amount after the command.
+    pub amount_after: rust_decimal::Decimal,
+    /// After − before.
+    pub amount_change: rust_decimal::Decimal,
 }
 
 /// A ledger: its state and the host's QR keys (which are never serialised).
@@ -254,6 +284,81 @@ impl Ledger {
             return Ok(done.events.iter().map(|r| r.event.clone()).collect());
         }
         decide::decide(&self.state, &self.keys, env)
+    }
+
+    /// What-if (AUD-5): the events a command would produce and, for every project whose
+    /// subsidy it would change, the counted minutes and amount before and after — without
+    /// changing anything. Reports are taken in full view (as ESF sees them) at the command's
+    /// instant; only the affected projects are copied, never the whole state.
+    ///
+    /// # Errors
+    /// As [`Ledger::apply`].
+    pub fn what_if(&self, env: &Envelope) -> Result<WhatIf, Error> {
+        let events = self.preview(env)?;
+        let mut projects: Vec<ProjectId> = Vec::new();
+        let mut add = |p: &ProjectId| {
+            if !projects.contains(p) {
+                projects.push(p.clone());
+            }
+        };
+        for e in &events {
+            match e {
+                Event::SessionPlanned { project, .. } | Event::ElearningParticipantCreated { project, .. } => {
+                    add(project)
+                }
+                Event::ElearningHoursEntered { entry } => add(&entry.project),
+                Event::ParameterSet { call, .. } | Event::ClosureDatesAdded { call, .. } => {
+                    self.state
+                        .projects
+                        .values()
+                        .filter(|p| p.call == *call)
+                        .for_each(|p| add(&p.id));
+                }
+                other => {
+                    let v = serde_json::to_value(other).unwrap_or_default();
+                    if let Some(sess) = v.get("session").and_then(|x| x.as_str())
+                        && let Some(x) = self.state.sessions.get(&SessionId::new(sess))
+                    {
+                        add(&x.project);
+                    }
+                    if let Some(entry) = v.get("entry").and_then(|x| x.as_str())
+                        && let Some(x) = self.state.entries.get(&EntryId::new(entry))
+                    {
+                        add(&x.project);
+                    }
+                }
+            }
+        }
+        let mut deltas = Vec::new();
+        for project in projects {
+            let before = crate::subsidy::report_from_state(&self.state, &Actor::System, env.at, &project)?;
+            let mut slice = self.state.project_slice(&project);
+            for (i, event) in events.iter().enumerate() {
+                slice.evolve(&Recorded {
+                    seq: slice.event_count + 1 + i as u64,
+                    command_id: env.command_id.clone(),
+                    actor: env.actor.clone(),
+                    at: env.at,
+                    fingerprint: String::new(),
+                    event: event.clone(),
+                });
+            }
+            let after = crate::subsidy::report_from_state(&slice, &Actor::System, env.at, &project)?;
+            deltas.push(ProjectDelta {
+                project,
+                counted_minutes_before: before.realised.counted_minutes,
+                counted_minutes_after: after.realised.counted_minutes,
+                provisional_minutes_before: before.provisional.counted_minutes,
+                provisional_minutes_after: after.provisional.counted_minutes,
+                amount_before: before.amounts.total,
+                amount_after: after.amounts.total,
+                amount_change: after.amounts.total - before.amounts.total,
+            });
+        }
+        Ok(WhatIf {
+            events,
+            projects: deltas,
+        })
     }
 
     /// Rebuilds a ledger from its event log (AUD-2).

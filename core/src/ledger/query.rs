@@ -394,6 +394,15 @@ pub enum Query {
     },
 }
 
+/// What-if (AUD-5) needs the ledger (its keys), so it is [`super::Ledger::what_if`]; the JSON
+/// form is a query of type `what_if` handled by [`run_on_ledger`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfQuery {
+    /// The command to try, with the query's actor and instant.
+    pub command: super::Command,
+}
+
 /// A query with its actor and instant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryEnvelope {
@@ -417,6 +426,39 @@ impl QueryEnvelope {
 
 fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// Runs a query on a ledger: the state queries of [`run`], and `what_if` (AUD-5), whose
+/// query is `{"type": "what_if", "command": {...}}`.
+///
+/// # Errors
+/// As the query it runs; [`Error::InvalidInput`] for a malformed query.
+pub fn run_on_ledger(ledger: &super::Ledger, q: &serde_json::Value) -> Result<serde_json::Value, Error> {
+    if q.get("query")
+        .and_then(|x| x.get("type"))
+        .and_then(serde_json::Value::as_str)
+        == Some("what_if")
+    {
+        let mut body = q["query"].clone();
+        if let Some(o) = body.as_object_mut() {
+            o.remove("type");
+        }
+        let w: WhatIfQuery = serde_json::from_value(body).map_err(|e| Error::InvalidInput { reason: e.to_string() })?;
+        let env = super::Envelope {
+            command_id: CommandId::new(
+                q.get("command_id")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("what-if"),
+            ),
+            actor: serde_json::from_value(q.get("actor").cloned().unwrap_or_default())
+                .map_err(|e| Error::InvalidInput { reason: e.to_string() })?,
+            at: serde_json::from_value(q.get("at").cloned().unwrap_or_default())
+                .map_err(|e| Error::InvalidInput { reason: e.to_string() })?,
+            command: w.command,
+        };
+        return Ok(to_json(&ledger.what_if(&env)?));
+    }
+    run(ledger.state(), &QueryEnvelope::from_value(q.clone())?)
 }
 
 /// Runs a query and returns its answer as JSON.

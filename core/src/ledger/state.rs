@@ -443,6 +443,41 @@ impl State {
         self.sessions.get_mut(session)?.participants.get_mut(person)
     }
 
+    /// A copy of just what one project's report needs: its call, project, trainings,
+    /// sessions, e-learning entries and links (AUD-5 previews fold events into this instead of
+    /// cloning the whole state).
+    pub fn project_slice(&self, project: &ProjectId) -> State {
+        let mut s = State::default();
+        if let Some(p) = self.projects.get(project) {
+            if let Some(c) = self.calls.get(&p.call) {
+                s.calls.insert(c.id.clone(), c.clone());
+            }
+            s.projects.insert(p.id.clone(), p.clone());
+        }
+        s.trainings = self
+            .trainings
+            .values()
+            .filter(|t| t.project == *project)
+            .map(|t| (t.id.clone(), t.clone()))
+            .collect();
+        s.sessions = self
+            .project_sessions(project)
+            .map(|x| (x.id.clone(), x.clone()))
+            .collect();
+        s.entries = self
+            .entries
+            .values()
+            .filter(|e| e.project == *project)
+            .map(|e| (e.id.clone(), e.clone()))
+            .collect();
+        if let Some(links) = self.elearning_links.get(project) {
+            s.elearning_links.insert(project.clone(), links.clone());
+        }
+        s.event_count = self.event_count;
+        s.rebuild_indexes();
+        s
+    }
+
     /// Sessions of a project, by id.
     pub fn project_sessions(&self, project: &ProjectId) -> impl Iterator<Item = &Session> {
         self.idx

@@ -24,7 +24,7 @@ DATE_KEYS = frozenset({"date", "valid_from", "valid_until", "birth_date", "today
 TIME_KEYS = frozenset({"start", "end"})
 DECIMAL_KEYS = frozenset({
     "hours", "amount", "unit_cost", "total", "esf", "flemish", "own", "uncapped", "cap",
-    "counted_hours", "provisional_amount", "cap_hours",
+    "counted_hours", "provisional_amount", "cap_hours", "amount_before", "amount_after", "amount_change",
 })
 
 

@@ -92,6 +92,13 @@ class Ledger:
         """The events a command would produce, without changing anything (AUD-5)."""
         return from_json(json.loads(self._native.preview_json(json.dumps(_envelope(command, actor, at, command_id)))))
 
+    def what_if(self, command: CommandLike, *, actor: str, at: _dt.datetime) -> Dict[str, Any]:
+        """The events a command would produce and, per affected project, the counted minutes and
+        amount before and after (``Decimal``), without changing anything (AUD-5)."""
+        body = command.to_dict() if isinstance(command, Command) else to_json(dict(command), where="command")
+        result: Dict[str, Any] = self.query({"type": "what_if", "command": body}, actor=actor, at=at)
+        return result
+
     def query(self, query: Mapping[str, Any], *, actor: str, at: _dt.datetime) -> Any:
         """Any query as a dict (``{"type": "archive", "filter": {...}}``…), native values out."""
         env = {"actor": actor, "at": to_json(at, where="at"), "query": to_json(dict(query), where="query")}
