@@ -214,15 +214,7 @@ impl<'a> Cx<'a> {
                     return Err(exists(Entity::Project, project.as_str()));
                 }
                 self.call(call)?;
-                let org = self.org(promoter)?;
-                if let Some(b) = branch
-                    && !org.branches.contains_key(b)
-                {
-                    return Err(Error::BranchNotOfOrganisation {
-                        branch: b.to_string(),
-                        organisation: promoter.to_string(),
-                    });
-                }
+                self.org_with_branch(promoter, branch.as_ref())?;
                 for p in partners {
                     self.org(p)?;
                 }
@@ -293,15 +285,7 @@ impl<'a> Cx<'a> {
                     return Err(exists(Entity::Grant, grant.as_str()));
                 }
                 self.person(person)?;
-                let org = self.org(organisation)?;
-                if let Some(b) = branch
-                    && !org.branches.contains_key(b)
-                {
-                    return Err(Error::BranchNotOfOrganisation {
-                        branch: b.to_string(),
-                        organisation: organisation.to_string(),
-                    });
-                }
+                self.org_with_branch(organisation, branch.as_ref())?;
                 let validity = validity(*valid_from, *valid_until)?;
                 Ok(vec![Event::RoleGranted {
                     grant: Grant {
@@ -922,6 +906,18 @@ impl<'a> Cx<'a> {
             .get(id)
             .ok_or_else(|| unknown(Entity::Organisation, id.as_str()))
     }
+    /// An organisation and, if given, a branch of it (ORG-1).
+    fn org_with_branch(&self, id: &OrgId, branch: Option<&BranchId>) -> Result<&'a crate::org::Organisation, Error> {
+        let org = self.org(id)?;
+        match branch {
+            Some(b) if !org.branches.contains_key(b) => Err(Error::BranchNotOfOrganisation {
+                branch: b.to_string(),
+                organisation: id.to_string(),
+            }),
+            _ => Ok(org),
+        }
+    }
+
     fn person(&self, id: &PersonId) -> Result<&'a Person, Error> {
         self.s
             .persons
@@ -1013,16 +1009,7 @@ impl<'a> Cx<'a> {
     }
 
     fn require_role_in(&self, p: &Project, role: Role, needed: Text) -> Result<(), Error> {
-        let me = self.az.person();
-        let ok = me.is_some_and(|me| {
-            self.s.grants_of(me).any(|g| {
-                g.role == role
-                    && g.is_valid(self.at)
-                    && ((g.organisation == p.promoter && (g.branch.is_none() || g.branch == p.branch))
-                        || p.partners.contains(&g.organisation))
-            })
-        });
-        if ok {
+        if self.az.has_role_in(p, role) {
             Ok(())
         } else {
             Err(self.az.deny(Some(p), &[role], needed))
