@@ -149,6 +149,18 @@ impl<'a> Authz<'a> {
         Error::access(needed, "ACC-1")
     }
 
+    /// Holds valid grants on the project only through partner organisations (ORG-4): such an
+    /// actor sees only its own organisation's sessions.
+    pub fn partner_only(&self, p: &Project) -> bool {
+        let Some(me) = self.person() else { return false };
+        let mut valid = self
+            .s
+            .grants_of(me)
+            .filter(|g| g.is_valid(self.at) && in_scope(g, p))
+            .peekable();
+        valid.peek().is_some() && valid.all(|g| g.organisation != p.promoter)
+    }
+
     /// Holds a valid grant of `role` whose scope covers the project.
     pub fn has_role_in(&self, p: &Project, role: Role) -> bool {
         self.valid(role).any(|g| in_scope(g, p))

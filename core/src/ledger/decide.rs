@@ -942,10 +942,8 @@ impl<'a> Cx<'a> {
             .and_then(|sess| Some((sess, self.s.projects.get(&sess.project)?)));
         match found {
             Some((sess, p)) if self.az.sees_session(sess, p) => Ok((sess, p)),
-            Some((_, p)) => Err(match self.az.standing(p) {
-                Some(Standing::Partner(_)) => Error::access(not_your_session(), "ORG-4"),
-                _ => self.az.deny(Some(p), need.roles(), need.text()),
-            }),
+            Some((_, p)) if self.az.partner_only(p) => Err(Error::access(not_your_session(), "ORG-4")),
+            Some((_, p)) => Err(self.az.deny(Some(p), need.roles(), need.text())),
             None if self.may_know_everything() => Err(unknown(Entity::Session, id.as_str())),
             None => Err(Error::access(need.text(), "ACC-6")),
         }
