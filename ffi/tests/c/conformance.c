@@ -1,0 +1,350 @@
+/* The conformance cases through the C API (docs/conformance.md): same files, same matching
+ * rules, same output lines as the Rust and Python runners.
+ *
+ *   conformance [DIR]        (default tests/conformance)
+ *
+ * JSON is read with cJSON (Debian libcjson-dev); the engine is reached only through
+ * tijdreg.h. Exit status 1 when a case fails. Run under valgrind in `make test`. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "tijdreg.h"
+
+#define FAILURE_MAX 4096
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* "12.50" -> "12.5", "33.00" -> "33", "-0" -> "0"; NULL when not a plain decimal. */
+static int normalise_decimal(const char *s, char *out, size_t cap) {
+    size_t i = 0, n = strlen(s);
+    if (n == 0 || n + 1 > cap) return 0;
+    if (s[0] == '-' || s[0] == '+') i = 1;
+    int digits = 0, dot = 0;
+    for (size_t j = i; j < n; j++) {
+        if (isdigit((unsigned char)s[j])) digits++;
+        else if (s[j] == '.' && !dot) dot = 1;
+        else return 0;
+    }
+    if (!digits) return 0;
+    const char *p = s + i;
+    while (*p == '0' && p[1] && p[1] != '.') p++;
+    snprintf(out, cap, "%s%s", s[0] == '-' ? "-" : "", p);
+    if (dot) {
+        size_t m = strlen(out);
+        while (m > 0 && out[m - 1] == '0') out[--m] = '\0';
+        if (m > 0 && out[m - 1] == '.') out[--m] = '\0';
+    }
+    if (strcmp(out, "-0") == 0 || strcmp(out, "-") == 0 || out[0] == '\0') snprintf(out, cap, "0");
+    return 1;
+}
+
+static long long days_from_civil(long long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+/* RFC 3339 instant -> seconds since the epoch; 0 when not an instant. */
+static int parse_instant(const char *s, long long *out) {
+    int y, mo, d, h, mi, se, n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19) return 0;
+    const char *p = s + 19;
+    if (*p == '.') { p++; while (isdigit((unsigned char)*p)) p++; }
+    long long off = 0;
+    if (*p == 'Z' && p[1] == '\0') {
+        off = 0;
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+        int oh, om;
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) return 0;
+        off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+    } else {
+        return 0;
+    }
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return 1;
+}
+
+static void scalar_text(const cJSON *v, char *out, size_t cap) {
+    if (cJSON_IsString(v)) snprintf(out, cap, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v)) snprintf(out, cap, "%.15g", v->valuedouble);
+    else out[0] = '\0';
+}
+
+/* As the Rust runner's `matches`: subset for objects (null matches absent), arrays by length
+ * and position, numbers and decimal strings by value, instants by moment. */
+static int matches(const cJSON *want, const cJSON *got) {
+    if (cJSON_IsObject(want)) {
+        if (!cJSON_IsObject(got)) return 0;
+        const cJSON *w;
+        cJSON_ArrayForEach(w, want) {
+            const cJSON *g = cJSON_GetObjectItemCaseSensitive(got, w->string);
+            if (!g) { if (!cJSON_IsNull(w)) return 0; continue; }
+            if (!matches(w, g)) return 0;
+        }
+        return 1;
+    }
+    if (cJSON_IsArray(want)) {
+        if (!cJSON_IsArray(got) || cJSON_GetArraySize(want) != cJSON_GetArraySize(got)) return 0;
+        for (int i = 0; i < cJSON_GetArraySize(want); i++)
+            if (!matches(cJSON_GetArrayItem(want, i), cJSON_GetArrayItem(got, i))) return 0;
+        return 1;
+    }
+    if ((cJSON_IsString(want) || cJSON_IsNumber(want)) && (cJSON_IsString(got) || cJSON_IsNumber(got))) {
+        char a[512], b[512], na[512], nb[512];
+        scalar_text(want, a, sizeof a);
+        scalar_text(got, b, sizeof b);
+        if (strcmp(a, b) == 0) return 1;
+        if (normalise_decimal(a, na, sizeof na) && normalise_decimal(b, nb, sizeof nb) && strcmp(na, nb) == 0) return 1;
+        long long x, y;
+        return parse_instant(a, &x) && parse_instant(b, &y) && x == y;
+    }
+    if (cJSON_IsBool(want)) return cJSON_IsBool(got) && (cJSON_IsTrue(want) == cJSON_IsTrue(got));
+    if (cJSON_IsNull(want)) return cJSON_IsNull(got);
+    return 0;
+}
+
+/* Replaces $qr:KEY:PROJECT:PERSON (and -altered, -truncated) by tokens from the ledger. */
+static int expand(cJSON *v, TijdregLedger *l) {
+    if (cJSON_IsString(v) && strncmp(v->valuestring, "$qr", 3) == 0) {
+        char kind[32], key[128], project[128], person[128];
+        if (sscanf(v->valuestring, "%31[^:]:%127[^:]:%127[^:]:%127s", kind, key, project, person) != 4) return 0;
+        char *out = NULL;
+        if (tijdreg_ledger_issue_qr_token(l, key, project, person, &out) != TIJDREG_OK) { tijdreg_string_free(out); return 0; }
+        cJSON *tok = cJSON_Parse(out);
+        tijdreg_string_free(out);
+        if (!cJSON_IsString(tok)) { cJSON_Delete(tok); return 0; }
+        char *t = strdup(tok->valuestring);
+        cJSON_Delete(tok);
+        size_t n = strlen(t);
+        if (strcmp(kind, "$qr-truncated") == 0) t[n - 5] = '\0';
+        else if (strcmp(kind, "$qr-altered") == 0) t[n - 10] = t[n - 10] == 'A' ? 'B' : 'A';
+        else if (strcmp(kind, "$qr") != 0) { free(t); return 0; }
+        cJSON_SetValuestring(v, t);
+        free(t);
+        return 1;
+    }
+    cJSON *c;
+    cJSON_ArrayForEach(c, v) if (!expand(c, l)) return 0;
+    return 1;
+}
+
+static char *snapshot(TijdregLedger *l) {
+    char *out = NULL;
+    tijdreg_ledger_snapshot(l, &out);
+    return out;
+}
+
+static void fail(char *failures, const char *label, const char *fmt, const char *a, const char *b) {
+    char line[2048];
+    snprintf(line, sizeof line, fmt, a, b);
+    size_t used = strlen(failures);
+    snprintf(failures + used, FAILURE_MAX - used, "%s%s: %s", used ? " | " : "", label, line);
+}
+
+static int check_rejection(const cJSON *want, const char *error_json, char *failures, const char *label) {
+    cJSON *err = cJSON_Parse(error_json);
+    cJSON *w = cJSON_Duplicate(want, 1);
+    cJSON *contains = cJSON_DetachItemFromObjectCaseSensitive(w, "message_contains");
+    int ok = err && matches(w, err);
+    if (!ok) {
+        char *wanted = cJSON_PrintUnformatted(w);
+        fail(failures, label, "expected rejection %s, got %s", wanted, error_json);
+        free(wanted);
+    }
+    if (ok && contains) {
+        const cJSON *en = cJSON_GetObjectItemCaseSensitive(err, "message_en");
+        const cJSON *nl = cJSON_GetObjectItemCaseSensitive(err, "message");
+        if (!(strstr(en->valuestring, contains->valuestring) || strstr(nl->valuestring, contains->valuestring))) {
+            fail(failures, label, "message does not contain %s%s", contains->valuestring, "");
+            ok = 0;
+        }
+    }
+    cJSON_Delete(contains);
+    cJSON_Delete(w);
+    cJSON_Delete(err);
+    return ok;
+}
+
+static void run_step(TijdregLedger *l, const cJSON *step, const char *default_id, int must_accept, char *failures) {
+    const cJSON *label_j = cJSON_GetObjectItemCaseSensitive(step, "label");
+    const char *label = cJSON_IsString(label_j) ? label_j->valuestring : default_id;
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(step, "expect");
+    if (!expect && !must_accept) { fail(failures, label, "a step needs an expect%s%s", "", ""); return; }
+    cJSON *env = cJSON_CreateObject();
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(step, "id");
+    cJSON_AddStringToObject(env, "command_id", cJSON_IsString(id) ? id->valuestring : default_id);
+    cJSON_AddItemToObject(env, "actor", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(step, "actor"), 1));
+    cJSON_AddItemToObject(env, "at", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(step, "at"), 1));
+    cJSON *command = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(step, "command"), 1);
+    if (!expand(command, l)) fail(failures, label, "bad $qr template%s%s", "", "");
+    cJSON_AddItemToObject(env, "command", command);
+    char *text = cJSON_PrintUnformatted(env);
+    cJSON_Delete(env);
+    char *before = snapshot(l);
+    char *out = NULL;
+    int rc = tijdreg_ledger_apply(l, text, &out);
+    free(text);
+    int accepted_expected = !expect || (cJSON_IsString(expect) && strcmp(expect->valuestring, "accepted") == 0) ||
+                            cJSON_GetObjectItemCaseSensitive(expect, "accepted") != NULL;
+    if (rc == TIJDREG_OK) {
+        if (!accepted_expected) {
+            fail(failures, label, "accepted (%s) but a rejection was expected%s", out, "");
+        } else if (expect && cJSON_IsObject(expect)) {
+            const cJSON *want = cJSON_GetObjectItemCaseSensitive(expect, "accepted");
+            cJSON *got = cJSON_Parse(out);
+            const cJSON *replayed = cJSON_GetObjectItemCaseSensitive(want, "replayed");
+            if (replayed && cJSON_IsTrue(replayed) != cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(got, "replayed")))
+                fail(failures, label, "replayed differs from the expectation%s%s", "", "");
+            const cJSON *events = cJSON_GetObjectItemCaseSensitive(want, "events");
+            if (events) {
+                const cJSON *records = cJSON_GetObjectItemCaseSensitive(got, "events");
+                int ok = cJSON_GetArraySize(events) == cJSON_GetArraySize(records);
+                for (int i = 0; ok && i < cJSON_GetArraySize(events); i++) {
+                    const cJSON *e = cJSON_GetArrayItem(events, i);
+                    const cJSON *g = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(records, i), "event");
+                    if (cJSON_IsString(e)) ok = strcmp(cJSON_GetObjectItemCaseSensitive(g, "type")->valuestring, e->valuestring) == 0;
+                    else ok = matches(e, g);
+                }
+                if (!ok) fail(failures, label, "events %s do not match%s", out, "");
+            }
+            cJSON_Delete(got);
+        }
+    } else {
+        const cJSON *rejected = expect ? cJSON_GetObjectItemCaseSensitive(expect, "rejected") : NULL;
+        if (!rejected) {
+            fail(failures, label, "rejected: %s%s", out, "");
+        } else {
+            char *after = snapshot(l);
+            if (strcmp(before, after) != 0) fail(failures, label, "a rejected command changed the state%s%s", "", "");
+            tijdreg_string_free(after);
+            check_rejection(rejected, out, failures, label);
+        }
+    }
+    tijdreg_string_free(out);
+    tijdreg_string_free(before);
+}
+
+static void run_query(TijdregLedger *l, const cJSON *q, int i, char *failures) {
+    char label[64];
+    const cJSON *label_j = cJSON_GetObjectItemCaseSensitive(q, "label");
+    snprintf(label, sizeof label, "%s", cJSON_IsString(label_j) ? label_j->valuestring : "query");
+    if (!cJSON_IsString(label_j)) snprintf(label, sizeof label, "query %d", i);
+    cJSON *env = cJSON_CreateObject();
+    cJSON_AddItemToObject(env, "actor", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "actor"), 1));
+    cJSON_AddItemToObject(env, "at", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "at"), 1));
+    cJSON_AddItemToObject(env, "query", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "query"), 1));
+    char *text = cJSON_PrintUnformatted(env);
+    cJSON_Delete(env);
+    char *out = NULL;
+    int rc = tijdreg_ledger_query(l, text, &out);
+    free(text);
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(q, "expect");
+    const cJSON *expect_error = cJSON_GetObjectItemCaseSensitive(q, "expect_error");
+    if (rc == TIJDREG_OK) {
+        cJSON *got = cJSON_Parse(out);
+        if (!expect) fail(failures, label, "expected an error, got %s%s", out, "");
+        else if (!matches(expect, got)) fail(failures, label, "unexpected answer %s%s", out, "");
+        cJSON_Delete(got);
+    } else if (expect_error) {
+        check_rejection(expect_error, out, failures, label);
+    } else {
+        fail(failures, label, "error %s%s", out, "");
+    }
+    tijdreg_string_free(out);
+}
+
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int run_case(const char *dir, const char *file) {
+    char path[4096], failures[FAILURE_MAX] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *text = read_file(path);
+    cJSON *c = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (!c) { printf("FAIL %s — %s: cannot read case\n", file, file); return 0; }
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
+    TijdregLedger *l = tijdreg_ledger_new();
+    const cJSON *key;
+    cJSON_ArrayForEach(key, cJSON_GetObjectItemCaseSensitive(c, "qr_keys")) {
+        char *out = NULL;
+        if (tijdreg_ledger_add_qr_key(l, key->string, (const uint8_t *)key->valuestring, strlen(key->valuestring), &out) != TIJDREG_OK)
+            fail(failures, "qr_keys", "%s%s", out, "");
+        tijdreg_string_free(out);
+    }
+    char stem[512];
+    snprintf(stem, sizeof stem, "%s", file);
+    stem[strlen(stem) - 5] = '\0';
+    char id[600];
+    int n = 0;
+    const cJSON *fx;
+    cJSON_ArrayForEach(fx, cJSON_GetObjectItemCaseSensitive(c, "fixtures")) {
+        snprintf(path, sizeof path, "%s/fixtures/%s.json", dir, fx->valuestring);
+        char *ft = read_file(path);
+        cJSON *f = ft ? cJSON_Parse(ft) : NULL;
+        free(ft);
+        const cJSON *s;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f, "steps")) {
+            snprintf(id, sizeof id, "%s-setup-%d", stem, n++);
+            run_step(l, s, id, 1, failures);
+        }
+        cJSON_Delete(f);
+    }
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "setup")) {
+        snprintf(id, sizeof id, "%s-setup-%d", stem, n++);
+        run_step(l, s, id, 1, failures);
+    }
+    n = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "steps")) {
+        snprintf(id, sizeof id, "%s-%d", stem, n++);
+        run_step(l, s, id, 0, failures);
+    }
+    n = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "queries")) run_query(l, s, n++, failures);
+    const char *nm = cJSON_IsString(name) ? name->valuestring : file;
+    if (failures[0]) printf("FAIL %s — %s: %s\n", file, nm, failures);
+    else printf("ok   %s — %s\n", file, nm);
+    tijdreg_ledger_free(l);
+    cJSON_Delete(c);
+    return failures[0] == '\0';
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "tests/conformance";
+    DIR *d = opendir(dir);
+    if (!d) { fprintf(stderr, "conformance: cannot open %s\n", dir); return 2; }
+    char *names[1024];
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && count < 1024) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) names[count++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)count, sizeof names[0], cmp);
+    int passed = 0, failed = 0;
+    for (int i = 0; i < count; i++) {
+        if (run_case(dir, names[i])) passed++; else failed++;
+        free(names[i]);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
