@@ -251,6 +251,11 @@ def test_warnings_with_timedelta_horizon(started: tijdreg.Ledger) -> None:
     started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="w1")
     kinds = [w["kind"] for w in started.warnings(actor="p-olivia", at=at(2, 12, 30), horizon=dt.timedelta(days=1))]
     assert kinds == ["deadline_approaching", "still_in_progress", "not_checked_out"]
+    # 90 minutes before the deadline (Tuesday 10:00) it is due; 89 minutes is too short.
+    due = started.warnings(actor="p-olivia", at=at(3, 8, 30), horizon=dt.timedelta(minutes=90))
+    assert "deadline_approaching" in [w["kind"] for w in due]
+    short = started.warnings(actor="p-olivia", at=at(3, 8, 30), horizon=dt.timedelta(minutes=89))
+    assert "deadline_approaching" not in [w["kind"] for w in short]
 
 
 def test_elearning_approvals_and_approved_hours(ledger: tijdreg.Ledger) -> None:

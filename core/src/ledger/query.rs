@@ -362,8 +362,12 @@ pub enum Query {
     },
     /// [`warnings`].
     Warnings {
-        /// Horizon in hours.
+        /// Horizon in hours (added to `horizon_minutes`).
+        #[serde(default)]
         horizon_hours: u32,
+        /// Horizon in minutes (added to `horizon_hours`).
+        #[serde(default)]
+        horizon_minutes: u32,
     },
     /// [`pending_approvals`].
     PendingApprovals,
@@ -480,8 +484,12 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     };
     Ok(match &q.query {
         Query::Archive { filter } => to_json(&archive(s, actor, at, filter)),
-        Query::Warnings { horizon_hours } => {
-            to_json(&warnings(s, actor, at, Duration::hours(i64::from(*horizon_hours))))
+        Query::Warnings {
+            horizon_hours,
+            horizon_minutes,
+        } => {
+            let horizon = Duration::hours(i64::from(*horizon_hours)) + Duration::minutes(i64::from(*horizon_minutes));
+            to_json(&warnings(s, actor, at, horizon))
         }
         Query::PendingApprovals => to_json(&pending_approvals(s, actor)),
         Query::ApprovedHours { project } => to_json(&approved_hours(s, actor, at, project)?),

@@ -114,8 +114,10 @@ class Ledger:
 
     def warnings(self, *, actor: str, at: _dt.datetime, horizon: _dt.timedelta) -> List[Dict[str, Any]]:
         """What is due within the horizon (DL-5)."""
-        hours = int(horizon.total_seconds() // 3600)
-        result: List[Dict[str, Any]] = self.query({"type": "warnings", "horizon_hours": hours}, actor=actor, at=at)
+        if horizon < _dt.timedelta(0):
+            raise ValueError("the horizon must not be negative")
+        minutes = int(horizon.total_seconds() // 60)
+        result: List[Dict[str, Any]] = self.query({"type": "warnings", "horizon_minutes": minutes}, actor=actor, at=at)
         return result
 
     def pending_approvals(self, *, actor: str, at: _dt.datetime) -> List[Dict[str, Any]]:
