@@ -36,7 +36,7 @@ conformance:
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10"
+	$(VPY) -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10" pandas
 
 venv: $(VPY)
 

@@ -424,3 +424,11 @@ def test_backoffice_example_reads_the_export_and_writes_csv(tmp_path: "os.PathLi
     assert "Amount: EUR 744.46  (ESF 297.78, Flemish 223.34, own 223.34)" in run.stdout
     with open(out_csv, encoding="utf-8") as f:
         assert sum(1 for _ in f) == 1 + 27
+
+
+def test_report_rows_make_a_pandas_dataframe(started: tijdreg.Ledger) -> None:
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame(_executed(started).report("P-1", actor="p-olivia", at=at(10, 12)).rows())
+    assert list(frame["person"]) == ["p-ann", "p-bart"]
+    assert frame["counted_minutes"].sum() == 153
+    assert frame.loc[0, "amount"] == Decimal("30.60")
