@@ -160,6 +160,39 @@ pub enum Event {
 }
 
 impl Event {
+    /// The session the event is about, if any.
+    pub fn session(&self) -> Option<&SessionId> {
+        match self {
+            Event::SessionPlanned { session, .. }
+            | Event::SessionRescheduled { session, .. }
+            | Event::TrainersAssigned { session, .. }
+            | Event::SessionDeleted { session }
+            | Event::ParticipantAdded { session, .. }
+            | Event::SessionStarted { session }
+            | Event::CheckedIn { session, .. }
+            | Event::CheckedOut { session, .. }
+            | Event::MarkedAbsent { session, .. }
+            | Event::SessionClosed { session }
+            | Event::SessionSubmitted { session }
+            | Event::ProblemReported { session, .. }
+            | Event::CorrectionWindowGranted { session, .. }
+            | Event::SessionReopened { session }
+            | Event::AttendanceCorrected { session, .. } => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The e-learning entry the event is about, if any.
+    pub fn entry(&self) -> Option<&EntryId> {
+        match self {
+            Event::ElearningHoursEntered { entry } => Some(&entry.id),
+            Event::ElearningEntryCorrected { entry, .. }
+            | Event::ElearningEntryApproved { entry }
+            | Event::ElearningEntryRejected { entry, .. } => Some(entry),
+            _ => None,
+        }
+    }
+
     /// The event's type tag, as serialised.
     pub fn kind(&self) -> String {
         serde_json::to_value(self)

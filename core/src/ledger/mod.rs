@@ -32,7 +32,7 @@ pub use event::Event;
 pub use state::State;
 
 use crate::error::Error;
-use crate::ids::{CommandId, EntryId, PersonId, ProjectId, SessionId};
+use crate::ids::{CommandId, PersonId, ProjectId};
 use crate::qr::Keyring;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -315,15 +315,10 @@ impl Ledger {
                         .for_each(|p| add(&p.id));
                 }
                 other => {
-                    let v = serde_json::to_value(other).unwrap_or_default();
-                    if let Some(sess) = v.get("session").and_then(|x| x.as_str())
-                        && let Some(x) = self.state.sessions.get(&SessionId::new(sess))
-                    {
+                    if let Some(x) = other.session().and_then(|id| self.state.sessions.get(id)) {
                         add(&x.project);
                     }
-                    if let Some(entry) = v.get("entry").and_then(|x| x.as_str())
-                        && let Some(x) = self.state.entries.get(&EntryId::new(entry))
-                    {
+                    if let Some(x) = other.entry().and_then(|id| self.state.entries.get(id)) {
                         add(&x.project);
                     }
                 }
