@@ -63,19 +63,22 @@ test-uniffi: ffi-build $(VPY)
 	$(VPY) ffi/tests/uniffi_python.py $(UNIFFI_OUT)/python tests/conformance
 
 # Kotlin (the mobile scanners' language): kotlinc from the npm package kotlin-compiler
-# (Debian's kotlin is too old for uniffi's code), JNA from Debian's libjna-java.
+# (Debian's kotlin is too old for uniffi's code), JNA and gson from Debian; a scanner day,
+# then every conformance case.
 KOTLINC := .tools/node_modules/kotlin-compiler/bin/kotlinc
 JNA := /usr/share/java/jna.jar
+GSON := /usr/share/java/gson.jar
 
 $(KOTLINC):
 	mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund kotlin-compiler@2.4.20
 
 test-kotlin: ffi-build $(KOTLINC)
 	@test -f $(JNA) || { echo "needs $(JNA): apt-get install libjna-java (.ci/run does)"; exit 1; }
+	@test -f $(GSON) || { echo "needs $(GSON): apt-get install libgoogle-gson-java (.ci/run does)"; exit 1; }
 	rm -rf $(UNIFFI_OUT)/kotlin && mkdir -p $(UNIFFI_OUT)/kotlin
 	$(CARGO_TARGET)/debug/uniffi-bindgen generate --no-format --library $(CARGO_TARGET)/debug/libtijdreg_ffi.so --language kotlin --out-dir $(UNIFFI_OUT)/kotlin
-	$(KOTLINC) -nowarn -cp $(JNA) $(UNIFFI_OUT)/kotlin/uniffi/tijdreg_ffi/tijdreg_ffi.kt ffi/tests/kotlin/Main.kt -d $(UNIFFI_OUT)/kotlin/test.jar
-	java -Djna.library.path=$(CARGO_TARGET)/debug -cp $(UNIFFI_OUT)/kotlin/test.jar:$(JNA):.tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar MainKt
+	$(KOTLINC) -nowarn -cp $(JNA):$(GSON) $(UNIFFI_OUT)/kotlin/uniffi/tijdreg_ffi/tijdreg_ffi.kt ffi/tests/kotlin/Main.kt ffi/tests/kotlin/Conformance.kt -d $(UNIFFI_OUT)/kotlin/test.jar
+	java -Djna.library.path=$(CARGO_TARGET)/debug -cp $(UNIFFI_OUT)/kotlin/test.jar:$(JNA):$(GSON):.tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar MainKt tests/conformance
 
 test-c: ffi-build
 	gcc -std=c11 -Wall -Wextra -Werror -Iffi/include ffi/tests/c/test_api.c -L$(CARGO_TARGET)/debug -ltijdreg_ffi -Wl,-rpath,$(CURDIR)/$(CARGO_TARGET)/debug -o $(CARGO_TARGET)/c_api_test

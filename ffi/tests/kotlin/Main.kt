@@ -1,5 +1,6 @@
 // The uniffi Kotlin bindings, as a mobile scanner app would use them: a day of one session
-// with QR scans, a refusal by rule, the report. Prints "N passed, M failed".
+// with QR scans, a refusal by rule, the report; then, given a folder, every conformance case
+// (Conformance.kt). Prints "N passed, M failed".
 import uniffi.tijdreg_ffi.*
 
 var passed = 0
@@ -12,7 +13,7 @@ fun check(ok: Boolean, what: String) {
 fun env(id: String, actor: String, at: String, command: String) =
     """{"command_id":"$id","actor":"$actor","at":"$at","command":$command}"""
 
-fun main() {
+fun main(args: Array<String>) {
     check(version() == "0.1.0", "version")
     val insz = parseInsz("85.07.30-033.28")
     check(insz.masked == "85.07.30-xxx.xx" && insz.birthDate == "1985-07-30", "insz masked")
@@ -59,5 +60,7 @@ fun main() {
     val again = Engine.load(engine.snapshot(), listOf())
     check(again.snapshot() == engine.snapshot(), "snapshot round trip")
     println("$passed passed, $failed failed")
-    if (failed > 0) kotlin.system.exitProcess(1)
+    // Then every conformance case, when given the folder.
+    val caseFailures = if (args.isNotEmpty()) runConformance(args[0]) else 0
+    if (failed > 0 || caseFailures > 0) kotlin.system.exitProcess(1)
 }
