@@ -803,10 +803,11 @@ pub fn report_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: &
 }
 
 impl Report {
-    /// The lines as CSV, one row per line, with the reasons of exclusion (SUB-9).
+    /// The lines as CSV, one row per line: the figures, the reason codes of what was excluded
+    /// (`reasons`, e.g. `before_check_in;away`) and their explanations with rules (`excluded`).
     pub fn to_csv(&self) -> String {
         let mut out = String::from(
-            "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,excluded\n",
+            "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n",
         );
         for l in &self.lines {
             let reasons: Vec<String> = l.excluded.iter().map(|e| format!("{} [{}]", e.text, e.rule)).collect();
@@ -831,6 +832,11 @@ impl Report {
                 l.late_registration.to_string(),
                 l.late_arrival.to_string(),
                 l.early_departure.to_string(),
+                l.excluded
+                    .iter()
+                    .map(|e| reason_code(e.reason))
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 reasons.join("; "),
             ];
             out.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
@@ -894,6 +900,22 @@ impl Report {
             }
         }
         out
+    }
+}
+
+/// The snake_case code of a reason, as serialised.
+pub fn reason_code(r: Reason) -> &'static str {
+    match r {
+        Reason::BeforeCheckIn => "before_check_in",
+        Reason::Away => "away",
+        Reason::AfterCheckOut => "after_check_out",
+        Reason::NotPresent => "not_present",
+        Reason::Absent => "absent",
+        Reason::BelowMinPresence => "below_min_presence",
+        Reason::CountedElsewhere => "counted_elsewhere",
+        Reason::Rounding => "rounding",
+        Reason::DailyCap => "daily_cap",
+        Reason::NotApproved => "not_approved",
     }
 }
 

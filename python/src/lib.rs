@@ -315,6 +315,8 @@ impl PyReport {
                 "excluded_rules",
                 l.excluded.iter().map(|e| e.rule.clone()).collect::<Vec<_>>(),
             )?;
+            let codes: Vec<&str> = l.excluded.iter().map(|e| subsidy::reason_code(e.reason)).collect();
+            d.set_item("reasons", codes.join(";"))?;
             rows.append(d)?;
         }
         Ok(rows)

@@ -314,6 +314,7 @@ def test_report_csv(started: tijdreg.Ledger) -> None:
     text = _executed(started).report("P-1", actor="p-olivia", at=at(10, 12)).to_csv()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["counted_minutes"] == "153" and rows[0]["amount"] == "30.60"
+    assert rows[0]["reasons"] == "before_check_in" and rows[1]["reasons"] == "not_present;not_present"
 
 
 def test_report_receipt_and_explain(started: tijdreg.Ledger) -> None:
