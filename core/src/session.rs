@@ -136,19 +136,6 @@ impl Timing {
             end_at,
         })
     }
-
-    /// The breaks as instants.
-    pub fn break_instants(&self) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-        self.breaks
-            .iter()
-            .filter_map(|b| {
-                Some((
-                    brussels_instant(self.date, b.start).ok()?,
-                    brussels_instant(self.date, b.end).ok()?,
-                ))
-            })
-            .collect()
-    }
 }
 
 /// How an attendance instant was registered (ATT-1).

@@ -241,6 +241,41 @@ pub struct Line {
     sort_start: i64,
 }
 
+/// Seconds as minutes, to the hundredth (for exports and bindings).
+pub fn seconds_as_minutes(seconds: i64) -> Decimal {
+    (Decimal::from(seconds) / Decimal::from(60)).round_dp(2).normalize()
+}
+
+impl Line {
+    /// Planned net minutes.
+    pub fn planned_minutes(&self) -> Decimal {
+        seconds_as_minutes(self.planned_seconds)
+    }
+
+    /// Attended minutes inside the planned net time.
+    pub fn attended_minutes(&self) -> Decimal {
+        seconds_as_minutes(self.attended_seconds)
+    }
+
+    /// The reason codes of what was excluded, `;`-separated (e.g. `before_check_in;away`).
+    pub fn reason_codes(&self) -> String {
+        self.excluded
+            .iter()
+            .map(|e| reason_code(e.reason))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// The explanations of what was excluded with their rules, `; `-separated.
+    pub fn excluded_text(&self) -> String {
+        self.excluded
+            .iter()
+            .map(|e| format!("{} [{}]", e.text, e.rule))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// Sums over lines.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
@@ -771,9 +806,8 @@ pub fn records_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: 
     let all_entries =
         az.is_system() || az.is_support() || az.standing(p) == Some(crate::ledger::StandingView::Promoter);
     let elearning = s
-        .entries
-        .values()
-        .filter(|e| e.project == *project && (all_entries || az.person() == Some(&e.person)))
+        .project_entries(project)
+        .filter(|e| all_entries || az.person() == Some(&e.person))
         .map(|e| ElearningRecord {
             id: e.id.clone(),
             person: e.person.clone(),
@@ -810,7 +844,6 @@ impl Report {
             "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n",
         );
         for l in &self.lines {
-            let reasons: Vec<String> = l.excluded.iter().map(|e| format!("{} [{}]", e.text, e.rule)).collect();
             let row = [
                 format!("{:?}", l.kind).to_lowercase(),
                 l.source.clone(),
@@ -818,26 +851,16 @@ impl Report {
                 l.training.to_string(),
                 l.date.to_string(),
                 l.realised.to_string(),
-                (Decimal::from(l.planned_seconds) / Decimal::from(60))
-                    .round_dp(2)
-                    .normalize()
-                    .to_string(),
-                (Decimal::from(l.attended_seconds) / Decimal::from(60))
-                    .round_dp(2)
-                    .normalize()
-                    .to_string(),
+                l.planned_minutes().to_string(),
+                l.attended_minutes().to_string(),
                 l.counted_minutes.to_string(),
                 l.unit_cost.to_string(),
                 l.amount.round_dp(2).to_string(),
                 l.late_registration.to_string(),
                 l.late_arrival.to_string(),
                 l.early_departure.to_string(),
-                l.excluded
-                    .iter()
-                    .map(|e| reason_code(e.reason))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                reasons.join("; "),
+                l.reason_codes(),
+                l.excluded_text(),
             ];
             out.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
             out.push('\n');

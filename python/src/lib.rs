@@ -7,7 +7,6 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use rust_decimal::Decimal;
 use tijdreg::calendar::{Calendar, HolidayProfile};
 use tijdreg::identity::{Insz, InszKind, Sex};
 use tijdreg::ledger::query;
@@ -266,14 +265,10 @@ struct PyReport {
     inner: subsidy::Report,
 }
 
-fn minutes(seconds: i64) -> Decimal {
-    (Decimal::from(seconds) / Decimal::from(60)).round_dp(2).normalize()
-}
-
 fn totals<'py>(py: Python<'py>, t: &subsidy::Totals) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("lines", t.lines)?;
-    d.set_item("planned_minutes", minutes(t.planned_seconds))?;
+    d.set_item("planned_minutes", subsidy::seconds_as_minutes(t.planned_seconds))?;
     d.set_item("counted_minutes", t.counted_minutes)?;
     d.set_item("counted_hours", t.counted_hours)?;
     Ok(d)
@@ -301,22 +296,20 @@ impl PyReport {
             d.set_item("training", l.training.as_str())?;
             d.set_item("date", l.date)?;
             d.set_item("realised", l.realised)?;
-            d.set_item("planned_minutes", minutes(l.planned_seconds))?;
-            d.set_item("attended_minutes", minutes(l.attended_seconds))?;
+            d.set_item("planned_minutes", l.planned_minutes())?;
+            d.set_item("attended_minutes", l.attended_minutes())?;
             d.set_item("counted_minutes", l.counted_minutes)?;
             d.set_item("unit_cost", l.unit_cost)?;
             d.set_item("amount", l.amount)?;
             d.set_item("late_registration", l.late_registration)?;
             d.set_item("late_arrival", l.late_arrival)?;
             d.set_item("early_departure", l.early_departure)?;
-            let reasons: Vec<String> = l.excluded.iter().map(|e| format!("{} [{}]", e.text, e.rule)).collect();
-            d.set_item("excluded", reasons.join("; "))?;
+            d.set_item("excluded", l.excluded_text())?;
             d.set_item(
                 "excluded_rules",
                 l.excluded.iter().map(|e| e.rule.clone()).collect::<Vec<_>>(),
             )?;
-            let codes: Vec<&str> = l.excluded.iter().map(|e| subsidy::reason_code(e.reason)).collect();
-            d.set_item("reasons", codes.join(";"))?;
+            d.set_item("reasons", l.reason_codes())?;
             rows.append(d)?;
         }
         Ok(rows)

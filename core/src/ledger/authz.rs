@@ -20,6 +20,7 @@ pub(crate) enum Standing {
     Partner(OrgId),
 }
 
+#[derive(Clone, Copy)]
 pub(crate) struct Authz<'a> {
     pub s: &'a State,
     pub actor: &'a Actor,

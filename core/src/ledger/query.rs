@@ -77,7 +77,7 @@ fn visible_sessions<'a>(
     s.projects
         .values()
         .filter(move |p| project.is_none_or(|x| *x == p.id))
-        .filter(move |p| Authz { s, actor, at }.sees_project(p))
+        .filter(move |p| az.sees_project(p))
         .flat_map(move |p| s.project_sessions(&p.id).map(move |sess| (sess, p)))
         .filter(move |(sess, p)| az.sees_session(sess, p))
         .map(|(sess, _)| sess)
@@ -242,8 +242,18 @@ pub fn approved_hours(
     project: &ProjectId,
 ) -> Result<Vec<ApprovedHours>, Error> {
     let az = Authz { s, actor, at };
-    let p = s.projects.get(project);
-    let all = az.is_system() || az.is_support() || p.is_some_and(|p| az.standing(p) == Some(Standing::Promoter));
+    let full_view = az.is_system() || az.is_support();
+    let p = match s.projects.get(project) {
+        Some(p) => p,
+        None if full_view => {
+            return Err(Error::Unknown {
+                what: Entity::Project,
+                id: project.to_string(),
+            });
+        }
+        None => return Err(Error::access(any_right(), "ACC-6")),
+    };
+    let all = full_view || az.standing(p) == Some(Standing::Promoter);
     let me = az.person();
     let supervised: BTreeSet<&PersonId> = me
         .into_iter()
@@ -251,21 +261,8 @@ pub fn approved_hours(
         .filter(|(pr, _)| pr == project)
         .map(|(_, x)| x)
         .collect();
-    if p.is_none() && !(az.is_system() || az.is_support()) {
-        return Err(Error::access(any_right(), "ACC-6"));
-    }
-    if p.is_none() {
-        return Err(Error::Unknown {
-            what: Entity::Project,
-            id: project.to_string(),
-        });
-    }
     let mut acc: std::collections::BTreeMap<(PersonId, TrainingId, NaiveDate), u32> = Default::default();
-    for e in s
-        .entries
-        .values()
-        .filter(|e| e.project == *project && e.status == EntryStatus::Approved)
-    {
+    for e in s.project_entries(project).filter(|e| e.status == EntryStatus::Approved) {
         if all || me == Some(&e.person) || supervised.contains(&e.person) {
             *acc.entry((e.person.clone(), e.training.clone(), e.date)).or_default() += e.minutes;
         }

@@ -32,6 +32,7 @@ pub(crate) struct Indexes {
     pub person_sessions: BTreeMap<PersonId, BTreeSet<(NaiveDate, SessionId)>>,
     pub person_entries: BTreeMap<PersonId, BTreeMap<NaiveDate, BTreeSet<EntryId>>>,
     pub project_sessions: BTreeMap<ProjectId, BTreeSet<SessionId>>,
+    pub project_entries: BTreeMap<ProjectId, BTreeSet<EntryId>>,
     pub project_codes: BTreeMap<ProjectId, BTreeMap<String, TrainingId>>,
     pub grants_by_person: BTreeMap<PersonId, BTreeSet<GrantId>>,
     pub relationships_by_person: BTreeMap<PersonId, BTreeSet<RelationshipId>>,
@@ -82,6 +83,10 @@ impl State {
             index_session(&mut idx, s);
         }
         for e in self.entries.values() {
+            idx.project_entries
+                .entry(e.project.clone())
+                .or_default()
+                .insert(e.id.clone());
             idx.person_entries
                 .entry(e.person.clone())
                 .or_default()
@@ -369,6 +374,11 @@ impl State {
             }
             Event::ElearningHoursEntered { entry } => {
                 self.idx
+                    .project_entries
+                    .entry(entry.project.clone())
+                    .or_default()
+                    .insert(entry.id.clone());
+                self.idx
                     .person_entries
                     .entry(entry.person.clone())
                     .or_default()
@@ -465,9 +475,7 @@ impl State {
             .map(|x| (x.id.clone(), x.clone()))
             .collect();
         s.entries = self
-            .entries
-            .values()
-            .filter(|e| e.project == *project)
+            .project_entries(project)
             .map(|e| (e.id.clone(), e.clone()))
             .collect();
         if let Some(links) = self.elearning_links.get(project) {
@@ -486,6 +494,16 @@ impl State {
             .into_iter()
             .flatten()
             .filter_map(|id| self.sessions.get(id))
+    }
+
+    /// E-learning entries of a project (entries never move between projects).
+    pub fn project_entries(&self, project: &ProjectId) -> impl Iterator<Item = &Entry> {
+        self.idx
+            .project_entries
+            .get(project)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.entries.get(id))
     }
 
     /// Sessions a person takes part in on a date.
