@@ -6,9 +6,10 @@
 use serde_json::{Value, json};
 use tijdreg::identity::Insz;
 use tijdreg::ids::{PersonId, ProjectId};
+use tijdreg::ledger::report::report as report_from_state;
 use tijdreg::ledger::{Actor, Envelope, Event, Ledger};
 use tijdreg::qr::Keyring;
-use tijdreg::subsidy::{Grouping, report_from_state};
+use tijdreg::subsidy::Grouping;
 
 struct Demo {
     ledger: Ledger,
@@ -414,9 +415,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--export-records") {
         let path = args.get(i + 1).expect("--export-records needs a path");
-        let records =
-            tijdreg::subsidy::records_from_state(d.ledger.state(), &olivia, reference, &ProjectId::new("P-1"))
-                .expect("records");
+        let records = tijdreg::ledger::report::records(d.ledger.state(), &olivia, reference, &ProjectId::new("P-1"))
+            .expect("records");
         std::fs::write(path, serde_json::to_string_pretty(&records).expect("json")).expect("write the export");
         println!("(records of P-1 written to {path})\n");
     }

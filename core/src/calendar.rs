@@ -4,7 +4,10 @@
 //! judged in Europe/Brussels local time across daylight-saving changes).
 
 use crate::error::Error;
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc,
+    Weekday,
+};
 use chrono_tz::Europe::Brussels;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -105,9 +108,10 @@ impl std::str::FromStr for HolidayProfile {
         match s {
             "BelgianLegal" => Ok(HolidayProfile::BelgianLegal),
             "FlemishGovernment" => Ok(HolidayProfile::FlemishGovernment),
-            other => Err(Error::InvalidInput {
-                reason: format!("holiday profile {other:?}: use BelgianLegal or FlemishGovernment"),
-            }),
+            _ => Err(Error::invalid(
+                "holiday profile: use BelgianLegal or FlemishGovernment",
+                "feestdagprofiel: gebruik BelgianLegal of FlemishGovernment",
+            )),
         }
     }
 }
@@ -115,12 +119,15 @@ impl std::str::FromStr for HolidayProfile {
 /// Parses an RFC 3339 instant (with `Z` or an offset) into UTC (DL-4).
 ///
 /// # Errors
-/// [`Error::InvalidInput`] naming the text.
+/// [`Error::InvalidInput`] saying what form is expected (never echoing the text).
 pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| Error::InvalidInput {
-            reason: format!("instant {s:?}: {e}"),
+        .map_err(|_| {
+            Error::invalid(
+                "an instant must be RFC 3339 with an offset, such as 2026-03-02T09:00:00+01:00",
+                "een tijdstip moet RFC 3339 met een tijdsverschil zijn, zoals 2026-03-02T09:00:00+01:00",
+            )
         })
 }
 
@@ -185,7 +192,7 @@ pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
 
 /// The Europe/Brussels calendar date of an instant (DL-1).
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    local(at).date()
+    local_date_unix(at.timestamp()).unwrap_or_else(|| local(at).date())
 }
 
 /// The instant of a Brussels wall-clock time (DL-4). A time that occurs twice (the autumn
@@ -194,6 +201,14 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
 /// # Errors
 /// [`Error::NonexistentLocalTime`] for a time skipped by the spring change (02:00–03:00).
 pub fn brussels_instant(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, Error> {
+    let unix = brussels_unix(date, time)?;
+    Utc.timestamp_opt(unix, 0)
+        .single()
+        .ok_or(Error::NonexistentLocalTime { date, time })
+}
+
+/// [`brussels_instant`] through the tz database (outside the years the arithmetic covers).
+fn brussels_instant_tz(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, Error> {
     match Brussels.from_local_datetime(&date.and_time(time)) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(a, _) => Ok(a.with_timezone(&Utc)),
@@ -203,12 +218,106 @@ pub fn brussels_instant(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc
 
 /// Formats an instant as Brussels `HH:MM` (for messages).
 pub fn hm(at: DateTime<Utc>) -> String {
-    local(at).format("%H:%M").to_string()
+    hm_unix(at.timestamp())
 }
 
 /// Formats an instant as Brussels `YYYY-MM-DD HH:MM:SS` (for messages).
 pub fn local_text(at: DateTime<Utc>) -> String {
     local(at).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian year of a day count since 1970-01-01 (inverse of the above).
+const fn year_of_days(z: i64) -> i64 {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let y = yoe + era * 400;
+    if mp >= 10 { y + 1 } else { y }
+}
+
+/// The instant (seconds since the epoch) of the last Sunday of `month` at 01:00 UTC.
+const fn last_sunday_0100_utc(year: i64, month: i64) -> i64 {
+    let last = days_from_civil(year, month, 31);
+    // 1970-01-01 was a Thursday: (days + 4) mod 7 is 0 on Sundays.
+    let back = (last + 4).rem_euclid(7);
+    (last - back) * 86_400 + 3_600
+}
+
+/// Years in which Brussels follows the EU rule (summer time from the last Sunday of March to
+/// the last Sunday of October, 01:00 UTC both); outside them the tz database is asked.
+const FAST_YEARS: std::ops::RangeInclusive<i64> = 1996..=2099;
+
+/// Seconds east of UTC in Brussels at an instant (DL-4): 3600 in winter, 7200 in summer.
+/// Arithmetic for 1996–2099 (checked hour by hour against the tz database in the tests),
+/// the tz database otherwise.
+pub fn brussels_offset(unix: i64) -> i32 {
+    let year = year_of_days(unix.div_euclid(86_400));
+    if FAST_YEARS.contains(&year) {
+        if last_sunday_0100_utc(year, 3) <= unix && unix < last_sunday_0100_utc(year, 10) {
+            7_200
+        } else {
+            3_600
+        }
+    } else {
+        Utc.timestamp_opt(unix, 0)
+            .single()
+            .map_or(3_600, |t| t.with_timezone(&Brussels).offset().fix().local_minus_utc())
+    }
+}
+
+/// The instant (seconds since the epoch) of a Brussels wall-clock time given as a date and
+/// seconds after midnight (DL-4), like [`brussels_instant`] but without a tz-database lookup:
+/// the counting kernel converts every session with it. A time that occurs twice is taken at
+/// its first occurrence.
+///
+/// # Errors
+/// [`Error::NonexistentLocalTime`] for a time skipped by the spring change.
+pub fn brussels_unix(date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
+    let local = days_from_civil(i64::from(date.year()), i64::from(date.month()), i64::from(date.day())) * 86_400
+        + i64::from(time.num_seconds_from_midnight());
+    let year = i64::from(date.year());
+    if !FAST_YEARS.contains(&year) {
+        return brussels_instant_tz(date, time).map(|t| t.timestamp());
+    }
+    // Summer (UTC+2) first: in the autumn overlap it is the earlier instant.
+    let summer = local - 7_200;
+    if brussels_offset(summer) == 7_200 {
+        return Ok(summer);
+    }
+    let winter = local - 3_600;
+    if brussels_offset(winter) == 3_600 {
+        return Ok(winter);
+    }
+    Err(Error::NonexistentLocalTime { date, time })
+}
+
+/// The Brussels wall-clock `HH:MM` of an instant given in seconds since the epoch, without a
+/// tz-database lookup in 1996–2099 (used when explanations are rendered).
+pub fn hm_unix(unix: i64) -> String {
+    let local = unix + i64::from(brussels_offset(unix));
+    let secs = local.rem_euclid(86_400);
+    format!("{:02}:{:02}", secs / 3_600, secs % 3_600 / 60)
+}
+
+/// The Brussels calendar date of an instant given in seconds since the epoch (DL-1).
+pub fn local_date_unix(unix: i64) -> Option<NaiveDate> {
+    let local = unix + i64::from(brussels_offset(unix));
+    let days = i32::try_from(local.div_euclid(86_400)).ok()?;
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
 }
 
 #[cfg(test)]
@@ -318,5 +427,43 @@ mod tests {
         // DL-1: the date of an instant is its Brussels date.
         let late_utc: DateTime<Utc> = "2025-07-10T22:30:00Z".parse().unwrap();
         assert_eq!(local_date(late_utc), d(2025, 7, 11));
+    }
+
+    #[test]
+    fn dl_4_fast_brussels_clock_agrees_with_the_tz_database_hour_by_hour() {
+        // Every hour from 1995 to 2100, plus the minutes around each change.
+        let mut t = Utc.with_ymd_and_hms(1995, 1, 1, 0, 0, 0).unwrap().timestamp();
+        let end = Utc.with_ymd_and_hms(2100, 12, 31, 23, 0, 0).unwrap().timestamp();
+        while t <= end {
+            for dt in [0, -1, 1, -60, 59 * 60] {
+                let u = t + dt;
+                let tz = Utc.timestamp_opt(u, 0).unwrap().with_timezone(&Brussels);
+                assert_eq!(brussels_offset(u), tz.offset().fix().local_minus_utc(), "offset at {u}");
+                assert_eq!(hm_unix(u), tz.format("%H:%M").to_string());
+                assert_eq!(local_date_unix(u), Some(tz.date_naive()));
+            }
+            t += 3_600;
+        }
+    }
+
+    #[test]
+    fn dl_4_fast_local_to_instant_agrees_with_the_tz_database() {
+        let mut date = d(1995, 1, 1);
+        while date <= d(2100, 12, 31) {
+            let change_day = date.weekday() == Weekday::Sun && matches!(date.month(), 3 | 9 | 10);
+            let minutes: Vec<u32> = if change_day {
+                (0..24 * 60).step_by(15).collect()
+            } else {
+                vec![0, 9 * 60 + 30, 23 * 60 + 59]
+            };
+            for m in minutes {
+                let time = NaiveTime::from_hms_opt(m / 60, m % 60, 0).unwrap();
+                let slow = brussels_instant_tz(date, time).map(|t| t.timestamp());
+                let fast = brussels_unix(date, time);
+                assert_eq!(fast.as_ref().ok(), slow.as_ref().ok(), "{date} {time}");
+                assert_eq!(fast.is_err(), slow.is_err(), "{date} {time}");
+            }
+            date = date.succ_opt().unwrap();
+        }
     }
 }

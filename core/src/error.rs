@@ -222,11 +222,39 @@ pub enum Error {
         /// Expected.
         expected: u32,
     },
+    /// ID-3 / AUD-3: an id that is empty, too long, holds characters outside the id alphabet,
+    /// or is a national number. Names the field, never the id.
+    #[error("{field}: {reason}")]
+    InvalidId {
+        /// The field (or path) holding the id.
+        field: String,
+        /// What is wrong.
+        reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
+        /// ID-3 for a national number, AUD-3 otherwise.
+        rule: String,
+    },
+    /// A record of plain records (an export) that breaks a rule the ledger enforces on
+    /// commands; names the record by its path (and its ids, when they are valid).
+    #[error("{path}: {reason}")]
+    InvalidRecord {
+        /// Where: `sessions[3] (session S-1).participants[1] (person p-ann).intervals[0].check_out`.
+        path: String,
+        /// What is wrong.
+        reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
+        /// The rule it breaks.
+        rule: String,
+    },
     /// AUD-3: input that is not well-formed (JSON, a field).
     #[error("invalid input: {reason}")]
     InvalidInput {
         /// What is wrong.
         reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
     },
     /// SES-1: times of a session or its breaks.
     #[error("invalid session times: {reason}")]
@@ -487,6 +515,8 @@ impl Error {
             Error::CommandIdReused { .. } => "command_id_reused",
             Error::UnsupportedSchemaVersion { .. } => "unsupported_schema_version",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::InvalidId { .. } => "invalid_id",
+            Error::InvalidRecord { .. } => "invalid_record",
             Error::InvalidSessionTimes { .. } => "invalid_session_times",
             Error::TrainingOverlap { .. } => "training_overlap",
             Error::TrainerOverlap { .. } => "trainer_overlap",
@@ -528,6 +558,8 @@ impl Error {
             | Error::NonexistentLocalTime { .. }
             | Error::InvalidParameter { .. }
             | Error::InvalidInput { .. }
+            | Error::InvalidId { .. }
+            | Error::InvalidRecord { .. }
             | Error::InvalidSessionTimes { .. }
             | Error::InvalidToken { .. }
             | Error::TimeInFuture { .. }
@@ -578,7 +610,10 @@ impl Error {
             Error::AlreadyExists { what, .. } | Error::Unknown { what, .. } => what.rule(),
             Error::BranchNotOfOrganisation { .. } => "ORG-1",
             Error::DuplicateTrainingCode { .. } => "ORG-2",
-            Error::AccessDenied { rule, .. } | Error::WrongStatus { rule, .. } => rule,
+            Error::AccessDenied { rule, .. }
+            | Error::WrongStatus { rule, .. }
+            | Error::InvalidId { rule, .. }
+            | Error::InvalidRecord { rule, .. } => rule,
             Error::CommandIdReused { .. } | Error::AlreadyPresent { .. } => "ATT-3",
             Error::UnsupportedSchemaVersion { .. } => "AUD-2",
             Error::InvalidInput { .. } => "AUD-3",
@@ -657,7 +692,9 @@ impl Error {
             Error::UnsupportedSchemaVersion { found, expected } => {
                 format!("momentopname met schemaversie {found} wordt niet ondersteund (verwacht {expected})")
             }
-            Error::InvalidInput { reason } => format!("ongeldige invoer: {reason}"),
+            Error::InvalidInput { reason_nl, .. } => format!("ongeldige invoer: {reason_nl}"),
+            Error::InvalidId { field, reason_nl, .. } => format!("{field}: {reason_nl}"),
+            Error::InvalidRecord { path, reason_nl, .. } => format!("{path}: {reason_nl}"),
             Error::InvalidSessionTimes { reason_nl, .. } => format!("ongeldige sessietijden: {reason_nl}"),
             Error::TrainingOverlap {
                 other,
@@ -750,6 +787,14 @@ impl Error {
         }
     }
 
+    /// An [`Error::InvalidInput`] with its English and Dutch reason.
+    pub fn invalid(en: impl Into<String>, nl: impl Into<String>) -> Error {
+        Error::InvalidInput {
+            reason: en.into(),
+            reason_nl: nl.into(),
+        }
+    }
+
     pub(crate) fn access(needed: Text, rule: &str) -> Error {
         Error::AccessDenied {
             needed: needed.0,
@@ -831,7 +876,22 @@ mod tests {
             },
             Error::CommandIdReused { command_id: s("c") },
             Error::UnsupportedSchemaVersion { found: 9, expected: 1 },
-            Error::InvalidInput { reason: s("x") },
+            Error::InvalidInput {
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
+            Error::InvalidId {
+                field: s("person"),
+                reason: s("x"),
+                reason_nl: s("y"),
+                rule: s("ID-3"),
+            },
+            Error::InvalidRecord {
+                path: s("sessions[0]"),
+                reason: s("x"),
+                reason_nl: s("y"),
+                rule: s("SES-1"),
+            },
             Error::InvalidSessionTimes {
                 reason: s("x"),
                 reason_nl: s("y"),
@@ -958,6 +1018,8 @@ mod tests {
                 | Error::CommandIdReused { .. }
                 | Error::UnsupportedSchemaVersion { .. }
                 | Error::InvalidInput { .. }
+                | Error::InvalidId { .. }
+                | Error::InvalidRecord { .. }
                 | Error::InvalidSessionTimes { .. }
                 | Error::TrainingOverlap { .. }
                 | Error::TrainerOverlap { .. }

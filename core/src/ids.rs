@@ -1,21 +1,138 @@
 //! Identifiers. Every entity is named by an opaque id the host chooses (the engine has no
 //! randomness, so it never invents one). Ids are newtypes so that a session id cannot be
 //! passed where a person id is expected.
+//!
+//! An id read from outside (JSON, records, bindings) is checked ([`check_id`]): 1 to
+//! [`MAX_ID_CHARS`] characters, letters, digits and `- _ . : / @ + #` only, and never a
+//! national number (ID-3: ids are opaque, and the number must not travel as one).
+//! [`PersonId::new`] and its siblings do not check: they are for ids the host already trusts;
+//! [`PersonId::parse`] checks.
 
-use serde::{Deserialize, Serialize};
+use crate::error::Error;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
+
+/// The longest id, in characters.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// The punctuation an id may contain besides letters and digits.
+pub const ID_PUNCTUATION: &str = "-_.:/@+#";
+
+/// What is wrong with an id, in English and Dutch (never the id itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdProblem {
+    /// Empty.
+    Empty,
+    /// Longer than [`MAX_ID_CHARS`].
+    TooLong,
+    /// A character outside letters, digits and [`ID_PUNCTUATION`] (spaces, control and
+    /// bidirectional-format characters included).
+    Character,
+    /// A valid national number (ID-3).
+    NationalNumber,
+}
+
+impl IdProblem {
+    /// English.
+    pub fn en(self) -> String {
+        match self {
+            IdProblem::Empty => "an id must not be empty".into(),
+            IdProblem::TooLong => format!("an id has at most {MAX_ID_CHARS} characters"),
+            IdProblem::Character => {
+                format!("an id holds only letters, digits and {ID_PUNCTUATION} (no spaces or control characters)")
+            }
+            IdProblem::NationalNumber => "a national number cannot be used as an id: ids are opaque (ID-3)".into(),
+        }
+    }
+    /// Dutch.
+    pub fn nl(self) -> String {
+        match self {
+            IdProblem::Empty => "een id mag niet leeg zijn".into(),
+            IdProblem::TooLong => format!("een id heeft hoogstens {MAX_ID_CHARS} tekens"),
+            IdProblem::Character => {
+                format!("een id bevat enkel letters, cijfers en {ID_PUNCTUATION} (geen spaties of stuurtekens)")
+            }
+            IdProblem::NationalNumber => {
+                "een rijksregisternummer kan geen id zijn: ids zijn ondoorzichtig (ID-3)".into()
+            }
+        }
+    }
+    /// The rule: ID-3 for a national number, AUD-3 (input) otherwise.
+    pub fn rule(self) -> &'static str {
+        match self {
+            IdProblem::NationalNumber => "ID-3",
+            _ => "AUD-3",
+        }
+    }
+}
+
+/// Checks an id read from outside (see the module docs).
+///
+/// # Errors
+/// The [`IdProblem`].
+///
+/// # Example
+/// ```
+/// use tijdreg::ids::{check_id, IdProblem};
+/// assert!(check_id("p-ann").is_ok());
+/// assert_eq!(check_id(" p-ann"), Err(IdProblem::Character));
+/// assert_eq!(check_id("85.07.30-033.28"), Err(IdProblem::NationalNumber));
+/// ```
+pub fn check_id(s: &str) -> Result<(), IdProblem> {
+    if s.is_empty() {
+        return Err(IdProblem::Empty);
+    }
+    let mut n = 0usize;
+    for c in s.chars() {
+        n = n.saturating_add(1);
+        if n > MAX_ID_CHARS {
+            return Err(IdProblem::TooLong);
+        }
+        if !(c.is_alphanumeric() || ID_PUNCTUATION.contains(c)) {
+            return Err(IdProblem::Character);
+        }
+    }
+    if looks_like_insz(s) && crate::identity::Insz::parse(s).is_ok() {
+        return Err(IdProblem::NationalNumber);
+    }
+    Ok(())
+}
+
+/// 11 digits, or the 15-character formatted form, before the checksum is tried.
+fn looks_like_insz(s: &str) -> bool {
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    digits == 11 && (s.len() == 11 || s.len() == 15)
+}
+
+/// The error for an id that fails [`check_id`], naming the field.
+pub fn id_error(field: &str, problem: IdProblem) -> Error {
+    Error::InvalidId {
+        field: field.to_owned(),
+        reason: problem.en(),
+        reason_nl: problem.nl(),
+        rule: problem.rule().to_owned(),
+    }
+}
 
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(pub String);
 
         impl $name {
-            /// Wraps a host-chosen identifier.
+            /// Wraps a host-chosen identifier the host trusts (not checked).
             pub fn new(id: impl Into<String>) -> Self {
                 Self(id.into())
+            }
+            /// Checks and wraps an identifier from outside ([`check_id`]).
+            ///
+            /// # Errors
+            /// [`Error::InvalidId`] saying what is wrong, never echoing the id.
+            pub fn parse(id: &str) -> Result<Self, Error> {
+                check_id(id).map_err(|p| id_error(stringify!($name), p))?;
+                Ok(Self(id.to_owned()))
             }
             /// The identifier as text.
             pub fn as_str(&self) -> &str {
@@ -30,6 +147,20 @@ macro_rules! id_type {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                match check_id(&s) {
+                    Ok(()) => Ok(Self(s)),
+                    Err(p) => Err(serde::de::Error::custom(IdMessage(p))),
+                }
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
             }
         }
         impl From<&str> for $name {
@@ -63,4 +194,18 @@ id_type! {
     EntryId,
     /// The client's id of a command, used for idempotent retries (ATT-3).
     CommandId,
+}
+
+/// The serde message of a bad id: a marker the decoder recognises, then the problem (never
+/// the id itself).
+pub(crate) struct IdMessage(pub IdProblem);
+
+/// Marks serde messages that are about an id, so the decoder can turn them into
+/// [`Error::InvalidId`].
+pub(crate) const ID_MESSAGE_MARK: &str = "tijdreg-invalid-id:";
+
+impl fmt::Display for IdMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{ID_MESSAGE_MARK}{:?}", self.0)
+    }
 }

@@ -31,6 +31,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod decode;
 pub mod elearning;
 pub mod error;
 pub mod identity;

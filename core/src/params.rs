@@ -129,44 +129,68 @@ impl ParamValue {
         }
     }
 
-    /// Checks the value's range.
+    /// Checks the value against its documented range (`docs/limits.md`): ranges are chosen so
+    /// that no computation over them can overflow.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming the parameter and the allowed range.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |allowed: &str| {
-            let allowed_nl = allowed.replace("minutes", "minuten").replace(
-                "three rates in 0..=1 that add up to 1",
-                "drie percentages in 0..=1 die samen 1 zijn",
-            );
+        let bad = |allowed: &str, allowed_nl: &str| {
             Err(Error::InvalidParameter {
                 name: self.name().to_owned(),
                 allowed: allowed.to_owned(),
-                allowed_nl,
+                allowed_nl: allowed_nl.to_owned(),
             })
+        };
+        let within = |v: &Decimal, max: i64, places: u32| {
+            !v.is_sign_negative() && *v <= Decimal::from(max) && v.normalize().scale() <= places
         };
         let one = Decimal::ONE;
         match self {
-            ParamValue::UnitCostPerParticipantHour(v) if v.is_sign_negative() => bad(">= 0"),
-            ParamValue::Rounding(r) if r.minutes == 0 || r.minutes > 1440 => bad("minutes 1..=1440"),
-            ParamValue::CheckInEarlyMinutes(m) | ParamValue::CheckOutLateMinutes(m) if *m > 1440 => bad("0..=1440"),
-            ParamValue::MinPresenceRatio(r) if r.is_sign_negative() || *r > one => bad("0..=1"),
-            ParamValue::MaxParticipantHoursPerDay(Some(h)) if *h <= Decimal::ZERO || *h > Decimal::from(24) => {
-                bad("(0, 24]")
+            ParamValue::UnitCostPerParticipantHour(v) if !within(v, MAX_UNIT_COST, 6) => bad(
+                "0..=100000 euro, at most 6 decimals",
+                "0..=100000 euro, hoogstens 6 decimalen",
+            ),
+            ParamValue::Rounding(r) if r.minutes == 0 || r.minutes > 1440 => {
+                bad("minutes 1..=1440", "minuten 1..=1440")
             }
-            ParamValue::ProjectSubsidyCap(Some(c)) if c.is_sign_negative() => bad(">= 0"),
-            ParamValue::Shares(s)
-                if s.esf + s.flemish + s.own != one
-                    || [s.esf, s.flemish, s.own]
-                        .iter()
-                        .any(|r| r.is_sign_negative() || *r > one) =>
+            ParamValue::CheckInEarlyMinutes(m)
+            | ParamValue::CheckOutLateMinutes(m)
+            | ParamValue::LateArrivalMinutes(m)
+            | ParamValue::EarlyDepartureMinutes(m)
+                if *m > 1440 =>
             {
-                bad("three rates in 0..=1 that add up to 1")
+                bad("0..=1440 minutes", "0..=1440 minuten")
+            }
+            ParamValue::MinPresenceRatio(r) if !within(r, 1, 10) => {
+                bad("0..=1, at most 10 decimals", "0..=1, hoogstens 10 decimalen")
+            }
+            ParamValue::MaxParticipantHoursPerDay(Some(h)) if !within(h, 24, 6) || h.is_zero() => bad(
+                "(0, 24] hours, at most 6 decimals",
+                "(0, 24] uur, hoogstens 6 decimalen",
+            ),
+            ParamValue::MaxTrainingsPerProject(Some(n)) if *n == 0 || *n > 100_000 => bad("1..=100000", "1..=100000"),
+            ParamValue::ProjectSubsidyCap(Some(c)) if !within(c, MAX_CAP, 6) => bad(
+                "0..=1000000000000 euro, at most 6 decimals",
+                "0..=1000000000000 euro, hoogstens 6 decimalen",
+            ),
+            ParamValue::Shares(s)
+                if s.esf + s.flemish + s.own != one || [s.esf, s.flemish, s.own].iter().any(|r| !within(r, 1, 10)) =>
+            {
+                bad(
+                    "three rates in 0..=1 that add up to 1 (at most 10 decimals each)",
+                    "drie percentages in 0..=1 die samen 1 zijn (elk hoogstens 10 decimalen)",
+                )
             }
             _ => Ok(()),
         }
     }
 }
+
+/// The highest unit cost a call may set (euro per participant hour).
+pub const MAX_UNIT_COST: i64 = 100_000;
+/// The highest project subsidy cap (euro).
+pub const MAX_CAP: i64 = 1_000_000_000_000;
 
 /// The parameters in force on one date, resolved with the SPEC defaults (ORG-3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,6 +307,32 @@ impl DatedParams {
             }
         }
         p
+    }
+
+    /// Checks every value's range, and that each is filed under its own name (a value under
+    /// another name would silently be ignored).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for the first value out of range or under another name.
+    pub fn validate(&self) -> Result<(), Error> {
+        for (name, by_date) in &self.values {
+            for v in by_date.values() {
+                if v.name() != name {
+                    return Err(Error::InvalidParameter {
+                        name: v.name().to_owned(),
+                        allowed: "to be filed under its own name".into(),
+                        allowed_nl: "onder zijn eigen naam opgeslagen te worden".into(),
+                    });
+                }
+                v.validate()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The dates on which some value comes into force, in order.
+    pub fn change_dates(&self) -> std::collections::BTreeSet<NaiveDate> {
+        self.values.values().flat_map(|m| m.keys().copied()).collect()
     }
 
     /// Whether nothing was set.

@@ -51,14 +51,16 @@ impl Keyring {
     /// [`Error::InvalidInput`] for an empty key id or a secret shorter than 16 bytes.
     pub fn add(&mut self, key_id: &str, secret: Vec<u8>) -> Result<(), Error> {
         if key_id.is_empty() || key_id.len() > 64 {
-            return Err(Error::InvalidInput {
-                reason: "a QR key id must have 1 to 64 characters".into(),
-            });
+            return Err(Error::invalid(
+                "a QR key id must have 1 to 64 characters",
+                "een QR-sleutel-id heeft 1 tot 64 tekens",
+            ));
         }
         if secret.len() < 16 {
-            return Err(Error::InvalidInput {
-                reason: "a QR key needs at least 16 bytes".into(),
-            });
+            return Err(Error::invalid(
+                "a QR key needs at least 16 bytes",
+                "een QR-sleutel heeft minstens 16 bytes nodig",
+            ));
         }
         self.keys.insert(key_id.to_owned(), secret);
         Ok(())

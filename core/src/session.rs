@@ -166,6 +166,10 @@ pub struct Interval {
     /// Registered after the training day inside a correction window (DL-2, SUB-3).
     #[serde(default)]
     pub late: bool,
+    /// Holds an offline scan whose device clock was more than `offline_clock_skew_minutes`
+    /// from the reconstructed instant (ATT-6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clock_suspect: bool,
 }
 
 /// A participant's record in one session.

@@ -44,20 +44,18 @@ fn status(kind: ErrorKind) -> i32 {
     }
 }
 
-fn invalid(reason: &str) -> Error {
-    Error::InvalidInput {
-        reason: reason.to_owned(),
-    }
+fn invalid(en: &str, nl: &str) -> Error {
+    Error::invalid(en, nl)
 }
 
 fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
     if p.is_null() {
-        return Err(invalid(&format!("{what} is null")));
+        return Err(invalid(&format!("{what} is null"), &format!("{what} is null (leeg)")));
     }
     // SAFETY: checked non-null; the caller passes a NUL-terminated string that outlives the call.
     unsafe { CStr::from_ptr(p) }
         .to_str()
-        .map_err(|_| invalid(&format!("{what} is not UTF-8")))
+        .map_err(|_| invalid(&format!("{what} is not UTF-8"), &format!("{what} is geen UTF-8")))
 }
 
 fn write_out(out: *mut *mut c_char, s: String) {
@@ -89,14 +87,19 @@ fn run(out: *mut *mut c_char, f: impl FnOnce() -> Result<String, Error>) -> i32 
 
 fn ledger<'a>(l: *mut TijdregLedger) -> Result<&'a mut Ledger, Error> {
     if l.is_null() {
-        return Err(invalid("ledger is null"));
+        return Err(invalid("ledger is null", "ledger is null (leeg)"));
     }
     // SAFETY: non-null handles come from `tijdreg_ledger_new`/`_load` and are not freed yet.
     Ok(unsafe { &mut (*l).inner })
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string(v).map_err(|e| invalid(&e.to_string()))
+    serde_json::to_string(v).map_err(|_| {
+        invalid(
+            "the answer could not be written as JSON",
+            "het antwoord kon niet als JSON geschreven worden",
+        )
+    })
 }
 
 /// The engine version, a static string (do not free).
@@ -157,7 +160,7 @@ pub unsafe extern "C" fn tijdreg_ledger_add_qr_key(
     run(out, || {
         let l = self::ledger(ledger)?;
         if secret.is_null() {
-            return Err(invalid("secret is null"));
+            return Err(invalid("secret is null", "secret is null (leeg)"));
         }
         // SAFETY: checked non-null; the caller guarantees `len` readable bytes.
         let bytes = unsafe { std::slice::from_raw_parts(secret, len) }.to_vec();
@@ -215,7 +218,7 @@ pub unsafe extern "C" fn tijdreg_ledger_query(
     run(out, || {
         let l = self::ledger(ledger)?;
         let v: serde_json::Value =
-            serde_json::from_str(text(query_json, "query")?).map_err(|e| invalid(&e.to_string()))?;
+            tijdreg::decode::from_str_max(text(query_json, "query")?, "", tijdreg::decode::MAX_COMMAND_BYTES)?;
         json(&query::run_on_ledger(l, &v)?)
     })
 }
@@ -235,7 +238,7 @@ pub unsafe extern "C" fn tijdreg_ledger_report(
     run(out, || {
         let l = self::ledger(ledger)?;
         let at = tijdreg::calendar::parse_instant(text(at, "at")?)?;
-        let r = tijdreg::subsidy::report_from_state(
+        let r = tijdreg::ledger::report::report(
             l.state(),
             &Actor::from(text(actor, "actor")?),
             at,
@@ -265,8 +268,7 @@ pub unsafe extern "C" fn tijdreg_report_from_records(
     out: *mut *mut c_char,
 ) -> i32 {
     run(out, || {
-        let r: tijdreg::subsidy::Records =
-            serde_json::from_str(text(records, "records")?).map_err(|e| invalid(&e.to_string()))?;
+        let r = tijdreg::subsidy::Records::from_json(text(records, "records")?)?;
         json(&tijdreg::subsidy::report(
             &r,
             tijdreg::calendar::parse_instant(text(at, "at")?)?,

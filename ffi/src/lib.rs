@@ -103,12 +103,13 @@ impl From<Error> for TijdregError {
     }
 }
 
-fn invalid(reason: String) -> Error {
-    Error::InvalidInput { reason }
-}
-
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string(v).map_err(|e| invalid(e.to_string()))
+    serde_json::to_string(v).map_err(|_| {
+        Error::invalid(
+            "the answer could not be written as JSON",
+            "het antwoord kon niet als JSON geschreven worden",
+        )
+    })
 }
 
 /// A QR signing key of the host (QR-2).
@@ -198,14 +199,14 @@ impl Engine {
 
     /// Runs a query envelope (JSON); returns the answer (JSON).
     pub fn query_json(&self, envelope: String) -> Result<String, TijdregError> {
-        let v: serde_json::Value = serde_json::from_str(&envelope).map_err(|e| invalid(e.to_string()))?;
+        let v: serde_json::Value = tijdreg::decode::from_str_max(&envelope, "", tijdreg::decode::MAX_COMMAND_BYTES)?;
         Ok(to_json(&query::run_on_ledger(&self.lock(), &v)?)?)
     }
 
     /// The subsidy report of a project (JSON) as `actor` sees it at `at` (RFC 3339).
     pub fn report_json(&self, actor: String, at: String, project: String) -> Result<String, TijdregError> {
         let at = tijdreg::calendar::parse_instant(&at)?;
-        let r = tijdreg::subsidy::report_from_state(
+        let r = tijdreg::ledger::report::report(
             self.lock().state(),
             &Actor::from(actor.as_str()),
             at,
@@ -251,7 +252,7 @@ pub fn version() -> String {
 /// The report of plain records (JSON, `docs/records.md`) at `at` (RFC 3339), as JSON.
 #[uniffi::export]
 pub fn report_from_records_json(records: String, at: String) -> Result<String, TijdregError> {
-    let r: tijdreg::subsidy::Records = serde_json::from_str(&records).map_err(|e| invalid(e.to_string()))?;
+    let r = tijdreg::subsidy::Records::from_json(&records)?;
     Ok(to_json(&tijdreg::subsidy::report(
         &r,
         tijdreg::calendar::parse_instant(&at)?,
@@ -274,10 +275,15 @@ pub fn parse_insz(number: String) -> Result<InszInfo, TijdregError> {
 /// The registration deadline (RFC 3339, UTC) of a training day `YYYY-MM-DD` (DL-2, DL-3).
 #[uniffi::export]
 pub fn registration_deadline(date: String, profile: String) -> Result<String, TijdregError> {
-    let d: chrono::NaiveDate = date.parse().map_err(|e| invalid(format!("date {date:?}: {e}")))?;
+    let d: chrono::NaiveDate = date
+        .parse()
+        .map_err(|_| Error::invalid("date: expected YYYY-MM-DD", "datum: verwacht JJJJ-MM-DD"))?;
     let cal = tijdreg::calendar::Calendar::new(profile.parse()?);
-    let dl = cal
-        .registration_deadline(d)
-        .ok_or_else(|| invalid("past the last representable date".into()))?;
+    let dl = cal.registration_deadline(d).ok_or_else(|| {
+        Error::invalid(
+            "past the last representable date",
+            "voorbij de laatste voorstelbare datum",
+        )
+    })?;
     Ok(dl.to_rfc3339())
 }

@@ -79,12 +79,13 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     err
 }
 
-fn invalid(reason: impl Into<String>) -> Error {
-    Error::InvalidInput { reason: reason.into() }
-}
-
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string(v).map_err(|e| invalid(e.to_string()))
+    serde_json::to_string(v).map_err(|_| {
+        Error::invalid(
+            "the answer could not be written as JSON",
+            "het antwoord kon niet als JSON geschreven worden",
+        )
+    })
 }
 
 /// The host's QR signing keys (QR-2).
@@ -172,7 +173,7 @@ impl PyLedger {
     fn apply_many_json(&mut self, py: Python<'_>, envelopes: &str) -> PyResult<String> {
         let inner = &mut self.inner;
         let out = py.detach(|| -> Result<String, Error> {
-            let list: Vec<serde_json::Value> = serde_json::from_str(envelopes).map_err(|e| invalid(e.to_string()))?;
+            let list: Vec<serde_json::Value> = tijdreg::decode::from_str(envelopes, "")?;
             let results: Vec<serde_json::Value> = list
                 .into_iter()
                 .map(|v| match Envelope::from_value(v).and_then(|env| inner.apply(&env)) {
@@ -200,7 +201,7 @@ impl PyLedger {
     fn query_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
         let inner = &self.inner;
         py.detach(|| {
-            let v: serde_json::Value = serde_json::from_str(envelope).map_err(|e| invalid(e.to_string()))?;
+            let v: serde_json::Value = tijdreg::decode::from_str_max(envelope, "", tijdreg::decode::MAX_COMMAND_BYTES)?;
             json(&query::run_on_ledger(inner, &v)?)
         })
         .map_err(|e| to_py(py, &e))
@@ -211,7 +212,7 @@ impl PyLedger {
         let state = self.inner.state();
         py.detach(|| {
             let at = tijdreg::calendar::parse_instant(at)?;
-            subsidy::report_from_state(state, &Actor::from(actor), at, &tijdreg::ids::ProjectId::new(project))
+            tijdreg::ledger::report::report(state, &Actor::from(actor), at, &tijdreg::ids::ProjectId::new(project))
         })
         .map(|inner| PyReport { inner })
         .map_err(|e| to_py(py, &e))
@@ -239,7 +240,7 @@ impl PyLedger {
     fn replay_json(py: Python<'_>, events: &str, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
         let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
         py.detach(|| {
-            let log: Vec<Recorded> = serde_json::from_str(events).map_err(|e| invalid(e.to_string()))?;
+            let log: Vec<Recorded> = tijdreg::decode::from_str(events, "events")?;
             Ok(Ledger::replay(&log, keys))
         })
         .map(|inner| PyLedger { inner })
@@ -280,35 +281,25 @@ impl PyReport {
     /// `date`, `Decimal`, `bool`; `excluded` joins the reasons with their rules.
     fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let rows = PyList::empty(py);
-        for l in &self.inner.lines {
+        for l in self.inner.lines().iter() {
             let d = PyDict::new(py);
-            d.set_item("project", self.inner.project.as_str())?;
-            d.set_item(
-                "kind",
-                if l.kind == subsidy::LineKind::Classroom {
-                    "classroom"
-                } else {
-                    "elearning"
-                },
-            )?;
-            d.set_item("source", &l.source)?;
-            d.set_item("person", l.person.as_str())?;
-            d.set_item("training", l.training.as_str())?;
-            d.set_item("date", l.date)?;
-            d.set_item("realised", l.realised)?;
+            d.set_item("project", self.inner.project().as_str())?;
+            d.set_item("kind", l.kind().code())?;
+            d.set_item("source", l.source())?;
+            d.set_item("person", l.person().as_str())?;
+            d.set_item("training", l.training().as_str())?;
+            d.set_item("date", l.date())?;
+            d.set_item("realised", l.realised())?;
             d.set_item("planned_minutes", l.planned_minutes())?;
             d.set_item("attended_minutes", l.attended_minutes())?;
-            d.set_item("counted_minutes", l.counted_minutes)?;
-            d.set_item("unit_cost", l.unit_cost)?;
-            d.set_item("amount", l.amount)?;
-            d.set_item("late_registration", l.late_registration)?;
-            d.set_item("late_arrival", l.late_arrival)?;
-            d.set_item("early_departure", l.early_departure)?;
+            d.set_item("counted_minutes", l.counted_minutes())?;
+            d.set_item("unit_cost", l.unit_cost())?;
+            d.set_item("amount", l.amount())?;
+            d.set_item("late_registration", l.late_registration())?;
+            d.set_item("late_arrival", l.late_arrival())?;
+            d.set_item("early_departure", l.early_departure())?;
             d.set_item("excluded", l.excluded_text())?;
-            d.set_item(
-                "excluded_rules",
-                l.excluded.iter().map(|e| e.rule.clone()).collect::<Vec<_>>(),
-            )?;
+            d.set_item("excluded_rules", l.excluded().map(|e| e.rule()).collect::<Vec<_>>())?;
             d.set_item("reasons", l.reason_codes())?;
             rows.append(d)?;
         }
@@ -338,10 +329,13 @@ impl PyReport {
             "training" => Grouping::Training,
             "date" => Grouping::Date,
             "project" => Grouping::Project,
-            other => {
+            _ => {
                 return Err(to_py(
                     py,
-                    &invalid(format!("group by {other:?}: use person, training, date or project")),
+                    &Error::invalid(
+                        "group by: use person, training, date or project",
+                        "groeperen: gebruik person, training, date of project",
+                    ),
                 ));
             }
         };
@@ -359,7 +353,7 @@ impl PyReport {
     /// The project.
     #[getter]
     fn project(&self) -> String {
-        self.inner.project.to_string()
+        self.inner.project().to_string()
     }
 
     /// Realised totals.
@@ -405,14 +399,14 @@ impl PyReport {
     }
 
     fn __len__(&self) -> usize {
-        self.inner.lines.len()
+        self.inner.lines().len()
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Report(project={:?}, lines={}, total={})",
-            self.inner.project.as_str(),
-            self.inner.lines.len(),
+            self.inner.project().as_str(),
+            self.inner.lines().len(),
             self.inner.amounts.total
         )
     }
@@ -422,7 +416,7 @@ impl PyReport {
 #[pyfunction]
 fn report_from_records_json(py: Python<'_>, records: &str, at: &str) -> PyResult<PyReport> {
     py.detach(|| {
-        let r: Records = serde_json::from_str(records).map_err(|e| invalid(e.to_string()))?;
+        let r = Records::from_json(records)?;
         subsidy::report(&r, tijdreg::calendar::parse_instant(at)?)
     })
     .map(|inner| PyReport { inner })
@@ -506,7 +500,12 @@ fn calendar(profile_name: &str, closures: Vec<NaiveDate>) -> Result<Calendar, Er
 /// Gregorian Easter Sunday (DL-3).
 #[pyfunction]
 fn easter(py: Python<'_>, year: i32) -> PyResult<NaiveDate> {
-    tijdreg::calendar::easter(year).ok_or_else(|| to_py(py, &invalid(format!("no Easter date for year {year}"))))
+    tijdreg::calendar::easter(year).ok_or_else(|| {
+        to_py(
+            py,
+            &Error::invalid("no Easter date for that year", "geen paasdatum voor dat jaar"),
+        )
+    })
 }
 
 /// Whether a date is a working day (DL-3).
@@ -524,8 +523,12 @@ fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<N
 fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<NaiveDate> {
     calendar(profile, closures)
         .and_then(|c| {
-            c.next_working_day(day)
-                .ok_or_else(|| invalid("past the last representable date"))
+            c.next_working_day(day).ok_or_else(|| {
+                Error::invalid(
+                    "past the last representable date",
+                    "voorbij de laatste voorstelbare datum",
+                )
+            })
         })
         .map_err(|e| to_py(py, &e))
 }
@@ -541,8 +544,12 @@ fn registration_deadline(
 ) -> PyResult<DateTime<Utc>> {
     calendar(profile, closures)
         .and_then(|c| {
-            c.registration_deadline(day)
-                .ok_or_else(|| invalid("past the last representable date"))
+            c.registration_deadline(day).ok_or_else(|| {
+                Error::invalid(
+                    "past the last representable date",
+                    "voorbij de laatste voorstelbare datum",
+                )
+            })
         })
         .map_err(|e| to_py(py, &e))
 }

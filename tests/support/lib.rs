@@ -2,6 +2,8 @@
 //! `docs/conformance.md`) against the engine. Used by the `tijdreg-conformance` binary and by
 //! `cargo test`; the bindings have runners of their own over the same files.
 
+pub mod oracle;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tijdreg::ledger::query;

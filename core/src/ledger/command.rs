@@ -20,11 +20,29 @@ pub struct IntervalInput {
     pub check_out: DateTime<Utc>,
 }
 
-/// Everything the ledger can be asked to do. The comment of each variant names who may.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-#[non_exhaustive]
-pub enum Command {
+macro_rules! commands {
+    ($( $(#[$vmeta:meta])* $variant:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)? } ),* $(,)?) => {
+        /// Everything the ledger can be asked to do. The comment of each variant names who may.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+        #[non_exhaustive]
+        pub enum Command {
+            $( $(#[$vmeta])* $variant { $( $(#[$fmeta])* $field: $ty ),* } ),*
+        }
+
+        /// The same commands, externally tagged. Decoded only to locate what went wrong in a
+        /// command that failed to decode: serde cannot trace field paths inside internally
+        /// tagged enums, so the error would otherwise stop at `command`.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case", deny_unknown_fields)]
+        #[allow(dead_code, missing_docs)]
+        pub(crate) enum Traced {
+            $( $variant { $( $(#[$fmeta])* $field: $ty ),* } ),*
+        }
+    };
+}
+
+commands! {
     /// System. ORG-1.
     CreateOrganisation {
         /// Id.
@@ -341,4 +359,24 @@ pub enum Command {
         /// Field values.
         fields: BTreeMap<String, String>,
     },
+}
+
+/// Where a command that failed to decode went wrong, with its full field path
+/// (`command.intervals[1].check_out`): decodes it again in the externally tagged form.
+pub(crate) fn trace(root: &str, command: &serde_json::Value) -> Option<crate::decode::Problem> {
+    let obj = command.as_object()?;
+    let ty = obj.get("type")?.as_str()?;
+    let mut rest = obj.clone();
+    rest.remove("type");
+    let mut outer = serde_json::Map::new();
+    outer.insert(ty.to_owned(), serde_json::Value::Object(rest));
+    let mut p = crate::decode::decode_value::<Traced>(serde_json::Value::Object(outer), "").err()?;
+    // The first segment is the variant (the command's type): drop it, keep the field path.
+    let tail = match p.path.find(['.', '[']) {
+        Some(i) if p.path.as_bytes().get(i) == Some(&b'.') => p.path.get(i + 1..).unwrap_or("").to_owned(),
+        Some(i) => p.path.get(i..).unwrap_or("").to_owned(),
+        None => String::new(),
+    };
+    p.path = crate::decode::join(root, &tail);
+    Some(p)
 }

@@ -306,9 +306,10 @@ impl<'a> Cx<'a> {
                     .get(grant)
                     .ok_or_else(|| unknown(Entity::Grant, grant.as_str()))?;
                 if g.revoked_at.is_some() {
-                    return Err(Error::InvalidInput {
-                        reason: format!("grant {grant} is already revoked"),
-                    });
+                    return Err(Error::invalid(
+                        format!("grant {grant} is already revoked"),
+                        format!("recht {grant} is al ingetrokken"),
+                    ));
                 }
                 Ok(vec![Event::GrantRevoked {
                     grant: grant.clone(),
@@ -1083,9 +1084,10 @@ impl<'a> Cx<'a> {
                 (p, Method::Scan)
             }
             _ => {
-                return Err(Error::InvalidInput {
-                    reason: "give exactly one of person (by hand) or token (scan)".into(),
-                });
+                return Err(Error::invalid(
+                    "give exactly one of person (by hand) or token (scan)",
+                    "geef precies een van person (met de hand) of token (scan)",
+                ));
             }
         };
         if !sess.participants.contains_key(&who) {
@@ -1160,6 +1162,7 @@ impl<'a> Cx<'a> {
                 check_in_method: Method::Correction,
                 check_out_method: Method::Correction,
                 late: false,
+                clock_suspect: false,
             });
         }
         Ok(out)
@@ -1262,9 +1265,10 @@ fn linked_supervisor() -> Text {
 
 fn validity(valid_from: NaiveDate, valid_until: Option<NaiveDate>) -> Result<Validity, Error> {
     if valid_until.is_some_and(|u| u < valid_from) {
-        return Err(Error::InvalidInput {
-            reason: "valid_until is before valid_from".into(),
-        });
+        return Err(Error::invalid(
+            "valid_until is before valid_from",
+            "valid_until ligt voor valid_from",
+        ));
     }
     Ok(Validity {
         valid_from,

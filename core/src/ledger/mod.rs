@@ -25,6 +25,7 @@ pub mod command;
 mod decide;
 pub mod event;
 pub mod query;
+pub mod report;
 pub mod state;
 
 pub use command::{Command, IntervalInput};
@@ -105,7 +106,20 @@ impl Envelope {
     /// [`Error::InvalidInput`] naming what does not fit (unknown command type, missing or
     /// unknown field, malformed instant).
     pub fn from_json(json: &str) -> Result<Envelope, Error> {
-        serde_json::from_str(json).map_err(|e| Error::InvalidInput { reason: e.to_string() })
+        crate::decode::decode_str(json, "", crate::decode::MAX_COMMAND_BYTES)
+            .map_err(|p| Self::locate(p, || serde_json::from_str(json).ok()))
+    }
+
+    /// A decode problem that stops at `command` is looked up again inside the command.
+    fn locate(p: crate::decode::Problem, value: impl FnOnce() -> Option<serde_json::Value>) -> Error {
+        if p.path == "command"
+            && let Some(v) = value()
+            && let Some(c) = v.get("command")
+            && let Some(deeper) = command::trace("command", c)
+        {
+            return deeper.into_error();
+        }
+        p.into_error()
     }
 
     /// Decodes a command from a JSON value.
@@ -113,7 +127,8 @@ impl Envelope {
     /// # Errors
     /// As [`Envelope::from_json`].
     pub fn from_value(v: serde_json::Value) -> Result<Envelope, Error> {
-        serde_json::from_value(v).map_err(|e| Error::InvalidInput { reason: e.to_string() })
+        let copy = v.get("command").map(|c| serde_json::json!({"command": c}));
+        crate::decode::decode_value(v, "").map_err(|p| Self::locate(p, || copy))
     }
 }
 
@@ -288,8 +303,10 @@ impl Ledger {
 
     /// What-if (AUD-5): the events a command would produce and, for every project whose
     /// subsidy it would change, the counted minutes and amount before and after — without
-    /// changing anything. Reports are taken in full view (as ESF sees them) at the command's
-    /// instant; only the affected projects are copied, never the whole state.
+    /// changing anything. Both reports are counted on the whole project at the command's
+    /// instant and then cut to what the command's actor may see (ARC-2), so a partner sees the
+    /// change of her own lines only. Only the affected projects are copied, never the whole
+    /// state.
     ///
     /// # Errors
     /// As [`Ledger::apply`].
@@ -325,8 +342,20 @@ impl Ledger {
             }
         }
         let mut deltas = Vec::new();
+        let az = authz::Authz {
+            s: &self.state,
+            actor: &env.actor,
+            at: env.at,
+        };
         for project in projects {
-            let before = crate::subsidy::report_from_state(&self.state, &Actor::System, env.at, &project)?;
+            let Some(p) = self.state.projects.get(&project) else {
+                continue;
+            };
+            if !az.sees_project(p) {
+                continue;
+            }
+            let mut before = crate::subsidy::report_compact(&report::compact(&self.state, p)?, env.at)?;
+            report::cut(&self.state, &az, p, &mut before);
             let mut slice = self.state.project_slice(&project);
             for (i, event) in events.iter().enumerate() {
                 slice.evolve(&Recorded {
@@ -338,7 +367,8 @@ impl Ledger {
                     event: event.clone(),
                 });
             }
-            let after = crate::subsidy::report_from_state(&slice, &Actor::System, env.at, &project)?;
+            let mut after = crate::subsidy::report_compact(&report::compact(&slice, p)?, env.at)?;
+            report::cut(&slice, &az, p, &mut after);
             deltas.push(ProjectDelta {
                 project,
                 counted_minutes_before: before.realised.counted_minutes,
@@ -392,8 +422,7 @@ impl Ledger {
             schema_version: u32,
             state: State,
         }
-        let v: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| Error::InvalidInput { reason: e.to_string() })?;
+        let v: serde_json::Value = crate::decode::from_str(json, "snapshot")?;
         let found = v.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
         if found != u64::from(SCHEMA_VERSION) {
             return Err(Error::UnsupportedSchemaVersion {
@@ -401,7 +430,7 @@ impl Ledger {
                 expected: SCHEMA_VERSION,
             });
         }
-        let snap: Snap = serde_json::from_value(v).map_err(|e| Error::InvalidInput { reason: e.to_string() })?;
+        let snap: Snap = crate::decode::from_value(v, "snapshot")?;
         debug_assert_eq!(snap.schema_version, SCHEMA_VERSION);
         let mut state = snap.state;
         state.rebuild_indexes();
@@ -409,10 +438,4 @@ impl Ledger {
     }
 }
 
-pub(crate) use authz::Standing as StandingView;
-pub(crate) use authz::any_right;
 pub(crate) use decide::{deadline, params_for};
-
-pub(crate) fn authz_view<'a>(s: &'a State, actor: &'a Actor, at: DateTime<Utc>) -> authz::Authz<'a> {
-    authz::Authz { s, actor, at }
-}

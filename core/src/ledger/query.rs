@@ -421,7 +421,7 @@ impl QueryEnvelope {
     /// # Errors
     /// [`Error::InvalidInput`] naming what does not fit.
     pub fn from_value(v: serde_json::Value) -> Result<QueryEnvelope, Error> {
-        serde_json::from_value(v).map_err(|e| Error::InvalidInput { reason: e.to_string() })
+        crate::decode::from_value(v, "")
     }
 }
 
@@ -444,17 +444,27 @@ pub fn run_on_ledger(ledger: &super::Ledger, q: &serde_json::Value) -> Result<se
         if let Some(o) = body.as_object_mut() {
             o.remove("type");
         }
-        let w: WhatIfQuery = serde_json::from_value(body).map_err(|e| Error::InvalidInput { reason: e.to_string() })?;
+        let copy = body.get("command").cloned();
+        let w: WhatIfQuery = crate::decode::decode_value(body, "query").map_err(|p| {
+            match (p.path.as_str(), &copy) {
+                ("query.command", Some(c)) => super::command::trace("query.command", c).unwrap_or(p),
+                _ => p,
+            }
+            .into_error()
+        })?;
         let env = super::Envelope {
             command_id: CommandId::new(
                 q.get("command_id")
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or("what-if"),
             ),
-            actor: serde_json::from_value(q.get("actor").cloned().unwrap_or_default())
-                .map_err(|e| Error::InvalidInput { reason: e.to_string() })?,
-            at: serde_json::from_value(q.get("at").cloned().unwrap_or_default())
-                .map_err(|e| Error::InvalidInput { reason: e.to_string() })?,
+            actor: serde_json::from_value(q.get("actor").cloned().unwrap_or_default()).map_err(|_| {
+                Error::invalid(
+                    "actor: expected \"system\" or a person id",
+                    "actor: verwacht \"system\" of een persoons-id",
+                )
+            })?,
+            at: crate::decode::from_value(q.get("at").cloned().unwrap_or_default(), "at")?,
             command: w.command,
         };
         return Ok(to_json(&ledger.what_if(&env)?));
@@ -499,6 +509,6 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
             let x = visible(session)?;
             serde_json::json!({"session": session, "date": x.timing.date, "deadline": deadline(s, x)})
         }
-        Query::Report { project } => to_json(&crate::subsidy::report_from_state(s, actor, at, project)?),
+        Query::Report { project } => to_json(&super::report::report(s, actor, at, project)?),
     })
 }

@@ -312,6 +312,7 @@ impl State {
                         check_in_method: m_in,
                         check_out_method: *method,
                         late: late_in || *late,
+                        clock_suspect: false,
                     });
                 }
             }

@@ -1,138 +1,23 @@
-//! Subsidised hours and euros, explained stretch by stretch. Rules SUB-1..9, ORG-3 (the
-//! parameters in force on each line's date) and AUD-4 (the receipt).
-//!
-//! The report is computed from plain [`Records`] — sessions with planned times and breaks,
-//! attendance intervals, e-learning entries, dated parameters — so that a back-office script
-//! holding an export gets the same answer as the ledger ([`report_from_state`] first turns
-//! the ledger's state into records). The counting order is SPEC §10's:
-//! SUB-1 → SUB-4 → SUB-6 → SUB-2 → SUB-5 → SUB-8.
-//!
-//! # Example
-//! ```
-//! use tijdreg::subsidy::{report, Records};
-//! let records: Records = serde_json::from_str(r#"{
-//!   "project": "P-1",
-//!   "params": {"unit_cost_per_participant_hour": {"2026-01-01": {"name": "unit_cost_per_participant_hour", "value": "12.00"}}},
-//!   "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00",
-//!                 "breaks": [{"start": "10:30:00", "end": "10:45:00"}], "status": "Executed",
-//!                 "participants": [{"person": "p-ann", "intervals": [
-//!                     {"check_in": "2026-03-02T08:12:00Z", "check_out": "2026-03-02T11:00:00Z"}]}]}]
-//! }"#)?;
-//! let r = report(&records, "2026-03-10T12:00:00Z".parse()?)?;
-//! // 09:12–12:00 minus the 15-minute break: 153 minutes at 12 euro an hour.
-//! assert_eq!(r.realised.counted_minutes, 153);
-//! assert_eq!(r.amounts.total.to_string(), "30.60");
-//! assert_eq!(r.lines[0].excluded[0].text, "09:00–09:12 before check-in");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! The counting rules as they were before the compact kernel (issue 10): a slow, simple,
+//! independently structured implementation kept as a test oracle. The property test
+//! `kernel_agrees_with_the_reference` feeds random records to both and compares the JSON.
+#![allow(missing_docs, clippy::unwrap_used)]
 
-use crate::calendar::{brussels_instant, hm};
-use crate::error::Error;
-use crate::ids::*;
-use crate::ledger::{Actor, State};
-use crate::params::{DatedParams, Params};
-use crate::session::{Break, SessionStatus};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// An attendance interval in plain records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IntervalRecord {
-    /// Check-in.
-    pub check_in: DateTime<Utc>,
-    /// Check-out.
-    pub check_out: DateTime<Utc>,
-    /// Registered late inside a correction window (SUB-3, DL-2).
-    #[serde(default)]
-    pub late: bool,
-}
-
-/// A participant of a session in plain records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParticipantRecord {
-    /// Person (opaque id).
-    pub person: PersonId,
-    /// Attendance intervals.
-    #[serde(default)]
-    pub intervals: Vec<IntervalRecord>,
-    /// Marked absent (ATT-5).
-    #[serde(default)]
-    pub absent: bool,
-}
-
-/// A session in plain records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRecord {
-    /// Session.
-    pub id: SessionId,
-    /// Training.
-    pub training: TrainingId,
-    /// Date (Brussels).
-    pub date: NaiveDate,
-    /// Local start.
-    pub start: NaiveTime,
-    /// Local end.
-    pub end: NaiveTime,
-    /// Planned breaks.
-    #[serde(default)]
-    pub breaks: Vec<Break>,
-    /// Status (SUB-3).
-    pub status: SessionStatus,
-    /// Participants.
-    #[serde(default)]
-    pub participants: Vec<ParticipantRecord>,
-}
-
-/// Status of an e-learning entry in plain records.
-pub use crate::elearning::EntryStatus;
-
-/// An e-learning entry in plain records (SUB-7).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ElearningRecord {
-    /// Entry.
-    pub id: EntryId,
-    /// Participant.
-    pub person: PersonId,
-    /// Training.
-    pub training: TrainingId,
-    /// Day.
-    pub date: NaiveDate,
-    /// Minutes.
-    pub minutes: u32,
-    /// Optional local start (orders the daily cap, SUB-5).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<NaiveTime>,
-    /// Status: only approved entries count.
-    pub status: EntryStatus,
-}
-
-/// Everything a report needs, as plain data (the documented export format).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Records {
-    /// The project.
-    pub project: ProjectId,
-    /// The call's dated parameters (ORG-3).
-    #[serde(default)]
-    pub params: DatedParams,
-    /// The call's closure dates (part of the calendar hashed in the receipt).
-    #[serde(default)]
-    pub closures: BTreeSet<NaiveDate>,
-    /// Sessions.
-    #[serde(default)]
-    pub sessions: Vec<SessionRecord>,
-    /// E-learning entries.
-    #[serde(default)]
-    pub elearning: Vec<ElearningRecord>,
-    /// How many ledger events the records were made from (0 for an export).
-    #[serde(default)]
-    pub source_events: u64,
-}
+use tijdreg::calendar::{brussels_instant, hm};
+use tijdreg::elearning::EntryStatus;
+use tijdreg::error::Error;
+use tijdreg::ids::*;
+use tijdreg::params::Params;
+use tijdreg::session::SessionStatus;
+use tijdreg::subsidy::{ElearningRecord, ParticipantRecord, Records, SessionRecord};
 
 /// Why a stretch of planned time does not count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Before the first check-in (SUB-1).
@@ -173,7 +58,7 @@ impl Reason {
 }
 
 /// An excluded part of a line (SUB-9). `from`/`until` are set when it is a stretch of time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Excluded {
     /// Reason code.
     pub reason: Reason,
@@ -192,7 +77,7 @@ pub struct Excluded {
 }
 
 /// Classroom session line or e-learning line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     /// A participant in a session.
@@ -202,7 +87,7 @@ pub enum LineKind {
 }
 
 /// One participant in one session, or one e-learning entry, explained (SUB-9).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Line {
     /// Kind.
     pub kind: LineKind,
@@ -246,38 +131,8 @@ pub fn seconds_as_minutes(seconds: i64) -> Decimal {
     (Decimal::from(seconds) / Decimal::from(60)).round_dp(2).normalize()
 }
 
-impl Line {
-    /// Planned net minutes.
-    pub fn planned_minutes(&self) -> Decimal {
-        seconds_as_minutes(self.planned_seconds)
-    }
-
-    /// Attended minutes inside the planned net time.
-    pub fn attended_minutes(&self) -> Decimal {
-        seconds_as_minutes(self.attended_seconds)
-    }
-
-    /// The reason codes of what was excluded, `;`-separated (e.g. `before_check_in;away`).
-    pub fn reason_codes(&self) -> String {
-        self.excluded
-            .iter()
-            .map(|e| reason_code(e.reason))
-            .collect::<Vec<_>>()
-            .join(";")
-    }
-
-    /// The explanations of what was excluded with their rules, `; `-separated.
-    pub fn excluded_text(&self) -> String {
-        self.excluded
-            .iter()
-            .map(|e| format!("{} [{}]", e.text, e.rule))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
 /// Sums over lines.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     /// Lines.
     pub lines: usize,
@@ -290,7 +145,7 @@ pub struct Totals {
 }
 
 /// Amounts of the realised lines (SUB-8).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Amounts {
     /// Σ minutes × unit cost / 60, exact, before the cap.
     pub uncapped: Decimal,
@@ -310,7 +165,7 @@ pub struct Amounts {
 }
 
 /// How to reproduce a report (AUD-4).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Receipt {
     /// Engine version.
     pub engine_version: String,
@@ -326,7 +181,7 @@ pub struct Receipt {
 }
 
 /// The subsidy report of a project.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// Project.
     pub project: ProjectId,
@@ -639,7 +494,7 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
         },
         provisional_amount: cents(prov_numerator / sixty),
         receipt: Receipt {
-            engine_version: crate::VERSION.into(),
+            engine_version: tijdreg::VERSION.into(),
             parameters_hash: parameters_hash(r),
             reference_instant: reference,
             events: r.source_events,
@@ -752,225 +607,4 @@ fn parameters_hash(r: &Records) -> String {
     let doc = serde_json::json!({"params": r.params, "closures": r.closures, "holidays": holidays});
     let digest = Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default());
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The records of a project as the actor may see them (ARC-2): sessions with attendance,
-/// e-learning entries, the call's parameters.
-///
-/// # Errors
-/// [`Error::AccessDenied`] when the actor may not see the project; [`Error::Unknown`] for
-/// system or support asking for a project that does not exist.
-pub fn records_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: &ProjectId) -> Result<Records, Error> {
-    let az = crate::ledger::authz_view(s, actor, at);
-    let p = match s.projects.get(project) {
-        Some(p) if az.sees_project(p) => p,
-        None if az.is_system() || az.is_support() => {
-            return Err(Error::Unknown {
-                what: crate::error::Entity::Project,
-                id: project.to_string(),
-            });
-        }
-        _ => return Err(Error::access(crate::ledger::any_right(), "ACC-6")),
-    };
-    let call = s.calls.get(&p.call);
-    let sessions = s
-        .project_sessions(project)
-        .filter(|x| az.sees_session(x, p))
-        .map(|x| SessionRecord {
-            id: x.id.clone(),
-            training: x.training.clone(),
-            date: x.timing.date,
-            start: x.timing.start,
-            end: x.timing.end,
-            breaks: x.timing.breaks.clone(),
-            status: x.status,
-            participants: x
-                .participants
-                .iter()
-                .map(|(person, rec)| ParticipantRecord {
-                    person: person.clone(),
-                    intervals: rec
-                        .intervals
-                        .iter()
-                        .map(|i| IntervalRecord {
-                            check_in: i.check_in,
-                            check_out: i.check_out,
-                            late: i.late,
-                        })
-                        .collect(),
-                    absent: rec.absent,
-                })
-                .collect(),
-        })
-        .collect();
-    let all_entries =
-        az.is_system() || az.is_support() || az.standing(p) == Some(crate::ledger::StandingView::Promoter);
-    let elearning = s
-        .project_entries(project)
-        .filter(|e| all_entries || az.person() == Some(&e.person))
-        .map(|e| ElearningRecord {
-            id: e.id.clone(),
-            person: e.person.clone(),
-            training: e.training.clone(),
-            date: e.date,
-            minutes: e.minutes,
-            start: e.start,
-            status: e.status,
-        })
-        .collect();
-    Ok(Records {
-        project: project.clone(),
-        params: call.map(|c| c.params.clone()).unwrap_or_default(),
-        closures: call.map(|c| c.closures.clone()).unwrap_or_default(),
-        sessions,
-        elearning,
-        source_events: s.event_count,
-    })
-}
-
-/// The report of a project from the ledger's state (SUB, AUD-4), as the actor may see it.
-///
-/// # Errors
-/// As [`records_from_state`] and [`report`].
-pub fn report_from_state(s: &State, actor: &Actor, at: DateTime<Utc>, project: &ProjectId) -> Result<Report, Error> {
-    report(&records_from_state(s, actor, at, project)?, at)
-}
-
-impl Report {
-    /// The lines as CSV, one row per line: the figures, the reason codes of what was excluded
-    /// (`reasons`, e.g. `before_check_in;away`) and their explanations with rules (`excluded`).
-    pub fn to_csv(&self) -> String {
-        let mut out = String::from(
-            "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n",
-        );
-        for l in &self.lines {
-            let row = [
-                format!("{:?}", l.kind).to_lowercase(),
-                l.source.clone(),
-                l.person.to_string(),
-                l.training.to_string(),
-                l.date.to_string(),
-                l.realised.to_string(),
-                l.planned_minutes().to_string(),
-                l.attended_minutes().to_string(),
-                l.counted_minutes.to_string(),
-                l.unit_cost.to_string(),
-                l.amount.round_dp(2).to_string(),
-                l.late_registration.to_string(),
-                l.late_arrival.to_string(),
-                l.early_departure.to_string(),
-                l.reason_codes(),
-                l.excluded_text(),
-            ];
-            out.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
-            out.push('\n');
-        }
-        out
-    }
-
-    /// Counted minutes and exact amount grouped by a key: `person`, `training`, `date` or
-    /// `project` (realised lines only).
-    pub fn group_by(&self, key: Grouping) -> Vec<Group> {
-        let mut m: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
-        for l in self.lines.iter().filter(|l| l.realised) {
-            let k = match key {
-                Grouping::Person => l.person.to_string(),
-                Grouping::Training => l.training.to_string(),
-                Grouping::Date => l.date.to_string(),
-                Grouping::Project => self.project.to_string(),
-            };
-            let e = m.entry(k).or_default();
-            e.0 += l.counted_minutes;
-            e.1 += l.amount;
-        }
-        m.into_iter()
-            .map(|(key, (minutes, amount))| Group {
-                key,
-                counted_minutes: minutes,
-                amount: cents(amount),
-            })
-            .collect()
-    }
-
-    /// A readable explanation, line by line, for people (SUB-9).
-    pub fn explain(&self) -> String {
-        let mut out = String::new();
-        for l in &self.lines {
-            out.push_str(&format!(
-                "{} {} {}{}: planned {}, counted {}{}{}\n",
-                l.date,
-                l.source,
-                l.person,
-                if l.realised { "" } else { " (provisional)" },
-                minutes_text(l.planned_seconds / 60),
-                minutes_text(l.counted_minutes),
-                if l.late_registration {
-                    ", registered late in a correction window"
-                } else {
-                    ""
-                },
-                if l.counted_minutes > 0 {
-                    format!(" = EUR {}", l.amount.round_dp(2))
-                } else {
-                    String::new()
-                },
-            ));
-            for b in &l.breaks {
-                out.push_str(&format!("    not counted: {b}\n"));
-            }
-            for e in &l.excluded {
-                out.push_str(&format!("    not counted: {} ({})\n", e.text, e.rule));
-            }
-        }
-        out
-    }
-}
-
-/// The snake_case code of a reason, as serialised.
-pub fn reason_code(r: Reason) -> &'static str {
-    match r {
-        Reason::BeforeCheckIn => "before_check_in",
-        Reason::Away => "away",
-        Reason::AfterCheckOut => "after_check_out",
-        Reason::NotPresent => "not_present",
-        Reason::Absent => "absent",
-        Reason::BelowMinPresence => "below_min_presence",
-        Reason::CountedElsewhere => "counted_elsewhere",
-        Reason::Rounding => "rounding",
-        Reason::DailyCap => "daily_cap",
-        Reason::NotApproved => "not_approved",
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// A grouping key for [`Report::group_by`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Grouping {
-    /// Per participant.
-    Person,
-    /// Per training.
-    Training,
-    /// Per day.
-    Date,
-    /// The whole project.
-    Project,
-}
-
-/// One group of [`Report::group_by`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Group {
-    /// The key.
-    pub key: String,
-    /// Counted minutes.
-    pub counted_minutes: i64,
-    /// Amount, rounded half-up to the cent.
-    pub amount: Decimal,
 }

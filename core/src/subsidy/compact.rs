@@ -1,0 +1,554 @@
+//! The counting kernel's input: a project's records in a compact, columnar form — ids
+//! interned once to integers, intervals in flat arrays, instants as seconds. Built only
+//! through [`CompactBuilder`], which checks every record as the ledger checks commands (SES-1
+//! times and breaks, ATT-1 check-out not before check-in, EL-1 durations, ORG-3 parameter
+//! names and ranges, ids), so the kernel never meets a malformed record.
+//!
+//! [`super::Records`] (the JSON export format) is turned into this form by
+//! [`super::Records::compact`]; hosts holding columns (Arrow, a database cursor) feed the
+//! builder directly and skip the string-keyed form altogether.
+//!
+//! # Example
+//! ```
+//! use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+//! use tijdreg::ids::ProjectId;
+//! use tijdreg::session::SessionStatus;
+//! use tijdreg::subsidy::{CompactBuilder, report_compact};
+//! let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+//! let mut b = CompactBuilder::new(ProjectId::new("P-1"));
+//! b.session("S-1", "T-1", NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(), t(9, 0), t(12, 0), &[], SessionStatus::Executed)?;
+//! b.participant("p-ann", false)?;
+//! b.interval(Utc.with_ymd_and_hms(2026, 3, 2, 8, 12, 0).unwrap(), Utc.with_ymd_and_hms(2026, 3, 2, 11, 0, 0).unwrap(), false)?;
+//! let report = report_compact(&b.finish(), Utc.with_ymd_and_hms(2026, 3, 10, 11, 0, 0).unwrap())?;
+//! assert_eq!(report.realised.counted_minutes, 168);
+//! # Ok::<(), tijdreg::Error>(())
+//! ```
+
+use crate::elearning::{EntryInput, EntryStatus};
+use crate::error::Error;
+use crate::ids::*;
+use crate::params::DatedParams;
+use crate::session::{Break, SessionStatus, Timing};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// The first and last year a session, entry or instant of records may fall in (`docs/limits.md`).
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// Interned names: index → id. Shared by the compact records and the reports made from them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Names {
+    pub sessions: Vec<SessionId>,
+    pub entries: Vec<EntryId>,
+    pub persons: Vec<PersonId>,
+    pub trainings: Vec<TrainingId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub first: u32,
+    pub count: u32,
+}
+
+impl Span {
+    pub fn range(self) -> std::ops::Range<usize> {
+        let a = self.first as usize;
+        a..a.saturating_add(self.count as usize)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CSession {
+    pub training: u32,
+    pub date: NaiveDate,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub status: SessionStatus,
+    pub breaks: Span,
+    pub participants: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CParticipant {
+    pub person: u32,
+    pub absent: bool,
+    pub intervals: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CInterval {
+    pub check_in: i64,
+    pub check_out: i64,
+    pub late: bool,
+    pub clock_suspect: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CEntry {
+    pub person: u32,
+    pub training: u32,
+    pub date: NaiveDate,
+    pub minutes: u32,
+    pub start: Option<NaiveTime>,
+    pub status: EntryStatus,
+}
+
+/// A project's records, compact and checked: what the counting kernel reads
+/// ([`super::report_compact`], [`super::totals_compact`]). Build it with [`CompactBuilder`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compact {
+    pub(crate) project: ProjectId,
+    pub(crate) params: DatedParams,
+    pub(crate) closures: BTreeSet<NaiveDate>,
+    pub(crate) source_events: u64,
+    pub(crate) names: Arc<Names>,
+    pub(crate) sessions: Vec<CSession>,
+    pub(crate) breaks: Vec<Break>,
+    pub(crate) participants: Vec<CParticipant>,
+    pub(crate) intervals: Vec<CInterval>,
+    pub(crate) entries: Vec<CEntry>,
+}
+
+impl Compact {
+    /// The project.
+    pub fn project(&self) -> &ProjectId {
+        &self.project
+    }
+    /// Number of sessions.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+    /// Number of participant lines of sessions.
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+    /// Number of attendance intervals.
+    pub fn interval_count(&self) -> usize {
+        self.intervals.len()
+    }
+    /// Number of e-learning entries.
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+    /// Bytes held by the compact records (their arrays and names), for benchmarks.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let names = &self.names;
+        let strings =
+            |v: &mut dyn Iterator<Item = &String>| v.map(|s| s.capacity() + size_of::<String>()).sum::<usize>();
+        self.sessions.capacity() * size_of::<CSession>()
+            + self.breaks.capacity() * size_of::<Break>()
+            + self.participants.capacity() * size_of::<CParticipant>()
+            + self.intervals.capacity() * size_of::<CInterval>()
+            + self.entries.capacity() * size_of::<CEntry>()
+            + strings(&mut names.sessions.iter().map(|x| &x.0))
+            + strings(&mut names.entries.iter().map(|x| &x.0))
+            + strings(&mut names.persons.iter().map(|x| &x.0))
+            + strings(&mut names.trainings.iter().map(|x| &x.0))
+    }
+}
+
+/// Builds [`Compact`] records one record at a time, checking each as it comes: a session,
+/// then its participants, each followed by its intervals; e-learning entries at any point.
+/// A refusal names the record by its path (`sessions[3] (session S-1).participants[1]
+/// (person p-ann).intervals[0].check_out`) and the rule, never a value that could be a
+/// national number.
+#[derive(Debug)]
+pub struct CompactBuilder {
+    c: Compact,
+    names: Names,
+    persons: HashMap<String, u32>,
+    trainings: HashMap<String, u32>,
+    session_ids: HashSet<String>,
+    entry_ids: HashSet<String>,
+    /// Per person, the last session they were added to (duplicate participants).
+    person_last_session: Vec<u32>,
+}
+
+fn record_error(path: String, e: &Error) -> Error {
+    Error::InvalidRecord {
+        path,
+        reason: e.message_en(),
+        reason_nl: e.message_nl(),
+        rule: e.rule().to_owned(),
+    }
+}
+
+fn record(path: String, rule: &str, en: &str, nl: &str) -> Error {
+    Error::InvalidRecord {
+        path,
+        reason: en.to_owned(),
+        reason_nl: nl.to_owned(),
+        rule: rule.to_owned(),
+    }
+}
+
+fn count(n: usize) -> Result<u32, Error> {
+    u32::try_from(n).map_err(|_| {
+        Error::invalid(
+            "more than 4294967295 records of one kind",
+            "meer dan 4294967295 records van één soort",
+        )
+    })
+}
+
+fn date_in_range(path: impl FnOnce() -> String, d: NaiveDate) -> Result<(), Error> {
+    if YEARS.contains(&d.year()) {
+        Ok(())
+    } else {
+        Err(record(
+            path(),
+            "AUD-3",
+            "the date must lie in the years 2000..=2099",
+            "de datum moet in de jaren 2000..=2099 liggen",
+        ))
+    }
+}
+
+impl CompactBuilder {
+    /// Starts the records of a project.
+    pub fn new(project: ProjectId) -> CompactBuilder {
+        CompactBuilder {
+            c: Compact {
+                project,
+                params: DatedParams::default(),
+                closures: BTreeSet::new(),
+                source_events: 0,
+                names: Arc::new(Names::default()),
+                sessions: Vec::new(),
+                breaks: Vec::new(),
+                participants: Vec::new(),
+                intervals: Vec::new(),
+                entries: Vec::new(),
+            },
+            names: Names::default(),
+            persons: HashMap::new(),
+            trainings: HashMap::new(),
+            session_ids: HashSet::new(),
+            entry_ids: HashSet::new(),
+            person_last_session: Vec::new(),
+        }
+    }
+
+    /// Reserves room for this many sessions, participants and intervals.
+    pub fn reserve(&mut self, sessions: usize, participants: usize, intervals: usize) {
+        self.c.sessions.reserve(sessions);
+        self.names.sessions.reserve(sessions);
+        self.c.participants.reserve(participants);
+        self.c.intervals.reserve(intervals);
+    }
+
+    /// The call's dated parameters (ORG-3), checked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a value out of range or filed under another name.
+    pub fn params(&mut self, params: DatedParams) -> Result<(), Error> {
+        params.validate()?;
+        for d in params.change_dates() {
+            date_in_range(|| "params".into(), d)?;
+        }
+        self.c.params = params;
+        Ok(())
+    }
+
+    /// The call's closure dates (DL-3; hashed in the receipt).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] for a date outside [`YEARS`].
+    pub fn closures(&mut self, dates: impl IntoIterator<Item = NaiveDate>) -> Result<(), Error> {
+        for d in dates {
+            date_in_range(|| "closures".into(), d)?;
+            self.c.closures.insert(d);
+        }
+        Ok(())
+    }
+
+    /// How many ledger events the records were made from (0 for an export).
+    pub fn source_events(&mut self, n: u64) {
+        self.c.source_events = n;
+    }
+
+    fn session_path(&self) -> String {
+        let i = self.c.sessions.len().saturating_sub(1);
+        match self.names.sessions.last() {
+            Some(id) => format!("sessions[{i}] (session {id})"),
+            None => "sessions".into(),
+        }
+    }
+
+    fn participant_path(&self) -> String {
+        let p = self
+            .c
+            .sessions
+            .last()
+            .map_or(0, |s| s.participants.count.saturating_sub(1));
+        let who = self
+            .c
+            .participants
+            .last()
+            .and_then(|x| self.names.persons.get(x.person as usize))
+            .map(|id| format!(" (person {id})"))
+            .unwrap_or_default();
+        format!("{}.participants[{p}]{who}", self.session_path())
+    }
+
+    fn person_code(&mut self, id: &str) -> Result<u32, Error> {
+        if let Some(&i) = self.persons.get(id) {
+            return Ok(i);
+        }
+        let i = count(self.names.persons.len())?;
+        self.persons.insert(id.to_owned(), i);
+        self.names.persons.push(PersonId::new(id));
+        self.person_last_session.push(u32::MAX);
+        Ok(i)
+    }
+
+    fn training_code(&mut self, id: &str) -> Result<u32, Error> {
+        if let Some(&i) = self.trainings.get(id) {
+            return Ok(i);
+        }
+        let i = count(self.names.trainings.len())?;
+        self.trainings.insert(id.to_owned(), i);
+        self.names.trainings.push(TrainingId::new(id));
+        Ok(i)
+    }
+
+    /// Starts a session (SES-1): its id, training, date, local times, breaks and status. The
+    /// participants that follow belong to it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] (naming the session) for a bad or duplicate id, times that do
+    /// not make a session (end not after start, breaks outside it or overlapping, a local
+    /// time the spring change skips) or a date outside [`YEARS`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn session(
+        &mut self,
+        id: &str,
+        training: &str,
+        date: NaiveDate,
+        start: NaiveTime,
+        end: NaiveTime,
+        breaks: &[Break],
+        status: SessionStatus,
+    ) -> Result<(), Error> {
+        let i = self.c.sessions.len();
+        check_id(id).map_err(|p| record(format!("sessions[{i}].id"), p.rule(), &p.en(), &p.nl()))?;
+        check_id(training).map_err(|p| {
+            record(
+                format!("sessions[{i}] (session {id}).training"),
+                p.rule(),
+                &p.en(),
+                &p.nl(),
+            )
+        })?;
+        if !self.session_ids.insert(id.to_owned()) {
+            return Err(record(
+                format!("sessions[{i}] (session {id}).id"),
+                "SES-1",
+                "another session of the records has the same id",
+                "een andere sessie van de records heeft dezelfde id",
+            ));
+        }
+        let path = || format!("sessions[{i}] (session {id})");
+        date_in_range(|| format!("{}.date", path()), date)?;
+        let mut sorted = breaks.to_vec();
+        sorted.sort();
+        Timing::new(date, start, end, sorted.clone()).map_err(|e| record_error(path(), &e))?;
+        let training = self.training_code(training)?;
+        let breaks = Span {
+            first: count(self.c.breaks.len())?,
+            count: count(sorted.len())?,
+        };
+        self.c.breaks.extend(sorted);
+        self.c.sessions.push(CSession {
+            training,
+            date,
+            start,
+            end,
+            status,
+            breaks,
+            participants: Span {
+                first: count(self.c.participants.len())?,
+                count: 0,
+            },
+        });
+        self.names.sessions.push(SessionId::new(id));
+        Ok(())
+    }
+
+    /// Adds a participant to the current session (ATT-5: `absent` marks an explicit
+    /// absence). Their intervals follow.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] when no session was started, for a bad id, or a person listed
+    /// twice in one session.
+    pub fn participant(&mut self, person: &str, absent: bool) -> Result<(), Error> {
+        let Some(s) = self.c.sessions.len().checked_sub(1) else {
+            return Err(record(
+                "participants".into(),
+                "AUD-3",
+                "a participant needs a session first",
+                "een deelnemer heeft eerst een sessie nodig",
+            ));
+        };
+        let p = self.c.sessions.last().map_or(0, |x| x.participants.count);
+        check_id(person).map_err(|e| {
+            record(
+                format!("{}.participants[{p}].person", self.session_path()),
+                e.rule(),
+                &e.en(),
+                &e.nl(),
+            )
+        })?;
+        let code = self.person_code(person)?;
+        let s = count(s)?;
+        if let Some(last) = self.person_last_session.get_mut(code as usize) {
+            if *last == s {
+                return Err(record(
+                    format!("{}.participants[{p}] (person {person})", self.session_path()),
+                    "SES-1",
+                    "the person is listed twice in this session",
+                    "de persoon staat twee keer in deze sessie",
+                ));
+            }
+            *last = s;
+        }
+        let first = count(self.c.intervals.len())?;
+        self.c.participants.push(CParticipant {
+            person: code,
+            absent,
+            intervals: Span { first, count: 0 },
+        });
+        if let Some(sess) = self.c.sessions.last_mut() {
+            sess.participants.count = sess.participants.count.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// Adds an attendance interval to the current participant (ATT-1); `late` when it was
+    /// registered inside a correction window (DL-2, SUB-3).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] when no participant was added, the check-out lies before the
+    /// check-in, or an instant lies outside [`YEARS`].
+    pub fn interval(&mut self, check_in: DateTime<Utc>, check_out: DateTime<Utc>, late: bool) -> Result<(), Error> {
+        self.interval_unix(check_in.timestamp(), check_out.timestamp(), late, false)
+    }
+
+    /// [`CompactBuilder::interval`] with instants in seconds since the epoch, and the ATT-6
+    /// `clock_suspect` mark.
+    ///
+    /// # Errors
+    /// As [`CompactBuilder::interval`].
+    pub fn interval_unix(
+        &mut self,
+        check_in: i64,
+        check_out: i64,
+        late: bool,
+        clock_suspect: bool,
+    ) -> Result<(), Error> {
+        if self.c.participants.is_empty() || self.c.sessions.last().is_none_or(|s| s.participants.count == 0) {
+            return Err(record(
+                "intervals".into(),
+                "AUD-3",
+                "an interval needs a participant first",
+                "een interval heeft eerst een deelnemer nodig",
+            ));
+        }
+        let k = self.c.participants.last().map_or(0, |p| p.intervals.count);
+        let path = |f: &str| format!("{}.intervals[{k}].{f}", self.participant_path());
+        // 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z, with a day of slack for Brussels time.
+        let range = 946_598_400..=4_102_531_200;
+        for (t, f) in [(check_in, "check_in"), (check_out, "check_out")] {
+            if !range.contains(&t) {
+                return Err(record(
+                    path(f),
+                    "AUD-3",
+                    "the instant must lie in the years 2000..=2099",
+                    "het tijdstip moet in de jaren 2000..=2099 liggen",
+                ));
+            }
+        }
+        if check_out < check_in {
+            return Err(record(
+                path("check_out"),
+                "ATT-1",
+                "the check-out lies before the check-in",
+                "de afmelding ligt voor de aanmelding",
+            ));
+        }
+        self.c.intervals.push(CInterval {
+            check_in,
+            check_out,
+            late,
+            clock_suspect,
+        });
+        if let Some(p) = self.c.participants.last_mut() {
+            p.intervals.count = p.intervals.count.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// Adds an e-learning entry (EL-1, SUB-7).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] for a bad or duplicate id, a duration outside 1..=1440
+    /// minutes, or a date outside [`YEARS`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn entry(
+        &mut self,
+        id: &str,
+        person: &str,
+        training: &str,
+        date: NaiveDate,
+        minutes: u32,
+        start: Option<NaiveTime>,
+        status: EntryStatus,
+    ) -> Result<(), Error> {
+        let i = self.c.entries.len();
+        check_id(id).map_err(|p| record(format!("elearning[{i}].id"), p.rule(), &p.en(), &p.nl()))?;
+        let path = |f: &str| format!("elearning[{i}] (entry {id}).{f}");
+        for (v, f) in [(person, "person"), (training, "training")] {
+            check_id(v).map_err(|p| record(path(f), p.rule(), &p.en(), &p.nl()))?;
+        }
+        if !self.entry_ids.insert(id.to_owned()) {
+            return Err(record(
+                path("id"),
+                "EL-1",
+                "another entry of the records has the same id",
+                "een andere registratie van de records heeft dezelfde id",
+            ));
+        }
+        date_in_range(|| path("date"), date)?;
+        EntryInput {
+            date,
+            minutes,
+            start: None,
+            end: None,
+        }
+        .validate()
+        .map_err(|e| record_error(path("minutes"), &e))?;
+        if let Some(t) = start {
+            crate::calendar::brussels_unix(date, t).map_err(|e| record_error(path("start"), &e))?;
+        }
+        let person = self.person_code(person)?;
+        let training = self.training_code(training)?;
+        self.c.entries.push(CEntry {
+            person,
+            training,
+            date,
+            minutes,
+            start,
+            status,
+        });
+        self.names.entries.push(EntryId::new(id));
+        Ok(())
+    }
+
+    /// The checked records.
+    pub fn finish(mut self) -> Compact {
+        self.c.names = Arc::new(self.names);
+        self.c
+    }
+}

@@ -1,0 +1,653 @@
+//! The report as computed facts, and views over it that render words only when asked
+//! (SUB-9): [`Line`], [`Excluded`], [`Report::explain`], [`Report::to_csv`], JSON.
+
+use super::compact::Names;
+use super::kernel::{Kernel, LineRec, NONE, Part, flag};
+use super::{Amounts, LineKind, Reason, Receipt, Totals, cents, minutes_text, seconds_as_minutes};
+use crate::calendar::hm_unix;
+use crate::ids::{PersonId, ProjectId, TrainingId};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Whose view a report is (ARC-2): the whole project, or the lines an actor may see. The
+/// counting always runs on the whole project; a view only leaves lines out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every line of the project; amounts capped by `project_subsidy_cap`.
+    WholeProject,
+    /// Only the lines the asking actor may see, each exactly as in the whole project; the
+    /// amounts are the sum of those lines (the project cap applies to the whole project only).
+    VisibleLines,
+}
+
+/// The subsidy report of a project (SUB-1..9, AUD-4): lines as compact facts, totals, amounts
+/// and the receipt. Lines are read through [`Report::lines`]; their explanations are
+/// rendered when asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub(crate) project: ProjectId,
+    pub(crate) names: Arc<Names>,
+    pub(crate) session_training: Vec<u32>,
+    pub(crate) entry_training: Vec<u32>,
+    pub(crate) k: Kernel,
+    pub(crate) scope: Scope,
+    /// The parameters in force on the project's last date (cap and shares, ADR 04).
+    pub(crate) last: crate::params::Params,
+    /// Realised totals (SUB-3).
+    pub realised: Totals,
+    /// Provisional totals (SUB-3).
+    pub provisional: Totals,
+    /// Amounts of the realised lines (SUB-8).
+    pub amounts: Amounts,
+    /// Provisional amount (uncapped, rounded to the cent), for information.
+    pub provisional_amount: Decimal,
+    /// Receipt (AUD-4).
+    pub receipt: Receipt,
+}
+
+/// One line of a report: a participant in a session, or an e-learning entry (SUB-9).
+#[derive(Clone, Copy)]
+pub struct Line<'r> {
+    r: &'r Report,
+    l: &'r LineRec,
+}
+
+impl std::fmt::Debug for Line<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Line")
+            .field("source", &self.source())
+            .field("person", self.person())
+            .field("date", &self.date())
+            .field("counted_minutes", &self.counted_minutes())
+            .finish()
+    }
+}
+
+impl<'r> Line<'r> {
+    /// Classroom or e-learning.
+    pub fn kind(&self) -> LineKind {
+        if self.l.has(flag::ELEARNING) {
+            LineKind::Elearning
+        } else {
+            LineKind::Classroom
+        }
+    }
+    /// The session id (classroom) or entry id (e-learning).
+    pub fn source(&self) -> &'r str {
+        let n = &self.r.names;
+        let i = self.l.source as usize;
+        if self.l.has(flag::ELEARNING) {
+            n.entries.get(i).map_or("", |x| x.as_str())
+        } else {
+            n.sessions.get(i).map_or("", |x| x.as_str())
+        }
+    }
+    /// The participant.
+    pub fn person(&self) -> &'r PersonId {
+        static EMPTY: PersonId = PersonId(String::new());
+        self.r.names.persons.get(self.l.person as usize).unwrap_or(&EMPTY)
+    }
+    /// The training.
+    pub fn training(&self) -> &'r TrainingId {
+        static EMPTY: TrainingId = TrainingId(String::new());
+        let i = self.l.source as usize;
+        let t = if self.l.has(flag::ELEARNING) {
+            self.r.entry_training.get(i)
+        } else {
+            self.r.session_training.get(i)
+        };
+        t.and_then(|t| self.r.names.trainings.get(*t as usize))
+            .unwrap_or(&EMPTY)
+    }
+    /// The day (Brussels).
+    pub fn date(&self) -> NaiveDate {
+        self.l.date
+    }
+    /// Realised (Executed/Submitted session, approved entry) or provisional (SUB-3).
+    pub fn realised(&self) -> bool {
+        self.l.has(flag::REALISED)
+    }
+    /// Planned net duration in seconds (session minus breaks; entry duration).
+    pub fn planned_seconds(&self) -> i64 {
+        i64::from(self.l.planned)
+    }
+    /// Attended seconds inside the planned net time.
+    pub fn attended_seconds(&self) -> i64 {
+        i64::from(self.l.attended)
+    }
+    /// Planned net minutes, to the hundredth.
+    pub fn planned_minutes(&self) -> Decimal {
+        seconds_as_minutes(self.planned_seconds())
+    }
+    /// Attended minutes, to the hundredth.
+    pub fn attended_minutes(&self) -> Decimal {
+        seconds_as_minutes(self.attended_seconds())
+    }
+    /// Counted whole minutes.
+    pub fn counted_minutes(&self) -> i64 {
+        i64::from(self.l.minutes)
+    }
+    /// Contains a registration made late inside a correction window (SUB-3).
+    pub fn late_registration(&self) -> bool {
+        self.l.has(flag::LATE_REGISTRATION)
+    }
+    /// Arrived more than `late_arrival_minutes` after the start.
+    pub fn late_arrival(&self) -> bool {
+        self.l.has(flag::LATE_ARRIVAL)
+    }
+    /// Left more than `early_departure_minutes` before the end.
+    pub fn early_departure(&self) -> bool {
+        self.l.has(flag::EARLY_DEPARTURE)
+    }
+    /// Holds an offline scan whose device clock disagreed with the reconstructed instant (ATT-6).
+    pub fn clock_suspect(&self) -> bool {
+        self.l.has(flag::CLOCK_SUSPECT)
+    }
+    fn params(&self) -> Option<&'r super::kernel::PSet> {
+        self.r.k.psets.get(self.l.params as usize)
+    }
+    /// The unit cost in force on the line's date (ORG-3).
+    pub fn unit_cost(&self) -> Decimal {
+        self.params()
+            .map_or(Decimal::ZERO, |p| p.params.unit_cost_per_participant_hour)
+    }
+    /// counted minutes / 60 × unit cost, exact to 28 digits (SUB-8).
+    pub fn amount(&self) -> Decimal {
+        Decimal::from(self.l.minutes)
+            .checked_mul(self.unit_cost())
+            .and_then(|x| x.checked_div(Decimal::from(60)))
+            .unwrap_or_default()
+    }
+    /// Everything of the planned net time that did not count, with reason and rule, in the
+    /// order the rules ran: SUB-1/ATT-5/SUB-7, SUB-4, SUB-6, SUB-2, SUB-5.
+    pub fn excluded(&self) -> impl Iterator<Item = Excluded<'r>> + 'r {
+        let line = *self;
+        let k = &self.r.k;
+        let l = self.l;
+        let first = l.parts as usize;
+        let primary = k
+            .parts
+            .get(first..first.saturating_add(usize::from(l.n_parts)))
+            .unwrap_or(&[]);
+        let s6 = l.sub6 as usize;
+        let sub6 = if l.n_sub6 == 0 {
+            &[][..]
+        } else {
+            k.sub6.get(s6..s6.saturating_add(l.n_sub6 as usize)).unwrap_or(&[])
+        };
+        let rounding = (l.rounding_diff != 0).then_some(Part {
+            from: 0,
+            until: i64::from(l.rounding_diff),
+            other: NONE,
+            reason: Reason::Rounding,
+        });
+        let cap = (l.cap_cut > 0).then_some(Part {
+            from: 0,
+            until: i64::from(l.cap_cut) * 60,
+            other: NONE,
+            reason: Reason::DailyCap,
+        });
+        primary
+            .iter()
+            .chain(sub6)
+            .copied()
+            .chain(rounding)
+            .chain(cap)
+            .map(move |part| Excluded { line, part })
+    }
+    /// The planned breaks of the session (not part of the net time), as instants.
+    pub fn breaks(&self) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + 'r {
+        let k = &self.r.k;
+        let span = if self.l.has(flag::ELEARNING) {
+            None
+        } else {
+            k.break_spans.get(self.l.source as usize)
+        };
+        span.and_then(|s| k.breaks.get(s.range()))
+            .unwrap_or(&[])
+            .iter()
+            .map(|&(a, b)| (instant(a), instant(b)))
+    }
+    /// The planned breaks as text: `10:30–10:45 planned break (SUB-1)`.
+    pub fn break_texts(&self) -> Vec<String> {
+        self.breaks()
+            .map(|(a, b)| {
+                format!(
+                    "{}–{} planned break (SUB-1)",
+                    hm_unix(a.timestamp()),
+                    hm_unix(b.timestamp())
+                )
+            })
+            .collect()
+    }
+    /// The reason codes of what was excluded, `;`-separated (e.g. `before_check_in;away`).
+    pub fn reason_codes(&self) -> String {
+        let mut out = String::new();
+        for (i, e) in self.excluded().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(e.reason().code());
+        }
+        out
+    }
+    /// The explanations of what was excluded with their rules, `; `-separated.
+    pub fn excluded_text(&self) -> String {
+        let mut out = String::new();
+        for (i, e) in self.excluded().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            let _ = write!(out, "{} [{}]", e.text(), e.rule());
+        }
+        out
+    }
+}
+
+fn instant(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or_default()
+}
+
+/// An excluded part of a line (SUB-9): a stretch of time with its reason, or an amount of time
+/// without clock times (rounding, the daily cap, unapproved e-learning).
+#[derive(Clone, Copy)]
+pub struct Excluded<'r> {
+    line: Line<'r>,
+    part: Part,
+}
+
+impl std::fmt::Debug for Excluded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Excluded")
+            .field("reason", &self.part.reason)
+            .field("seconds", &self.seconds())
+            .finish()
+    }
+}
+
+impl<'r> Excluded<'r> {
+    /// Why.
+    pub fn reason(&self) -> Reason {
+        self.part.reason
+    }
+    /// The rule.
+    pub fn rule(&self) -> &'static str {
+        self.part.reason.rule()
+    }
+    /// Seconds excluded (negative only for rounding up).
+    pub fn seconds(&self) -> i64 {
+        self.part.until - self.part.from
+    }
+    fn timed(&self) -> bool {
+        !matches!(
+            self.part.reason,
+            Reason::Rounding | Reason::DailyCap | Reason::NotApproved
+        )
+    }
+    /// Start of the stretch, for stretches of time.
+    pub fn from(&self) -> Option<DateTime<Utc>> {
+        self.timed().then(|| instant(self.part.from))
+    }
+    /// End of the stretch, for stretches of time.
+    pub fn until(&self) -> Option<DateTime<Utc>> {
+        self.timed().then(|| instant(self.part.until))
+    }
+    /// The session that already counted this time (SUB-6).
+    pub fn counted_in(&self) -> Option<&'r str> {
+        (self.part.reason == Reason::CountedElsewhere).then(|| {
+            self.line
+                .r
+                .names
+                .sessions
+                .get(self.part.other as usize)
+                .map_or("", |x| x.as_str())
+        })
+    }
+    /// The explanation, e.g. `09:00–09:12 before check-in`.
+    pub fn text(&self) -> String {
+        let span = || format!("{}–{}", hm_unix(self.part.from), hm_unix(self.part.until));
+        let p = self.line.params().map(|p| &p.params);
+        match self.part.reason {
+            Reason::BeforeCheckIn => format!("{} before check-in", span()),
+            Reason::Away => format!("{} away (checked out)", span()),
+            Reason::AfterCheckOut => format!("{} after check-out", span()),
+            Reason::NotPresent => format!("{} no attendance registered", span()),
+            Reason::Absent => format!("{} marked absent", span()),
+            Reason::BelowMinPresence => {
+                let pct = p.map_or(Decimal::ZERO, |p| p.min_presence_ratio) * Decimal::from(100);
+                format!(
+                    "{} present, but below the minimum presence of {}%",
+                    span(),
+                    pct.normalize()
+                )
+            }
+            Reason::CountedElsewhere => {
+                format!(
+                    "{} already counted in session {}",
+                    span(),
+                    self.counted_in().unwrap_or("")
+                )
+            }
+            Reason::Rounding => {
+                let r = p.map(|p| p.rounding).unwrap_or_default();
+                format!("{} s rounding to {} min {:?}", self.seconds(), r.minutes, r.direction).to_lowercase()
+            }
+            Reason::DailyCap => {
+                let cap = p.and_then(|p| p.max_participant_hours_per_day).unwrap_or_default();
+                format!(
+                    "{} over the daily cap of {} h",
+                    minutes_text(self.seconds() / 60),
+                    cap.normalize()
+                )
+            }
+            Reason::NotApproved => format!(
+                "{} min e-learning {} by the supervisor",
+                self.seconds() / 60,
+                if self.line.l.has(flag::REJECTED) {
+                    "rejected"
+                } else {
+                    "not yet approved"
+                }
+            ),
+        }
+    }
+}
+
+/// The lines of a report, in order: by date, start, source, person.
+#[derive(Clone, Copy)]
+pub struct Lines<'r> {
+    r: &'r Report,
+}
+
+impl<'r> Lines<'r> {
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.r.k.lines.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.r.k.lines.is_empty()
+    }
+    /// The line at `i`.
+    pub fn get(&self, i: usize) -> Option<Line<'r>> {
+        self.r.k.lines.get(i).map(|l| Line { r: self.r, l })
+    }
+    /// Iterates the lines.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Line<'r>> + 'r {
+        let r = self.r;
+        r.k.lines.iter().map(move |l| Line { r, l })
+    }
+}
+
+impl<'r> IntoIterator for Lines<'r> {
+    type Item = Line<'r>;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = Line<'r>> + 'r>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Report {
+    /// The project.
+    pub fn project(&self) -> &ProjectId {
+        &self.project
+    }
+    /// Whose view this is.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+    /// The lines.
+    pub fn lines(&self) -> Lines<'_> {
+        Lines { r: self }
+    }
+
+    /// Keeps only the lines of the sessions and entries `visible` accepts (ARC-2), each line
+    /// unchanged; totals and amounts are recomputed over what is left and the scope becomes
+    /// [`Scope::VisibleLines`] (unless every source is visible). The counting already ran on
+    /// the whole project, so a line reads the same in every view.
+    pub fn restrict(&mut self, visible_session: impl Fn(&str) -> bool, visible_entry: impl Fn(&str) -> bool) {
+        let names = Arc::clone(&self.names);
+        let sessions: Vec<bool> = names.sessions.iter().map(|s| visible_session(s.as_str())).collect();
+        let entries: Vec<bool> = names.entries.iter().map(|e| visible_entry(e.as_str())).collect();
+        if sessions.iter().chain(&entries).all(|v| *v) {
+            return;
+        }
+        self.k.lines.retain(|l| {
+            let v = if l.has(flag::ELEARNING) { &entries } else { &sessions };
+            v.get(l.source as usize).copied().unwrap_or(false)
+        });
+        self.scope = Scope::VisibleLines;
+        let records = sessions.iter().chain(&entries).filter(|v| **v).count();
+        let Ok(s) = super::summarise(&self.k, &self.last, false) else {
+            return;
+        };
+        self.realised = s.realised;
+        self.provisional = s.provisional;
+        self.amounts = s.amounts;
+        self.provisional_amount = s.provisional_amount;
+        self.receipt.records = records;
+    }
+
+    /// The lines as CSV, one row per line: the figures, the reason codes of what was excluded
+    /// (`reasons`, e.g. `before_check_in;away`) and their explanations with rules (`excluded`).
+    /// Cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab
+    /// or carriage return) are prefixed with `'` (OWASP CSV injection).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n",
+        );
+        for l in self.lines().iter() {
+            let row = [
+                l.kind().code().to_owned(),
+                l.source().to_owned(),
+                l.person().to_string(),
+                l.training().to_string(),
+                l.date().to_string(),
+                l.realised().to_string(),
+                l.planned_minutes().to_string(),
+                l.attended_minutes().to_string(),
+                l.counted_minutes().to_string(),
+                l.unit_cost().to_string(),
+                l.amount().round_dp(2).to_string(),
+                l.late_registration().to_string(),
+                l.late_arrival().to_string(),
+                l.early_departure().to_string(),
+                l.reason_codes(),
+                l.excluded_text(),
+            ];
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                csv_field(&mut out, cell);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Counted minutes and exact amount grouped by a key: `person`, `training`, `date` or
+    /// `project` (realised lines only).
+    pub fn group_by(&self, key: Grouping) -> Vec<Group> {
+        let mut m: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
+        for l in self.lines().iter().filter(Line::realised) {
+            let k = match key {
+                Grouping::Person => l.person().to_string(),
+                Grouping::Training => l.training().to_string(),
+                Grouping::Date => l.date().to_string(),
+                Grouping::Project => self.project.to_string(),
+            };
+            let e = m.entry(k).or_default();
+            e.0 += l.counted_minutes();
+            e.1 += l.amount();
+        }
+        m.into_iter()
+            .map(|(key, (minutes, amount))| Group {
+                key,
+                counted_minutes: minutes,
+                amount: cents(amount),
+            })
+            .collect()
+    }
+
+    /// A readable explanation, line by line, for people (SUB-9).
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        for l in self.lines().iter() {
+            let _ = writeln!(
+                out,
+                "{} {} {}{}: planned {}, counted {}{}{}{}",
+                l.date(),
+                l.source(),
+                l.person(),
+                if l.realised() { "" } else { " (provisional)" },
+                minutes_text(l.planned_seconds() / 60),
+                minutes_text(l.counted_minutes()),
+                if l.late_registration() {
+                    ", registered late in a correction window"
+                } else {
+                    ""
+                },
+                if l.clock_suspect() {
+                    ", holds an offline scan with a suspect device clock (ATT-6)"
+                } else {
+                    ""
+                },
+                if l.counted_minutes() > 0 {
+                    format!(" = EUR {}", l.amount().round_dp(2))
+                } else {
+                    String::new()
+                },
+            );
+            for b in l.break_texts() {
+                let _ = writeln!(out, "    not counted: {b}");
+            }
+            for e in l.excluded() {
+                let _ = writeln!(out, "    not counted: {} ({})", e.text(), e.rule());
+            }
+        }
+        out
+    }
+}
+
+fn csv_field(out: &mut String, s: &str) {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula || s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        if formula {
+            out.push('\'');
+        }
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// A grouping key for [`Report::group_by`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grouping {
+    /// Per participant.
+    Person,
+    /// Per training.
+    Training,
+    /// Per day.
+    Date,
+    /// The whole project.
+    Project,
+}
+
+/// One group of [`Report::group_by`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Group {
+    /// The key.
+    pub key: String,
+    /// Counted minutes.
+    pub counted_minutes: i64,
+    /// Amount, rounded half-up to the cent.
+    pub amount: Decimal,
+}
+
+impl Serialize for Excluded<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let timed = self.timed();
+        let mut m = s.serialize_map(Some(if timed { 6 } else { 4 }))?;
+        m.serialize_entry("reason", &self.reason())?;
+        m.serialize_entry("rule", self.rule())?;
+        m.serialize_entry("seconds", &self.seconds())?;
+        if timed {
+            m.serialize_entry("from", &instant(self.part.from))?;
+            m.serialize_entry("until", &instant(self.part.until))?;
+        }
+        m.serialize_entry("text", &self.text())?;
+        m.end()
+    }
+}
+
+struct Seq<I>(std::cell::Cell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        if let Some(it) = self.0.take() {
+            for x in it {
+                seq.serialize_element(&x)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+fn seq<I>(it: I) -> Seq<I> {
+    Seq(std::cell::Cell::new(Some(it)))
+}
+
+impl Serialize for Line<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", &self.kind())?;
+        m.serialize_entry("source", self.source())?;
+        m.serialize_entry("person", self.person())?;
+        m.serialize_entry("training", self.training())?;
+        m.serialize_entry("date", &self.date())?;
+        m.serialize_entry("realised", &self.realised())?;
+        m.serialize_entry("planned_seconds", &self.planned_seconds())?;
+        m.serialize_entry("attended_seconds", &self.attended_seconds())?;
+        m.serialize_entry("counted_minutes", &self.counted_minutes())?;
+        m.serialize_entry("excluded", &seq(self.excluded()))?;
+        m.serialize_entry("breaks", &self.break_texts())?;
+        m.serialize_entry("late_registration", &self.late_registration())?;
+        m.serialize_entry("late_arrival", &self.late_arrival())?;
+        m.serialize_entry("early_departure", &self.early_departure())?;
+        if self.clock_suspect() {
+            m.serialize_entry("clock_suspect", &true)?;
+        }
+        m.serialize_entry("unit_cost", &self.unit_cost())?;
+        m.serialize_entry("amount", &self.amount())?;
+        m.end()
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("project", &self.project)?;
+        if self.scope != Scope::WholeProject {
+            m.serialize_entry("scope", &self.scope)?;
+        }
+        m.serialize_entry("lines", &seq(self.lines().iter()))?;
+        m.serialize_entry("realised", &self.realised)?;
+        m.serialize_entry("provisional", &self.provisional)?;
+        m.serialize_entry("amounts", &self.amounts)?;
+        m.serialize_entry("provisional_amount", &self.provisional_amount)?;
+        m.serialize_entry("receipt", &self.receipt)?;
+        m.end()
+    }
+}
