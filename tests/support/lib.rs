@@ -3,6 +3,7 @@
 //! `cargo test`; the bindings have runners of their own over the same files.
 
 pub mod oracle;
+pub mod synth;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -2,26 +2,29 @@
 //! over [`Compact`] records, to the second.
 //!
 //! How it stays near one flat pass:
-//! - lines are produced in the report's order — by date, start, source, person — which also
-//!   makes each person's days non-decreasing, so the lines of one participant on one day are
-//!   chained as they come (`prev` links, per-person `last_day`): no global sort, no hashing;
-//! - only days where a participant has two or more lines (SUB-6, SUB-5 between lines) are
-//!   revisited; every other line is finished in the pass;
+//! - sources (sessions, e-learning entries) are taken by date (a counting sort when the
+//!   input is not in date order); with explanations also by start and id within the day,
+//!   which is the report's order, so no line is ever sorted;
 //! - session plans (instants, breaks, net time, the SUB-4 threshold in whole seconds) are
-//!   computed once per session; parameters once per distinct date;
-//! - explanations are facts (reason, from, until, the other session), pushed into flat arrays
-//!   only when asked for; texts are rendered later, on demand;
+//!   computed once per session, parameters once per distinct date;
+//! - each participant's day is followed as its lines come (the lines so far, their counted
+//!   minutes, where their counted time ends): a day needs a second look only when a line
+//!   overlaps an earlier one (SUB-6), arrives out of order, or the day goes over the daily
+//!   cap (SUB-5) — all other lines are finished in the pass;
+//! - scratch is per day and reused; a line is 44 bytes, an excluded stretch 16;
+//! - explanations are facts (reason, from, length, the other session), kept only when asked
+//!   for; texts are rendered later, on demand;
 //! - money is summed as integer minutes per parameter set and turned into `Decimal` once per
 //!   set at the end (exact: the products are integers times the unit cost).
 
 use super::Reason;
-use super::compact::{CInterval, CParticipant, CSession, Compact, Span};
+use super::compact::{CInterval, CParticipant, Compact, Span};
 use crate::calendar::brussels_unix;
 use crate::elearning::EntryStatus;
 use crate::error::Error;
 use crate::params::{Params, Rounding};
 use crate::session::SessionStatus;
-use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -38,24 +41,21 @@ pub(crate) mod flag {
     pub const REJECTED: u8 = 64;
 }
 
-/// One line (a participant in a session, or an e-learning entry), 64 bytes.
+/// One line (a participant in a session, or an e-learning entry), 44 bytes. Its date,
+/// planned time and start are its source's (see [`Kernel::sessions`], [`Kernel::entries`]).
+/// Every figure is bounded by the planned net time, which lies within one day (SES-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LineRec {
-    pub sort_start: i64,
-    /// First of its SUB-1/SUB-4 parts in `Kernel::parts`.
+    /// First of its SUB-1/SUB-4/SUB-7 parts in `Kernel::parts`.
     pub parts: u32,
     /// Session index (classroom) or entry index (e-learning).
     pub source: u32,
     pub person: u32,
-    pub date: NaiveDate,
-    pub planned: i32,
     pub attended: i32,
     /// After SUB-4 and SUB-6, before rounding.
     pub counted_secs: i32,
     /// Final counted minutes (after SUB-2 and SUB-5).
     pub minutes: i32,
-    /// Seconds lost (or, rounding up, gained: negative) to SUB-2.
-    pub rounding_diff: i32,
     /// Minutes cut by SUB-5.
     pub cap_cut: i32,
     /// First of its SUB-6 parts in `Kernel::sub6`.
@@ -67,19 +67,46 @@ pub(crate) struct LineRec {
 }
 
 impl LineRec {
+    #[inline(always)]
     pub fn has(&self, f: u8) -> bool {
         self.flags & f != 0
     }
+    /// Seconds lost (or, rounding up, gained: negative) to SUB-2.
+    pub fn rounding_diff(&self) -> i64 {
+        i64::from(self.counted_secs) - (i64::from(self.minutes) + i64::from(self.cap_cut)) * 60
+    }
 }
 
-/// An excluded stretch as facts (SUB-9): why, from, until, and for SUB-6 the other session.
-/// For parts without clock times (SUB-7) `from` is 0 and `until` the seconds.
+/// An excluded stretch as facts (SUB-9), 16 bytes: its start, length, reason and, for SUB-6,
+/// the other session. For parts without clock times (SUB-7) `from` is 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Part {
     pub from: i64,
-    pub until: i64,
-    pub other: u32,
-    pub reason: Reason,
+    len: u32,
+    /// Reason in the low 4 bits, the other session above.
+    tag: u32,
+}
+
+/// The most sessions a report can name as "counted elsewhere" (28 bits of a part).
+pub(crate) const MAX_SESSIONS: usize = (1 << 28) - 1;
+
+impl Part {
+    pub fn new(reason: Reason, from: i64, until: i64, other: u32) -> Part {
+        Part {
+            from,
+            len: (until - from) as u32,
+            tag: (reason as u32) | (other.min(MAX_SESSIONS as u32) << 4),
+        }
+    }
+    pub fn until(&self) -> i64 {
+        self.from + i64::from(self.len)
+    }
+    pub fn reason(&self) -> Reason {
+        Reason::from_index(self.tag & 15)
+    }
+    pub fn other(&self) -> u32 {
+        self.tag >> 4
+    }
 }
 
 /// The parameters in force on a date, with what the kernel derives from them once.
@@ -87,9 +114,20 @@ pub(crate) struct Part {
 pub(crate) struct PSet {
     pub params: Params,
     pub rounding: Rounding,
+    /// The default rounding (whole minutes, down): a division by a constant.
+    pub whole_minutes_down: bool,
     pub cap_minutes: Option<i64>,
     pub late_arrival: i64,
     pub early_departure: i64,
+}
+
+/// What a session contributes to its lines, kept for the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SessionFacts {
+    pub date: NaiveDate,
+    pub planned: i32,
+    /// Its planned breaks as instants in `Kernel::breaks` (explain mode).
+    pub breaks: Span,
 }
 
 /// What the kernel computed.
@@ -99,11 +137,23 @@ pub(crate) struct Kernel {
     pub parts: Vec<Part>,
     pub sub6: Vec<Part>,
     pub psets: Vec<PSet>,
-    /// Per session, its planned breaks as instants (explain mode).
-    pub break_spans: Vec<Span>,
+    pub sessions: Vec<SessionFacts>,
     pub breaks: Vec<(i64, i64)>,
     /// The last date of any session or entry (the cap and shares in force then, ADR 04).
     pub max_date: Option<NaiveDate>,
+}
+
+impl Kernel {
+    /// A line's date and planned net seconds.
+    pub fn date_and_planned(&self, c_entries: &[(NaiveDate, i32)], l: &LineRec) -> (NaiveDate, i32) {
+        if l.has(flag::ELEARNING) {
+            c_entries.get(l.source as usize).copied().unwrap_or((NaiveDate::MIN, 0))
+        } else {
+            self.sessions
+                .get(l.source as usize)
+                .map_or((NaiveDate::MIN, 0), |s| (s.date, s.planned))
+        }
+    }
 }
 
 /// Resolves parameters per date, once per distinct date (sessions come by date).
@@ -134,6 +184,7 @@ impl ParamCache<'_> {
                     None => None,
                 };
                 self.sets.push(PSet {
+                    whole_minutes_down: params.rounding == Rounding::default(),
                     rounding: params.rounding,
                     cap_minutes,
                     late_arrival: i64::from(params.late_arrival_minutes) * 60,
@@ -159,10 +210,6 @@ fn overflow() -> Error {
         "a figure of the report is too large to compute exactly",
         "een cijfer van het rapport is te groot om exact te berekenen",
     )
-}
-
-fn secs32(x: i64) -> Result<i32, Error> {
-    i32::try_from(x).map_err(|_| overflow())
 }
 
 /// `a ∩ b`, both sorted and disjoint, appended to `out`; returns the total.
@@ -226,219 +273,532 @@ fn total(v: &[(i64, i64)]) -> i64 {
     v.iter().map(|(a, b)| b - a).sum()
 }
 
-/// A source of lines, in the report's order.
-#[derive(Clone, Copy)]
+/// A 16-byte big-endian prefix of an id: comparing prefixes orders ids as strings do, except
+/// that two ids equal in their first 16 bytes must still be compared in full.
+fn id_key(s: &str) -> u128 {
+    let mut b = [0u8; 16];
+    for (d, x) in b.iter_mut().zip(s.bytes()) {
+        *d = x;
+    }
+    u128::from_be_bytes(b)
+}
+
+fn cmp_ids(ka: u128, a: &str, kb: u128, b: &str) -> Ordering {
+    ka.cmp(&kb).then_with(|| {
+        if a.len() > 16 || b.len() > 16 {
+            a.cmp(b)
+        } else {
+            Ordering::Equal
+        }
+    })
+}
+
+/// Brussels midnight and offset per date, remembered for the last date asked (sources come
+/// by date): a session's instants cost an addition unless its day has a clock change.
+#[derive(Default)]
+struct DayClock {
+    date: Option<NaiveDate>,
+    /// Seconds since the epoch of local midnight as if it were UTC, and the offset, when the
+    /// whole day has one offset.
+    base: Option<(i64, i64)>,
+}
+
+impl DayClock {
+    fn at(&mut self, date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
+        if self.date != Some(date) {
+            self.date = Some(date);
+            let midnight = brussels_unix(date, NaiveTime::MIN);
+            let late = NaiveTime::from_hms_opt(23, 59, 59).map(|t| brussels_unix(date, t));
+            self.base = match (midnight, late) {
+                (Ok(m), Some(Ok(l))) if l - m == 86_399 => {
+                    let local = i64::from(date.num_days_from_ce() - 719_163) * 86_400;
+                    Some((local, local - m))
+                }
+                _ => None,
+            };
+        }
+        match self.base {
+            Some((local, offset)) => Ok(local + i64::from(time.num_seconds_from_midnight()) - offset),
+            None => brussels_unix(date, time),
+        }
+    }
+}
+
+/// A source of lines: a session or an e-learning entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Src {
     Session(u32),
     Entry(u32),
 }
 
+/// The sources in processing order: by date always (so that a participant's lines of one day
+/// meet before the day is closed); with `explain`, also by start and id within a day, which is
+/// the report's order.
+fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], explain: bool) -> Vec<Src> {
+    let day = |d: NaiveDate| i64::from(d.num_days_from_ce());
+    let dates = c
+        .sessions
+        .iter()
+        .map(|s| s.date)
+        .chain(c.entries.iter().map(|e| e.date));
+    let (lo, hi) = dates.fold((i64::MAX, i64::MIN), |(lo, hi), d| (lo.min(day(d)), hi.max(day(d))));
+    let mut out: Vec<Src> = Vec::with_capacity(c.sessions.len() + c.entries.len());
+    let sessions = (0..c.sessions.len() as u32).map(Src::Session);
+    let entries = (0..c.entries.len() as u32).map(Src::Entry);
+    let date_of = |s: &Src| match s {
+        Src::Session(i) => c.sessions.get(*i as usize).map_or(0, |x| day(x.date)),
+        Src::Entry(i) => c.entries.get(*i as usize).map_or(0, |x| day(x.date)),
+    };
+    out.extend(sessions.chain(entries));
+    if lo > hi {
+        return out;
+    }
+    // By date: a counting sort (stable) unless already in date order.
+    if !out.windows(2).all(|w| matches!(w, [a, b] if date_of(a) <= date_of(b))) {
+        let span = (hi - lo + 1) as usize;
+        let mut counts = vec![0u32; span + 1];
+        for s in &out {
+            if let Some(x) = counts.get_mut((date_of(s) - lo) as usize + 1) {
+                *x += 1;
+            }
+        }
+        for i in 1..counts.len() {
+            let prev = counts.get(i - 1).copied().unwrap_or(0);
+            if let Some(x) = counts.get_mut(i) {
+                *x += prev;
+            }
+        }
+        let mut sorted = vec![Src::Session(0); out.len()];
+        for s in &out {
+            if let Some(slot) = counts.get_mut((date_of(s) - lo) as usize)
+                && let Some(dst) = sorted.get_mut(*slot as usize)
+            {
+                *dst = *s;
+                *slot += 1;
+            }
+        }
+        out = sorted;
+    }
+    if explain {
+        // Within a day: by start, then id (a session before an entry of the same id).
+        let names = &c.names;
+        let key = |s: &Src| -> (i64, u128, &str, u8) {
+            match *s {
+                Src::Session(i) => {
+                    let id = names.sessions.get(i as usize).map_or("", |x| x.as_str());
+                    (starts.get(i as usize).copied().unwrap_or(0), id_key(id), id, 0)
+                }
+                Src::Entry(i) => {
+                    let id = names.entries.get(i as usize).map_or("", |x| x.as_str());
+                    (e_starts.get(i as usize).copied().unwrap_or(0), id_key(id), id, 1)
+                }
+            }
+        };
+        let cmp = |a: &Src, b: &Src| {
+            let (sa, ka, ia, ta) = key(a);
+            let (sb, kb, ib, tb) = key(b);
+            sa.cmp(&sb).then_with(|| cmp_ids(ka, ia, kb, ib)).then(ta.cmp(&tb))
+        };
+        let mut i = 0;
+        while i < out.len() {
+            let d = out.get(i).map_or(0, date_of);
+            let mut j = i;
+            while out.get(j).is_some_and(|s| date_of(s) == d) {
+                j += 1;
+            }
+            if let Some(day_slice) = out.get_mut(i..j)
+                && !day_slice
+                    .windows(2)
+                    .all(|w| matches!(w, [a, b] if cmp(a, b) != Ordering::Greater))
+            {
+                day_slice.sort_unstable_by(cmp);
+            }
+            i = j;
+        }
+    }
+    out
+}
+
+/// The rank of each name in string order.
+fn rank<T: AsRef<str>>(names: &[T]) -> Vec<u32> {
+    let keys: Vec<u128> = names.iter().map(|n| id_key(n.as_ref())).collect();
+    let name = |i: u32| names.get(i as usize).map_or("", |x| x.as_ref());
+    let key = |i: u32| keys.get(i as usize).copied().unwrap_or(0);
+    let cmp = |a: &u32, b: &u32| cmp_ids(key(*a), name(*a), key(*b), name(*b));
+    let mut idx: Vec<u32> = (0..names.len() as u32).collect();
+    if !idx
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if cmp(a, b) != Ordering::Greater))
+    {
+        idx.sort_unstable_by(cmp);
+    }
+    let mut r = vec![0u32; names.len()];
+    for (pos, &i) in idx.iter().enumerate() {
+        if let Some(slot) = r.get_mut(i as usize) {
+            *slot = pos as u32;
+        }
+    }
+    r
+}
+
+/// Sums the kernel keeps while it counts (SUB-3, SUB-8): per side (provisional, realised) the
+/// lines, planned seconds and minutes, and the minutes per parameter set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Acc {
+    pub lines: [usize; 2],
+    pub planned: [i64; 2],
+    pub minutes: [i64; 2],
+    /// `None` until a line of that set and side is seen.
+    pub per_set: Vec<[Option<i64>; 2]>,
+}
+
+impl Acc {
+    /// Room for `sets` parameter sets.
+    pub fn reserve(&mut self, sets: usize) {
+        if self.per_set.len() < sets {
+            self.per_set.resize(sets, [None, None]);
+        }
+    }
+
+    #[inline(always)]
+    pub fn add(&mut self, l: &LineRec, planned: i32) {
+        let r = usize::from(l.has(flag::REALISED));
+        if let (Some(n), Some(p), Some(m)) = (self.lines.get_mut(r), self.planned.get_mut(r), self.minutes.get_mut(r)) {
+            *n += 1;
+            *p += i64::from(planned);
+            *m += i64::from(l.minutes);
+        }
+        let i = l.params as usize;
+        self.reserve(i + 1);
+        if let Some(slot) = self.per_set.get_mut(i).and_then(|s| s.get_mut(r)) {
+            *slot = Some(slot.unwrap_or(0) + i64::from(l.minutes));
+        }
+    }
+}
+
+/// A participant's day so far.
+/// What the day keeps of each of its lines.
+#[derive(Clone, Copy)]
+struct DayLine {
+    /// Start (session start; for e-learning its time or the end of the day).
+    start: i64,
+    /// First of its counted stretches in `Day::counted`.
+    counted_at: u32,
+    /// The participant record of a classroom line (to count it again when needed).
+    who: u32,
+    /// Previous line of the same participant today.
+    prev: u32,
+}
+
+#[derive(Clone, Copy)]
+struct PersonDay {
+    /// The day number this state belongs to.
+    day: u32,
+    /// Their last line today (day-local index).
+    last: u32,
+    /// Queued for a second look at the close of the day.
+    queued: bool,
+    /// A line overlapped an earlier one or came out of order: SUB-6 again, in full.
+    complex: bool,
+    /// Σ rounded minutes of today's lines, before the cap.
+    minutes: i64,
+    /// Where today's counted classroom time ends so far.
+    max_end: i64,
+    /// The start of their last line (order check when the day is in input order).
+    last_start: i64,
+}
+
+/// The lines of the day being counted, and what links a participant's lines of that day.
+struct Day {
+    /// Counted stretches of the day's classroom lines (after SUB-4), by line; kept only with
+    /// explanations (without, a day that needs them counts them again).
+    counted: Vec<(i64, i64)>,
+    /// Per line of the day.
+    lines: Vec<DayLine>,
+    /// Participants whose day needs a second look.
+    queued: Vec<u32>,
+    number: u32,
+    persons: Vec<PersonDay>,
+}
+
+impl Day {
+    /// Links the day's newest line (`i`) to its participant's day and decides whether that
+    /// day needs a second look.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn link(
+        &mut self,
+        person: u32,
+        mut line: DayLine,
+        counted: Option<(i64, i64)>,
+        minutes: i64,
+        cap: Option<i64>,
+        ordered: bool,
+    ) {
+        let number = self.number;
+        let i = self.lines.len() as u32;
+        let start = line.start;
+        let Some(pd) = self.persons.get_mut(person as usize) else {
+            line.prev = NONE;
+            self.lines.push(line);
+            return;
+        };
+        if pd.day == number {
+            line.prev = pd.last;
+            pd.last = i;
+            if (!ordered && start <= pd.last_start) || counted.is_some_and(|(a, _)| a < pd.max_end) {
+                pd.complex = true;
+            }
+            pd.minutes += minutes;
+        } else {
+            line.prev = NONE;
+            *pd = PersonDay {
+                day: number,
+                last: i,
+                queued: false,
+                complex: false,
+                minutes,
+                max_end: i64::MIN,
+                last_start: start,
+            };
+        }
+        if let Some((_, b)) = counted {
+            pd.max_end = pd.max_end.max(b);
+        }
+        pd.last_start = start;
+        if !pd.queued && (pd.complex || cap.is_some_and(|c| pd.minutes > c)) {
+            pd.queued = true;
+            self.queued.push(person);
+        }
+        self.lines.push(line);
+    }
+}
+
+#[derive(Default)]
 struct Scratch {
     net: Vec<(i64, i64)>,
     att: Vec<(i64, i64)>,
     order: Vec<u32>,
 }
 
-/// Counts a project. With `explain`, every excluded stretch is kept as a fact.
-pub(crate) fn count(c: &Compact, explain: bool) -> Result<Kernel, Error> {
+/// What a session contributes to each of its lines.
+struct Plan {
+    session: u32,
+    start: i64,
+    end: i64,
+    planned: i64,
+    need: i64,
+    pidx: u16,
+    realised: bool,
+}
+
+/// Counts a project. With `explain`, lines are kept in the report's order with every excluded
+/// stretch as a fact; without, only the sums are kept.
+pub(crate) fn count(c: &Compact, explain: bool) -> Result<(Kernel, Acc), Error> {
+    if explain {
+        count_as::<true>(c)
+    } else {
+        count_as::<false>(c)
+    }
+}
+
+/// [`count`], compiled once with and once without explanations.
+fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
+    let explain = EXPLAIN;
     let names = &c.names;
-    // Session instants, once per session.
+    let mut clock = DayClock::default();
     let mut starts = Vec::with_capacity(c.sessions.len());
     let mut ends = Vec::with_capacity(c.sessions.len());
     for s in &c.sessions {
-        starts.push(brussels_unix(s.date, s.start)?);
-        ends.push(brussels_unix(s.date, s.end)?);
+        starts.push(clock.at(s.date, s.start)?);
+        ends.push(clock.at(s.date, s.end)?);
     }
-    let s_key = |i: u32| -> (NaiveDate, i64) {
-        let d = c.sessions.get(i as usize).map_or(NaiveDate::MIN, |s| s.date);
-        (d, starts.get(i as usize).copied().unwrap_or(0))
-    };
-    let s_name = |i: u32| names.sessions.get(i as usize).map_or("", |x| x.as_str());
-    let session_order = sorted_order(c.sessions.len(), |a, b| {
-        s_key(a).cmp(&s_key(b)).then_with(|| s_name(a).cmp(s_name(b)))
-    });
     // E-learning: untimed entries sort at the end of their day (ADR 04).
     let mut e_starts = Vec::with_capacity(c.entries.len());
     for e in &c.entries {
         e_starts.push(match e.start {
-            Some(t) => brussels_unix(e.date, t)?,
-            None => brussels_unix(e.date, NaiveTime::MIN)? + 86_400,
+            Some(t) => clock.at(e.date, t)?,
+            None => clock.at(e.date, NaiveTime::MIN)? + 86_400,
         });
     }
-    let e_key = |i: u32| -> (NaiveDate, i64) {
-        let d = c.entries.get(i as usize).map_or(NaiveDate::MIN, |e| e.date);
-        (d, e_starts.get(i as usize).copied().unwrap_or(0))
-    };
-    let e_name = |i: u32| names.entries.get(i as usize).map_or("", |x| x.as_str());
-    let entry_order = sorted_order(c.entries.len(), |a, b| {
-        e_key(a).cmp(&e_key(b)).then_with(|| e_name(a).cmp(e_name(b)))
-    });
-    // Persons ranked by id, to order the participants of a session.
-    let person_rank = rank(&names.persons);
-
-    let n_lines = c.participants.len() + c.entries.len();
+    let order = order_sources(c, &starts, &e_starts, explain);
+    let person_rank = if explain { rank(&names.persons) } else { Vec::new() };
     let mut k = Kernel {
-        lines: Vec::with_capacity(n_lines),
+        sessions: c
+            .sessions
+            .iter()
+            .map(|s| SessionFacts {
+                date: s.date,
+                planned: 0,
+                breaks: Span { first: 0, count: 0 },
+            })
+            .collect(),
         ..Kernel::default()
     };
+    let e_facts: Vec<(NaiveDate, i32)> = c.entries.iter().map(|e| (e.date, (e.minutes * 60) as i32)).collect();
     if explain {
-        k.break_spans = vec![Span { first: 0, count: 0 }; c.sessions.len()];
+        k.lines.reserve_exact(c.participants.len() + c.entries.len());
     }
     let mut cache = ParamCache {
         c,
         last: None,
         sets: Vec::new(),
     };
-    let mut counted: Vec<(i64, i64)> = Vec::with_capacity(n_lines + n_lines / 4);
-    let mut counted_at: Vec<u32> = Vec::with_capacity(n_lines + 1);
-    let mut prev: Vec<u32> = Vec::with_capacity(n_lines);
-    let np = names.persons.len();
-    let mut last_day = vec![i32::MIN; np];
-    let mut last_line = vec![NONE; np];
-    let mut run_len = vec![0u32; np];
-    let mut groups: Vec<u32> = Vec::new();
-    let mut sc = Scratch {
-        net: Vec::new(),
-        att: Vec::new(),
-        order: Vec::new(),
+    let mut acc = Acc::default();
+    let mut day = Day {
+        counted: Vec::new(),
+        lines: Vec::new(),
+        queued: Vec::new(),
+        number: 0,
+        persons: vec![
+            PersonDay {
+                day: u32::MAX,
+                last: NONE,
+                queued: false,
+                complex: false,
+                minutes: 0,
+                max_end: i64::MIN,
+                last_start: i64::MIN,
+            };
+            names.persons.len()
+        ],
     };
-    let mut chain = |k: &mut Kernel, person: u32, date: NaiveDate, prev: &mut Vec<u32>| {
-        let line = (k.lines.len() - 1) as u32;
-        let day = date.num_days_from_ce();
-        let p = person as usize;
-        let (Some(ld), Some(ll), Some(rl)) = (last_day.get_mut(p), last_line.get_mut(p), run_len.get_mut(p)) else {
-            prev.push(NONE);
-            return;
+    let ctx = CloseCtx {
+        c,
+        starts: &starts,
+        ends: &ends,
+        id_keys: names.sessions.iter().map(|s| id_key(s.as_str())).collect(),
+        explain,
+    };
+    // Lines of the day without `explain` (with it, the day's lines are the tail of k.lines).
+    let mut day_lines: Vec<LineRec> = Vec::new();
+    let mut day_start = 0usize;
+    let mut current: Option<NaiveDate> = None;
+    let mut sc = Scratch::default();
+    let mut need_memo: [(u16, i64, i64); 2] = [(u16::MAX, 0, 0); 2];
+    for src in order {
+        let date = match src {
+            Src::Session(i) => c.sessions.get(i as usize).map(|s| s.date),
+            Src::Entry(i) => c.entries.get(i as usize).map(|e| e.date),
         };
-        if *ld == day {
-            prev.push(*ll);
-            *rl += 1;
-        } else {
-            if *rl > 1 {
-                groups.push(*ll);
-            }
-            prev.push(NONE);
-            *rl = 1;
+        let Some(date) = date else { continue };
+        if current != Some(date) {
+            let lines = if explain {
+                k.lines.get_mut(day_start..).unwrap_or(&mut [])
+            } else {
+                &mut day_lines[..]
+            };
+            close_day(
+                lines,
+                &mut day,
+                &cache.sets,
+                &mut k.sub6,
+                &k.sessions,
+                &e_facts,
+                &ctx,
+                &mut acc,
+            )?;
+            day_lines.clear();
+            day_start = k.lines.len();
+            current = Some(date);
+            k.max_date = k.max_date.max(Some(date));
         }
-        *ld = day;
-        *ll = line;
-    };
-
-    let (mut si, mut ei) = (session_order.iter().peekable(), entry_order.iter().peekable());
-    loop {
-        let next = match (si.peek(), ei.peek()) {
-            (Some(&&s), Some(&&e)) => {
-                let ord = s_key(s).cmp(&e_key(e)).then_with(|| s_name(s).cmp(e_name(e)));
-                if ord == Ordering::Greater {
-                    ei.next();
-                    Src::Entry(e)
-                } else {
-                    si.next();
-                    Src::Session(s)
-                }
-            }
-            (Some(&&s), None) => {
-                si.next();
-                Src::Session(s)
-            }
-            (None, Some(&&e)) => {
-                ei.next();
-                Src::Entry(e)
-            }
-            (None, None) => break,
-        };
-        match next {
+        let out: &mut Vec<LineRec> = if explain { &mut k.lines } else { &mut day_lines };
+        match src {
             Src::Session(s) => {
                 let Some(sess) = c.sessions.get(s as usize) else {
                     continue;
                 };
+                let pidx = cache.get(sess.date)?;
+                let pset = cache.sets.get(pidx as usize).ok_or_else(overflow)?;
                 let start = starts.get(s as usize).copied().unwrap_or(0);
                 let end = ends.get(s as usize).copied().unwrap_or(0);
-                let pidx = cache.get(sess.date)?;
-                k.max_date = k.max_date.max(Some(sess.date));
                 // Planned net time: the session minus its breaks (SUB-1).
                 sc.att.clear();
                 for b in c.breaks.get(sess.breaks.range()).unwrap_or(&[]) {
                     sc.att
-                        .push((brussels_unix(sess.date, b.start)?, brussels_unix(sess.date, b.end)?));
+                        .push((clock.at(sess.date, b.start)?, clock.at(sess.date, b.end)?));
                 }
                 normalise(&mut sc.att);
-                if explain {
-                    if let Some(span) = k.break_spans.get_mut(s as usize) {
-                        *span = Span {
-                            first: k.breaks.len() as u32,
-                            count: sc.att.len() as u32,
-                        };
-                    }
-                    k.breaks.extend_from_slice(&sc.att);
-                }
                 sc.net.clear();
                 subtract_into(&[(start, end)], &sc.att, &mut sc.net);
                 let planned = total(&sc.net);
-                let pset = cache.sets.get(pidx as usize).ok_or_else(overflow)?;
+                if let Some(f) = k.sessions.get_mut(s as usize) {
+                    f.planned = planned as i32;
+                    if explain {
+                        f.breaks = Span {
+                            first: k.breaks.len() as u32,
+                            count: sc.att.len() as u32,
+                        };
+                        k.breaks.extend_from_slice(&sc.att);
+                    }
+                }
                 let ratio = pset.params.min_presence_ratio;
                 // SUB-4 in whole seconds: counted < ratio × planned ⟺ counted < ⌈ratio × planned⌉.
                 let need = if ratio.is_zero() {
                     0
+                } else if let Some(&(_, _, need)) = need_memo.iter().find(|m| m.0 == pidx && m.1 == planned) {
+                    need
                 } else {
-                    ratio
+                    let need = ratio
                         .checked_mul(Decimal::from(planned))
                         .map(|x| x.ceil())
                         .and_then(|x| i64::try_from(x).ok())
-                        .ok_or_else(overflow)?
+                        .ok_or_else(overflow)?;
+                    need_memo = [(pidx, planned, need), need_memo[0]];
+                    need
                 };
-                let realised = matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted);
                 let plan = Plan {
                     session: s,
-                    sess,
                     start,
                     end,
                     planned,
                     need,
                     pidx,
-                    realised,
+                    realised: matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted),
                 };
-                order_participants(c, sess, &person_rank, &mut sc.order);
-                for &pi in &sc.order {
+                let range = sess.participants.range();
+                let mut order = std::mem::take(&mut sc.order);
+                order.clear();
+                order.extend((range.start as u32)..(range.end as u32));
+                if explain {
+                    order_participants(c, &person_rank, &mut order);
+                }
+                for &pi in &order {
                     let Some(part) = c.participants.get(pi as usize) else {
                         continue;
                     };
-                    counted_at.push(counted.len() as u32);
-                    classroom_line(
-                        c,
-                        &plan,
-                        part,
-                        pset,
-                        explain,
-                        &mut sc.att,
-                        &sc.net,
-                        &mut counted,
-                        &mut k,
-                    )?;
-                    chain(&mut k, part.person, sess.date, &mut prev);
+                    let line = DayLine {
+                        start,
+                        counted_at: day.counted.len() as u32,
+                        who: pi,
+                        prev: NONE,
+                    };
+                    let (minutes, span) =
+                        classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut day.counted, &mut k.parts, out)?;
+                    day.link(part.person, line, span, minutes, pset.cap_minutes, explain);
                 }
+                sc.order = order;
             }
             Src::Entry(e) => {
                 let Some(entry) = c.entries.get(e as usize) else {
                     continue;
                 };
                 let pidx = cache.get(entry.date)?;
-                k.max_date = k.max_date.max(Some(entry.date));
                 let pset = cache.sets.get(pidx as usize).ok_or_else(overflow)?;
                 let secs = i64::from(entry.minutes) * 60;
                 let approved = entry.status == EntryStatus::Approved;
-                counted_at.push(counted.len() as u32);
+                let start = e_starts.get(e as usize).copied().unwrap_or(0);
+                let line = DayLine {
+                    start,
+                    counted_at: day.counted.len() as u32,
+                    who: NONE,
+                    prev: NONE,
+                };
                 let parts = k.parts.len() as u32;
                 let mut n_parts = 0u16;
-                if approved {
-                    counted.push((0, secs));
-                } else if explain {
-                    k.parts.push(Part {
-                        from: 0,
-                        until: secs,
-                        other: NONE,
-                        reason: Reason::NotApproved,
-                    });
+                if !approved && explain {
+                    k.parts.push(Part::new(Reason::NotApproved, 0, secs, NONE));
                     n_parts = 1;
                 }
                 let mut flags = flag::ELEARNING;
@@ -449,59 +809,46 @@ pub(crate) fn count(c: &Compact, explain: bool) -> Result<Kernel, Error> {
                     flags |= flag::REJECTED;
                 }
                 let counted_secs = if approved { secs } else { 0 };
-                let (minutes, rounding_diff, cap_cut) = round_and_cap(pset, counted_secs, secs)?;
-                k.lines.push(LineRec {
-                    sort_start: e_starts.get(e as usize).copied().unwrap_or(0),
+                let minutes = round(pset, counted_secs, secs);
+                out.push(LineRec {
                     parts,
                     source: e,
                     person: entry.person,
-                    date: entry.date,
-                    planned: secs32(secs)?,
-                    attended: secs32(counted_secs)?,
-                    counted_secs: secs32(counted_secs)?,
-                    minutes,
-                    rounding_diff,
-                    cap_cut,
+                    attended: counted_secs as i32,
+                    counted_secs: counted_secs as i32,
+                    minutes: minutes as i32,
+                    cap_cut: 0,
                     sub6: 0,
                     n_sub6: 0,
                     n_parts,
                     params: pidx,
                     flags,
                 });
-                chain(&mut k, entry.person, entry.date, &mut prev);
+                day.link(entry.person, line, None, minutes, pset.cap_minutes, explain);
             }
         }
     }
-    counted_at.push(counted.len() as u32);
-    for (p, &n) in run_len.iter().enumerate() {
-        if n > 1
-            && let Some(&l) = last_line.get(p)
-        {
-            groups.push(l);
-        }
-    }
+    let lines = if explain {
+        k.lines.get_mut(day_start..).unwrap_or(&mut [])
+    } else {
+        &mut day_lines[..]
+    };
+    close_day(
+        lines,
+        &mut day,
+        &cache.sets,
+        &mut k.sub6,
+        &k.sessions,
+        &e_facts,
+        &ctx,
+        &mut acc,
+    )?;
     k.psets = cache.sets;
-    count_days(&mut k, &groups, &prev, &counted, &counted_at, explain)?;
-    Ok(k)
-}
-
-/// What a session contributes to each of its lines.
-struct Plan<'c> {
-    session: u32,
-    sess: &'c CSession,
-    start: i64,
-    end: i64,
-    planned: i64,
-    need: i64,
-    pidx: u16,
-    realised: bool,
+    Ok((k, acc))
 }
 
 /// The participants of a session by person id (the report's order).
-fn order_participants(c: &Compact, sess: &CSession, rank: &[u32], order: &mut Vec<u32>) {
-    order.clear();
-    let r = sess.participants.range();
-    order.extend((r.start as u32)..(r.end as u32));
+fn order_participants(c: &Compact, rank: &[u32], order: &mut [u32]) {
     let key = |i: &u32| {
         c.participants
             .get(*i as usize)
@@ -514,21 +861,24 @@ fn order_participants(c: &Compact, sess: &CSession, rank: &[u32], order: &mut Ve
     }
 }
 
-/// SUB-1 and SUB-4 for one participant in one session; SUB-2 and SUB-5 as if alone on the day
-/// (redone by [`count_days`] when they are not).
+/// SUB-1, SUB-4 and SUB-2 for one participant in one session (SUB-6 and SUB-5 follow when
+/// the day is closed); returns the rounded minutes and where the counted time starts and ends.
+/// With explanations, the counted stretches are kept for the day and every excluded stretch
+/// becomes a part; without, only the figures are computed.
 #[allow(clippy::too_many_arguments)]
-fn classroom_line(
+#[inline(always)]
+fn classroom_line<const EXPLAIN: bool>(
     c: &Compact,
-    plan: &Plan<'_>,
+    plan: &Plan,
     part: &CParticipant,
     pset: &PSet,
-    explain: bool,
-    att: &mut Vec<(i64, i64)>,
-    net: &[(i64, i64)],
+    sc: &mut Scratch,
     counted: &mut Vec<(i64, i64)>,
-    k: &mut Kernel,
-) -> Result<(), Error> {
+    parts_out: &mut Vec<Part>,
+    out: &mut Vec<LineRec>,
+) -> Result<(i64, Option<(i64, i64)>), Error> {
     let ints: &[CInterval] = c.intervals.get(part.intervals.range()).unwrap_or(&[]);
+    let att = &mut sc.att;
     att.clear();
     let (mut late, mut suspect) = (false, false);
     for i in ints {
@@ -536,14 +886,18 @@ fn classroom_line(
         late |= i.late;
         suspect |= i.clock_suspect;
     }
-    normalise(att);
+    if att.len() > 1 || att.first().is_some_and(|(a, b)| b <= a) {
+        normalise(att);
+    }
     let first_in = att.first().map(|x| x.0);
     let last_out = att.last().map(|x| x.1);
-    let at = counted.len();
-    let mut counted_secs = intersect_into(net, att, counted);
-    let attended = counted_secs;
-    let parts = k.parts.len();
-    if explain {
+    let parts = parts_out.len();
+    let (mut counted_secs, mut span);
+    let attended;
+    if EXPLAIN {
+        let at = counted.len();
+        counted_secs = intersect_into(&sc.net, att, counted);
+        attended = counted_secs;
         // SUB-1, SUB-9: every uncounted stretch of net time, with why.
         let mine = counted.get(at..).unwrap_or(&[]);
         let mut j = 0usize;
@@ -555,14 +909,9 @@ fn classroom_line(
                 _ if part.absent => Reason::Absent,
                 _ => Reason::NotPresent,
             };
-            k.parts.push(Part {
-                from: a,
-                until: b,
-                other: NONE,
-                reason,
-            });
+            parts_out.push(Part::new(reason, a, b, NONE));
         };
-        for &(ns, ne) in net {
+        for &(ns, ne) in &sc.net {
             let mut cur = ns;
             while let Some(&(cs, ce)) = mine.get(j) {
                 if cs >= ne {
@@ -578,200 +927,325 @@ fn classroom_line(
                 push(cur, ne);
             }
         }
-    }
-    // SUB-4: below the minimum presence the line counts nothing.
-    if counted.len() > at && counted_secs < plan.need {
-        if explain {
+        // SUB-4: below the minimum presence the line counts nothing.
+        if counted.len() > at && counted_secs < plan.need {
             for &(a, b) in counted.get(at..).unwrap_or(&[]) {
-                k.parts.push(Part {
-                    from: a,
-                    until: b,
-                    other: NONE,
-                    reason: Reason::BelowMinPresence,
-                });
+                parts_out.push(Part::new(Reason::BelowMinPresence, a, b, NONE));
             }
+            counted.truncate(at);
+            counted_secs = 0;
         }
-        counted.truncate(at);
-        counted_secs = 0;
+        span = match (counted.get(at), counted.last()) {
+            (Some(first), Some(last)) if counted.len() > at => Some((first.0, last.1)),
+            _ => None,
+        };
+    } else {
+        (counted_secs, span) = intersect_span(&sc.net, att);
+        attended = counted_secs;
+        if span.is_some() && counted_secs < plan.need {
+            counted_secs = 0;
+            span = None;
+        }
     }
     let mut flags = 0u8;
     if plan.realised {
         flags |= flag::REALISED;
     }
-    if late {
-        flags |= flag::LATE_REGISTRATION;
+    if EXPLAIN {
+        if late {
+            flags |= flag::LATE_REGISTRATION;
+        }
+        if suspect {
+            flags |= flag::CLOCK_SUSPECT;
+        }
+        if first_in.is_some_and(|fi| fi > plan.start + pset.late_arrival) {
+            flags |= flag::LATE_ARRIVAL;
+        }
+        if last_out.is_some_and(|lo| lo < plan.end - pset.early_departure) {
+            flags |= flag::EARLY_DEPARTURE;
+        }
     }
-    if suspect {
-        flags |= flag::CLOCK_SUSPECT;
-    }
-    if first_in.is_some_and(|fi| fi > plan.start + pset.late_arrival) {
-        flags |= flag::LATE_ARRIVAL;
-    }
-    if last_out.is_some_and(|lo| lo < plan.end - pset.early_departure) {
-        flags |= flag::EARLY_DEPARTURE;
-    }
-    let (minutes, rounding_diff, cap_cut) = round_and_cap(pset, counted_secs, plan.planned)?;
-    k.lines.push(LineRec {
-        sort_start: plan.start,
+    let minutes = round(pset, counted_secs, plan.planned);
+    out.push(LineRec {
         parts: parts as u32,
         source: plan.session,
         person: part.person,
-        date: plan.sess.date,
-        planned: secs32(plan.planned)?,
-        attended: secs32(attended)?,
-        counted_secs: secs32(counted_secs)?,
-        minutes,
-        rounding_diff,
-        cap_cut,
+        attended: attended as i32,
+        counted_secs: counted_secs as i32,
+        minutes: minutes as i32,
+        cap_cut: 0,
         sub6: 0,
         n_sub6: 0,
-        n_parts: u16::try_from(k.parts.len() - parts).map_err(|_| overflow())?,
+        n_parts: u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?,
         params: plan.pidx,
         flags,
     });
+    Ok((minutes, span))
+}
+
+/// `a ∩ b` (both sorted, disjoint): the total and where it starts and ends.
+#[inline(always)]
+fn intersect_span(a: &[(i64, i64)], b: &[(i64, i64)]) -> (i64, Option<(i64, i64)>) {
+    let (mut i, mut j, mut total) = (0, 0, 0);
+    let (mut first, mut last) = (None, 0);
+    while let (Some(&(a0, a1)), Some(&(b0, b1))) = (a.get(i), b.get(j)) {
+        let (s, e) = (a0.max(b0), a1.min(b1));
+        if s < e {
+            total += e - s;
+            first = first.or(Some(s));
+            last = e;
+        }
+        if a1 < b1 { i += 1 } else { j += 1 }
+    }
+    (total, first.map(|f| (f, last)))
+}
+
+/// The counted stretches (SUB-1 after SUB-4) of a classroom line, computed again from the
+/// records: for the days that need SUB-6 in full when the first pass kept only figures.
+fn recount(
+    ctx: &CloseCtx<'_>,
+    pset: &PSet,
+    session: u32,
+    participant: u32,
+    out: &mut Vec<(i64, i64)>,
+) -> Result<(), Error> {
+    out.clear();
+    let c = ctx.c;
+    let (Some(sess), Some(part)) = (
+        c.sessions.get(session as usize),
+        c.participants.get(participant as usize),
+    ) else {
+        return Ok(());
+    };
+    let start = ctx.starts.get(session as usize).copied().unwrap_or(0);
+    let end = ctx.ends.get(session as usize).copied().unwrap_or(0);
+    let mut breaks = Vec::new();
+    for b in c.breaks.get(sess.breaks.range()).unwrap_or(&[]) {
+        breaks.push((brussels_unix(sess.date, b.start)?, brussels_unix(sess.date, b.end)?));
+    }
+    normalise(&mut breaks);
+    let mut net = Vec::new();
+    subtract_into(&[(start, end)], &breaks, &mut net);
+    let mut att: Vec<(i64, i64)> = c
+        .intervals
+        .get(part.intervals.range())
+        .unwrap_or(&[])
+        .iter()
+        .map(|i| (i.check_in, i.check_out))
+        .collect();
+    normalise(&mut att);
+    let secs = intersect_into(&net, &att, out);
+    let ratio = pset.params.min_presence_ratio;
+    if !ratio.is_zero() && !out.is_empty() {
+        let need = ratio
+            .checked_mul(Decimal::from(total(&net)))
+            .map(|x| x.ceil())
+            .and_then(|x| i64::try_from(x).ok())
+            .ok_or_else(overflow)?;
+        if secs < need {
+            out.clear();
+        }
+    }
     Ok(())
 }
 
-/// SUB-2 (never above the planned net time, ADR 04) and SUB-5 for a line alone on its day.
-fn round_and_cap(pset: &PSet, counted_secs: i64, planned: i64) -> Result<(i32, i32, i32), Error> {
-    let minutes = pset.rounding.apply(counted_secs).min(planned / 60);
-    let diff = counted_secs - minutes * 60;
-    let cut = match pset.cap_minutes {
-        Some(cap) if minutes > cap => minutes - cap.max(0),
-        _ => 0,
+/// SUB-2: whole minutes by the call's rounding, never above the planned net time (ADR 04).
+#[inline(always)]
+fn round(pset: &PSet, secs: i64, planned: i64) -> i64 {
+    let minutes = if pset.whole_minutes_down {
+        secs.div_euclid(60)
+    } else {
+        pset.rounding.apply(secs)
     };
-    Ok((secs32(minutes - cut)?, secs32(diff)?, secs32(cut)?))
+    minutes.min(planned / 60)
 }
 
-/// SUB-6, SUB-2 and SUB-5 for the days on which a participant has two or more lines.
-fn count_days(
-    k: &mut Kernel,
-    groups: &[u32],
-    prev: &[u32],
-    counted: &[(i64, i64)],
-    counted_at: &[u32],
+/// What closing a day needs besides the day.
+struct CloseCtx<'a> {
+    c: &'a Compact,
+    starts: &'a [i64],
+    ends: &'a [i64],
+    id_keys: Vec<u128>,
     explain: bool,
+}
+
+/// Closes a day: a second look at the participants whose day needs one — SUB-6 in full when a
+/// line overlapped an earlier one (or came out of order), then SUB-2 again; SUB-5 when the day
+/// goes over the cap (the excess off the latest lines first) — then the day's lines are added
+/// to the sums.
+#[allow(clippy::too_many_arguments)]
+fn close_day(
+    lines: &mut [LineRec],
+    day: &mut Day,
+    psets: &[PSet],
+    sub6_out: &mut Vec<Part>,
+    sessions: &[SessionFacts],
+    entries: &[(NaiveDate, i32)],
+    ctx: &CloseCtx<'_>,
+    acc: &mut Acc,
 ) -> Result<(), Error> {
+    let planned_of = |l: &LineRec| {
+        if l.has(flag::ELEARNING) {
+            entries.get(l.source as usize).map_or(0, |e| e.1)
+        } else {
+            sessions.get(l.source as usize).map_or(0, |s| s.planned)
+        }
+    };
     let mut members: Vec<u32> = Vec::new();
     let mut seen: Vec<(i64, i64, u32)> = Vec::new();
     let mut mine: Vec<((i64, i64), u32)> = Vec::new();
     let mut overlap: Vec<(i64, i64)> = Vec::new();
     let mut now: Vec<(i64, i64)> = Vec::new();
-    for &g in groups {
+    let mut keyed: Vec<(i64, u128, u8, u32)> = Vec::new();
+    let mut again: Vec<(i64, i64)> = Vec::new();
+    for &person in &day.queued {
+        let Some(pd) = day.persons.get(person as usize).copied() else {
+            continue;
+        };
         members.clear();
-        let mut l = g;
+        let mut l = pd.last;
         while l != NONE {
             members.push(l);
-            l = prev.get(l as usize).copied().unwrap_or(NONE);
+            l = day.lines.get(l as usize).map_or(NONE, |x| x.prev);
         }
         members.reverse();
-        // SUB-6: time already counted on an earlier line of the day is removed from a later one.
-        seen.clear();
-        for &m in &members {
-            let Some(line) = k.lines.get(m as usize).copied() else {
-                continue;
-            };
-            if line.has(flag::ELEARNING) {
-                continue;
+        if pd.complex {
+            if !ctx.explain {
+                // The day came in input order: order the participant's lines by start, then
+                // id (a session before an entry of the same id).
+                keyed.clear();
+                for &m in &members {
+                    let x = lines.get(m as usize);
+                    let el = x.is_some_and(|x| x.has(flag::ELEARNING));
+                    let src = x.map_or(0, |x| x.source);
+                    let k = if el {
+                        ctx.c.names.entries.get(src as usize).map_or(0, |x| id_key(x.as_str()))
+                    } else {
+                        ctx.id_keys.get(src as usize).copied().unwrap_or(0)
+                    };
+                    keyed.push((day.lines.get(m as usize).map_or(0, |x| x.start), k, u8::from(el), m));
+                }
+                let name = |&(_, _, el, m): &(i64, u128, u8, u32)| {
+                    let src = lines.get(m as usize).map_or(0, |x| x.source) as usize;
+                    if el == 1 {
+                        ctx.c.names.entries.get(src).map_or("", |x| x.as_str())
+                    } else {
+                        ctx.c.names.sessions.get(src).map_or("", |x| x.as_str())
+                    }
+                };
+                keyed.sort_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| cmp_ids(a.1, name(a), b.1, name(b)))
+                        .then(a.2.cmp(&b.2))
+                });
+                members.clear();
+                members.extend(keyed.iter().map(|x| x.3));
             }
-            let from = counted_at.get(m as usize).copied().unwrap_or(0) as usize;
-            let to = counted_at.get(m as usize + 1).copied().unwrap_or(0) as usize;
-            let own = counted.get(from..to).unwrap_or(&[]);
-            mine.clear();
-            for &(sa, sb, src) in &seen {
-                for &(ca, cb) in own {
-                    let (a, b) = (sa.max(ca), sb.min(cb));
-                    if a < b {
-                        mine.push(((a, b), src));
+            // SUB-6: time already counted on an earlier line of the day is removed from a
+            // later one.
+            seen.clear();
+            for &m in &members {
+                let Some(line) = lines.get(m as usize) else { continue };
+                if line.has(flag::ELEARNING) {
+                    continue;
+                }
+                let source = line.source;
+                let own: &[(i64, i64)] = if ctx.explain {
+                    let from = day.lines.get(m as usize).map_or(0, |x| x.counted_at) as usize;
+                    let to = day
+                        .lines
+                        .get(m as usize + 1)
+                        .map_or(day.counted.len(), |x| x.counted_at as usize);
+                    day.counted.get(from..to).unwrap_or(&[])
+                } else {
+                    let who = day.lines.get(m as usize).map_or(NONE, |x| x.who);
+                    if let Some(pset) = psets.get(line.params as usize) {
+                        recount(ctx, pset, source, who, &mut again)?;
+                    }
+                    &again
+                };
+                mine.clear();
+                for &(sa, sb, src) in &seen {
+                    for &(ca, cb) in own {
+                        let (a, b) = (sa.max(ca), sb.min(cb));
+                        if a < b {
+                            mine.push(((a, b), src));
+                        }
                     }
                 }
-            }
-            now.clear();
-            if mine.is_empty() {
-                now.extend_from_slice(own);
-            } else {
-                overlap.clear();
-                overlap.extend(mine.iter().map(|x| x.0));
-                normalise(&mut overlap);
-                subtract_into(own, &overlap, &mut now);
-                let at = k.sub6.len();
-                if explain {
-                    k.sub6.extend(mine.iter().map(|&((a, b), src)| Part {
-                        from: a,
-                        until: b,
-                        other: src,
-                        reason: Reason::CountedElsewhere,
-                    }));
+                now.clear();
+                if mine.is_empty() {
+                    now.extend_from_slice(own);
+                } else {
+                    overlap.clear();
+                    overlap.extend(mine.iter().map(|x| x.0));
+                    normalise(&mut overlap);
+                    subtract_into(own, &overlap, &mut now);
+                    let at = sub6_out.len();
+                    if ctx.explain {
+                        sub6_out.extend(
+                            mine.iter()
+                                .map(|&((a, b), src)| Part::new(Reason::CountedElsewhere, a, b, src)),
+                        );
+                    }
+                    if let Some(x) = lines.get_mut(m as usize) {
+                        x.counted_secs = total(&now) as i32;
+                        x.sub6 = at as u32;
+                        x.n_sub6 = (sub6_out.len() - at) as u32;
+                    }
                 }
-                if let Some(x) = k.lines.get_mut(m as usize) {
-                    x.counted_secs = secs32(total(&now))?;
-                    x.sub6 = at as u32;
-                    x.n_sub6 = (k.sub6.len() - at) as u32;
-                }
+                seen.extend(now.iter().map(|&(a, b)| (a, b, source)));
             }
-            seen.extend(now.iter().map(|&(a, b)| (a, b, line.source)));
+            // SUB-2 again on what SUB-6 left.
+            for &m in &members {
+                let Some(x) = lines.get_mut(m as usize) else { continue };
+                let Some(pset) = psets.get(x.params as usize) else {
+                    continue;
+                };
+                x.minutes = round(pset, i64::from(x.counted_secs), i64::from(planned_of(x))) as i32;
+            }
         }
-        // SUB-2 per line, then SUB-5 over the day: the excess comes off the latest lines first.
-        let mut sum = 0i64;
-        let mut cap = None;
-        for &m in &members {
-            let Some(x) = k.lines.get_mut(m as usize) else { continue };
-            let Some(pset) = k.psets.get(x.params as usize) else {
-                continue;
-            };
-            cap = cap.or(Some(pset.cap_minutes));
-            let secs = i64::from(x.counted_secs);
-            let minutes = pset.rounding.apply(secs).min(i64::from(x.planned) / 60);
-            x.rounding_diff = secs32(secs - minutes * 60)?;
-            x.minutes = secs32(minutes)?;
-            x.cap_cut = 0;
-            sum += minutes;
-        }
-        if let Some(Some(cap)) = cap {
+        // SUB-5: over the cap in force that day, the excess comes off the latest lines first.
+        let cap = members
+            .first()
+            .and_then(|m| lines.get(*m as usize))
+            .and_then(|x| psets.get(x.params as usize))
+            .and_then(|p| p.cap_minutes);
+        if let Some(cap) = cap {
+            let sum: i64 = members
+                .iter()
+                .filter_map(|m| lines.get(*m as usize))
+                .map(|x| i64::from(x.minutes))
+                .sum();
             let mut excess = sum - cap;
             for &m in members.iter().rev() {
                 if excess <= 0 {
                     break;
                 }
-                let Some(x) = k.lines.get_mut(m as usize) else { continue };
+                let Some(x) = lines.get_mut(m as usize) else { continue };
                 let cut = excess.min(i64::from(x.minutes));
                 if cut > 0 {
-                    x.minutes = secs32(i64::from(x.minutes) - cut)?;
-                    x.cap_cut = secs32(cut)?;
+                    x.minutes -= cut as i32;
+                    x.cap_cut = cut as i32;
                     excess -= cut;
                 }
             }
         }
     }
-    Ok(())
-}
-
-/// The identity order when `cmp` finds it sorted, else the sorted indices.
-fn sorted_order(n: usize, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u32> {
-    let mut v: Vec<u32> = (0..n as u32).collect();
-    if !v
-        .windows(2)
-        .all(|w| matches!(w, [a, b] if cmp(*a, *b) != Ordering::Greater))
-    {
-        v.sort_unstable_by(|a, b| cmp(*a, *b));
+    acc.reserve(psets.len());
+    for l in lines.iter() {
+        acc.add(l, planned_of(l));
     }
-    v
-}
-
-/// The rank of each name in string order.
-fn rank<T: AsRef<str>>(names: &[T]) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..names.len() as u32).collect();
-    let name = |i: &u32| names.get(*i as usize).map_or("", |x| x.as_ref());
-    if !idx.windows(2).all(|w| matches!(w, [a, b] if name(a) <= name(b))) {
-        idx.sort_unstable_by(|a, b| name(a).cmp(name(b)));
-    }
-    let mut r = vec![0u32; names.len()];
-    for (pos, &i) in idx.iter().enumerate() {
-        if let Some(slot) = r.get_mut(i as usize) {
-            *slot = pos as u32;
+    for &p in &day.queued {
+        if let Some(pd) = day.persons.get_mut(p as usize) {
+            pd.queued = false;
         }
     }
-    r
+    day.counted.clear();
+    day.lines.clear();
+    day.queued.clear();
+    day.number = day.number.wrapping_add(1);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -792,9 +1266,22 @@ mod tests {
     }
 
     #[test]
-    fn sub_6_rank_orders_by_string() {
-        let names = ["b", "a", "c", "a1"];
-        assert_eq!(rank(&names), vec![2, 0, 3, 1]);
-        assert_eq!(sorted_order(3, |a, b| b.cmp(&a)), vec![2, 1, 0]);
+    fn sub_6_ids_order_as_strings() {
+        let names = [
+            "b",
+            "a",
+            "c",
+            "a1",
+            "S-10",
+            "S-9",
+            "a-very-long-identifier-17",
+            "a-very-long-identifier-1",
+        ];
+        let r = rank(&names);
+        let mut by_string: Vec<&str> = names.to_vec();
+        by_string.sort();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(by_string[r[i] as usize], *n);
+        }
     }
 }

@@ -50,7 +50,7 @@ pub use crate::elearning::EntryStatus;
 
 use crate::error::Error;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use kernel::{Kernel, flag};
+use kernel::{Acc, Kernel, PSet};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -94,6 +94,22 @@ impl Reason {
             Reason::Rounding => "SUB-2",
             Reason::DailyCap => "SUB-5",
             Reason::NotApproved => "SUB-7",
+        }
+    }
+
+    /// The reason with this discriminant (`Reason as u32`); anything else reads as NotPresent.
+    pub(crate) fn from_index(i: u32) -> Reason {
+        match i {
+            0 => Reason::BeforeCheckIn,
+            1 => Reason::Away,
+            2 => Reason::AfterCheckOut,
+            4 => Reason::Absent,
+            5 => Reason::BelowMinPresence,
+            6 => Reason::CountedElsewhere,
+            7 => Reason::Rounding,
+            8 => Reason::DailyCap,
+            9 => Reason::NotApproved,
+            _ => Reason::NotPresent,
         }
     }
 
@@ -242,28 +258,25 @@ fn overflow() -> Error {
     )
 }
 
-pub(crate) fn summarise(k: &Kernel, last: &crate::params::Params, apply_cap: bool) -> Result<Sums, Error> {
-    let (mut realised, mut provisional) = (Totals::default(), Totals::default());
-    // Minutes per parameter set, provisional and realised; `None` until a line is seen (a
-    // set with lines contributes 0 × its unit cost, which fixes the decimal scale exactly
-    // as a line-by-line sum would).
-    let mut per_set: Vec<[Option<i64>; 2]> = vec![[None, None]; k.psets.len()];
-    for l in &k.lines {
-        let r = l.has(flag::REALISED);
-        let t = if r { &mut realised } else { &mut provisional };
-        t.lines += 1;
-        t.planned_seconds += i64::from(l.planned);
-        t.counted_minutes += i64::from(l.minutes);
-        if let Some(m) = per_set
-            .get_mut(l.params as usize)
-            .and_then(|slot| slot.get_mut(usize::from(r)))
-        {
-            *m = Some(m.unwrap_or(0) + i64::from(l.minutes));
-        }
-    }
+pub(crate) fn summarise(
+    acc: &Acc,
+    psets: &[PSet],
+    last: &crate::params::Params,
+    apply_cap: bool,
+) -> Result<Sums, Error> {
+    let side = |r: usize| Totals {
+        lines: acc.lines.get(r).copied().unwrap_or(0),
+        planned_seconds: acc.planned.get(r).copied().unwrap_or(0),
+        counted_minutes: acc.minutes.get(r).copied().unwrap_or(0),
+        counted_hours: Decimal::ZERO,
+    };
+    let (mut provisional, mut realised) = (side(0), side(1));
+    // Minutes per parameter set, provisional and realised; a set with lines contributes
+    // minutes × its unit cost (0 × it fixes the decimal scale exactly as a line-by-line sum
+    // would); the products are exact.
     let sixty = Decimal::from(60);
     let (mut numerator, mut prov_numerator) = (Decimal::ZERO, Decimal::ZERO);
-    for (set, sums) in k.psets.iter().zip(&per_set) {
+    for (set, sums) in psets.iter().zip(&acc.per_set) {
         let uc = set.params.unit_cost_per_participant_hour;
         for (r, m) in sums.iter().enumerate() {
             if let Some(m) = m {
@@ -363,15 +376,16 @@ pub fn report(r: &Records, reference: DateTime<Utc>) -> Result<Report, Error> {
 /// # Errors
 /// [`Error::InvalidInput`] only if a figure would not fit (the parameter ranges prevent it).
 pub fn report_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Report, Error> {
-    let k = kernel::count(c, true)?;
+    let (k, acc) = kernel::count(c, true)?;
     let last = last_params(c, &k);
-    let s = summarise(&k, &last, true)?;
+    let s = summarise(&acc, &k.psets, &last, true)?;
     Ok(Report {
         last,
         project: c.project.clone(),
         names: std::sync::Arc::clone(&c.names),
         session_training: c.sessions.iter().map(|s| s.training).collect(),
         entry_training: c.entries.iter().map(|e| e.training).collect(),
+        entry_facts: c.entries.iter().map(|e| (e.date, (e.minutes * 60) as i32)).collect(),
         k,
         scope: Scope::WholeProject,
         realised: s.realised,
@@ -396,8 +410,8 @@ pub fn totals(r: &Records, reference: DateTime<Utc>) -> Result<Summary, Error> {
 /// # Errors
 /// As [`report_compact`].
 pub fn totals_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Summary, Error> {
-    let k = kernel::count(c, false)?;
-    let s = summarise(&k, &last_params(c, &k), true)?;
+    let (k, acc) = kernel::count(c, false)?;
+    let s = summarise(&acc, &k.psets, &last_params(c, &k), true)?;
     Ok(Summary {
         project: c.project.clone(),
         realised: s.realised,

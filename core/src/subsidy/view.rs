@@ -2,7 +2,7 @@
 //! (SUB-9): [`Line`], [`Excluded`], [`Report::explain`], [`Report::to_csv`], JSON.
 
 use super::compact::Names;
-use super::kernel::{Kernel, LineRec, NONE, Part, flag};
+use super::kernel::{Kernel, LineRec, flag};
 use super::{Amounts, LineKind, Reason, Receipt, Totals, cents, minutes_text, seconds_as_minutes};
 use crate::calendar::hm_unix;
 use crate::ids::{PersonId, ProjectId, TrainingId};
@@ -35,6 +35,8 @@ pub struct Report {
     pub(crate) names: Arc<Names>,
     pub(crate) session_training: Vec<u32>,
     pub(crate) entry_training: Vec<u32>,
+    /// Per entry: its date and planned seconds.
+    pub(crate) entry_facts: Vec<(NaiveDate, i32)>,
     pub(crate) k: Kernel,
     pub(crate) scope: Scope,
     /// The parameters in force on the project's last date (cap and shares, ADR 04).
@@ -107,7 +109,7 @@ impl<'r> Line<'r> {
     }
     /// The day (Brussels).
     pub fn date(&self) -> NaiveDate {
-        self.l.date
+        self.r.k.date_and_planned(&self.r.entry_facts, self.l).0
     }
     /// Realised (Executed/Submitted session, approved entry) or provisional (SUB-3).
     pub fn realised(&self) -> bool {
@@ -115,7 +117,7 @@ impl<'r> Line<'r> {
     }
     /// Planned net duration in seconds (session minus breaks; entry duration).
     pub fn planned_seconds(&self) -> i64 {
-        i64::from(self.l.planned)
+        i64::from(self.r.k.date_and_planned(&self.r.entry_facts, self.l).1)
     }
     /// Attended seconds inside the planned net time.
     pub fn attended_seconds(&self) -> i64 {
@@ -181,25 +183,29 @@ impl<'r> Line<'r> {
         } else {
             k.sub6.get(s6..s6.saturating_add(l.n_sub6 as usize)).unwrap_or(&[])
         };
-        let rounding = (l.rounding_diff != 0).then_some(Part {
-            from: 0,
-            until: i64::from(l.rounding_diff),
-            other: NONE,
+        let stretch = move |p: &super::kernel::Part| Excluded {
+            line,
+            reason: p.reason(),
+            from: p.from,
+            seconds: p.until() - p.from,
+            other: p.other(),
+        };
+        let diff = l.rounding_diff();
+        let rounding = (diff != 0).then_some(Excluded {
+            line,
             reason: Reason::Rounding,
-        });
-        let cap = (l.cap_cut > 0).then_some(Part {
             from: 0,
-            until: i64::from(l.cap_cut) * 60,
-            other: NONE,
-            reason: Reason::DailyCap,
+            seconds: diff,
+            other: 0,
         });
-        primary
-            .iter()
-            .chain(sub6)
-            .copied()
-            .chain(rounding)
-            .chain(cap)
-            .map(move |part| Excluded { line, part })
+        let cap = (l.cap_cut > 0).then_some(Excluded {
+            line,
+            reason: Reason::DailyCap,
+            from: 0,
+            seconds: i64::from(l.cap_cut) * 60,
+            other: 0,
+        });
+        primary.iter().chain(sub6).map(stretch).chain(rounding).chain(cap)
     }
     /// The planned breaks of the session (not part of the net time), as instants.
     pub fn breaks(&self) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + 'r {
@@ -207,7 +213,7 @@ impl<'r> Line<'r> {
         let span = if self.l.has(flag::ELEARNING) {
             None
         } else {
-            k.break_spans.get(self.l.source as usize)
+            k.sessions.get(self.l.source as usize).map(|s| s.breaks)
         };
         span.and_then(|s| k.breaks.get(s.range()))
             .unwrap_or(&[])
@@ -259,13 +265,16 @@ fn instant(s: i64) -> DateTime<Utc> {
 #[derive(Clone, Copy)]
 pub struct Excluded<'r> {
     line: Line<'r>,
-    part: Part,
+    reason: Reason,
+    from: i64,
+    seconds: i64,
+    other: u32,
 }
 
 impl std::fmt::Debug for Excluded<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Excluded")
-            .field("reason", &self.part.reason)
+            .field("reason", &self.reason)
             .field("seconds", &self.seconds())
             .finish()
     }
@@ -274,46 +283,43 @@ impl std::fmt::Debug for Excluded<'_> {
 impl<'r> Excluded<'r> {
     /// Why.
     pub fn reason(&self) -> Reason {
-        self.part.reason
+        self.reason
     }
     /// The rule.
     pub fn rule(&self) -> &'static str {
-        self.part.reason.rule()
+        self.reason.rule()
     }
     /// Seconds excluded (negative only for rounding up).
     pub fn seconds(&self) -> i64 {
-        self.part.until - self.part.from
+        self.seconds
     }
     fn timed(&self) -> bool {
-        !matches!(
-            self.part.reason,
-            Reason::Rounding | Reason::DailyCap | Reason::NotApproved
-        )
+        !matches!(self.reason, Reason::Rounding | Reason::DailyCap | Reason::NotApproved)
     }
     /// Start of the stretch, for stretches of time.
     pub fn from(&self) -> Option<DateTime<Utc>> {
-        self.timed().then(|| instant(self.part.from))
+        self.timed().then(|| instant(self.from))
     }
     /// End of the stretch, for stretches of time.
     pub fn until(&self) -> Option<DateTime<Utc>> {
-        self.timed().then(|| instant(self.part.until))
+        self.timed().then(|| instant(self.from + self.seconds))
     }
     /// The session that already counted this time (SUB-6).
     pub fn counted_in(&self) -> Option<&'r str> {
-        (self.part.reason == Reason::CountedElsewhere).then(|| {
+        (self.reason == Reason::CountedElsewhere).then(|| {
             self.line
                 .r
                 .names
                 .sessions
-                .get(self.part.other as usize)
+                .get(self.other as usize)
                 .map_or("", |x| x.as_str())
         })
     }
     /// The explanation, e.g. `09:00–09:12 before check-in`.
     pub fn text(&self) -> String {
-        let span = || format!("{}–{}", hm_unix(self.part.from), hm_unix(self.part.until));
+        let span = || format!("{}–{}", hm_unix(self.from), hm_unix(self.from + self.seconds));
         let p = self.line.params().map(|p| &p.params);
-        match self.part.reason {
+        match self.reason {
             Reason::BeforeCheckIn => format!("{} before check-in", span()),
             Reason::Away => format!("{} away (checked out)", span()),
             Reason::AfterCheckOut => format!("{} after check-out", span()),
@@ -424,7 +430,11 @@ impl Report {
         });
         self.scope = Scope::VisibleLines;
         let records = sessions.iter().chain(&entries).filter(|v| **v).count();
-        let Ok(s) = super::summarise(&self.k, &self.last, false) else {
+        let mut acc = super::kernel::Acc::default();
+        for l in &self.k.lines {
+            acc.add(l, self.k.date_and_planned(&self.entry_facts, l).1);
+        }
+        let Ok(s) = super::summarise(&acc, &self.k.psets, &self.last, false) else {
             return;
         };
         self.realised = s.realised;
@@ -583,8 +593,8 @@ impl Serialize for Excluded<'_> {
         m.serialize_entry("rule", self.rule())?;
         m.serialize_entry("seconds", &self.seconds())?;
         if timed {
-            m.serialize_entry("from", &instant(self.part.from))?;
-            m.serialize_entry("until", &instant(self.part.until))?;
+            m.serialize_entry("from", &instant(self.from))?;
+            m.serialize_entry("until", &instant(self.from + self.seconds))?;
         }
         m.serialize_entry("text", &self.text())?;
         m.end()

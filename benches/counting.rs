@@ -1,0 +1,149 @@
+//! The counting kernel against the floor, side by side in one run, at several sizes (issue 10).
+//!
+//! `cargo bench --bench counting` (add `-- --max 1000000` to stop at a million intervals).
+//! Prints a Markdown table: per size, the floor (one flat pass: attended ∩ (planned − break),
+//! totals only), the totals path, the full report (every excluded stretch as a fact), the
+//! rendering of every text of the report, the records JSON → report path, with time per
+//! interval, ratio to the floor and peak memory beyond the input. Results are written down
+//! in `docs/benchmarks.md`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tijdreg_workspace::synth;
+
+/// Counts live and peak heap bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new > l.size() {
+                let now = LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + (new - l.size());
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
+            }
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Median time of `f` over at least 3 runs and about `budget` in total; and the peak heap
+/// growth of one run beyond what was live before it.
+fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> (Duration, usize) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let t0 = Instant::now();
+    let out = f();
+    let first = t0.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    drop(out);
+    let mut times = vec![first];
+    let runs = (budget.as_secs_f64() / first.as_secs_f64().max(1e-9)).clamp(2.0, 200.0) as usize;
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let out = std::hint::black_box(f());
+        times.push(t0.elapsed());
+        drop(out);
+    }
+    times.sort();
+    (times[times.len() / 2], peak)
+}
+
+fn ns_per(d: Duration, n: usize) -> f64 {
+    d.as_secs_f64() * 1e9 / n as f64
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let max: usize = args
+        .iter()
+        .position(|a| a == "--max")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000_000);
+    let at = chrono::DateTime::parse_from_rfc3339("2027-03-01T12:00:00+01:00")
+        .expect("instant")
+        .with_timezone(&chrono::Utc);
+    println!(
+        "| intervals | lines | floor | totals | report | render all texts | records JSON → report | report memory beyond input |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for &n in &[10_000usize, 100_000, 1_000_000, 10_000_000] {
+        if n > max {
+            break;
+        }
+        let flat = synth::flat(7, n);
+        let c = synth::compact(7, n);
+        let intervals = c.interval_count();
+        let budget = Duration::from_millis(if n >= 10_000_000 { 4000 } else { 1500 });
+        let (floor, _) = measure(budget, || synth::floor(&flat));
+        let (tot, _) = measure(budget, || tijdreg::subsidy::totals_compact(&c, at).expect("totals"));
+        let (rep, rep_peak) = measure(budget, || tijdreg::subsidy::report_compact(&c, at).expect("report"));
+        let report = tijdreg::subsidy::report_compact(&c, at).expect("report");
+        let lines = report.lines().len();
+        let (render, _) = measure(budget, || {
+            let mut bytes = 0usize;
+            for l in report.lines().iter() {
+                for e in l.excluded() {
+                    bytes += e.text().len();
+                }
+                for b in l.break_texts() {
+                    bytes += b.len();
+                }
+            }
+            bytes
+        });
+        let json_cell = if n <= 1_000_000 {
+            let records = synth::records(7, n);
+            let text = serde_json::to_string(&records).expect("json");
+            drop(records);
+            let (parse, _) = measure(budget, || {
+                let r = tijdreg::subsidy::Records::from_json(&text).expect("parse");
+                tijdreg::subsidy::report(&r, at).expect("report")
+            });
+            format!(
+                "{:.0} ms ({:.0} MB/s of {:.0} MB)",
+                parse.as_secs_f64() * 1e3,
+                text.len() as f64 / parse.as_secs_f64() / 1e6,
+                text.len() as f64 / 1e6
+            )
+        } else {
+            "—".into()
+        };
+        let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
+        println!(
+            "| {intervals} | {lines} | {:.2} ms ({:.1} ns) | {:.2} ms ({:.1} ns, {:.1}×) | {:.2} ms ({:.1} ns, {:.1}×) | {:.0} ms | {json_cell} | {:.0} B/interval |",
+            floor.as_secs_f64() * 1e3,
+            ns_per(floor, intervals),
+            tot.as_secs_f64() * 1e3,
+            ns_per(tot, intervals),
+            ratio(tot),
+            rep.as_secs_f64() * 1e3,
+            ns_per(rep, intervals),
+            ratio(rep),
+            render.as_secs_f64() * 1e3,
+            rep_peak as f64 / intervals as f64,
+        );
+    }
+}
