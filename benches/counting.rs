@@ -119,8 +119,8 @@ fn main() {
             let text = serde_json::to_string(&records).expect("json");
             drop(records);
             let (parse, _) = measure(budget, || {
-                let r = tijdreg::subsidy::Records::from_json(&text).expect("parse");
-                tijdreg::subsidy::report(&r, at).expect("report")
+                let c = tijdreg::subsidy::compact_from_json(&text).expect("parse");
+                tijdreg::subsidy::report_compact(&c, at).expect("report")
             });
             format!(
                 "{:.0} ms ({:.0} MB/s of {:.0} MB)",

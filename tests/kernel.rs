@@ -201,6 +201,10 @@ proptest! {
             without_scope(serde_json::to_value(&mine).expect("json")),
             serde_json::to_value(&reference).expect("json")
         );
+        // The streaming reader of records JSON gives the same records.
+        let text = serde_json::to_string(&r).expect("json");
+        let streamed = tijdreg::subsidy::compact_from_json(&text).expect("streamed");
+        prop_assert_eq!(&streamed, &r.compact().expect("compact"));
         let sums = totals(&r, at).expect("totals");
         prop_assert_eq!(&sums, &mine.summary());
         // SUB-9: counted + excluded = planned on every line.
@@ -246,4 +250,56 @@ fn generator_makes_rich_records() {
         lines >= 1000 && sub6 >= 20 && cap >= 20 && parts >= 1000,
         "lines {lines}, SUB-6 {sub6}, SUB-5 {cap}, parts {parts}"
     );
+}
+
+/// AUD-3, ID-3: the streaming reader refuses what the typed one refuses, naming the path and
+/// never the value; fields may come in any order.
+#[test]
+fn records_json_errors_and_field_order() {
+    use tijdreg::subsidy::compact_from_json;
+    let ok = r#"{"sessions": [{"participants": [{"intervals": [{"check_out": "2026-03-02T11:00:00Z", "check_in": "2026-03-02T08:12:00Z"}], "absent": false, "person": "p-ann"}],
+        "status": "Executed", "id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00"}], "project": "P-1"}"#;
+    let c = compact_from_json(ok).expect("any field order");
+    assert_eq!(c.interval_count(), 1);
+    let cases = [
+        (
+            r#"{"project": "P-1", "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00", "status": "Executed",
+            "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T08:12:00Z", "check_out": 85073003328}]}]}]}"#,
+            "records.sessions[0].participants[0].intervals[0].check_out",
+        ),
+        (
+            r#"{"project": "P-1", "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00", "status": "Executed",
+            "participants": [{"person": "85073003328"}]}]}"#,
+            "national number",
+        ),
+        (
+            r#"{"project": "P-1", "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "12:00:00", "end": "09:00:00", "status": "Executed"}]}"#,
+            "sessions[0] (session S-1)",
+        ),
+        (
+            r#"{"project": "P-1", "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00", "status": "Executed",
+            "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T11:12:00Z", "check_out": "2026-03-02T09:00:00Z"}]}]}]}"#,
+            "intervals[0].check_out",
+        ),
+        (r#"{"sessions": []}"#, "the field project is missing"),
+        (
+            r#"{"project": "P-1", "85073003328": 1}"#,
+            "a field that does not belong here",
+        ),
+    ];
+    for (json, want) in cases {
+        let e = compact_from_json(json).map(|_| ()).expect_err(want);
+        assert!(
+            e.message_en().contains(want),
+            "{} should contain {want}",
+            e.message_en()
+        );
+        assert!(!e.message_en().contains("85073003328") && !e.message_nl().contains("85073003328"));
+        // The typed reader agrees on the code.
+        let typed = tijdreg::subsidy::Records::from_json(json)
+            .and_then(|r| r.compact())
+            .map(|_| ())
+            .expect_err(want);
+        assert_eq!(typed.code(), e.code(), "{json}");
+    }
 }

@@ -35,6 +35,16 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
+    /// A required field that is missing.
+    pub fn missing(root: &str, field: &str) -> Problem {
+        Problem {
+            path: root.to_owned(),
+            en: format!("the field {field} is missing"),
+            nl: format!("het veld {field} ontbreekt"),
+            id: None,
+        }
+    }
+
     pub fn into_error(self) -> Error {
         if let Some(p) = self.id {
             return id_error(&self.path, p);
@@ -102,7 +112,7 @@ pub(crate) fn decode_value<T: DeserializeOwned>(v: serde_json::Value, root: &str
     serde_path_to_error::deserialize(v).map_err(|e| problem(root, &e))
 }
 
-fn problem(root: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+pub(crate) fn problem(root: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     use serde_path_to_error::Segment;
     let mut segments: Vec<&Segment> = e.path().iter().collect();
     // An unknown field's name is input: it is not part of the path we print.

@@ -268,9 +268,8 @@ pub unsafe extern "C" fn tijdreg_report_from_records(
     out: *mut *mut c_char,
 ) -> i32 {
     run(out, || {
-        let r = tijdreg::subsidy::Records::from_json(text(records, "records")?)?;
-        json(&tijdreg::subsidy::report(
-            &r,
+        json(&tijdreg::subsidy::report_json(
+            text(records, "records")?,
             tijdreg::calendar::parse_instant(text(at, "at")?)?,
         )?)
     })

@@ -252,9 +252,8 @@ pub fn version() -> String {
 /// The report of plain records (JSON, `docs/records.md`) at `at` (RFC 3339), as JSON.
 #[uniffi::export]
 pub fn report_from_records_json(records: String, at: String) -> Result<String, TijdregError> {
-    let r = tijdreg::subsidy::Records::from_json(&records)?;
-    Ok(to_json(&tijdreg::subsidy::report(
-        &r,
+    Ok(to_json(&tijdreg::subsidy::report_json(
+        &records,
         tijdreg::calendar::parse_instant(&at)?,
     )?)?)
 }

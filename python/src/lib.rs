@@ -11,7 +11,7 @@ use tijdreg::calendar::{Calendar, HolidayProfile};
 use tijdreg::identity::{Insz, InszKind, Sex};
 use tijdreg::ledger::query;
 use tijdreg::ledger::{Actor, Envelope, Ledger, Recorded};
-use tijdreg::subsidy::{self, Grouping, Records};
+use tijdreg::subsidy::{self, Grouping};
 use tijdreg::{Error, ErrorKind};
 
 create_exception!(
@@ -415,12 +415,9 @@ impl PyReport {
 /// The report of plain records (the documented export format, JSON) at `at` (RFC 3339).
 #[pyfunction]
 fn report_from_records_json(py: Python<'_>, records: &str, at: &str) -> PyResult<PyReport> {
-    py.detach(|| {
-        let r = Records::from_json(records)?;
-        subsidy::report(&r, tijdreg::calendar::parse_instant(at)?)
-    })
-    .map(|inner| PyReport { inner })
-    .map_err(|e| to_py(py, &e))
+    py.detach(|| subsidy::report_json(records, tijdreg::calendar::parse_instant(at)?))
+        .map(|inner| PyReport { inner })
+        .map_err(|e| to_py(py, &e))
 }
 
 /// A Belgian national number (ID-1); shown masked (ID-3).

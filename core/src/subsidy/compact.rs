@@ -333,15 +333,8 @@ impl CompactBuilder {
         status: SessionStatus,
     ) -> Result<(), Error> {
         let i = self.c.sessions.len();
-        check_id(id).map_err(|p| record(format!("sessions[{i}].id"), p.rule(), &p.en(), &p.nl()))?;
-        check_id(training).map_err(|p| {
-            record(
-                format!("sessions[{i}] (session {id}).training"),
-                p.rule(),
-                &p.en(),
-                &p.nl(),
-            )
-        })?;
+        check_id(id).map_err(|p| id_error(&format!("sessions[{i}].id"), p))?;
+        check_id(training).map_err(|p| id_error(&format!("sessions[{i}] (session {id}).training"), p))?;
         if !self.session_ids.insert(id.to_owned()) {
             return Err(record(
                 format!("sessions[{i}] (session {id}).id"),
@@ -393,15 +386,14 @@ impl CompactBuilder {
             ));
         };
         let p = self.c.sessions.last().map_or(0, |x| x.participants.count);
-        check_id(person).map_err(|e| {
-            record(
-                format!("{}.participants[{p}].person", self.session_path()),
-                e.rule(),
-                &e.en(),
-                &e.nl(),
-            )
-        })?;
-        let code = self.person_code(person)?;
+        let code = match self.persons.get(person) {
+            Some(&code) => code,
+            None => {
+                check_id(person)
+                    .map_err(|e| id_error(&format!("{}.participants[{p}].person", self.session_path()), e))?;
+                self.person_code(person)?
+            }
+        };
         let s = count(s)?;
         if let Some(last) = self.person_last_session.get_mut(code as usize) {
             if *last == s {
@@ -423,6 +415,28 @@ impl CompactBuilder {
         if let Some(sess) = self.c.sessions.last_mut() {
             sess.participants.count = sess.participants.count.saturating_add(1);
         }
+        Ok(())
+    }
+
+    /// Marks the current participant absent (ATT-5), for readers that learn it after the
+    /// intervals.
+    pub fn mark_absent(&mut self) {
+        if let Some(p) = self.c.participants.last_mut() {
+            p.absent = true;
+        }
+    }
+
+    /// Sets the project (for readers that learn it after the records).
+    ///
+    /// # Errors
+    /// [`Error::InvalidId`] for an id that is not one.
+    pub fn set_project(&mut self, project: &str) -> Result<(), Error> {
+        self.c.project = ProjectId::parse(project).map_err(|_| {
+            check_id(project).map_or_else(
+                |p| id_error("records.project", p),
+                |()| id_error("records.project", IdProblem::Character),
+            )
+        })?;
         Ok(())
     }
 
@@ -507,10 +521,10 @@ impl CompactBuilder {
         status: EntryStatus,
     ) -> Result<(), Error> {
         let i = self.c.entries.len();
-        check_id(id).map_err(|p| record(format!("elearning[{i}].id"), p.rule(), &p.en(), &p.nl()))?;
+        check_id(id).map_err(|p| id_error(&format!("elearning[{i}].id"), p))?;
         let path = |f: &str| format!("elearning[{i}] (entry {id}).{f}");
         for (v, f) in [(person, "person"), (training, "training")] {
-            check_id(v).map_err(|p| record(path(f), p.rule(), &p.en(), &p.nl()))?;
+            check_id(v).map_err(|p| id_error(&path(f), p))?;
         }
         if !self.entry_ids.insert(id.to_owned()) {
             return Err(record(

@@ -37,11 +37,13 @@
 //! ```
 
 mod compact;
+mod json;
 mod kernel;
 mod records;
 mod view;
 
 pub use compact::{Compact, CompactBuilder, YEARS};
+pub use json::compact_from_json;
 pub use records::{ElearningRecord, IntervalRecord, ParticipantRecord, Records, SessionRecord};
 pub use view::{Excluded, Group, Grouping, Line, Lines, Report, Scope};
 
@@ -394,6 +396,23 @@ pub fn report_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Report, E
         provisional_amount: s.provisional_amount,
         receipt: receipt(c, reference),
     })
+}
+
+/// The report of plain records JSON (`docs/records.md`), read in one pass straight into the
+/// kernel's form ([`compact_from_json`]).
+///
+/// # Errors
+/// As [`compact_from_json`] and [`report_compact`].
+pub fn report_json(json: &str, reference: DateTime<Utc>) -> Result<Report, Error> {
+    report_compact(&compact_from_json(json)?, reference)
+}
+
+/// The sums of plain records JSON without their lines.
+///
+/// # Errors
+/// As [`report_json`].
+pub fn totals_json(json: &str, reference: DateTime<Utc>) -> Result<Summary, Error> {
+    totals_compact(&compact_from_json(json)?, reference)
 }
 
 /// The sums of plain records without their lines: minutes, euros, shares, receipt (the same
