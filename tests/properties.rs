@@ -204,8 +204,10 @@ proptest! {
     #[test]
     fn aud_2_rejections_change_nothing_and_replay_rebuilds(ops in prop::collection::vec(op(), 1..60)) {
         let (live, log, _) = run(&ops);
-        let replayed = Ledger::replay(&log, Keyring::default());
+        let replayed = Ledger::replay(&log, Keyring::default()).expect("the log the ledger wrote replays");
         prop_assert_eq!(replayed.snapshot_json(), live.snapshot_json());
+        let lines = Ledger::replay_jsonl(live.events_jsonl().as_bytes(), Keyring::default()).expect("JSON lines replay");
+        prop_assert_eq!(lines.state(), live.state());
         let loaded = Ledger::from_snapshot_json(&live.snapshot_json(), Keyring::default()).expect("loads");
         prop_assert_eq!(loaded.state(), live.state());
         prop_assert_eq!(loaded.snapshot_json(), live.snapshot_json());

@@ -131,6 +131,109 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, Error> {
         })
 }
 
+/// Seconds since the epoch and nanoseconds of the common RFC 3339 forms
+/// (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`), parsed by hand; `None` for anything else
+/// (which then goes through chrono).
+pub(crate) fn fast_rfc3339(s: &str) -> Option<(i64, u32)> {
+    fn digits(b: &[u8]) -> Option<i64> {
+        let mut v = 0i64;
+        for &c in b {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    }
+    let b = s.as_bytes();
+    if b.len() < 20
+        || b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let (y, mo, d) = (digits(b.get(0..4)?)?, digits(b.get(5..7)?)?, digits(b.get(8..10)?)?);
+    let (h, mi, se) = (
+        digits(b.get(11..13)?)?,
+        digits(b.get(14..16)?)?,
+        digits(b.get(17..19)?)?,
+    );
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let from = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let frac = b.get(from..i)?;
+        if frac.is_empty() || frac.len() > 9 {
+            return None;
+        }
+        nanos = u32::try_from(digits(frac)? * 10i64.pow(9 - frac.len() as u32)).ok()?;
+    }
+    let offset = match b.get(i..)? {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let v = digits(&[*h1, *h2])? * 3600 + digits(&[*m1, *m2])? * 60;
+            if *sign == b'+' { v } else { -v }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo as u32, d as u32)?;
+    let days = i64::from(date.num_days_from_ce()) - 719_163;
+    Some((days * 86_400 + h * 3600 + mi * 60 + se - offset, nanos))
+}
+
+/// Serde for instants read in bulk (event logs, commands): the common RFC 3339 forms parsed
+/// by hand, anything else as chrono reads it.
+pub mod instant_serde {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer};
+
+    fn from_text<E: serde::de::Error>(s: &str) -> Result<DateTime<Utc>, E> {
+        if let Some((secs, nanos)) = super::fast_rfc3339(s)
+            && let Some(t) = DateTime::from_timestamp(secs, nanos)
+        {
+            return Ok(t);
+        }
+        s.parse::<DateTime<Utc>>().map_err(|_| {
+            E::invalid_value(
+                serde::de::Unexpected::Str(""),
+                &"an RFC 3339 formatted date and time string",
+            )
+        })
+    }
+
+    /// Deserialises an instant.
+    ///
+    /// # Errors
+    /// Text that is not an instant.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        from_text(&s)
+    }
+
+    /// Deserialises an optional instant.
+    pub mod option {
+        use super::*;
+        /// Deserialises an optional instant.
+        ///
+        /// # Errors
+        /// Text that is not an instant.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+            let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+            s.map(|s| from_text(&s)).transpose()
+        }
+    }
+}
+
 /// A working-day calendar: a holiday profile plus closure dates the host adds (DL-3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calendar {
@@ -464,6 +567,35 @@ mod tests {
                 assert_eq!(fast.is_err(), slow.is_err(), "{date} {time}");
             }
             date = date.succ_opt().unwrap();
+        }
+    }
+
+    #[test]
+    fn dl_4_instants_parsed_by_hand_agree_with_chrono() {
+        for s in [
+            "2026-03-02T08:12:00Z",
+            "2026-03-02T09:12:00+01:00",
+            "2026-10-25T01:30:00.123456+02:00",
+            "2026-10-25T01:30:00.5Z",
+            "2026-10-25T01:30:00.123456789-00:30",
+            "2026-03-29t02:30:00z",
+            "2026-03-02 08:12:00Z",
+        ] {
+            let slow = s
+                .parse::<DateTime<Utc>>()
+                .ok()
+                .map(|t| (t.timestamp(), t.timestamp_subsec_nanos()));
+            assert_eq!(fast_rfc3339(s), slow, "{s}");
+        }
+        for s in [
+            "2026-13-02T08:12:00Z",
+            "2026-02-30T08:12:00Z",
+            "2026-03-02T24:00:00Z",
+            "2026-03-02T08:12Z",
+            "2026-03-02T08:12:00.Z",
+            "x",
+        ] {
+            assert_eq!(fast_rfc3339(s), None, "{s}");
         }
     }
 }

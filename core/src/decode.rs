@@ -94,6 +94,12 @@ pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes:
     if json.len() > max_bytes {
         return Err(too_large(max_bytes));
     }
+    // Without tracking the field path first (it costs on every value); only input that fails
+    // is read again with it, to name where it failed.
+    let mut de = serde_json::Deserializer::from_str(json);
+    if let Ok(v) = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_str(json);
     let v = serde_path_to_error::deserialize(&mut de).map_err(|e| problem(root, &e))?;
     de.end().map_err(|e| problem_of(root, String::new(), &e))?;

@@ -214,6 +214,17 @@ pub enum Error {
         /// The id.
         command_id: String,
     },
+    /// AUD-2: an event log (or a snapshot's log) that is not the one the engine wrote:
+    /// reordered, truncated at the front, duplicated, gapped or altered.
+    #[error("the event log is damaged at event {position}: {reason}")]
+    DamagedLog {
+        /// The position (1-based) of the first event that does not fit.
+        position: u64,
+        /// What is wrong.
+        reason: String,
+        /// What is wrong, Dutch.
+        reason_nl: String,
+    },
     /// AUD-2: snapshot of another schema version.
     #[error("snapshot schema version {found} is not supported (expected {expected})")]
     UnsupportedSchemaVersion {
@@ -514,6 +525,7 @@ impl Error {
             Error::AccessDenied { .. } => "access_denied",
             Error::CommandIdReused { .. } => "command_id_reused",
             Error::UnsupportedSchemaVersion { .. } => "unsupported_schema_version",
+            Error::DamagedLog { .. } => "damaged_log",
             Error::InvalidInput { .. } => "invalid_input",
             Error::InvalidId { .. } => "invalid_id",
             Error::InvalidRecord { .. } => "invalid_record",
@@ -567,6 +579,7 @@ impl Error {
             | Error::InvalidEntry { .. }
             | Error::InvalidMlpField { .. }
             | Error::UnsupportedSchemaVersion { .. }
+            | Error::DamagedLog { .. }
             | Error::BranchNotOfOrganisation { .. } => ErrorKind::InvalidInput,
             Error::AccessDenied { .. } => ErrorKind::AccessDenied,
             Error::Unknown { .. } => ErrorKind::NotFound,
@@ -615,7 +628,7 @@ impl Error {
             | Error::InvalidId { rule, .. }
             | Error::InvalidRecord { rule, .. } => rule,
             Error::CommandIdReused { .. } | Error::AlreadyPresent { .. } => "ATT-3",
-            Error::UnsupportedSchemaVersion { .. } => "AUD-2",
+            Error::UnsupportedSchemaVersion { .. } | Error::DamagedLog { .. } => "AUD-2",
             Error::InvalidInput { .. } => "AUD-3",
             Error::InvalidSessionTimes { .. } | Error::AlreadyParticipant { .. } => "SES-1",
             Error::TrainingOverlap { .. } | Error::TrainerOverlap { .. } => "SES-2",
@@ -688,6 +701,11 @@ impl Error {
             Error::AccessDenied { needed_nl, .. } => format!("niet toegestaan: hiervoor is nodig: {needed_nl}"),
             Error::CommandIdReused { command_id } => {
                 format!("opdracht-id {command_id} werd al gebruikt voor een andere opdracht")
+            }
+            Error::DamagedLog {
+                position, reason_nl, ..
+            } => {
+                format!("het gebeurtenissenlogboek is beschadigd bij gebeurtenis {position}: {reason_nl}")
             }
             Error::UnsupportedSchemaVersion { found, expected } => {
                 format!("momentopname met schemaversie {found} wordt niet ondersteund (verwacht {expected})")
@@ -876,6 +894,11 @@ mod tests {
             },
             Error::CommandIdReused { command_id: s("c") },
             Error::UnsupportedSchemaVersion { found: 9, expected: 1 },
+            Error::DamagedLog {
+                position: 3,
+                reason: s("x"),
+                reason_nl: s("y"),
+            },
             Error::InvalidInput {
                 reason: s("x"),
                 reason_nl: s("y"),
@@ -1017,6 +1040,7 @@ mod tests {
                 | Error::AccessDenied { .. }
                 | Error::CommandIdReused { .. }
                 | Error::UnsupportedSchemaVersion { .. }
+                | Error::DamagedLog { .. }
                 | Error::InvalidInput { .. }
                 | Error::InvalidId { .. }
                 | Error::InvalidRecord { .. }

@@ -43,6 +43,7 @@ pub mod params;
 pub mod qr;
 pub mod session;
 pub mod subsidy;
+mod tagged;
 
 pub use error::{Error, ErrorInfo, ErrorKind};
 

@@ -241,7 +241,7 @@ impl PyLedger {
         let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
         py.detach(|| {
             let log: Vec<Recorded> = tijdreg::decode::from_str(events, "events")?;
-            Ok(Ledger::replay(&log, keys))
+            Ledger::replay(&log, keys)
         })
         .map(|inner| PyLedger { inner })
         .map_err(|e: Error| to_py(py, &e))

@@ -136,7 +136,10 @@ fn run_step(ledger: &mut Ledger, step: &Value, default_id: String, must_accept: 
     if let Err(e) = expand_tokens(&mut env, ledger.keys()) {
         return Some(format!("{label}: {e}"));
     }
-    let before = ledger.snapshot_json();
+    let before = (
+        ledger.snapshot_json(),
+        serde_json::to_string(ledger.state()).unwrap_or_default(),
+    );
     // A step that does not decode is refused like any other command (invalid_input).
     let result = Envelope::from_value(env).and_then(|env| ledger.apply(&env));
     let expect = match (expect, must_accept) {
@@ -182,7 +185,11 @@ fn run_step(ledger: &mut Ledger, step: &Value, default_id: String, must_accept: 
             out.events.iter().map(|r| r.event.kind()).collect::<Vec<_>>()
         )),
         (Err(e), Value::Object(o)) if o.contains_key("rejected") => {
-            if ledger.snapshot_json() != before {
+            if (
+                ledger.snapshot_json(),
+                serde_json::to_string(ledger.state()).unwrap_or_default(),
+            ) != before
+            {
                 return Some(format!("{label}: a rejected command changed the state"));
             }
             check_rejection(&o["rejected"], &e).map(|f| format!("{label}: {f}"))

@@ -9,6 +9,7 @@ use crate::params::ParamValue;
 use crate::session::Break;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
+
 use std::collections::BTreeMap;
 
 /// A manual interval for [`Command::CorrectAttendance`].
@@ -20,29 +21,12 @@ pub struct IntervalInput {
     pub check_out: DateTime<Utc>,
 }
 
-macro_rules! commands {
-    ($( $(#[$vmeta:meta])* $variant:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)? } ),* $(,)?) => {
-        /// Everything the ledger can be asked to do. The comment of each variant names who may.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-        #[non_exhaustive]
-        pub enum Command {
-            $( $(#[$vmeta])* $variant { $( $(#[$fmeta])* $field: $ty ),* } ),*
-        }
-
-        /// The same commands, externally tagged. Decoded only to locate what went wrong in a
-        /// command that failed to decode: serde cannot trace field paths inside internally
-        /// tagged enums, so the error would otherwise stop at `command`.
-        #[derive(Deserialize)]
-        #[serde(rename_all = "snake_case", deny_unknown_fields)]
-        #[allow(dead_code, missing_docs)]
-        pub(crate) enum Traced {
-            $( $variant { $( $(#[$fmeta])* $field: $ty ),* } ),*
-        }
-    };
-}
-
-commands! {
+crate::tagged::tagged_enum! {
+    /// Everything the ledger can be asked to do. The comment of each variant names who may.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    #[non_exhaustive]
+    pub enum Command / Traced ("a command: an object with a type") {
     /// System. ORG-1.
     CreateOrganisation {
         /// Id.
@@ -359,6 +343,7 @@ commands! {
         /// Field values.
         fields: BTreeMap<String, String>,
     },
+}
 }
 
 /// Where a command that failed to decode went wrong, with its full field path

@@ -9,15 +9,16 @@ use crate::org::{Project, Training};
 use crate::params::ParamValue;
 use crate::session::{Interval, Method, Timing};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+crate::tagged::tagged_enum! {
 /// Everything that can happen. Serialised with a `type` tag in snake_case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 #[allow(missing_docs)]
-pub enum Event {
+pub enum Event / EventMirror ("an event: an object with a type") {
     OrganisationCreated {
         organisation: OrgId,
         name: String,
@@ -96,6 +97,7 @@ pub enum Event {
     CheckedIn {
         session: SessionId,
         person: PersonId,
+        #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
         time: DateTime<Utc>,
         method: Method,
         late: bool,
@@ -103,6 +105,7 @@ pub enum Event {
     CheckedOut {
         session: SessionId,
         person: PersonId,
+        #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
         time: DateTime<Utc>,
         method: Method,
         late: bool,
@@ -157,6 +160,7 @@ pub enum Event {
         person: PersonId,
         fields: BTreeMap<String, String>,
     },
+}
 }
 
 impl Event {

@@ -24,6 +24,8 @@ mod authz;
 pub mod command;
 mod decide;
 pub mod event;
+mod fingerprint;
+mod log;
 pub mod query;
 pub mod report;
 pub mod state;
@@ -39,8 +41,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// The snapshot schema version (AUD-2).
-pub const SCHEMA_VERSION: u32 = 1;
+/// The snapshot schema version (AUD-2). Version 2 holds the hash-chained event log; version 1
+/// (the state with each accepted command's events) still loads.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Who issues a command: the system (identity feed, ESF back office) or a person.
 /// Serialised as `"system"` or the person's id.
@@ -94,6 +97,7 @@ pub struct Envelope {
     /// Who.
     pub actor: Actor,
     /// When.
+    #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
     pub at: DateTime<Utc>,
     /// What.
     pub command: Command,
@@ -142,11 +146,16 @@ pub struct Recorded {
     /// Who.
     pub actor: Actor,
     /// When.
+    #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
     pub at: DateTime<Utc>,
     /// Fingerprint of the command, to tell a retry from a reused id (ATT-3).
     pub fingerprint: String,
     /// What happened.
     pub event: Event,
+    /// SHA-256 chained over the previous event's hash and this event's canonical JSON
+    /// (hex; empty until the event is in a log). See [`Ledger::events_jsonl`].
+    #[serde(default)]
+    pub hash: String,
 }
 
 /// What [`Ledger::apply`] returns for an accepted command.
@@ -188,22 +197,16 @@ pub struct ProjectDelta {
     pub amount_change: rust_decimal::Decimal,
 }
 
-/// A ledger: its state and the host's QR keys (which are never serialised).
+/// A ledger: its state, its event log and the host's QR keys (which are never serialised).
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     state: State,
+    log: log::Log,
     keys: Keyring,
 }
 
-/// FNV-1a over the canonical JSON of (actor, at, command): stable across platforms.
 fn fingerprint(env: &Envelope) -> String {
-    let bytes = serde_json::to_vec(&(&env.actor, &env.at, &env.command)).unwrap_or_default();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    fingerprint::of(env)
 }
 
 impl Ledger {
@@ -216,6 +219,7 @@ impl Ledger {
     pub fn with_keys(keys: Keyring) -> Ledger {
         Ledger {
             state: State::default(),
+            log: log::Log::default(),
             keys,
         }
     }
@@ -242,10 +246,11 @@ impl Ledger {
     /// then unchanged. [`Error::CommandIdReused`] when the id was used for another command.
     pub fn apply(&mut self, env: &Envelope) -> Result<Outcome, Error> {
         let fp = fingerprint(env);
-        if let Some(done) = self.state.applied.get(&env.command_id) {
-            return if done.fingerprint == fp {
+        if let Some(done) = self.log.of_command(&env.command_id) {
+            let same = |r: &Recorded| r.fingerprint == fp || r.fingerprint == fingerprint::legacy(env);
+            return if done.first().is_none_or(same) {
                 Ok(Outcome {
-                    events: done.events.clone(),
+                    events: done,
                     replayed: true,
                 })
             } else {
@@ -256,7 +261,7 @@ impl Ledger {
         }
         let events = decide::decide(&self.state, &self.keys, env)?;
         let first = self.state.event_count + 1;
-        let recorded: Vec<Recorded> = events
+        let mut recorded: Vec<Recorded> = events
             .into_iter()
             .enumerate()
             .map(|(i, event)| Recorded {
@@ -266,8 +271,10 @@ impl Ledger {
                 at: env.at,
                 fingerprint: fp.clone(),
                 event,
+                hash: String::new(),
             })
             .collect();
+        self.log.append(&mut recorded);
         for r in &recorded {
             self.state.evolve(r);
         }
@@ -280,14 +287,34 @@ impl Ledger {
     /// The event log: every recorded event of the accepted commands, by sequence number.
     /// Feeding it to [`Ledger::replay`] rebuilds this ledger (AUD-2).
     pub fn events(&self) -> Vec<Recorded> {
-        let mut v: Vec<Recorded> = self
-            .state
-            .applied
-            .values()
-            .flat_map(|a| a.events.iter().cloned())
-            .collect();
-        v.sort_by_key(|r| r.seq);
-        v
+        self.log.iter().collect()
+    }
+
+    /// The event log as JSON lines, one event per line, each with its chained hash (AUD-1,
+    /// AUD-2): what [`Ledger::replay_jsonl`] reads back.
+    pub fn events_jsonl(&self) -> String {
+        let mut out = String::with_capacity(self.log.chunks().map(str::len).sum());
+        for c in self.log.chunks() {
+            out.push_str(c);
+        }
+        out
+    }
+
+    /// Writes the event log as JSON lines to `w` (streaming; see [`Ledger::events_jsonl`]).
+    ///
+    /// # Errors
+    /// The writer's.
+    pub fn write_events(&self, mut w: impl std::io::Write) -> std::io::Result<()> {
+        for c in self.log.chunks() {
+            w.write_all(c.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The hash of the last event (hex; 64 zeros for an empty log): a host that keeps it
+    /// elsewhere can tell later that the log it reads is the one it wrote (AUD-2).
+    pub fn log_head(&self) -> String {
+        log::hex(self.log.head())
     }
 
     /// What a command would produce, without changing anything (AUD-5).
@@ -295,8 +322,8 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::apply`].
     pub fn preview(&self, env: &Envelope) -> Result<Vec<Event>, Error> {
-        if let Some(done) = self.state.applied.get(&env.command_id) {
-            return Ok(done.events.iter().map(|r| r.event.clone()).collect());
+        if let Some(done) = self.log.of_command(&env.command_id) {
+            return Ok(done.into_iter().map(|r| r.event).collect());
         }
         decide::decide(&self.state, &self.keys, env)
     }
@@ -365,6 +392,7 @@ impl Ledger {
                     at: env.at,
                     fingerprint: String::new(),
                     event: event.clone(),
+                    hash: String::new(),
                 });
             }
             let mut after = crate::subsidy::report_compact(&report::compact(&slice, p)?, env.at)?;
@@ -386,56 +414,84 @@ impl Ledger {
         })
     }
 
-    /// Rebuilds a ledger from its event log (AUD-2).
-    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Recorded>, keys: Keyring) -> Ledger {
-        let mut state = State::default();
+    /// Rebuilds a ledger from its event log (AUD-2), checking that it is the log the engine
+    /// wrote: sequence numbers from 1 without gaps or repeats, every hash chained.
+    ///
+    /// # Errors
+    /// [`Error::DamagedLog`] naming the first event that does not fit.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Recorded>, keys: Keyring) -> Result<Ledger, Error> {
+        let mut l = Ledger::with_keys(keys);
         for r in events {
-            state.evolve(r);
+            l.push_checked(r.clone())?;
         }
-        Ledger { state, keys }
+        Ok(l)
     }
 
-    /// The state as JSON with its schema version (AUD-2).
+    /// Rebuilds a ledger from its event log as JSON lines ([`Ledger::events_jsonl`]), read
+    /// line by line (AUD-2). Empty lines are skipped.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a line that is not an event (naming the line);
+    /// [`Error::DamagedLog`] as [`Ledger::replay`].
+    pub fn replay_jsonl(reader: impl std::io::BufRead, keys: Keyring) -> Result<Ledger, Error> {
+        let mut l = Ledger::with_keys(keys);
+        for (i, line) in reader.lines().enumerate() {
+            let line = line.map_err(|_| {
+                Error::invalid(
+                    "the event log could not be read",
+                    "het gebeurtenissenlogboek kon niet gelezen worden",
+                )
+            })?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let r: Recorded =
+                crate::decode::from_str_max(&line, &format!("log line {}", i + 1), crate::decode::MAX_COMMAND_BYTES)?;
+            l.push_checked(r)?;
+        }
+        Ok(l)
+    }
+
+    fn push_checked(&mut self, r: Recorded) -> Result<(), Error> {
+        let r = self.log.append_checked(r)?;
+        self.state.evolve(&r);
+        Ok(())
+    }
+
+    /// The ledger as JSON (AUD-2): its schema version, the engine version, the number of
+    /// events, the head of the hash chain and the event log itself. Loading replays the log
+    /// (the state is its fold), checking the chain.
     pub fn snapshot_json(&self) -> String {
-        #[derive(Serialize)]
-        struct Snap<'a> {
-            schema_version: u32,
-            engine_version: &'static str,
-            state: &'a State,
+        let mut out = String::with_capacity(self.log.chunks().map(str::len).sum::<usize>() + 256);
+        out.push_str(&format!(
+            "{{\"schema_version\":{SCHEMA_VERSION},\"engine_version\":\"{}\",\"events\":{},\"head\":\"{}\",\"log\":[",
+            crate::VERSION,
+            self.log.len(),
+            log::hex(self.log.head())
+        ));
+        for (i, line) in self.log.lines().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(line);
         }
-        serde_json::to_string(&Snap {
-            schema_version: SCHEMA_VERSION,
-            engine_version: crate::VERSION,
-            state: &self.state,
-        })
-        .unwrap_or_default()
+        out.push_str("]}");
+        out
     }
 
-    /// Loads a snapshot made by [`Ledger::snapshot_json`].
+    /// Loads a snapshot made by [`Ledger::snapshot_json`] (schema 2), or by an earlier engine
+    /// (schema 1: the state with its accepted commands, whose events are replayed and chained
+    /// anew).
     ///
     /// # Errors
     /// [`Error::UnsupportedSchemaVersion`] for another version; [`Error::InvalidInput`] for
-    /// JSON that is not a snapshot.
+    /// JSON that is not a snapshot; [`Error::DamagedLog`] for a log that is not the one the
+    /// engine wrote, or that does not end at the snapshot's head.
     pub fn from_snapshot_json(json: &str, keys: Keyring) -> Result<Ledger, Error> {
-        #[derive(Deserialize)]
-        struct Snap {
-            schema_version: u32,
-            state: State,
-        }
-        let v: serde_json::Value = crate::decode::from_str(json, "snapshot")?;
-        let found = v.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        if found != u64::from(SCHEMA_VERSION) {
-            return Err(Error::UnsupportedSchemaVersion {
-                found: found as u32,
-                expected: SCHEMA_VERSION,
-            });
-        }
-        let snap: Snap = crate::decode::from_value(v, "snapshot")?;
-        debug_assert_eq!(snap.schema_version, SCHEMA_VERSION);
-        let mut state = snap.state;
-        state.rebuild_indexes();
-        Ok(Ledger { state, keys })
+        snapshot::load(json, keys)
     }
 }
+
+mod snapshot;
 
 pub(crate) use decide::{deadline, params_for};

@@ -15,15 +15,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::event::Event;
 
-/// What an accepted command produced, kept for idempotent retries (ATT-3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Applied {
-    /// Fingerprint of the command (actor, instant, command).
-    pub fingerprint: String,
-    /// Its events.
-    pub events: Vec<Recorded>,
-}
-
 /// Derived lookups, maintained by [`State::evolve`] and rebuilt by [`State::rebuild_indexes`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Indexes {
@@ -67,8 +58,6 @@ pub struct State {
     pub entries: BTreeMap<EntryId, Entry>,
     /// MLP profiles (MLP-1).
     pub mlp: BTreeMap<PersonId, Profile>,
-    /// Accepted commands by id (ATT-3).
-    pub applied: BTreeMap<CommandId, Applied>,
     /// Number of events folded.
     pub event_count: u64,
     #[serde(skip)]
@@ -127,14 +116,6 @@ impl State {
     /// event was produced, so a rejected command never gets here (AUD-2).
     pub fn evolve(&mut self, r: &Recorded) {
         self.event_count += 1;
-        self.applied
-            .entry(r.command_id.clone())
-            .or_insert_with(|| Applied {
-                fingerprint: r.fingerprint.clone(),
-                events: Vec::new(),
-            })
-            .events
-            .push(r.clone());
         let at = r.at;
         match &r.event {
             Event::OrganisationCreated { organisation, name } => {

@@ -109,60 +109,8 @@ impl<'de> Deserialize<'de> for Text<'de> {
 /// whole seconds): the common forms by hand, anything else through chrono.
 struct Instant(i64);
 
-fn digits(b: &[u8]) -> Option<i64> {
-    let mut v = 0i64;
-    for &c in b {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + i64::from(c - b'0');
-    }
-    Some(v)
-}
-
 fn fast_instant(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
-    {
-        return None;
-    }
-    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
-        return None;
-    }
-    let (y, mo, d) = (digits(b.get(0..4)?)?, digits(b.get(5..7)?)?, digits(b.get(8..10)?)?);
-    let (h, mi, se) = (
-        digits(b.get(11..13)?)?,
-        digits(b.get(14..16)?)?,
-        digits(b.get(17..19)?)?,
-    );
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let from = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == from {
-            return None;
-        }
-    }
-    let offset = match b.get(i..)? {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), oh @ .., b':', om1, om2] if oh.len() == 2 => {
-            let v = digits(oh)? * 3600 + digits(&[*om1, *om2])? * 60;
-            if *sign == b'+' { v } else { -v }
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
-        return None;
-    }
-    let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo as u32, d as u32)?;
-    let days = i64::from(chrono::Datelike::num_days_from_ce(&date)) - 719_163;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+    crate::calendar::fast_rfc3339(s).map(|x| x.0)
 }
 
 impl<'de> Deserialize<'de> for Instant {

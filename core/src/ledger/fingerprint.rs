@@ -1,0 +1,304 @@
+//! The fingerprint of a command (ATT-3): FNV-1a over a self-delimiting encoding of (actor,
+//! instant, command), written by a serde serializer straight into the hash — no JSON text,
+//! no allocation. Stable across platforms (lengths as little-endian `u64`). Logs written by
+//! engine 0.1 carry FNV-1a over the command's JSON instead; [`legacy`] computes that one.
+
+use super::Envelope;
+use serde::Serialize;
+use serde::ser;
+use std::fmt;
+
+/// FNV-1a, 64 bits.
+pub(crate) struct Fnv(pub u64);
+
+/// FNV-1a of some bytes.
+pub(crate) fn fnv(b: &[u8]) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    h.bytes(b);
+    h.0
+}
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for x in b {
+            self.0 ^= u64::from(*x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn tag(&mut self, t: u8) {
+        self.bytes(&[t]);
+    }
+    fn len(&mut self, n: usize) {
+        self.bytes(&(n as u64).to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.bytes(s.as_bytes());
+    }
+}
+
+/// The fingerprint of a command: 16 hex digits.
+pub(crate) fn of(env: &Envelope) -> String {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let _ = (&env.actor, &env.at, &env.command).serialize(&mut h);
+    format!("{:016x}", h.0)
+}
+
+/// The fingerprint engine 0.1 wrote: FNV-1a over the JSON of (actor, instant, command).
+pub(crate) fn legacy(env: &Envelope) -> String {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    h.bytes(&serde_json::to_vec(&(&env.actor, &env.at, &env.command)).unwrap_or_default());
+    format!("{:016x}", h.0)
+}
+
+#[derive(Debug)]
+pub(crate) struct Never;
+
+impl fmt::Display for Never {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("fingerprint")
+    }
+}
+impl std::error::Error for Never {}
+impl ser::Error for Never {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Never
+    }
+}
+
+impl ser::Serializer for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Self;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Never> {
+        self.tag(1);
+        self.tag(u8::from(v));
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Never> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Never> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Never> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Never> {
+        self.tag(2);
+        self.bytes(&v.to_le_bytes());
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Never> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Never> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Never> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Never> {
+        self.tag(3);
+        self.bytes(&v.to_le_bytes());
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Never> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Never> {
+        self.tag(4);
+        self.bytes(&v.to_le_bytes());
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Never> {
+        self.tag(5);
+        self.bytes(&u32::from(v).to_le_bytes());
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Never> {
+        self.tag(6);
+        self.str(v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Never> {
+        self.tag(7);
+        self.len(v.len());
+        self.bytes(v);
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<(), Never> {
+        self.tag(8);
+        Ok(())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), Never> {
+        self.tag(9);
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Never> {
+        self.tag(10);
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Never> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Never> {
+        self.tag(11);
+        self.str(variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<(), Never> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> Result<(), Never> {
+        self.tag(12);
+        self.str(variant);
+        v.serialize(self)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Never> {
+        self.tag(13);
+        Ok(self)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self, Never> {
+        self.tag(14);
+        Ok(self)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, Never> {
+        self.tag(14);
+        Ok(self)
+    }
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Self, Never> {
+        self.tag(15);
+        self.str(variant);
+        Ok(self)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self, Never> {
+        self.tag(16);
+        Ok(self)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Never> {
+        self.tag(17);
+        Ok(self)
+    }
+    fn serialize_struct_variant(self, _: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Self, Never> {
+        self.tag(18);
+        self.str(variant);
+        Ok(self)
+    }
+    fn collect_str<T: ?Sized + fmt::Display>(self, v: &T) -> Result<(), Never> {
+        // Streamed: the text's bytes, then an end mark (no length known up front).
+        struct W<'a>(&'a mut Fnv);
+        impl fmt::Write for W<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0.bytes(s.as_bytes());
+                Ok(())
+            }
+        }
+        self.tag(24);
+        let _ = fmt::write(&mut W(self), format_args!("{v}"));
+        self.tag(20);
+        Ok(())
+    }
+}
+
+macro_rules! compound {
+    ($($t:ident :: $m:ident),*) => {$(
+        impl ser::$t for &mut Fnv {
+            type Ok = ();
+            type Error = Never;
+            fn $m<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Never> {
+                self.tag(19);
+                v.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Never> {
+                self.tag(20);
+                Ok(())
+            }
+        }
+    )*};
+}
+compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+impl ser::SerializeMap for &mut Fnv {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, k: &T) -> Result<(), Never> {
+        self.tag(21);
+        k.serialize(&mut **self)
+    }
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Never> {
+        v.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Never> {
+        self.tag(20);
+        Ok(())
+    }
+}
+
+macro_rules! fields {
+    ($($t:ident),*) => {$(
+        impl ser::$t for &mut Fnv {
+            type Ok = ();
+            type Error = Never;
+            fn serialize_field<T: ?Sized + Serialize>(&mut self, k: &'static str, v: &T) -> Result<(), Never> {
+                self.tag(22);
+                self.str(k);
+                v.serialize(&mut **self)
+            }
+            fn skip_field(&mut self, k: &'static str) -> Result<(), Never> {
+                self.tag(23);
+                self.str(k);
+                Ok(())
+            }
+            fn end(self) -> Result<(), Never> {
+                self.tag(20);
+                Ok(())
+            }
+        }
+    )*};
+}
+fields!(SerializeStruct, SerializeStructVariant);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(json: &str) -> Envelope {
+        Envelope::from_json(json).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn att_3_fingerprints_tell_commands_apart() {
+        let a = env(
+            r#"{"command_id": "c", "actor": "p-tom", "at": "2026-03-02T08:00:00Z", "command": {"type": "check_in", "session": "S-1", "person": "p-ann"}}"#,
+        );
+        let b = env(
+            r#"{"command_id": "c", "actor": "p-tom", "at": "2026-03-02T08:00:00Z", "command": {"type": "check_in", "session": "S-1", "person": "p-bart"}}"#,
+        );
+        let c = env(
+            r#"{"command_id": "x", "actor": "p-tom", "at": "2026-03-02T09:00:00+01:00", "command": {"type": "check_in", "person": "p-ann", "session": "S-1"}}"#,
+        );
+        assert_ne!(of(&a), of(&b));
+        assert_eq!(of(&a), of(&c), "the same command, however written, with another id");
+        assert_eq!(of(&a).len(), 16);
+        assert_ne!(of(&a), legacy(&a));
+    }
+}

@@ -1,0 +1,209 @@
+//! Loading a snapshot (AUD-2): schema 2 is streamed — each event of its log is read, checked
+//! against the hash chain and folded as it comes, so no JSON tree of the whole snapshot is
+//! ever built and the peak memory stays close to the loaded ledger. Schema 1 (the state with
+//! each accepted command's events, written by engine 0.1 before the log was chained) is read
+//! whole and its events are replayed and chained anew.
+
+use super::{Ledger, Recorded, SCHEMA_VERSION};
+use crate::error::Error;
+use crate::qr::Keyring;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+const REFUSED: &str = "tijdreg-snapshot-refused";
+
+struct Loading {
+    ledger: Ledger,
+    err: Option<Error>,
+    version: Option<u64>,
+    events: Option<u64>,
+    head: Option<String>,
+    /// Schema 1: the document is read again as a whole.
+    legacy: bool,
+}
+
+pub(super) fn load(json: &str, keys: Keyring) -> Result<Ledger, Error> {
+    let fresh = |keys: Keyring| {
+        let mut ledger = Ledger::with_keys(keys);
+        // About one event per 256 bytes of snapshot: the index of lines does not double.
+        ledger.log.reserve(json.len() / 256);
+        Loading {
+            ledger,
+            err: None,
+            version: None,
+            events: None,
+            head: None,
+            legacy: false,
+        }
+    };
+    let mut st = fresh(keys.clone());
+    let mut de = serde_json::Deserializer::from_str(json);
+    let fast = Top(&mut st).deserialize(&mut de).and_then(|()| de.end());
+    if let Some(e) = st.err {
+        return Err(e);
+    }
+    if st.legacy {
+        return legacy(json, keys);
+    }
+    if fast.is_err() {
+        let mut again = fresh(keys);
+        let mut de = serde_json::Deserializer::from_str(json);
+        let mut track = serde_path_to_error::Track::new();
+        let r = Top(&mut again).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+        if let Some(e) = again.err {
+            return Err(e);
+        }
+        if let Err(e) = r.and_then(|()| de.end()) {
+            let e = serde_path_to_error::Error::new(track.path(), e);
+            return Err(crate::decode::problem("snapshot", &e).into_error());
+        }
+        return Err(Error::invalid(
+            "the snapshot could not be read",
+            "de momentopname kon niet gelezen worden",
+        ));
+    }
+    match st.version {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        found => {
+            return Err(Error::UnsupportedSchemaVersion {
+                found: found.and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
+                expected: SCHEMA_VERSION,
+            });
+        }
+    }
+    let n = st.ledger.log.len();
+    let position = n + 1;
+    if st.events.is_some_and(|e| e != n) {
+        return Err(Error::DamagedLog {
+            position,
+            reason: "the snapshot says it holds another number of events (truncated at the end?)".into(),
+            reason_nl: "de momentopname vermeldt een ander aantal gebeurtenissen (vooraan of achteraan afgekapt?)"
+                .into(),
+        });
+    }
+    if st
+        .head
+        .as_deref()
+        .is_some_and(|h| h != super::log::hex(st.ledger.log.head()))
+    {
+        return Err(Error::DamagedLog {
+            position,
+            reason: "the last hash differs from the snapshot's head (truncated at the end?)".into(),
+            reason_nl: "de laatste hash verschilt van de kop van de momentopname (achteraan afgekapt?)".into(),
+        });
+    }
+    Ok(st.ledger)
+}
+
+/// Schema 1: `{"schema_version": 1, "state": {..., "applied": {id: {"events": [...]}}}}`.
+fn legacy(json: &str, keys: Keyring) -> Result<Ledger, Error> {
+    let v: serde_json::Value = crate::decode::from_str(json, "snapshot")?;
+    let mut events: Vec<Recorded> = Vec::new();
+    if let Some(applied) = v
+        .get("state")
+        .and_then(|s| s.get("applied"))
+        .and_then(|a| a.as_object())
+    {
+        for a in applied.values() {
+            let list: Vec<Recorded> =
+                crate::decode::from_value(a.get("events").cloned().unwrap_or_default(), "snapshot.state.applied")?;
+            events.extend(list);
+        }
+    }
+    events.sort_by_key(|r| r.seq);
+    let mut l = Ledger::with_keys(keys);
+    for mut r in events {
+        // Schema 1 had no chain: the events are chained now, in their order.
+        let expected = l.log.len() + 1;
+        if r.seq != expected {
+            return Err(Error::DamagedLog {
+                position: expected,
+                reason: format!("sequence number {} where {expected} was expected", r.seq),
+                reason_nl: format!("volgnummer {} waar {expected} verwacht werd", r.seq),
+            });
+        }
+        l.log.append(std::slice::from_mut(&mut r));
+        l.state.evolve(&r);
+    }
+    Ok(l)
+}
+
+struct Top<'a>(&'a mut Loading);
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct Snapshot")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let st = self.0;
+        while let Some(key) = m.next_key::<String>()? {
+            match key.as_str() {
+                "schema_version" => {
+                    let v: u64 = m.next_value()?;
+                    st.version = Some(v);
+                    if v == 1 {
+                        st.legacy = true;
+                        return Ok(());
+                    }
+                    if v != u64::from(SCHEMA_VERSION) {
+                        // Read no further: the version decides.
+                        while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                        return Ok(());
+                    }
+                }
+                "engine_version" => {
+                    let _: String = m.next_value()?;
+                }
+                "events" => st.events = Some(m.next_value()?),
+                "head" => st.head = Some(m.next_value()?),
+                "log" => m.next_value_seed(Events(st))?,
+                "state" => {
+                    // Schema 1.
+                    st.legacy = true;
+                    return Ok(());
+                }
+                _ => {
+                    return Err(de::Error::unknown_field(
+                        "?",
+                        &["schema_version", "engine_version", "events", "head", "log"],
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Events<'a>(&'a mut Loading);
+
+impl<'de> DeserializeSeed<'de> for Events<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Events<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        let st = self.0;
+        while let Some(r) = s.next_element::<Recorded>()? {
+            if let Err(e) = st.ledger.push_checked(r) {
+                st.err.get_or_insert(e);
+                return Err(de::Error::custom(REFUSED));
+            }
+        }
+        Ok(())
+    }
+}
