@@ -292,6 +292,211 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// ARC-2, SUB-5, SUB-6, ORG-4: counting runs on the whole project, the answer is cut
+    /// afterwards — every line a partner sees is the promoter's line, field for field
+    /// (minutes, every excluded stretch, euros), even when the participant also sat in a
+    /// session the partner may not see and the daily cap cut the day.
+    #[test]
+    fn arc_2_a_partners_lines_are_the_promoters_lines(sessions in partner_sessions(), cap in 1u32..7) {
+        partner_lines(&sessions, cap)?;
+    }
+}
+
+type PlannedSession = (bool, u32, u32, u32, Vec<(usize, u32, u32)>);
+
+/// Sessions of one day, each planned by the promoter or the partner (flag), in one of five
+/// trainings, with a start, a length and participants who arrive and leave when they like.
+fn partner_sessions() -> impl Strategy<Value = Vec<PlannedSession>> {
+    prop::collection::vec(
+        (
+            any::<bool>(),
+            0u32..5,
+            0u32..16,
+            2u32..12,
+            prop::collection::vec((0..PEOPLE.len(), 0u32..40, 0u32..50), 1..5),
+        ),
+        1..6,
+    )
+}
+
+/// Runs the day and compares the partner's view with the promoter's report; returns the
+/// partner's counted lines and SUB-5/SUB-6 stretches.
+fn partner_lines(sessions: &[PlannedSession], cap: u32) -> Result<(usize, usize), TestCaseError> {
+    let (mut l, _, _) = run(&[]);
+    let sys = |l: &mut Ledger, id: &str, c: Value| {
+        let env = Envelope::from_value(
+            json!({"command_id": id, "actor": "system", "at": "2026-01-05T08:00:00+01:00", "command": c}),
+        )
+        .expect("env");
+        l.apply(&env).expect("accepted");
+    };
+    sys(
+        &mut l,
+        "cap",
+        json!({"type": "set_parameter", "call": "call-472", "valid_from": "2026-01-01",
+            "parameter": {"name": "max_participant_hours_per_day", "value": cap.to_string()}}),
+    );
+    for t in 4..9 {
+        sys(
+            &mut l,
+            &format!("t{t}"),
+            json!({"type": "add_training", "training": format!("T-{t}"), "project": "P-1", "code": format!("C{t}"), "name": "T", "kind": "Classroom"}),
+        );
+    }
+    let day = Utc
+        .with_ymd_and_hms(2026, 3, 2, 7, 0, 0)
+        .single()
+        .expect("08:00 Brussels");
+    let mut n = 0;
+    let mut cmd = |l: &mut Ledger, actor: &str, at: DateTime<Utc>, c: Value| {
+        n += 1;
+        let env = Envelope::from_value(json!({"command_id": format!("x{n}"), "actor": actor, "at": at, "command": c}))
+            .expect("env");
+        let _ = l.apply(&env);
+    };
+    for (i, (partner, _, start, len, people)) in sessions.iter().enumerate() {
+        let start_at = day + Duration::minutes(i64::from(*start) * 15);
+        let end_at = start_at + Duration::minutes(i64::from(*len) * 15);
+        let local = |t: DateTime<Utc>| (t + Duration::hours(1)).format("%H:%M:%S").to_string();
+        let id = format!("S-{i}");
+        let participants: std::collections::BTreeSet<&str> = people.iter().map(|p| PEOPLE[p.0]).collect();
+        cmd(
+            &mut l,
+            if *partner { "p-pia" } else { "p-olivia" },
+            day - Duration::days(7),
+            json!({"type": "plan_session", "session": id,
+                "training": format!("T-{}", 4 + i), "date": "2026-03-02", "start": local(start_at), "end": local(end_at), "participants": participants}),
+        );
+        cmd(
+            &mut l,
+            "p-olivia",
+            start_at - Duration::minutes(20),
+            json!({"type": "start_session", "session": id}),
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for (p, late, early) in people.iter().filter(|x| seen.insert(x.0)) {
+            let person = PEOPLE[*p];
+            let cin = start_at - Duration::minutes(10) + Duration::minutes(i64::from(*late));
+            let cout = end_at - Duration::minutes(i64::from(*early));
+            cmd(
+                &mut l,
+                "p-olivia",
+                cin,
+                json!({"type": "check_in", "session": id, "person": person}),
+            );
+            cmd(
+                &mut l,
+                "p-olivia",
+                cout.max(cin),
+                json!({"type": "check_out", "session": id, "person": person}),
+            );
+        }
+    }
+    for i in 0..sessions.len() {
+        cmd(
+            &mut l,
+            "p-olivia",
+            day + Duration::hours(14),
+            json!({"type": "close_session", "session": format!("S-{i}")}),
+        );
+    }
+    let at = instant(2, 719);
+    let project = tijdreg::ids::ProjectId::new("P-1");
+    let whole = report_from_state(
+        l.state(),
+        &Actor::Person(tijdreg::ids::PersonId::new("p-olivia")),
+        at,
+        &project,
+    )
+    .expect("promoter");
+    let line_json = |x: tijdreg::subsidy::Line<'_>| {
+        let stretches: Vec<Value> = x
+            .excluded()
+            .map(|e| json!([e.reason(), e.rule(), e.seconds(), e.from(), e.until()]))
+            .collect();
+        json!({"source": x.source(), "person": x.person(), "planned": x.planned_seconds(), "attended": x.attended_seconds(),
+                   "minutes": x.counted_minutes(), "amount": x.amount(), "excluded": stretches, "realised": x.realised()})
+    };
+    let promoter: std::collections::BTreeMap<(String, String), Value> = whole
+        .lines()
+        .iter()
+        .map(|x| ((x.source().to_owned(), x.person().to_string()), line_json(x)))
+        .collect();
+    let view = report_from_state(
+        l.state(),
+        &Actor::Person(tijdreg::ids::PersonId::new("p-pia")),
+        at,
+        &project,
+    )
+    .expect("partner");
+    for x in view.lines().iter() {
+        let key = (x.source().to_owned(), x.person().to_string());
+        prop_assert_eq!(
+            Some(&line_json(x)),
+            promoter.get(&key),
+            "the partner sees line {:?} differently",
+            key
+        );
+        let own = l
+            .state()
+            .sessions
+            .get(&tijdreg::ids::SessionId::new(x.source()))
+            .map(|s| s.owner.as_str());
+        prop_assert_eq!(own, Some("partner-bv"), "the partner sees only its own sessions' lines");
+        for e in x.excluded() {
+            if let Some(other) = e.counted_in() {
+                let owner = l
+                    .state()
+                    .sessions
+                    .get(&tijdreg::ids::SessionId::new(other))
+                    .map(|s| s.owner.as_str());
+                prop_assert_eq!(
+                    owner,
+                    Some("partner-bv"),
+                    "a SUB-6 stretch names only a session the partner sees"
+                );
+            }
+        }
+    }
+    let sum: i64 = view
+        .lines()
+        .iter()
+        .filter(|x| x.realised())
+        .map(|x| x.counted_minutes())
+        .sum();
+    prop_assert_eq!(view.realised.counted_minutes, sum);
+    let rules: Vec<&str> = view
+        .lines()
+        .iter()
+        .flat_map(|x| x.excluded().map(|e| e.rule()).collect::<Vec<_>>())
+        .collect();
+    Ok((
+        view.lines().iter().filter(|x| x.counted_minutes() > 0).count(),
+        rules.iter().filter(|r| **r == "SUB-6" || **r == "SUB-5").count(),
+    ))
+}
+
+/// The partner property reaches the rules it is about.
+#[test]
+fn arc_2_partner_property_reaches_sub_5_and_sub_6() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut counted, mut stretches) = (0, 0);
+    for _ in 0..40 {
+        let s = partner_sessions().new_tree(&mut runner).expect("tree").current();
+        let (c, x) = partner_lines(&s, 3).expect("holds");
+        counted += c;
+        stretches += x;
+    }
+    assert!(
+        counted >= 40 && stretches >= 10,
+        "counted partner lines {counted}, SUB-5/SUB-6 stretches {stretches}"
+    );
+}
+
 /// Not a property: shows that the generator reaches every kind of command (run with
 /// `--ignored --nocapture` after changing the generator).
 #[test]

@@ -4,7 +4,7 @@
 //! mirror of the enum (so field paths and errors stay exact); otherwise the object is
 //! buffered once and decoded the same way.
 
-use serde::de::value::StringDeserializer;
+use serde::de::value::{MapAccessDeserializer, StringDeserializer};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, VariantAccess, Visitor,
 };
@@ -56,8 +56,9 @@ impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Rest<A> {
             Some(k) => Err(de::Error::unknown_field(&k, &[])),
         }
     }
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _: T) -> Result<T::Value, A::Error> {
-        Err(de::Error::custom("a tagged object cannot hold a newtype variant"))
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
+        // A struct variant with a flattened field is read as a newtype over its map.
+        seed.deserialize(MapAccessDeserializer::new(self.map))
     }
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, A::Error> {
         Err(de::Error::custom("a tagged object cannot hold a tuple variant"))

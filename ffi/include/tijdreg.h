@@ -66,6 +66,13 @@ int32_t tijdreg_ledger_add_qr_key(struct TijdregLedger *ledger,
                                   size_t len,
                                   char **out);
 
+// Removes a QR signing key (the end of a rotation, QR-2): tokens signed with it stop
+// verifying. Removing a key the ledger does not hold is not an error.
+//
+// # Safety
+// `ledger` is a live handle; `key_id` a NUL-terminated string; `out` is null or writable.
+int32_t tijdreg_ledger_remove_qr_key(struct TijdregLedger *ledger, const char *key_id, char **out);
+
 // Applies a command envelope (JSON); the outcome (JSON) or the error goes to `*out`.
 //
 // # Safety

@@ -171,6 +171,26 @@ pub unsafe extern "C" fn tijdreg_ledger_add_qr_key(
     })
 }
 
+/// Removes a QR signing key (the end of a rotation, QR-2): tokens signed with it stop
+/// verifying. Removing a key the ledger does not hold is not an error.
+///
+/// # Safety
+/// `ledger` is a live handle; `key_id` a NUL-terminated string; `out` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_remove_qr_key(
+    ledger: *mut TijdregLedger,
+    key_id: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    run(out, || {
+        let l = self::ledger(ledger)?;
+        let mut keys = l.keys().clone();
+        keys.remove(text(key_id, "key_id")?);
+        l.set_keys(keys);
+        Ok("{}".into())
+    })
+}
+
 /// Applies a command envelope (JSON); the outcome (JSON) or the error goes to `*out`.
 ///
 /// # Safety

@@ -185,6 +185,13 @@ impl Engine {
         }))
     }
 
+    /// Replaces the QR keys (rotation, QR-2): tokens of a removed key stop verifying.
+    pub fn set_qr_keys(&self, keys: Vec<QrKey>) -> Result<(), TijdregError> {
+        let k = keyring(keys)?;
+        self.lock().set_keys(k);
+        Ok(())
+    }
+
     /// Applies a command envelope (JSON); returns the outcome (JSON).
     pub fn apply_json(&self, envelope: String) -> Result<String, TijdregError> {
         let env = Envelope::from_json(&envelope)?;

@@ -33,6 +33,14 @@ def main() -> int:
     class UniffiDriver(runner.Driver):
         def new(self, keys):
             self.engine = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in keys.items()])
+            # Issues tokens with every key the case named, also retired ones.
+            self.union = dict(keys)
+            self.issuer = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in self.union.items()])
+
+        def set_keys(self, keys):
+            self.union.update(keys)
+            self.issuer = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in self.union.items()])
+            self._call(self.engine.set_qr_keys, [ffi.QrKey(key_id=k, secret=v) for k, v in keys.items()])
 
         def _call(self, f, *args):
             try:
@@ -50,7 +58,7 @@ def main() -> int:
             return self.engine.snapshot()
 
         def issue(self, key_id, project, person):
-            return self.engine.issue_qr_token(key_id, project, person)
+            return self.issuer.issue_qr_token(key_id, project, person)
 
     # API checks that the case files do not cover.
     assert ffi.version() == "0.1.0"

@@ -157,6 +157,11 @@ impl PyLedger {
         }
     }
 
+    /// Replaces the QR keys (rotation, QR-2).
+    fn set_keys(&mut self, keys: PyRef<'_, PyKeyring>) {
+        self.inner.set_keys(keys.inner.clone());
+    }
+
     /// Applies one command envelope (JSON); returns the outcome as JSON.
     fn apply_json(&mut self, py: Python<'_>, envelope: &str) -> PyResult<String> {
         let inner = &mut self.inner;

@@ -39,10 +39,17 @@ impl CaseResult {
 }
 
 /// Whether `actual` holds everything `expected` states: objects by subset (an expected `null`
-/// also matches a missing key), arrays by length and position, numbers and numeric strings by
-/// decimal value, instants by the moment they denote.
+/// also matches a missing key), arrays by length and position — or, written
+/// `{"$unordered": [...]}`, by length and a one-to-one pairing in any order — numbers and
+/// numeric strings by decimal value, instants by the moment they denote.
 pub fn matches(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
+        (Value::Object(e), Value::Array(a)) if e.len() == 1 && e.contains_key("$unordered") => {
+            let Some(Value::Array(want)) = e.get("$unordered") else {
+                return false;
+            };
+            want.len() == a.len() && pair(want, a, &mut vec![false; a.len()])
+        }
         // An expected null also matches a missing key (optional fields are left out).
         (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| match a.get(k) {
             Some(av) => matches(v, av),
@@ -61,6 +68,23 @@ pub fn matches(expected: &Value, actual: &Value) -> bool {
         }
         _ => expected == actual,
     }
+}
+
+/// Pairs each expected element with a distinct actual one (backtracking; arrays are small).
+fn pair(want: &[Value], actual: &[Value], used: &mut Vec<bool>) -> bool {
+    let Some((first, rest)) = want.split_first() else {
+        return true;
+    };
+    for (i, a) in actual.iter().enumerate() {
+        if !used[i] && matches(first, a) {
+            used[i] = true;
+            if pair(rest, actual, used) {
+                return true;
+            }
+            used[i] = false;
+        }
+    }
+    false
 }
 
 /// Replaces `$qr:KEY:PROJECT:PERSON` (and `$qr-altered:…`, `$qr-truncated:…`) strings by
@@ -120,110 +144,256 @@ fn check_rejection(expect: &Value, e: &tijdreg::Error) -> Option<String> {
     None
 }
 
-/// Runs one step; returns a failure text.
-fn run_step(ledger: &mut Ledger, step: &Value, default_id: String, must_accept: bool) -> Option<String> {
-    let mut env = step.clone();
-    let Some(obj) = env.as_object_mut() else {
-        return Some("a step must be an object".into());
-    };
-    let expect = obj.remove("expect");
-    let label = obj.remove("label");
-    obj.entry("command_id").or_insert(Value::String(default_id.clone()));
-    if let Some(id) = obj.remove("id") {
-        obj.insert("command_id".into(), id);
+/// The fields each kind of entry may have; a field the runner does not know fails the case
+/// (a runner that ignored it would pass cases it does not check).
+const CASE_FIELDS: &[&str] = &[
+    "name",
+    "rules",
+    "description",
+    "fixtures",
+    "qr_keys",
+    "setup",
+    "steps",
+    "queries",
+];
+const COMMAND_FIELDS: &[&str] = &[
+    "id",
+    "label",
+    "actor",
+    "at",
+    "command",
+    "expect",
+    "same_as",
+    "must_not_contain",
+];
+const QUERY_FIELDS: &[&str] = &[
+    "label",
+    "actor",
+    "at",
+    "query",
+    "command_id",
+    "expect",
+    "expect_error",
+    "same_as",
+    "must_not_contain",
+];
+const KEYS_FIELDS: &[&str] = &["label", "qr_keys"];
+
+fn unknown_fields(v: &Value, known: &[&str]) -> Option<String> {
+    let o = v.as_object()?;
+    let bad: Vec<&String> = o.keys().filter(|k| !known.contains(&k.as_str())).collect();
+    (!bad.is_empty()).then(|| format!("unknown field(s) {bad:?}"))
+}
+
+fn keyring(v: &Value) -> Result<Keyring, String> {
+    let mut keys = Keyring::default();
+    add_keys(&mut keys, v)?;
+    Ok(keys)
+}
+
+fn add_keys(keys: &mut Keyring, v: &Value) -> Result<(), String> {
+    if let Value::Object(k) = v {
+        for (id, secret) in k {
+            keys.add(id, secret.as_str().unwrap_or_default().as_bytes().to_vec())
+                .map_err(|e| format!("qr key {id}: {e}"))?;
+        }
     }
-    let label = label.and_then(|l| l.as_str().map(str::to_owned)).unwrap_or(default_id);
-    if let Err(e) = expand_tokens(&mut env, ledger.keys()) {
-        return Some(format!("{label}: {e}"));
-    }
-    let before = (
-        ledger.snapshot_json(),
-        serde_json::to_string(ledger.state()).unwrap_or_default(),
-    );
-    // A step that does not decode is refused like any other command (invalid_input).
-    let result = Envelope::from_value(env).and_then(|env| ledger.apply(&env));
-    let expect = match (expect, must_accept) {
-        (Some(x), _) => x,
-        (None, true) => Value::String("accepted".into()),
-        (None, false) => return Some(format!("{label}: a step needs an expect")),
-    };
-    match (result, expect) {
-        (Ok(_), Value::String(s)) if s == "accepted" => None,
-        (Ok(out), Value::Object(o)) if o.contains_key("accepted") => {
-            let want = &o["accepted"];
-            if let Some(r) = want.get("replayed")
-                && r.as_bool() != Some(out.replayed)
-            {
-                return Some(format!("{label}: replayed = {}, expected {r}", out.replayed));
+    Ok(())
+}
+
+/// A case being run: the ledger and the outcomes of labelled entries (for `same_as`).
+struct Run {
+    ledger: Ledger,
+    outcomes: std::collections::HashMap<String, Value>,
+    /// Every key the case has named: `$qr` templates are issued with these, so that a token
+    /// of a retired key can still be written (and must then be refused).
+    issuer: Keyring,
+}
+
+/// What an entry produced, as compared by `same_as` and searched by `must_not_contain`.
+fn outcome_text(o: &Value) -> String {
+    o.to_string()
+}
+
+impl Run {
+    /// Runs one entry (command, query or key rotation) of `setup`, `steps` or `queries`.
+    fn entry(&mut self, step: &Value, default_id: String, must_accept: bool) -> Option<String> {
+        let Some(obj) = step.as_object() else {
+            return Some("an entry must be an object".into());
+        };
+        let label = obj
+            .get("label")
+            .and_then(Value::as_str)
+            .map_or_else(|| default_id.clone(), str::to_owned);
+        let fail = |m: String| Some(format!("{label}: {m}"));
+        if obj.contains_key("qr_keys") && !obj.contains_key("command") && !obj.contains_key("query") {
+            if let Some(u) = unknown_fields(step, KEYS_FIELDS) {
+                return fail(u);
             }
-            if let Some(Value::Array(evs)) = want.get("events") {
+            match keyring(&obj["qr_keys"]) {
+                Ok(k) => {
+                    if let Err(e) = add_keys(&mut self.issuer, &obj["qr_keys"]) {
+                        return fail(e);
+                    }
+                    self.ledger.set_keys(k);
+                }
+                Err(e) => return fail(e),
+            }
+            return None;
+        }
+        let (outcome, failure) = if obj.contains_key("query") {
+            if let Some(u) = unknown_fields(step, QUERY_FIELDS) {
+                return fail(u);
+            }
+            self.query(step)
+        } else {
+            if let Some(u) = unknown_fields(step, COMMAND_FIELDS) {
+                return fail(u);
+            }
+            self.command(step, &default_id, must_accept)
+        };
+        if let Some(f) = failure {
+            return fail(f);
+        }
+        if let Some(Value::Array(words)) = obj.get("must_not_contain") {
+            let text = outcome_text(&outcome);
+            for w in words {
+                let w = w.as_str().unwrap_or_default();
+                if text.contains(w) {
+                    return fail(format!("the outcome contains {w:?}: {text}"));
+                }
+            }
+        }
+        if let Some(Value::String(other)) = obj.get("same_as") {
+            match self.outcomes.get(other) {
+                Some(o) if *o == outcome => {}
+                Some(o) => return fail(format!("expected the same outcome as {other}: {o}, got {outcome}")),
+                None => return fail(format!("same_as names {other:?}, which is no earlier label")),
+            }
+        }
+        self.outcomes.insert(label, outcome);
+        None
+    }
+
+    fn command(&mut self, step: &Value, default_id: &str, must_accept: bool) -> (Value, Option<String>) {
+        let mut env = step.clone();
+        let Some(obj) = env.as_object_mut() else {
+            return (Value::Null, Some("not an object".into()));
+        };
+        let expect = obj.remove("expect");
+        for k in ["label", "same_as", "must_not_contain"] {
+            obj.remove(k);
+        }
+        obj.entry("command_id").or_insert(Value::String(default_id.to_owned()));
+        if let Some(id) = obj.remove("id") {
+            obj.insert("command_id".into(), id);
+        }
+        if let Err(e) = expand_tokens(&mut env, &self.issuer) {
+            return (Value::Null, Some(e));
+        }
+        let before = (
+            self.ledger.snapshot_json(),
+            serde_json::to_string(self.ledger.state()).unwrap_or_default(),
+        );
+        // A step that does not decode is refused like any other command (invalid_input).
+        // Through JSON text, as every binding sends it.
+        let result = Envelope::from_json(&env.to_string()).and_then(|env| self.ledger.apply(&env));
+        let expect = match (expect, must_accept) {
+            (Some(x), _) => x,
+            (None, true) => Value::String("accepted".into()),
+            (None, false) => return (Value::Null, Some("a step needs an expect".into())),
+        };
+        match (result, expect) {
+            (Ok(out), want) => {
                 let got: Vec<Value> = out
                     .events
                     .iter()
                     .map(|r| serde_json::to_value(&r.event).unwrap_or_default())
                     .collect();
+                let outcome = serde_json::json!({"accepted": got});
                 let kinds: Vec<&str> = got
                     .iter()
                     .filter_map(|g| g.get("type").and_then(Value::as_str))
                     .collect();
-                let ok = evs.len() == got.len()
-                    && evs.iter().zip(&got).all(|(e, g)| match e {
-                        Value::String(t) => g.get("type").and_then(Value::as_str) == Some(t),
-                        other => matches(other, g),
-                    });
-                if !ok {
-                    return Some(format!(
-                        "{label}: events {kinds:?} do not match {}",
-                        Value::Array(evs.clone())
-                    ));
+                let failure = match &want {
+                    Value::String(s) if s == "accepted" => None,
+                    Value::Object(o) if o.contains_key("accepted") => {
+                        let w = &o["accepted"];
+                        if let Some(r) = w.get("replayed")
+                            && r.as_bool() != Some(out.replayed)
+                        {
+                            Some(format!("replayed = {}, expected {r}", out.replayed))
+                        } else {
+                            match w.get("events") {
+                                Some(Value::Array(evs)) => {
+                                    let ok = evs.len() == got.len()
+                                        && evs.iter().zip(&got).all(|(e, g)| match e {
+                                            Value::String(t) => g.get("type").and_then(Value::as_str) == Some(t),
+                                            other => matches(other, g),
+                                        });
+                                    (!ok)
+                                        .then(|| format!("events {kinds:?} do not match {}", Value::Array(evs.clone())))
+                                }
+                                Some(other) if !matches(other, &Value::Array(got.clone())) => {
+                                    Some(format!("events {kinds:?} do not match {other}"))
+                                }
+                                _ => None,
+                            }
+                        }
+                    }
+                    _ => Some(format!("accepted ({kinds:?}) but expected {want}")),
+                };
+                (outcome, failure)
+            }
+            (Err(e), Value::Object(o)) if o.contains_key("rejected") => {
+                let outcome = serde_json::json!({"rejected": error_json(&e)});
+                if (
+                    self.ledger.snapshot_json(),
+                    serde_json::to_string(self.ledger.state()).unwrap_or_default(),
+                ) != before
+                {
+                    return (outcome, Some("a rejected command changed the state".into()));
                 }
+                let f = check_rejection(&o["rejected"], &e);
+                (outcome, f)
             }
-            None
+            (Err(e), _) => (
+                serde_json::json!({"rejected": error_json(&e)}),
+                Some(format!("rejected {} ({}): {}", e.code(), e.rule(), e.message_en())),
+            ),
         }
-        (Ok(out), want) => Some(format!(
-            "{label}: accepted ({:?}) but expected {want}",
-            out.events.iter().map(|r| r.event.kind()).collect::<Vec<_>>()
-        )),
-        (Err(e), Value::Object(o)) if o.contains_key("rejected") => {
-            if (
-                ledger.snapshot_json(),
-                serde_json::to_string(ledger.state()).unwrap_or_default(),
-            ) != before
-            {
-                return Some(format!("{label}: a rejected command changed the state"));
-            }
-            check_rejection(&o["rejected"], &e).map(|f| format!("{label}: {f}"))
-        }
-        (Err(e), _) => Some(format!(
-            "{label}: rejected {} ({}): {}",
-            e.code(),
-            e.rule(),
-            e.message_en()
-        )),
     }
-}
 
-fn run_query(ledger: &Ledger, q: &Value, i: usize) -> Option<String> {
-    let label = q
-        .get("label")
-        .and_then(Value::as_str)
-        .map_or_else(|| format!("query {i}"), str::to_owned);
-    let env = serde_json::json!({"actor": q["actor"], "at": q["at"], "query": q["query"]});
-    match (
-        query::run_on_ledger(ledger, &env),
-        q.get("expect"),
-        q.get("expect_error"),
-    ) {
-        (Ok(v), Some(want), _) if matches(want, &v) => None,
-        (Ok(v), Some(want), _) => Some(format!("{label}: expected {want}, got {v}")),
-        (Err(e), _, Some(want)) => check_rejection(want, &e).map(|f| format!("{label}: {f}")),
-        (Ok(v), None, _) => Some(format!("{label}: expected an error, got {v}")),
-        (Err(e), _, _) => Some(format!(
-            "{label}: error {} ({}): {}",
-            e.code(),
-            e.rule(),
-            e.message_en()
-        )),
+    fn query(&mut self, q: &Value) -> (Value, Option<String>) {
+        let mut env = serde_json::json!({"actor": q["actor"], "at": q["at"], "query": q["query"]});
+        if let Some(id) = q.get("command_id") {
+            env["command_id"] = id.clone();
+        }
+        if let Err(e) = expand_tokens(&mut env, &self.issuer) {
+            return (Value::Null, Some(e));
+        }
+        match (
+            query::run_on_ledger(&self.ledger, &env),
+            q.get("expect"),
+            q.get("expect_error"),
+        ) {
+            (Ok(v), Some(want), _) => {
+                let f = (!matches(want, &v)).then(|| format!("expected {want}, got {v}"));
+                (serde_json::json!({"answer": v}), f)
+            }
+            (Ok(v), None, _) => (
+                serde_json::json!({"answer": v.clone()}),
+                Some(format!("expected an error, got {v}")),
+            ),
+            (Err(e), _, Some(want)) => (
+                serde_json::json!({"rejected": error_json(&e)}),
+                check_rejection(want, &e),
+            ),
+            (Err(e), _, None) => (
+                serde_json::json!({"rejected": error_json(&e)}),
+                Some(format!("error {} ({}): {}", e.code(), e.rule(), e.message_en())),
+            ),
+        }
     }
 }
 
@@ -249,15 +419,22 @@ pub fn run_case(path: &Path) -> CaseResult {
         }
     };
     res.name = case.get("name").and_then(Value::as_str).unwrap_or(&file).to_owned();
-    let mut keys = Keyring::default();
-    if let Some(Value::Object(k)) = case.get("qr_keys") {
-        for (id, secret) in k {
-            if let Err(e) = keys.add(id, secret.as_str().unwrap_or_default().as_bytes().to_vec()) {
-                res.failures.push(format!("qr key {id}: {e}"));
-            }
-        }
+    if let Some(u) = unknown_fields(&case, CASE_FIELDS) {
+        res.failures.push(format!("case: {u}"));
+        return res;
     }
-    let mut ledger = Ledger::with_keys(keys);
+    let keys = match case.get("qr_keys").map(keyring).transpose() {
+        Ok(k) => k.unwrap_or_default(),
+        Err(e) => {
+            res.failures.push(e);
+            return res;
+        }
+    };
+    let mut run = Run {
+        issuer: keys.clone(),
+        ledger: Ledger::with_keys(keys),
+        outcomes: std::collections::HashMap::new(),
+    };
     let stem = file.trim_end_matches(".json").to_owned();
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut setup: Vec<Value> = Vec::new();
@@ -274,7 +451,7 @@ pub fn run_case(path: &Path) -> CaseResult {
     }
     setup.extend(case.get("setup").and_then(Value::as_array).cloned().unwrap_or_default());
     for (i, step) in setup.iter().enumerate() {
-        if let Some(f) = run_step(&mut ledger, step, format!("{stem}-setup-{i}"), true) {
+        if let Some(f) = run.entry(step, format!("{stem}-setup-{i}"), true) {
             res.failures.push(format!("setup: {f}"));
             return res;
         }
@@ -286,7 +463,7 @@ pub fn run_case(path: &Path) -> CaseResult {
         .flatten()
         .enumerate()
     {
-        if let Some(f) = run_step(&mut ledger, step, format!("{stem}-{i}"), false) {
+        if let Some(f) = run.entry(step, format!("{stem}-{i}"), false) {
             res.failures.push(f);
         }
     }
@@ -297,7 +474,11 @@ pub fn run_case(path: &Path) -> CaseResult {
         .flatten()
         .enumerate()
     {
-        if let Some(f) = run_query(&ledger, q, i) {
+        if !q.as_object().is_some_and(|o| o.contains_key("query")) {
+            res.failures.push(format!("query {i}: a query entry needs a query"));
+            continue;
+        }
+        if let Some(f) = run.entry(q, format!("query {i}"), false) {
             res.failures.push(f);
         }
     }

@@ -109,10 +109,11 @@ impl<'a> Authz<'a> {
             .any(|g| in_scope(g, p) && (assigned || g.organisation == sess.owner))
     }
 
-    /// The most precise refusal that does not tell an outsider whether the target exists:
-    /// with no grant at all on the project's organisations, ACC-6; otherwise what is wrong
-    /// with the grants they hold of the roles that would have allowed it (ACC-2 not valid
-    /// now, ACC-4 another branch, ACC-1 none of those roles).
+    /// The precise refusal for an actor who may see the target (whoever may not gets the
+    /// answer a missing target gets, ACC-6): ACC-4 when they hold a valid grant of a role that
+    /// would allow it, but for another branch; ACC-1 when they hold none. Outside its validity
+    /// a grant does not exist (ACC-2), for every role: an expired or revoked grant counts as
+    /// none.
     pub fn deny(&self, p: Option<&Project>, roles: &[Role], needed: Text) -> Error {
         let Some(p) = p else {
             return Error::access(needed, "ACC-6");
@@ -129,15 +130,6 @@ impl<'a> Authz<'a> {
             return Error::access(needed, "ACC-6");
         }
         let of_role: Vec<&&Grant> = mine.iter().filter(|g| roles.contains(&g.role)).collect();
-        if of_role.iter().any(|g| in_scope(g, p) && !g.is_valid(self.at)) {
-            return Error::access(
-                txt(
-                    format!("{} (your grant is not valid at this moment)", needed.0),
-                    format!("{} (uw recht is op dit moment niet geldig)", needed.1),
-                ),
-                "ACC-2",
-            );
-        }
         if of_role.iter().any(|g| g.is_valid(self.at) && !in_scope(g, p)) {
             return Error::access(
                 txt(
@@ -148,18 +140,6 @@ impl<'a> Authz<'a> {
             );
         }
         Error::access(needed, "ACC-1")
-    }
-
-    /// Holds valid grants on the project only through partner organisations (ORG-4): such an
-    /// actor sees only its own organisation's sessions.
-    pub fn partner_only(&self, p: &Project) -> bool {
-        let Some(me) = self.person() else { return false };
-        let mut valid = self
-            .s
-            .grants_of(me)
-            .filter(|g| g.is_valid(self.at) && in_scope(g, p))
-            .peekable();
-        valid.peek().is_some() && valid.all(|g| g.organisation != p.promoter)
     }
 
     /// Holds a valid grant of `role` whose scope covers the project.

@@ -170,8 +170,12 @@ pub struct Outcome {
 /// The answer of [`Ledger::what_if`] (AUD-5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhatIf {
-    /// The events the command would produce.
+    /// The events the command would produce (for a retry: the ones it produced).
     pub events: Vec<Event>,
+    /// Whether the command id was already applied to this very command: a retry changes
+    /// nothing (ATT-3), so `projects` is empty.
+    #[serde(default)]
+    pub replayed: bool,
     /// The change per affected project.
     pub projects: Vec<ProjectDelta>,
 }
@@ -338,6 +342,22 @@ impl Ledger {
     /// # Errors
     /// As [`Ledger::apply`].
     pub fn what_if(&self, env: &Envelope) -> Result<WhatIf, Error> {
+        if let Some(done) = self.log.of_command(&env.command_id) {
+            let fp = fingerprint(env);
+            if done
+                .first()
+                .is_none_or(|r| r.fingerprint == fp || r.fingerprint == fingerprint::legacy(env))
+            {
+                return Ok(WhatIf {
+                    events: done.into_iter().map(|r| r.event).collect(),
+                    replayed: true,
+                    projects: Vec::new(),
+                });
+            }
+            return Err(Error::CommandIdReused {
+                command_id: env.command_id.to_string(),
+            });
+        }
         let events = self.preview(env)?;
         let mut projects: Vec<ProjectId> = Vec::new();
         let mut add = |p: &ProjectId| {
@@ -410,6 +430,7 @@ impl Ledger {
         }
         Ok(WhatIf {
             events,
+            replayed: false,
             projects: deltas,
         })
     }

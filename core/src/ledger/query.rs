@@ -261,6 +261,11 @@ pub fn approved_hours(
         .filter(|(pr, _)| pr == project)
         .map(|(_, x)| x)
         .collect();
+    let linked = me.is_some_and(|m| s.elearning_links.get(project).is_some_and(|l| l.contains_key(m)));
+    if !(all || az.sees_project(p) || linked || !supervised.is_empty()) {
+        // ACC-6: the same answer as for a project that does not exist.
+        return Err(Error::access(any_right(), "ACC-6"));
+    }
     let mut acc: std::collections::BTreeMap<(PersonId, TrainingId, NaiveDate), u32> = Default::default();
     for e in s.project_entries(project).filter(|e| e.status == EntryStatus::Approved) {
         if all || me == Some(&e.person) || supervised.contains(&e.person) {
@@ -320,8 +325,21 @@ pub fn mlp_completeness(
         }
     };
     let required = params_for(s, &p.id, local_date(at)).mlp_required;
-    let mut people: BTreeSet<&PersonId> = s.qr_sent.get(project).into_iter().flatten().collect();
-    people.extend(s.elearning_links.get(project).into_iter().flat_map(|m| m.keys()));
+    let mut people: BTreeSet<&PersonId> = BTreeSet::new();
+    match az.standing(p) {
+        // ORG-4, ARC-2: a partner sees the participants of its own sessions only.
+        Some(Standing::Partner(own)) if !(az.is_system() || az.is_support()) => {
+            people.extend(
+                s.project_sessions(project)
+                    .filter(|x| x.owner == own)
+                    .flat_map(|x| x.participants.keys()),
+            );
+        }
+        _ => {
+            people.extend(s.qr_sent.get(project).into_iter().flatten());
+            people.extend(s.elearning_links.get(project).into_iter().flat_map(|m| m.keys()));
+        }
+    }
     let gaps = people
         .into_iter()
         .filter_map(|person| {
@@ -387,6 +405,53 @@ pub enum Query {
     Deadline {
         /// Session.
         session: SessionId,
+    },
+    /// Gregorian Easter Sunday of a year (DL-3). Public: any actor.
+    Easter {
+        /// Year.
+        year: i32,
+    },
+    /// The holidays of a year under a profile, with their names (DL-3). Public.
+    Holidays {
+        /// Year.
+        year: i32,
+        /// `BelgianLegal` or `FlemishGovernment` (the default).
+        #[serde(default)]
+        profile: crate::calendar::HolidayProfile,
+    },
+    /// Whether a date is a working day (DL-3). Public.
+    IsWorkingDay {
+        /// Date.
+        date: NaiveDate,
+        /// Profile (default `FlemishGovernment`).
+        #[serde(default)]
+        profile: crate::calendar::HolidayProfile,
+        /// Extra closure dates.
+        #[serde(default)]
+        closures: Vec<NaiveDate>,
+    },
+    /// The first working day after a date (DL-3). Public.
+    NextWorkingDay {
+        /// Date.
+        date: NaiveDate,
+        /// Profile (default `FlemishGovernment`).
+        #[serde(default)]
+        profile: crate::calendar::HolidayProfile,
+        /// Extra closure dates.
+        #[serde(default)]
+        closures: Vec<NaiveDate>,
+    },
+    /// The registration deadline of a training day: 10:00 Brussels of the next working day
+    /// (DL-2, DL-3, DL-4). Public.
+    RegistrationDeadline {
+        /// The training day.
+        date: NaiveDate,
+        /// Profile (default `FlemishGovernment`).
+        #[serde(default)]
+        profile: crate::calendar::HolidayProfile,
+        /// Extra closure dates.
+        #[serde(default)]
+        closures: Vec<NaiveDate>,
     },
     /// The subsidy report of a project (SUB, AUD-4).
     Report {
@@ -472,6 +537,20 @@ pub fn run_on_ledger(ledger: &super::Ledger, q: &serde_json::Value) -> Result<se
     run(ledger.state(), &QueryEnvelope::from_value(q.clone())?)
 }
 
+fn calendar(profile: crate::calendar::HolidayProfile, closures: &[NaiveDate]) -> crate::calendar::Calendar {
+    crate::calendar::Calendar {
+        profile,
+        closures: closures.iter().copied().collect(),
+    }
+}
+
+fn beyond() -> Error {
+    Error::invalid(
+        "the date lies beyond what the calendar can represent",
+        "de datum ligt voorbij wat de kalender kan voorstellen",
+    )
+}
+
 /// Runs a query and returns its answer as JSON.
 ///
 /// # Errors
@@ -510,5 +589,45 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
             serde_json::json!({"session": session, "date": x.timing.date, "deadline": deadline(s, x)})
         }
         Query::Report { project } => to_json(&super::report::report(s, actor, at, project)?),
+        Query::Easter { year } => {
+            let d = crate::calendar::easter(*year).ok_or_else(beyond)?;
+            serde_json::json!({"year": year, "easter": d})
+        }
+        Query::Holidays { year, profile } => {
+            let days: Vec<serde_json::Value> = profile
+                .holidays(*year)
+                .into_iter()
+                .map(|(d, name)| serde_json::json!({"date": d, "name": name}))
+                .collect();
+            serde_json::json!({"year": year, "profile": profile, "holidays": days})
+        }
+        Query::IsWorkingDay {
+            date,
+            profile,
+            closures,
+        } => {
+            let cal = calendar(*profile, closures);
+            serde_json::json!({"date": date, "working_day": cal.is_working_day(*date)})
+        }
+        Query::NextWorkingDay {
+            date,
+            profile,
+            closures,
+        } => {
+            let next = calendar(*profile, closures)
+                .next_working_day(*date)
+                .ok_or_else(beyond)?;
+            serde_json::json!({"date": date, "next_working_day": next})
+        }
+        Query::RegistrationDeadline {
+            date,
+            profile,
+            closures,
+        } => {
+            let dl = calendar(*profile, closures)
+                .registration_deadline(*date)
+                .ok_or_else(beyond)?;
+            serde_json::json!({"date": date, "deadline": dl})
+        }
     })
 }

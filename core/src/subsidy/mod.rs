@@ -390,6 +390,7 @@ pub fn report_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Report, E
         entry_facts: c.entries.iter().map(|e| (e.date, (e.minutes * 60) as i32)).collect(),
         k,
         scope: Scope::WholeProject,
+        visible_sessions: None,
         realised: s.realised,
         provisional: s.provisional,
         amounts: s.amounts,

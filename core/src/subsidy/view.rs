@@ -39,6 +39,8 @@ pub struct Report {
     pub(crate) entry_facts: Vec<(NaiveDate, i32)>,
     pub(crate) k: Kernel,
     pub(crate) scope: Scope,
+    /// In a view: which sessions the viewer may see (a SUB-6 stretch does not name another).
+    pub(crate) visible_sessions: Option<Arc<Vec<bool>>>,
     /// The parameters in force on the project's last date (cap and shares, ADR 04).
     pub(crate) last: crate::params::Params,
     /// Realised totals (SUB-3).
@@ -304,16 +306,16 @@ impl<'r> Excluded<'r> {
     pub fn until(&self) -> Option<DateTime<Utc>> {
         self.timed().then(|| instant(self.from + self.seconds))
     }
-    /// The session that already counted this time (SUB-6).
+    /// The session that already counted this time (SUB-6), unless the report is a view that
+    /// may not name it (ARC-2).
     pub fn counted_in(&self) -> Option<&'r str> {
-        (self.reason == Reason::CountedElsewhere).then(|| {
-            self.line
-                .r
-                .names
-                .sessions
-                .get(self.other as usize)
-                .map_or("", |x| x.as_str())
-        })
+        let r = self.line.r;
+        let shown = r
+            .visible_sessions
+            .as_ref()
+            .is_none_or(|v| v.get(self.other as usize).copied().unwrap_or(false));
+        (self.reason == Reason::CountedElsewhere && shown)
+            .then(|| r.names.sessions.get(self.other as usize).map_or("", |x| x.as_str()))
     }
     /// The explanation, e.g. `09:00–09:12 before check-in`.
     pub fn text(&self) -> String {
@@ -333,13 +335,10 @@ impl<'r> Excluded<'r> {
                     pct.normalize()
                 )
             }
-            Reason::CountedElsewhere => {
-                format!(
-                    "{} already counted in session {}",
-                    span(),
-                    self.counted_in().unwrap_or("")
-                )
-            }
+            Reason::CountedElsewhere => match self.counted_in() {
+                Some(other) => format!("{} already counted in session {other}", span()),
+                None => format!("{} already counted in another session", span()),
+            },
             Reason::Rounding => {
                 let r = p.map(|p| p.rounding).unwrap_or_default();
                 format!("{} s rounding to {} min {:?}", self.seconds(), r.minutes, r.direction).to_lowercase()
@@ -430,6 +429,7 @@ impl Report {
         });
         self.scope = Scope::VisibleLines;
         let records = sessions.iter().chain(&entries).filter(|v| **v).count();
+        self.visible_sessions = Some(Arc::new(sessions));
         let mut acc = super::kernel::Acc::default();
         for l in &self.k.lines {
             acc.add(l, self.k.date_and_planned(&self.entry_facts, l).1);

@@ -88,9 +88,35 @@ static void scalar_text(const cJSON *v, char *out, size_t cap) {
     else out[0] = '\0';
 }
 
+static int matches(const cJSON *want, const cJSON *got);
+
+/* Pairs each expected element with a different actual one (backtracking; arrays are small). */
+static int pair(const cJSON *want, int from, const cJSON *got, char *used) {
+    if (from == cJSON_GetArraySize(want)) return 1;
+    const cJSON *w = cJSON_GetArrayItem(want, from);
+    for (int i = 0; i < cJSON_GetArraySize(got); i++) {
+        if (!used[i] && matches(w, cJSON_GetArrayItem(got, i))) {
+            used[i] = 1;
+            if (pair(want, from + 1, got, used)) return 1;
+            used[i] = 0;
+        }
+    }
+    return 0;
+}
+
 /* As the Rust runner's `matches`: subset for objects (null matches absent), arrays by length
- * and position, numbers and decimal strings by value, instants by moment. */
+ * and position — or {"$unordered": [...]} in any order — numbers and decimal strings by
+ * value, instants by moment. */
 static int matches(const cJSON *want, const cJSON *got) {
+    const cJSON *unordered = cJSON_IsObject(want) ? cJSON_GetObjectItemCaseSensitive(want, "$unordered") : NULL;
+    if (unordered && cJSON_GetArraySize(want) == 1 && cJSON_IsArray(got)) {
+        int n = cJSON_GetArraySize(got);
+        if (!cJSON_IsArray(unordered) || cJSON_GetArraySize(unordered) != n) return 0;
+        char *used = calloc((size_t)n + 1, 1);
+        int ok = used && pair(unordered, 0, got, used);
+        free(used);
+        return ok;
+    }
     if (cJSON_IsObject(want)) {
         if (!cJSON_IsObject(got)) return 0;
         const cJSON *w;
@@ -183,9 +209,101 @@ static int check_rejection(const cJSON *want, const char *error_json, char *fail
     return ok;
 }
 
-static void run_step(TijdregLedger *l, const cJSON *step, const char *default_id, int must_accept, char *failures) {
-    const cJSON *label_j = cJSON_GetObjectItemCaseSensitive(step, "label");
-    const char *label = cJSON_IsString(label_j) ? label_j->valuestring : default_id;
+/* A case being run: the ledger, an issuer holding every key the case named (so a token of
+ * a retired key can still be written), the current key ids, and the outcomes of labelled
+ * entries (for same_as). */
+#define MAX_LABELS 256
+#define MAX_KEYS 32
+typedef struct {
+    TijdregLedger *l;
+    TijdregLedger *issuer;
+    char *keys[MAX_KEYS];
+    int n_keys;
+    char *labels[MAX_LABELS];
+    char *outcomes[MAX_LABELS];
+    int n;
+} Run;
+
+static const char *CASE_FIELDS[] = {"name", "rules", "description", "fixtures", "qr_keys", "setup", "steps", "queries", NULL};
+static const char *COMMAND_FIELDS[] = {"id", "label", "actor", "at", "command", "expect", "same_as", "must_not_contain", NULL};
+static const char *QUERY_FIELDS[] = {"label", "actor", "at", "query", "command_id", "expect", "expect_error", "same_as", "must_not_contain", NULL};
+static const char *KEYS_FIELDS[] = {"label", "qr_keys", NULL};
+
+/* The first field of `o` not in `known`, or NULL. */
+static const char *unknown_field(const cJSON *o, const char **known) {
+    const cJSON *f;
+    cJSON_ArrayForEach(f, o) {
+        int ok = 0;
+        for (const char **k = known; *k; k++) if (strcmp(*k, f->string) == 0) ok = 1;
+        if (!ok) return f->string;
+    }
+    return NULL;
+}
+
+static int add_key(TijdregLedger *l, const cJSON *key, char *failures) {
+    char *out = NULL;
+    int rc = tijdreg_ledger_add_qr_key(l, key->string, (const uint8_t *)key->valuestring, strlen(key->valuestring), &out);
+    if (rc != TIJDREG_OK) fail(failures, "qr_keys", "%s%s", out, "");
+    tijdreg_string_free(out);
+    return rc == TIJDREG_OK;
+}
+
+/* Replaces the ledger's keys by `keys` (a rotation); the issuer keeps them all. */
+static void set_keys(Run *r, const cJSON *keys, char *failures) {
+    for (int i = 0; i < r->n_keys; i++) {
+        char *out = NULL;
+        tijdreg_ledger_remove_qr_key(r->l, r->keys[i], &out);
+        tijdreg_string_free(out);
+        free(r->keys[i]);
+    }
+    r->n_keys = 0;
+    const cJSON *key;
+    cJSON_ArrayForEach(key, keys) {
+        add_key(r->l, key, failures);
+        add_key(r->issuer, key, failures);
+        if (r->n_keys < MAX_KEYS) r->keys[r->n_keys++] = strdup(key->string);
+    }
+}
+
+static const char *outcome_of(Run *r, const char *label) {
+    for (int i = 0; i < r->n; i++) if (strcmp(r->labels[i], label) == 0) return r->outcomes[i];
+    return NULL;
+}
+
+static void remember(Run *r, const char *label, const char *outcome) {
+    if (r->n < MAX_LABELS) {
+        r->labels[r->n] = strdup(label);
+        r->outcomes[r->n] = strdup(outcome);
+        r->n++;
+    }
+}
+
+/* `same_as` and `must_not_contain` on an entry's outcome (a JSON text). */
+static void compare_outcome(Run *r, const cJSON *step, const char *label, const char *outcome, char *failures) {
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(step, "must_not_contain")) {
+        if (cJSON_IsString(w) && strstr(outcome, w->valuestring)) fail(failures, label, "the outcome contains %s: %s", w->valuestring, outcome);
+    }
+    const cJSON *same = cJSON_GetObjectItemCaseSensitive(step, "same_as");
+    if (cJSON_IsString(same)) {
+        const char *other = outcome_of(r, same->valuestring);
+        if (!other) fail(failures, label, "same_as names %s, which is no earlier label%s", same->valuestring, "");
+        else if (strcmp(other, outcome) != 0) fail(failures, label, "expected the same outcome as %s, got %s", other, outcome);
+    }
+    remember(r, label, outcome);
+}
+
+/* {"rejected": <error>} or {"answer": <json>} or {"accepted": [events]}, as text. */
+static char *wrap(const char *kind, cJSON *inner) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, kind, inner ? inner : cJSON_CreateNull());
+    char *t = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return t;
+}
+
+static void run_command(Run *r, const cJSON *step, const char *label, const char *default_id, int must_accept, char *failures) {
+    TijdregLedger *l = r->l;
     const cJSON *expect = cJSON_GetObjectItemCaseSensitive(step, "expect");
     if (!expect && !must_accept) { fail(failures, label, "a step needs an expect%s%s", "", ""); return; }
     cJSON *env = cJSON_CreateObject();
@@ -194,7 +312,7 @@ static void run_step(TijdregLedger *l, const cJSON *step, const char *default_id
     cJSON_AddItemToObject(env, "actor", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(step, "actor"), 1));
     cJSON_AddItemToObject(env, "at", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(step, "at"), 1));
     cJSON *command = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(step, "command"), 1);
-    if (!expand(command, l)) fail(failures, label, "bad $qr template%s%s", "", "");
+    if (!expand(command, r->issuer)) fail(failures, label, "bad $qr template%s%s", "", "");
     cJSON_AddItemToObject(env, "command", command);
     char *text = cJSON_PrintUnformatted(env);
     cJSON_Delete(env);
@@ -204,29 +322,36 @@ static void run_step(TijdregLedger *l, const cJSON *step, const char *default_id
     free(text);
     int accepted_expected = !expect || (cJSON_IsString(expect) && strcmp(expect->valuestring, "accepted") == 0) ||
                             cJSON_GetObjectItemCaseSensitive(expect, "accepted") != NULL;
+    char *outcome = NULL;
     if (rc == TIJDREG_OK) {
+        cJSON *got = cJSON_Parse(out);
+        cJSON *events = cJSON_CreateArray();
+        const cJSON *rec;
+        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(got, "events"))
+            cJSON_AddItemToArray(events, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "event"), 1));
         if (!accepted_expected) {
             fail(failures, label, "accepted (%s) but a rejection was expected%s", out, "");
         } else if (expect && cJSON_IsObject(expect)) {
             const cJSON *want = cJSON_GetObjectItemCaseSensitive(expect, "accepted");
-            cJSON *got = cJSON_Parse(out);
             const cJSON *replayed = cJSON_GetObjectItemCaseSensitive(want, "replayed");
             if (replayed && cJSON_IsTrue(replayed) != cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(got, "replayed")))
                 fail(failures, label, "replayed differs from the expectation%s%s", "", "");
-            const cJSON *events = cJSON_GetObjectItemCaseSensitive(want, "events");
-            if (events) {
-                const cJSON *records = cJSON_GetObjectItemCaseSensitive(got, "events");
-                int ok = cJSON_GetArraySize(events) == cJSON_GetArraySize(records);
-                for (int i = 0; ok && i < cJSON_GetArraySize(events); i++) {
-                    const cJSON *e = cJSON_GetArrayItem(events, i);
-                    const cJSON *g = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(records, i), "event");
+            const cJSON *wanted = cJSON_GetObjectItemCaseSensitive(want, "events");
+            if (cJSON_IsArray(wanted)) {
+                int ok = cJSON_GetArraySize(wanted) == cJSON_GetArraySize(events);
+                for (int i = 0; ok && i < cJSON_GetArraySize(wanted); i++) {
+                    const cJSON *e = cJSON_GetArrayItem(wanted, i);
+                    const cJSON *g = cJSON_GetArrayItem(events, i);
                     if (cJSON_IsString(e)) ok = strcmp(cJSON_GetObjectItemCaseSensitive(g, "type")->valuestring, e->valuestring) == 0;
                     else ok = matches(e, g);
                 }
                 if (!ok) fail(failures, label, "events %s do not match%s", out, "");
+            } else if (wanted && !matches(wanted, events)) {
+                fail(failures, label, "events %s do not match%s", out, "");
             }
-            cJSON_Delete(got);
         }
+        outcome = wrap("accepted", events);
+        cJSON_Delete(got);
     } else {
         const cJSON *rejected = expect ? cJSON_GetObjectItemCaseSensitive(expect, "rejected") : NULL;
         if (!rejected) {
@@ -237,38 +362,64 @@ static void run_step(TijdregLedger *l, const cJSON *step, const char *default_id
             tijdreg_string_free(after);
             check_rejection(rejected, out, failures, label);
         }
+        outcome = wrap("rejected", cJSON_Parse(out));
     }
+    compare_outcome(r, step, label, outcome, failures);
+    free(outcome);
     tijdreg_string_free(out);
     tijdreg_string_free(before);
 }
 
-static void run_query(TijdregLedger *l, const cJSON *q, int i, char *failures) {
-    char label[64];
-    const cJSON *label_j = cJSON_GetObjectItemCaseSensitive(q, "label");
-    snprintf(label, sizeof label, "%s", cJSON_IsString(label_j) ? label_j->valuestring : "query");
-    if (!cJSON_IsString(label_j)) snprintf(label, sizeof label, "query %d", i);
+static void run_query(Run *r, const cJSON *q, const char *label, char *failures) {
     cJSON *env = cJSON_CreateObject();
     cJSON_AddItemToObject(env, "actor", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "actor"), 1));
     cJSON_AddItemToObject(env, "at", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "at"), 1));
-    cJSON_AddItemToObject(env, "query", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "query"), 1));
+    cJSON *query = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "query"), 1);
+    if (!expand(query, r->issuer)) fail(failures, label, "bad $qr template%s%s", "", "");
+    cJSON_AddItemToObject(env, "query", query);
+    const cJSON *cid = cJSON_GetObjectItemCaseSensitive(q, "command_id");
+    if (cid) cJSON_AddItemToObject(env, "command_id", cJSON_Duplicate(cid, 1));
     char *text = cJSON_PrintUnformatted(env);
     cJSON_Delete(env);
     char *out = NULL;
-    int rc = tijdreg_ledger_query(l, text, &out);
+    int rc = tijdreg_ledger_query(r->l, text, &out);
     free(text);
     const cJSON *expect = cJSON_GetObjectItemCaseSensitive(q, "expect");
     const cJSON *expect_error = cJSON_GetObjectItemCaseSensitive(q, "expect_error");
+    char *outcome = NULL;
     if (rc == TIJDREG_OK) {
         cJSON *got = cJSON_Parse(out);
         if (!expect) fail(failures, label, "expected an error, got %s%s", out, "");
         else if (!matches(expect, got)) fail(failures, label, "unexpected answer %s%s", out, "");
-        cJSON_Delete(got);
-    } else if (expect_error) {
-        check_rejection(expect_error, out, failures, label);
+        outcome = wrap("answer", got);
     } else {
-        fail(failures, label, "error %s%s", out, "");
+        if (expect_error) check_rejection(expect_error, out, failures, label);
+        else fail(failures, label, "error %s%s", out, "");
+        outcome = wrap("rejected", cJSON_Parse(out));
     }
+    compare_outcome(r, q, label, outcome, failures);
+    free(outcome);
     tijdreg_string_free(out);
+}
+
+/* One entry of setup, steps or queries: a command, a query or a key rotation. */
+static void run_entry(Run *r, const cJSON *step, const char *default_id, int must_accept, char *failures) {
+    const cJSON *label_j = cJSON_GetObjectItemCaseSensitive(step, "label");
+    const char *label = cJSON_IsString(label_j) ? label_j->valuestring : default_id;
+    int has_command = cJSON_HasObjectItem(step, "command"), has_query = cJSON_HasObjectItem(step, "query");
+    const char *bad;
+    if (cJSON_HasObjectItem(step, "qr_keys") && !has_command && !has_query) {
+        if ((bad = unknown_field(step, KEYS_FIELDS))) { fail(failures, label, "unknown field %s%s", bad, ""); return; }
+        set_keys(r, cJSON_GetObjectItemCaseSensitive(step, "qr_keys"), failures);
+        return;
+    }
+    if (has_query) {
+        if ((bad = unknown_field(step, QUERY_FIELDS))) { fail(failures, label, "unknown field %s%s", bad, ""); return; }
+        run_query(r, step, label, failures);
+    } else {
+        if ((bad = unknown_field(step, COMMAND_FIELDS))) { fail(failures, label, "unknown field %s%s", bad, ""); return; }
+        run_command(r, step, label, default_id, must_accept, failures);
+    }
 }
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -281,14 +432,10 @@ static int run_case(const char *dir, const char *file) {
     free(text);
     if (!c) { printf("FAIL %s — %s: cannot read case\n", file, file); return 0; }
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
-    TijdregLedger *l = tijdreg_ledger_new();
-    const cJSON *key;
-    cJSON_ArrayForEach(key, cJSON_GetObjectItemCaseSensitive(c, "qr_keys")) {
-        char *out = NULL;
-        if (tijdreg_ledger_add_qr_key(l, key->string, (const uint8_t *)key->valuestring, strlen(key->valuestring), &out) != TIJDREG_OK)
-            fail(failures, "qr_keys", "%s%s", out, "");
-        tijdreg_string_free(out);
-    }
+    const char *bad = unknown_field(c, CASE_FIELDS);
+    if (bad) fail(failures, "case", "unknown field %s%s", bad, "");
+    Run r = {.l = tijdreg_ledger_new(), .issuer = tijdreg_ledger_new(), .n_keys = 0, .n = 0};
+    set_keys(&r, cJSON_GetObjectItemCaseSensitive(c, "qr_keys"), failures);
     char stem[512];
     snprintf(stem, sizeof stem, "%s", file);
     stem[strlen(stem) - 5] = '\0';
@@ -303,26 +450,33 @@ static int run_case(const char *dir, const char *file) {
         const cJSON *s;
         cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f, "steps")) {
             snprintf(id, sizeof id, "%s-setup-%d", stem, n++);
-            run_step(l, s, id, 1, failures);
+            run_entry(&r, s, id, 1, failures);
         }
         cJSON_Delete(f);
     }
     const cJSON *s;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "setup")) {
         snprintf(id, sizeof id, "%s-setup-%d", stem, n++);
-        run_step(l, s, id, 1, failures);
+        run_entry(&r, s, id, 1, failures);
     }
     n = 0;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "steps")) {
         snprintf(id, sizeof id, "%s-%d", stem, n++);
-        run_step(l, s, id, 0, failures);
+        run_entry(&r, s, id, 0, failures);
     }
     n = 0;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "queries")) run_query(l, s, n++, failures);
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "queries")) {
+        snprintf(id, sizeof id, "query %d", n++);
+        if (!cJSON_HasObjectItem(s, "query")) fail(failures, id, "a query entry needs a query%s%s", "", "");
+        else run_entry(&r, s, id, 0, failures);
+    }
     const char *nm = cJSON_IsString(name) ? name->valuestring : file;
     if (failures[0]) printf("FAIL %s — %s: %s\n", file, nm, failures);
     else printf("ok   %s — %s\n", file, nm);
-    tijdreg_ledger_free(l);
+    for (int i = 0; i < r.n; i++) { free(r.labels[i]); free(r.outcomes[i]); }
+    for (int i = 0; i < r.n_keys; i++) free(r.keys[i]);
+    tijdreg_ledger_free(r.l);
+    tijdreg_ledger_free(r.issuer);
     cJSON_Delete(c);
     return failures[0] == '\0';
 }

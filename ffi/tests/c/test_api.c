@@ -91,7 +91,7 @@ int main(void) {
 
     char *snap = NULL;
     rc = tijdreg_ledger_snapshot(l, &snap);
-    check(rc == TIJDREG_OK && strstr(snap, "\"schema_version\":1") && !strstr(snap, "xxx"), "snapshot", NULL);
+    check(rc == TIJDREG_OK && strstr(snap, "\"schema_version\":2") && !strstr(snap, "xxx"), "snapshot", NULL);
     TijdregLedger *l2 = tijdreg_ledger_load(snap, &out);
     check(l2 != NULL, "load", out);
     tijdreg_string_free(out);

@@ -31,9 +31,14 @@ fun decimal(s: String): BigDecimal? = try { BigDecimal(s) } catch (x: NumberForm
 fun instant(s: String): java.time.Instant? =
     if (!s.contains('T')) null else try { OffsetDateTime.parse(s).toInstant() } catch (x: Exception) { null }
 
-/** Subset match: objects by subset (null matches absent), arrays by length and position,
- *  numbers and decimal strings by value, instants by moment. */
+/** Subset match: objects by subset (null matches absent), arrays by length and position or,
+ *  written {"$unordered": [...]}, in any order; numbers and decimal strings by value,
+ *  instants by moment. */
 fun matches(want: JsonElement, got: JsonElement?): Boolean {
+    if (want is JsonObject && want.size() == 1 && want.has("\$unordered") && got is JsonArray) {
+        val w = want.getAsJsonArray("\$unordered") ?: return false
+        return w.size() == got.size() && pair(w.toList(), got.toList(), BooleanArray(got.size()))
+    }
     if (want is JsonObject) {
         if (got !is JsonObject) return false
         return want.entrySet().all { (k, v) -> if (got.has(k)) matches(v, got.get(k)) else v.isJsonNull }
@@ -55,11 +60,23 @@ fun matches(want: JsonElement, got: JsonElement?): Boolean {
     return want == got
 }
 
-fun expand(e: JsonElement, engine: Engine): JsonElement = when {
+fun pair(want: List<JsonElement>, got: List<JsonElement>, used: BooleanArray): Boolean {
+    if (want.isEmpty()) return true
+    for (i in got.indices) {
+        if (!used[i] && matches(want[0], got[i])) {
+            used[i] = true
+            if (pair(want.drop(1), got, used)) return true
+            used[i] = false
+        }
+    }
+    return false
+}
+
+fun expand(e: JsonElement, issuer: Engine): JsonElement = when {
     e is JsonPrimitive && e.isString && e.asString.startsWith("\$qr") -> {
         val (kind, rest) = e.asString.split(":", limit = 2)
         val (key, project, person) = rest.split(":", limit = 3)
-        val t = engine.issueQrToken(key, project, person)
+        val t = issuer.issueQrToken(key, project, person)
         JsonPrimitive(when (kind) {
             "\$qr" -> t
             "\$qr-truncated" -> t.dropLast(5)
@@ -67,72 +84,134 @@ fun expand(e: JsonElement, engine: Engine): JsonElement = when {
             else -> error("unknown template $kind")
         })
     }
-    e is JsonObject -> JsonObject().also { o -> e.entrySet().forEach { (k, v) -> o.add(k, expand(v, engine)) } }
-    e is JsonArray -> JsonArray().also { a -> e.forEach { a.add(expand(it, engine)) } }
+    e is JsonObject -> JsonObject().also { o -> e.entrySet().forEach { (k, v) -> o.add(k, expand(v, issuer)) } }
+    e is JsonArray -> JsonArray().also { a -> e.forEach { a.add(expand(it, issuer)) } }
     else -> e
+}
+
+fun errorJson(r: Refused): JsonObject = JsonObject().apply {
+    addProperty("code", r.code); addProperty("rule", r.rule); addProperty("message", r.nl); addProperty("message_en", r.en)
 }
 
 fun checkRejection(want: JsonObject, r: Refused): String? {
     val w = want.deepCopy()
     val contains = w.remove("message_contains")?.asString
-    val actual = JsonObject().apply {
-        addProperty("code", r.code); addProperty("rule", r.rule); addProperty("message", r.nl); addProperty("message_en", r.en)
-    }
+    val actual = errorJson(r)
     if (!matches(w, actual)) return "expected rejection $w, got $actual"
     if (contains != null && !r.en.contains(contains) && !r.nl.contains(contains)) return "message ${r.en} does not contain $contains"
     return null
 }
 
-fun runStep(engine: Engine, step: JsonObject, defaultId: String, mustAccept: Boolean): String? {
-    val label = step.get("label")?.asString ?: defaultId
-    val expect: JsonElement = step.get("expect") ?: (if (mustAccept) JsonPrimitive("accepted") else return "$label: a step needs an expect")
-    val env = JsonObject().apply {
-        addProperty("command_id", step.get("id")?.asString ?: defaultId)
-        add("actor", step.get("actor")); add("at", step.get("at"))
-        add("command", expand(step.get("command"), engine))
-    }
-    val before = engine.snapshot()
-    val out = try {
-        JsonParser.parseString(call { engine.applyJson(env.toString()) }).asJsonObject
-    } catch (r: Refused) {
-        val rej = if (expect is JsonObject) expect.getAsJsonObject("rejected") else null
-            ?: return "$label: rejected ${r.code} (${r.rule}): ${r.en}"
-        if (engine.snapshot() != before) return "$label: a rejected command changed the state"
-        return checkRejection(rej, r)?.let { "$label: $it" }
-    }
-    val events = out.getAsJsonArray("events").map { it.asJsonObject.getAsJsonObject("event") }
-    val kinds = events.map { it.get("type").asString }
-    if (expect is JsonPrimitive && expect.asString == "accepted") return null
-    val want = (expect as? JsonObject)?.getAsJsonObject("accepted") ?: return "$label: accepted ($kinds) but expected $expect"
-    want.get("replayed")?.let { if (it.asBoolean != out.get("replayed").asBoolean) return "$label: replayed differs" }
-    want.getAsJsonArray("events")?.let { w ->
-        val ok = w.size() == events.size && (0 until w.size()).all { i ->
-            val e = w[i]
-            if (e is JsonPrimitive) e.asString == kinds[i] else matches(e, events[i])
-        }
-        if (!ok) return "$label: events $kinds do not match $w"
-    }
-    return null
+val CASE_FIELDS = setOf("name", "rules", "description", "fixtures", "qr_keys", "setup", "steps", "queries")
+val COMMAND_FIELDS = setOf("id", "label", "actor", "at", "command", "expect", "same_as", "must_not_contain")
+val QUERY_FIELDS = setOf("label", "actor", "at", "query", "command_id", "expect", "expect_error", "same_as", "must_not_contain")
+val KEYS_FIELDS = setOf("label", "qr_keys")
+
+fun unknown(o: JsonObject, known: Set<String>): String? {
+    val bad = o.keySet().filter { it !in known }.sorted()
+    return if (bad.isEmpty()) null else "unknown field(s) $bad"
 }
 
-fun runQuery(engine: Engine, q: JsonObject, i: Int): String? {
-    val label = q.get("label")?.asString ?: "query $i"
-    val env = JsonObject().apply { add("actor", q.get("actor")); add("at", q.get("at")); add("query", q.get("query")) }
-    val answer = try {
-        JsonParser.parseString(call { engine.queryJson(env.toString()) })
-    } catch (r: Refused) {
-        val want = q.getAsJsonObject("expect_error") ?: return "$label: error ${r.code} (${r.rule}): ${r.en}"
-        return checkRejection(want, r)?.let { "$label: $it" }
+fun keyList(o: JsonObject): List<QrKey> = o.entrySet().map { (k, v) -> QrKey(k, v.asString.toByteArray()) }
+
+/** A case being run: the engine, an issuer holding every key the case named, and the
+ *  outcomes of labelled entries (for same_as). */
+class Run(keys: JsonObject) {
+    val union = JsonObject().also { u -> keys.entrySet().forEach { (k, v) -> u.add(k, v) } }
+    val engine = Engine(keyList(keys))
+    var issuer = Engine(keyList(union))
+    val outcomes = HashMap<String, JsonElement>()
+
+    fun entry(step: JsonObject, defaultId: String, mustAccept: Boolean): String? {
+        val label = step.get("label")?.asString ?: defaultId
+        if (step.has("qr_keys") && !step.has("command") && !step.has("query")) {
+            unknown(step, KEYS_FIELDS)?.let { return "$label: $it" }
+            val keys = step.getAsJsonObject("qr_keys")
+            keys.entrySet().forEach { (k, v) -> union.add(k, v) }
+            issuer = Engine(keyList(union))
+            call { engine.setQrKeys(keyList(keys)) }
+            return null
+        }
+        val (outcome, failure) = if (step.has("query")) {
+            unknown(step, QUERY_FIELDS)?.let { return "$label: $it" }
+            query(step)
+        } else {
+            unknown(step, COMMAND_FIELDS)?.let { return "$label: $it" }
+            command(step, defaultId, mustAccept)
+        }
+        if (failure != null) return "$label: $failure"
+        val text = outcome.toString()
+        step.getAsJsonArray("must_not_contain")?.forEach { w ->
+            if (text.contains(w.asString)) return "$label: the outcome contains ${w.asString}: $text"
+        }
+        step.get("same_as")?.asString?.let { other ->
+            val o = outcomes[other] ?: return "$label: same_as names $other, which is no earlier label"
+            if (o != outcome) return "$label: expected the same outcome as $other: $o, got $outcome"
+        }
+        outcomes[label] = outcome
+        return null
     }
-    val want = q.get("expect") ?: return "$label: expected an error, got $answer"
-    return if (matches(want, answer)) null else "$label: expected $want, got $answer"
+
+    fun command(step: JsonObject, defaultId: String, mustAccept: Boolean): Pair<JsonElement, String?> {
+        val expect: JsonElement = step.get("expect") ?: (if (mustAccept) JsonPrimitive("accepted") else return JsonNull.INSTANCE to "a step needs an expect")
+        val env = JsonObject().apply {
+            addProperty("command_id", step.get("id")?.asString ?: defaultId)
+            add("actor", step.get("actor")); add("at", step.get("at"))
+            add("command", expand(step.get("command"), issuer))
+        }
+        val before = engine.snapshot()
+        val out = try {
+            JsonParser.parseString(call { engine.applyJson(env.toString()) }).asJsonObject
+        } catch (r: Refused) {
+            val outcome = JsonObject().apply { add("rejected", errorJson(r)) }
+            val rej = if (expect is JsonObject) expect.getAsJsonObject("rejected") else null
+                ?: return outcome to "rejected ${r.code} (${r.rule}): ${r.en}"
+            if (engine.snapshot() != before) return outcome to "a rejected command changed the state"
+            return outcome to checkRejection(rej, r)
+        }
+        val events = out.getAsJsonArray("events").map { it.asJsonObject.getAsJsonObject("event") }
+        val outcome = JsonObject().apply { add("accepted", JsonArray().also { a -> events.forEach { a.add(it) } }) }
+        val kinds = events.map { it.get("type").asString }
+        if (expect is JsonPrimitive && expect.asString == "accepted") return outcome to null
+        val want = (expect as? JsonObject)?.getAsJsonObject("accepted") ?: return outcome to "accepted ($kinds) but expected $expect"
+        want.get("replayed")?.let { if (it.asBoolean != out.get("replayed").asBoolean) return outcome to "replayed differs" }
+        when (val w = want.get("events")) {
+            null -> {}
+            is JsonArray -> {
+                val ok = w.size() == events.size && (0 until w.size()).all { i ->
+                    val e = w[i]
+                    if (e is JsonPrimitive) e.asString == kinds[i] else matches(e, events[i])
+                }
+                if (!ok) return outcome to "events $kinds do not match $w"
+            }
+            else -> if (!matches(w, outcome.get("accepted"))) return outcome to "events $kinds do not match $w"
+        }
+        return outcome to null
+    }
+
+    fun query(q: JsonObject): Pair<JsonElement, String?> {
+        val env = JsonObject().apply {
+            add("actor", q.get("actor")); add("at", q.get("at")); add("query", expand(q.get("query"), issuer))
+            q.get("command_id")?.let { add("command_id", it) }
+        }
+        val answer = try {
+            JsonParser.parseString(call { engine.queryJson(env.toString()) })
+        } catch (r: Refused) {
+            val outcome = JsonObject().apply { add("rejected", errorJson(r)) }
+            val want = q.getAsJsonObject("expect_error") ?: return outcome to "error ${r.code} (${r.rule}): ${r.en}"
+            return outcome to checkRejection(want, r)
+        }
+        val outcome = JsonObject().apply { add("answer", answer) }
+        val want = q.get("expect") ?: return outcome to "expected an error, got $answer"
+        return outcome to (if (matches(want, answer)) null else "expected $want, got $answer")
+    }
 }
 
 fun runCase(dir: File, file: File): Pair<String, List<String>> {
     val case = JsonParser.parseString(file.readText()).asJsonObject
     val name = case.get("name")?.asString ?: file.name
-    val keys = case.getAsJsonObject("qr_keys")?.entrySet()?.map { (k, v) -> QrKey(k, v.asString.toByteArray()) } ?: listOf()
-    val engine = Engine(keys)
+    unknown(case, CASE_FIELDS)?.let { return name to listOf("case: $it") }
+    val run = Run(case.getAsJsonObject("qr_keys") ?: JsonObject())
     val stem = file.name.removeSuffix(".json")
     val setup = mutableListOf<JsonObject>()
     case.getAsJsonArray("fixtures")?.forEach { fx ->
@@ -140,10 +219,14 @@ fun runCase(dir: File, file: File): Pair<String, List<String>> {
         f.getAsJsonArray("steps").forEach { setup.add(it.asJsonObject) }
     }
     case.getAsJsonArray("setup")?.forEach { setup.add(it.asJsonObject) }
-    setup.forEachIndexed { i, s -> runStep(engine, s, "$stem-setup-$i", true)?.let { return name to listOf("setup: $it") } }
+    setup.forEachIndexed { i, s -> run.entry(s, "$stem-setup-$i", true)?.let { return name to listOf("setup: $it") } }
     val failures = mutableListOf<String>()
-    case.getAsJsonArray("steps")?.forEachIndexed { i, s -> runStep(engine, s.asJsonObject, "$stem-$i", false)?.let { failures.add(it) } }
-    case.getAsJsonArray("queries")?.forEachIndexed { i, q -> runQuery(engine, q.asJsonObject, i)?.let { failures.add(it) } }
+    case.getAsJsonArray("steps")?.forEachIndexed { i, s -> run.entry(s.asJsonObject, "$stem-$i", false)?.let { failures.add(it) } }
+    case.getAsJsonArray("queries")?.forEachIndexed { i, q ->
+        val o = q.asJsonObject
+        if (!o.has("query")) failures.add("query $i: a query entry needs a query")
+        else run.entry(o, "query $i", false)?.let { failures.add(it) }
+    }
     return name to failures
 }
 

@@ -33,9 +33,14 @@ class Refused(Exception):
 
 class Driver:
     """What the runner needs of a binding: a ledger with keys, apply, query, snapshot, tokens.
-    Implementations raise :class:`Refused` for refusals."""
+    Implementations raise :class:`Refused` for refusals. ``issue`` must sign with any key the
+    case has named (``new`` and every ``set_keys``), also one the ledger no longer holds."""
 
     def new(self, keys: Dict[str, bytes]) -> None:
+        raise NotImplementedError
+
+    def set_keys(self, keys: Dict[str, bytes]) -> None:
+        """Replaces the ledger's QR keys (a rotation step)."""
         raise NotImplementedError
 
     def apply(self, envelope: Dict[str, Any]) -> Dict[str, Any]:
@@ -57,10 +62,21 @@ class PythonDriver(Driver):
     def new(self, keys: Dict[str, bytes]) -> None:
         import tijdreg
 
-        self._keys = tijdreg.Keyring()
+        self._issuer = tijdreg.Keyring()
+        ring = tijdreg.Keyring()
         for k, v in keys.items():
-            self._keys.add(k, v)
-        self._ledger = tijdreg.Ledger(self._keys)
+            ring.add(k, v)
+            self._issuer.add(k, v)
+        self._ledger = tijdreg.Ledger(ring)
+
+    def set_keys(self, keys: Dict[str, bytes]) -> None:
+        import tijdreg
+
+        ring = tijdreg.Keyring()
+        for k, v in keys.items():
+            ring.add(k, v)
+            self._issuer.add(k, v)
+        self._ledger.set_keys(ring)
 
     def _refused(self, e: Any) -> Refused:
         return Refused(e.code, e.rule, e.message, e.message_en)
@@ -79,7 +95,8 @@ class PythonDriver(Driver):
         import tijdreg
 
         try:
-            return _plain(self._ledger.query(envelope["query"], actor=envelope["actor"], at=parse_instant(envelope["at"])))
+            return _plain(self._ledger.query(envelope["query"], actor=envelope["actor"], at=parse_instant(envelope["at"]),
+                                             command_id=envelope.get("command_id")))
         except tijdreg.Error as e:
             raise self._refused(e) from None
 
@@ -87,7 +104,7 @@ class PythonDriver(Driver):
         return self._ledger.snapshot()
 
     def issue(self, key_id: str, project: str, person: str) -> str:
-        return self._keys.issue(key_id, project, person)
+        return self._issuer.issue(key_id, project, person)
 
 
 def _plain(value: Any) -> Any:
@@ -122,7 +139,11 @@ def _as_instant(v: Any) -> Optional[_dt.datetime]:
 
 
 def matches(expected: Any, actual: Any) -> bool:
-    """Subset match: as the Rust runner's ``matches``."""
+    """Subset match: as the Rust runner's ``matches`` (``{"$unordered": [...]}`` pairs array
+    elements in any order)."""
+    if isinstance(expected, dict) and set(expected) == {"$unordered"} and isinstance(actual, list):
+        want = expected["$unordered"]
+        return isinstance(want, list) and len(want) == len(actual) and _pair(want, actual, [False] * len(actual))
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return False
@@ -139,6 +160,18 @@ def matches(expected: Any, actual: Any) -> bool:
         x, y = _as_instant(expected), _as_instant(actual)
         return x is not None and y is not None and x == y
     return bool(expected == actual)
+
+
+def _pair(want: List[Any], actual: List[Any], used: List[bool]) -> bool:
+    if not want:
+        return True
+    for i, a in enumerate(actual):
+        if not used[i] and matches(want[0], a):
+            used[i] = True
+            if _pair(want[1:], actual, used):
+                return True
+            used[i] = False
+    return False
 
 
 def _expand(value: Any, issue: Callable[[str, str, str], str]) -> Any:
@@ -176,56 +209,111 @@ def _check_rejection(want: dict, e: Refused) -> Optional[str]:
     return None
 
 
-def _run_step(d: Driver, step: dict, default_id: str, must_accept: bool) -> Optional[str]:
-    step = dict(step)
-    expect = step.pop("expect", "accepted" if must_accept else None)
-    label = step.pop("label", None) or default_id
-    if expect is None:
-        return f"{label}: a step needs an expect"
-    envelope = {"command_id": step.get("id") or step.get("command_id") or default_id, "actor": step["actor"],
-                "at": step["at"], "command": _expand(step["command"], d.issue)}
-    before = d.snapshot()
-    try:
-        out = d.apply(envelope)
-    except Refused as e:
-        if isinstance(expect, dict) and "rejected" in expect:
-            if d.snapshot() != before:
-                return f"{label}: a rejected command changed the state"
-            failure = _check_rejection(expect["rejected"], e)
-            return f"{label}: {failure}" if failure else None
-        return f"{label}: rejected {e.code} ({e.rule}): {e.message_en}"
-    kinds = [r["event"].get("type") for r in out["events"]]
-    if expect == "accepted":
-        return None
-    if isinstance(expect, dict) and "accepted" in expect:
-        want = expect["accepted"]
-        if "replayed" in want and want["replayed"] != out["replayed"]:
-            return f"{label}: replayed = {out['replayed']}, expected {want['replayed']}"
-        if "events" in want:
-            got = [r["event"] for r in out["events"]]
-            ok = len(got) == len(want["events"]) and all(
-                (g.get("type") == e) if isinstance(e, str) else matches(e, g) for e, g in zip(want["events"], got)
-            )
-            if not ok:
-                return f"{label}: events {kinds} do not match {json.dumps(want['events'])}"
-        return None
-    return f"{label}: accepted ({kinds}) but expected {json.dumps(expect)}"
+CASE_FIELDS = {"name", "rules", "description", "fixtures", "qr_keys", "setup", "steps", "queries"}
+COMMAND_FIELDS = {"id", "label", "actor", "at", "command", "expect", "same_as", "must_not_contain"}
+QUERY_FIELDS = {"label", "actor", "at", "query", "command_id", "expect", "expect_error", "same_as", "must_not_contain"}
+KEYS_FIELDS = {"label", "qr_keys"}
 
 
-def _run_query(d: Driver, q: dict, i: int) -> Optional[str]:
-    label = q.get("label") or f"query {i}"
-    try:
-        answer = d.query({"actor": q["actor"], "at": q["at"], "query": q["query"]})
-    except Refused as e:
-        if "expect_error" in q:
-            failure = _check_rejection(q["expect_error"], e)
-            return f"{label}: {failure}" if failure else None
-        return f"{label}: error {e.code} ({e.rule}): {e.message_en}"
-    if "expect" not in q:
-        return f"{label}: expected an error, got {json.dumps(answer)}"
-    if matches(q["expect"], answer):
+def _unknown(entry: dict, known: set) -> Optional[str]:
+    bad = sorted(k for k in entry if k not in known)
+    return f"unknown field(s) {bad}" if bad else None
+
+
+class _Run:
+    """A case being run: the driver and the outcomes of labelled entries (for ``same_as``)."""
+
+    def __init__(self, d: Driver) -> None:
+        self.d = d
+        self.outcomes: Dict[str, Any] = {}
+
+    def entry(self, step: dict, default_id: str, must_accept: bool) -> Optional[str]:
+        if not isinstance(step, dict):
+            return "an entry must be an object"
+        label = step.get("label") or default_id
+        if "qr_keys" in step and "command" not in step and "query" not in step:
+            bad = _unknown(step, KEYS_FIELDS)
+            if bad:
+                return f"{label}: {bad}"
+            self.d.set_keys({k: v.encode() for k, v in step["qr_keys"].items()})
+            return None
+        if "query" in step:
+            bad = _unknown(step, QUERY_FIELDS)
+            outcome, failure = (None, bad) if bad else self._query(step)
+        else:
+            bad = _unknown(step, COMMAND_FIELDS)
+            outcome, failure = (None, bad) if bad else self._command(step, default_id, must_accept)
+        if failure:
+            return f"{label}: {failure}"
+        text = json.dumps(outcome, ensure_ascii=False)
+        for word in step.get("must_not_contain", []):
+            if word in text:
+                return f"{label}: the outcome contains {word!r}: {text}"
+        other = step.get("same_as")
+        if other is not None:
+            if other not in self.outcomes:
+                return f"{label}: same_as names {other!r}, which is no earlier label"
+            if self.outcomes[other] != outcome:
+                return f"{label}: expected the same outcome as {other}: {json.dumps(self.outcomes[other])}, got {text}"
+        self.outcomes[label] = outcome
         return None
-    return f"{label}: expected {json.dumps(q['expect'])}, got {json.dumps(answer)}"
+
+    def _command(self, step: dict, default_id: str, must_accept: bool) -> Tuple[Any, Optional[str]]:
+        d = self.d
+        expect = step.get("expect", "accepted" if must_accept else None)
+        if expect is None:
+            return None, "a step needs an expect"
+        envelope = {"command_id": step.get("id") or default_id, "actor": step["actor"],
+                    "at": step["at"], "command": _expand(step["command"], d.issue)}
+        before = d.snapshot()
+        try:
+            out = d.apply(envelope)
+        except Refused as e:
+            outcome: Dict[str, Any] = {"rejected": _error_dict(e)}
+            if isinstance(expect, dict) and "rejected" in expect:
+                if d.snapshot() != before:
+                    return outcome, "a rejected command changed the state"
+                return outcome, _check_rejection(expect["rejected"], e)
+            return outcome, f"rejected {e.code} ({e.rule}): {e.message_en}"
+        got = [r["event"] for r in out["events"]]
+        outcome = {"accepted": got}
+        kinds = [g.get("type") for g in got]
+        if expect == "accepted":
+            return outcome, None
+        if isinstance(expect, dict) and "accepted" in expect:
+            want = expect["accepted"]
+            if "replayed" in want and want["replayed"] != out["replayed"]:
+                return outcome, f"replayed = {out['replayed']}, expected {want['replayed']}"
+            if "events" in want:
+                events = want["events"]
+                if isinstance(events, list):
+                    ok = len(got) == len(events) and all(
+                        (g.get("type") == e) if isinstance(e, str) else matches(e, g) for e, g in zip(events, got)
+                    )
+                else:
+                    ok = matches(events, got)
+                if not ok:
+                    return outcome, f"events {kinds} do not match {json.dumps(events)}"
+            return outcome, None
+        return outcome, f"accepted ({kinds}) but expected {json.dumps(expect)}"
+
+    def _query(self, q: dict) -> Tuple[Any, Optional[str]]:
+        envelope = {"actor": q["actor"], "at": q["at"], "query": _expand(q["query"], self.d.issue)}
+        if "command_id" in q:
+            envelope["command_id"] = q["command_id"]
+        try:
+            answer = self.d.query(envelope)
+        except Refused as e:
+            outcome = {"rejected": _error_dict(e)}
+            if "expect_error" in q:
+                return outcome, _check_rejection(q["expect_error"], e)
+            return outcome, f"error {e.code} ({e.rule}): {e.message_en}"
+        outcome = {"answer": answer}
+        if "expect" not in q:
+            return outcome, f"expected an error, got {json.dumps(answer)}"
+        if matches(q["expect"], answer):
+            return outcome, None
+        return outcome, f"expected {json.dumps(q['expect'])}, got {json.dumps(answer)}"
 
 
 def run_case(path: str, driver: Optional[Driver] = None) -> Tuple[str, str, List[str]]:
@@ -238,8 +326,12 @@ def run_case(path: str, driver: Optional[Driver] = None) -> Tuple[str, str, List
     except (OSError, ValueError) as e:
         return name_of_file, name_of_file, [f"cannot read case: {e}"]
     name = case.get("name", name_of_file)
+    bad = _unknown(case, CASE_FIELDS)
+    if bad:
+        return name_of_file, name, [f"case: {bad}"]
     d = driver or PythonDriver()
     d.new({k: v.encode() for k, v in (case.get("qr_keys") or {}).items()})
+    run = _Run(d)
     stem = name_of_file[:-5] if name_of_file.endswith(".json") else name_of_file
     setup: List[dict] = []
     for fx in case.get("fixtures", []):
@@ -247,15 +339,18 @@ def run_case(path: str, driver: Optional[Driver] = None) -> Tuple[str, str, List
             setup.extend(json.load(f)["steps"])
     setup.extend(case.get("setup", []))
     for i, step in enumerate(setup):
-        failure = _run_step(d, step, f"{stem}-setup-{i}", True)
+        failure = run.entry(step, f"{stem}-setup-{i}", True)
         if failure:
             return name_of_file, name, [f"setup: {failure}"]
     for i, step in enumerate(case.get("steps", [])):
-        failure = _run_step(d, step, f"{stem}-{i}", False)
+        failure = run.entry(step, f"{stem}-{i}", False)
         if failure:
             failures.append(failure)
     for i, q in enumerate(case.get("queries", [])):
-        failure = _run_query(d, q, i)
+        if not isinstance(q, dict) or "query" not in q:
+            failures.append(f"query {i}: a query entry needs a query")
+            continue
+        failure = run.entry(q, f"query {i}", False)
         if failure:
             failures.append(failure)
     return name_of_file, name, failures

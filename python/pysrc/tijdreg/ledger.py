@@ -92,17 +92,30 @@ class Ledger:
         """The events a command would produce, without changing anything (AUD-5)."""
         return from_json(json.loads(self._native.preview_json(json.dumps(_envelope(command, actor, at, command_id)))))
 
-    def what_if(self, command: CommandLike, *, actor: str, at: _dt.datetime) -> Dict[str, Any]:
-        """The events a command would produce and, per affected project, the counted minutes and
-        amount before and after (``Decimal``), without changing anything (AUD-5)."""
+    def what_if(self, command: CommandLike, *, actor: str, at: _dt.datetime,
+                command_id: Optional[str] = None) -> Dict[str, Any]:
+        """The events a command would produce and, per affected project the actor may see, the
+        counted minutes and amount before and after (``Decimal``), without changing anything
+        (AUD-5). With the ``command_id`` of a command already applied: its original events,
+        ``replayed`` true, and no change (ATT-3)."""
         body = command.to_dict() if isinstance(command, Command) else to_json(dict(command), where="command")
-        result: Dict[str, Any] = self.query({"type": "what_if", "command": body}, actor=actor, at=at)
+        result: Dict[str, Any] = self.query({"type": "what_if", "command": body}, actor=actor, at=at,
+                                            command_id=command_id)
         return result
 
-    def query(self, query: Mapping[str, Any], *, actor: str, at: _dt.datetime) -> Any:
-        """Any query as a dict (``{"type": "archive", "filter": {...}}``…), native values out."""
-        env = {"actor": actor, "at": to_json(at, where="at"), "query": to_json(dict(query), where="query")}
+    def query(self, query: Mapping[str, Any], *, actor: str, at: _dt.datetime,
+              command_id: Optional[str] = None) -> Any:
+        """Any query as a dict (``{"type": "archive", "filter": {...}}``…), native values out;
+        ``command_id`` is passed to ``what_if``."""
+        env: Dict[str, Any] = {"actor": actor, "at": to_json(at, where="at"), "query": to_json(dict(query), where="query")}
+        if command_id is not None:
+            env["command_id"] = command_id
         return from_json(json.loads(self._native.query_json(json.dumps(env))))
+
+    def set_keys(self, keys: _tijdreg.Keyring) -> None:
+        """Replaces the QR keys (rotation, QR-2): tokens of a removed key stop verifying."""
+        self._native.set_keys(keys)
+        self._keys = keys
 
     def archive(self, *, actor: str, at: _dt.datetime, project: Optional[str] = None, status: Optional[str] = None,
                 training: Optional[str] = None, date_from: Optional[_dt.date] = None, date_to: Optional[_dt.date] = None,

@@ -186,25 +186,19 @@ impl<'a> Cx<'a> {
             .entries
             .get(id)
             .and_then(|e| Some((e, self.s.projects.get(&e.project)?)));
+        let sees = |e: &Entry, p: &Project| {
+            let me = self.az.person();
+            let linked = self.s.elearning_links.get(&p.id).and_then(|m| m.get(&e.person));
+            self.may_know_everything()
+                || me == Some(&e.person)
+                || (me.is_some() && linked == me)
+                || self.az.standing(p) == Some(Standing::Promoter)
+        };
         match found {
-            Some((e, p)) => {
-                let me = self.az.person();
-                let linked = self.s.elearning_links.get(&p.id).and_then(|m| m.get(&e.person));
-                let sees = self.may_know_everything()
-                    || me == Some(&e.person)
-                    || (me.is_some() && linked == me)
-                    || self.az.standing(p) == Some(Standing::Promoter);
-                if sees {
-                    Ok((e, p))
-                } else if self.az.has_role_in(p, Role::Supervisor) {
-                    // An insider of the organisation: telling them it is not theirs reveals nothing.
-                    Err(Error::access(linked_supervisor(), "EL-2"))
-                } else {
-                    Err(self.az.deny(Some(p), &[Role::Supervisor, Role::ProjectStaff], needed()))
-                }
-            }
+            Some((e, p)) if sees(e, p) => Ok((e, p)),
             None if self.may_know_everything() => Err(unknown(Entity::Entry, id.as_str())),
-            None => Err(Error::access(needed(), "ACC-6")),
+            // Whoever may not see it gets the answer a missing entry gets (ACC-6).
+            _ => Err(Error::access(needed(), "ACC-6")),
         }
     }
 

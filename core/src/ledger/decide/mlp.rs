@@ -17,7 +17,27 @@ impl<'a> Cx<'a> {
         };
         let s = self.s;
         let p = self.project_for_edit(project)?;
-        self.az.check_editor(None, p)?;
+        if let Standing::Partner(own) = self.az.check_editor(None, p)? {
+            // ORG-4: a partner keeps the profiles of its own sessions' participants only; a
+            // person in the promoter's sessions only and a person in none get the same answer.
+            let ours = s
+                .idx
+                .person_sessions
+                .get(person)
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, id)| s.sessions.get(id))
+                .any(|x| x.project == p.id && x.owner == own);
+            if !ours {
+                return Err(Error::access(
+                    txt(
+                        "to be the organisation that planned a session of this participant (a partner keeps only its own participants' profiles)",
+                        "de organisatie zijn die een sessie van deze deelnemer plande (een partner beheert enkel de profielen van zijn eigen deelnemers)",
+                    ),
+                    "ORG-4",
+                ));
+            }
+        }
         let participant = s.qr_sent.get(project).is_some_and(|x| x.contains(person))
             || s.elearning_links.get(project).is_some_and(|x| x.contains_key(person));
         if !participant {
