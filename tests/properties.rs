@@ -169,7 +169,7 @@ fn run(ops: &[Op]) -> (Ledger, Vec<Recorded>, Vec<(usize, bool, String)>) {
                 // AUD-5: preview then apply gives what preview said.
                 let applied: Vec<_> = out.events.iter().map(|r| r.event.clone()).collect();
                 assert_eq!(
-                    preview.as_ref().ok(),
+                    preview.as_ref().ok().map(|p| &p.0),
                     Some(&applied),
                     "AUD-5 preview differs from apply"
                 );

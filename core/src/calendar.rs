@@ -3,6 +3,10 @@
 //! day), DL-3 (holiday profiles, Gregorian Easter, host closure dates) and DL-4 (instants are
 //! judged in Europe/Brussels local time across daylight-saving changes).
 
+// Date arithmetic on the years 1996..=2100 (`YEARS` of docs/limits.md with a margin): day
+// numbers, offsets of at most two hours, Easter's Gauss formula on four-digit years.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate::error::Error;
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc,

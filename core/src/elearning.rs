@@ -95,7 +95,7 @@ impl EntryInput {
         match (self.start, self.end) {
             (None, None) => Ok(()),
             (Some(s), Some(e)) if e > s => {
-                if (e - s).num_minutes() == i64::from(self.minutes) {
+                if e.signed_duration_since(s).num_minutes() == i64::from(self.minutes) {
                     Ok(())
                 } else {
                     bad(

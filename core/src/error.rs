@@ -131,8 +131,11 @@ pub enum Error {
         /// What is wrong, Dutch.
         reason_nl: String,
     },
-    /// ID-2: empty name.
-    #[error("a person needs a non-empty name")]
+    /// ID-2: a person's name that is empty, too long, padded with spaces or holds control or
+    /// bidirectional formatting characters (`docs/limits.md`).
+    #[error(
+        "a person's name holds 1 to 200 characters, without leading or trailing spaces, control or bidirectional formatting characters"
+    )]
     InvalidName,
     /// ID-2: the birth date contradicts the national number.
     #[error("birth date {given} contradicts the birth date in the national number")]
@@ -157,6 +160,13 @@ pub enum Error {
         allowed: String,
         /// Allowed range, Dutch.
         allowed_nl: String,
+    },
+    /// ID-4: a second person with a national number already registered. The existing
+    /// person's id is named only to an actor who may see that person.
+    #[error("a person with this national number is already registered{}", existing.as_ref().map(|p| format!(" ({p})")).unwrap_or_default())]
+    DuplicateNationalNumber {
+        /// The person who holds the number, when the actor may see them.
+        existing: Option<String>,
     },
     /// A create command for an id that exists.
     #[error("{} {id} already exists", what.en())]
@@ -517,6 +527,7 @@ impl Error {
             Error::NonexistentLocalTime { .. } => "nonexistent_local_time",
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::AlreadyExists { .. } => "already_exists",
+            Error::DuplicateNationalNumber { .. } => "duplicate_national_number",
             Error::Unknown { .. } => "unknown_reference",
             Error::BranchNotOfOrganisation { .. } => "branch_not_of_organisation",
             Error::DuplicateTrainingCode { .. } => "duplicate_training_code",
@@ -584,6 +595,7 @@ impl Error {
             Error::AccessDenied { .. } => ErrorKind::AccessDenied,
             Error::Unknown { .. } => ErrorKind::NotFound,
             Error::AlreadyExists { .. }
+            | Error::DuplicateNationalNumber { .. }
             | Error::CommandIdReused { .. }
             | Error::DuplicateTrainingCode { .. }
             | Error::AlreadyParticipant { .. }
@@ -617,6 +629,7 @@ impl Error {
     pub fn rule(&self) -> &str {
         match self {
             Error::InvalidInsz { .. } => "ID-1",
+            Error::DuplicateNationalNumber { .. } => "ID-4",
             Error::InvalidEmail { .. } | Error::InvalidName | Error::BirthDateMismatch { .. } => "ID-2",
             Error::NonexistentLocalTime { .. } => "DL-4",
             Error::InvalidParameter { .. } | Error::TooManyTrainings { .. } | Error::ElearningNotAllowed => "ORG-3",
@@ -676,7 +689,7 @@ impl Error {
                 format!("ongeldig rijksregisternummer: {reason_nl}")
             }
             Error::InvalidEmail { reason_nl, .. } => format!("ongeldig e-mailadres: {reason_nl}"),
-            Error::InvalidName => "een persoon heeft een niet-lege naam nodig".into(),
+            Error::InvalidName => "de naam van een persoon bevat 1 tot 200 tekens, zonder spaties vooraan of achteraan, stuurtekens of tekens die de schrijfrichting wijzigen".into(),
             Error::BirthDateMismatch { given } => {
                 format!("geboortedatum {given} strookt niet met de geboortedatum in het rijksregisternummer")
             }
@@ -687,6 +700,10 @@ impl Error {
             }
             Error::InvalidParameter { name, allowed_nl, .. } => format!("parameter {name} moet {allowed_nl} zijn"),
             Error::AlreadyExists { what, id } => format!("{} {id} bestaat al", what.nl()),
+            Error::DuplicateNationalNumber { existing } => format!(
+                "er is al een persoon met dit rijksregisternummer geregistreerd{}",
+                existing.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
+            ),
             Error::Unknown { what, id } => format!("er is geen {} {id}", what.nl()),
             Error::BranchNotOfOrganisation { branch, organisation } => {
                 format!("vestiging {branch} is geen vestiging van organisatie {organisation}")
@@ -876,6 +893,9 @@ mod tests {
                 what: Entity::Session,
                 id: s("S-1"),
             },
+            Error::DuplicateNationalNumber {
+                existing: Some(s("p-ann")),
+            },
             Error::Unknown {
                 what: Entity::Project,
                 id: s("P-9"),
@@ -1032,6 +1052,7 @@ mod tests {
                 | Error::NonexistentLocalTime { .. }
                 | Error::InvalidParameter { .. }
                 | Error::AlreadyExists { .. }
+                | Error::DuplicateNationalNumber { .. }
                 | Error::Unknown { .. }
                 | Error::BranchNotOfOrganisation { .. }
                 | Error::DuplicateTrainingCode { .. }

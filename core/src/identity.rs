@@ -1,6 +1,9 @@
 //! People and their national number. Rules ID-1 (INSZ structure and checksum), ID-2 (name,
 //! e-mail, birth date) and ID-3 (the number is never printed; only [`Insz::reveal`] shows it).
 
+// Arithmetic on at most eleven decimal digits (each 0..=9): far below every integer bound.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate::error::Error;
 use crate::ids::{OrgId, PersonId};
 use chrono::{Datelike, NaiveDate};
@@ -71,7 +74,14 @@ impl Insz {
         for (d, b) in digits.iter_mut().zip(&bare) {
             *d = b - b'0';
         }
-        let num = |from: usize, to: usize| digits[from..to].iter().fold(0u64, |a, d| a * 10 + u64::from(*d));
+        // At most 11 decimal digits: far below u64::MAX, no overflow possible.
+        let num = |from: usize, to: usize| {
+            digits
+                .iter()
+                .take(to)
+                .skip(from)
+                .fold(0u64, |a, d| a * 10 + u64::from(*d))
+        };
         let first9 = num(0, 9);
         let check = num(9, 11);
         let century = if 97 - first9 % 97 == check {
@@ -116,6 +126,11 @@ impl Insz {
     /// The number in full, bare form. This is the only way to see it (ID-3).
     pub fn reveal(&self) -> String {
         self.digits.iter().map(|d| char::from(b'0' + d)).collect()
+    }
+
+    /// The eleven digits, as the key of the one-person-per-number index (ID-4).
+    pub(crate) fn digits(&self) -> [u8; 11] {
+        self.digits
     }
 
     /// The number in full, formatted `YY.MM.DD-SSS.CC`.
@@ -334,7 +349,7 @@ impl Person {
     ///
     /// # Errors
     /// [`Error::BirthDateMismatch`] when a given birth date contradicts the INSZ;
-    /// [`Error::InvalidName`] for an empty name.
+    /// [`Error::InvalidName`] for a name outside the limits of `docs/limits.md`.
     pub fn new(
         id: PersonId,
         name: &str,
@@ -343,9 +358,7 @@ impl Person {
         birth_date: Option<NaiveDate>,
         organisation: Option<OrgId>,
     ) -> Result<Person, Error> {
-        if name.trim().is_empty() {
-            return Err(Error::InvalidName);
-        }
+        crate::limits::name("name", name).map_err(|_| Error::InvalidName)?;
         let derived = insz.as_ref().and_then(Insz::birth_date);
         let birth_date = match (derived, birth_date) {
             (Some(d), Some(g)) if d != g => return Err(Error::BirthDateMismatch { given: g }),

@@ -29,6 +29,17 @@
 //! [`elearning`] (EL), [`mlp`] (MLP), [`subsidy`] (SUB) and [`ledger`] (AUD, and the checks
 //! of every command).
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![deny(clippy::arithmetic_side_effects)]
+
 pub mod access;
 pub mod calendar;
 pub mod decode;
@@ -37,6 +48,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod ledger;
+pub mod limits;
 pub mod mlp;
 pub mod org;
 pub mod params;

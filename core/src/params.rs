@@ -4,7 +4,7 @@
 
 use crate::calendar::HolidayProfile;
 use crate::error::Error;
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,14 +42,21 @@ impl Default for Rounding {
 
 impl Rounding {
     /// Rounds a number of seconds to whole steps; returns whole minutes.
+    ///
+    /// Saturates instead of overflowing; the limits (`docs/limits.md`) keep `seconds` far
+    /// below that (at most a day of a session).
     pub fn apply(&self, seconds: i64) -> i64 {
-        let step = i64::from(self.minutes.max(1)) * 60;
+        let minutes = i64::from(self.minutes.max(1));
+        let step = minutes.saturating_mul(60);
         let steps = match self.direction {
             RoundingDirection::Down => seconds.div_euclid(step),
-            RoundingDirection::Up => (seconds + step - 1).div_euclid(step),
-            RoundingDirection::Nearest => (seconds * 2 + step).div_euclid(2 * step),
+            RoundingDirection::Up => seconds.saturating_add(step.saturating_sub(1)).div_euclid(step),
+            RoundingDirection::Nearest => seconds
+                .saturating_mul(2)
+                .saturating_add(step)
+                .div_euclid(step.saturating_mul(2)),
         };
-        steps * i64::from(self.minutes.max(1))
+        steps.saturating_mul(minutes)
     }
 }
 
@@ -175,7 +182,8 @@ impl ParamValue {
                 "0..=1000000000000 euro, hoogstens 6 decimalen",
             ),
             ParamValue::Shares(s)
-                if s.esf + s.flemish + s.own != one || [s.esf, s.flemish, s.own].iter().any(|r| !within(r, 1, 10)) =>
+                if [s.esf, s.flemish, s.own].iter().any(|r| !within(r, 1, 10))
+                    || s.esf.checked_add(s.flemish).and_then(|x| x.checked_add(s.own)) != Some(one) =>
             {
                 bad(
                     "three rates in 0..=1 that add up to 1 (at most 10 decimals each)",
@@ -247,6 +255,19 @@ impl Default for Params {
 }
 
 impl Params {
+    /// ATT-2: the first instant a check-in is accepted for a session that starts at `start`.
+    pub fn check_in_from(&self, start: DateTime<Utc>) -> DateTime<Utc> {
+        start
+            .checked_sub_signed(Duration::minutes(i64::from(self.check_in_early_minutes)))
+            .unwrap_or(start)
+    }
+
+    /// ATT-2: the last instant a check-out is accepted for a session that ends at `end`.
+    pub fn check_out_until(&self, end: DateTime<Utc>) -> DateTime<Utc> {
+        end.checked_add_signed(Duration::minutes(i64::from(self.check_out_late_minutes)))
+            .unwrap_or(end)
+    }
+
     fn set(&mut self, v: &ParamValue) {
         match v.clone() {
             ParamValue::UnitCostPerParticipantHour(x) => self.unit_cost_per_participant_hour = x,
@@ -272,7 +293,7 @@ impl Params {
 ///
 /// # Example
 /// ```
-/// use chrono::NaiveDate;
+/// use chrono::{DateTime, Duration, NaiveDate, Utc};
 /// use rust_decimal::Decimal;
 /// use tijdreg::params::{DatedParams, ParamValue};
 /// let mut p = DatedParams::default();

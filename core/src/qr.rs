@@ -18,6 +18,10 @@
 //! # Ok::<(), tijdreg::Error>(())
 //! ```
 
+// Bit arithmetic on base64 chunks of at most 4 characters and payload lengths below
+// `limits::MAX_TOKEN_CHARS`.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate::error::Error;
 use crate::ids::{PersonId, ProjectId};
 use hmac::{Hmac, Mac};
@@ -143,7 +147,8 @@ fn token_err(en: &str, nl: &str) -> Error {
 
 fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut m = <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
     m.update(DOMAIN);
     m.update(payload);
     m
@@ -155,10 +160,11 @@ fn split_payload(mut b: &[u8]) -> Option<[String; 3]> {
         if b.len() < 2 {
             return None;
         }
-        let len = usize::from(u16::from_be_bytes([b[0], b[1]]));
-        let part = b.get(2..2 + len)?;
+        let (&[hi, lo], rest) = b.split_first_chunk::<2>()?;
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        let (part, rest) = rest.split_at_checked(len)?;
         *slot = String::from_utf8(part.to_vec()).ok()?;
-        b = &b[2 + len..];
+        b = rest;
     }
     b.is_empty().then_some(out)
 }
@@ -173,10 +179,15 @@ fn b64_encode(data: &[u8]) -> String {
             .enumerate()
             .fold(0u32, |a, (i, b)| a | u32::from(*b) << (16 - 8 * i));
         for i in 0..=chunk.len() {
-            s.push(char::from(B64[(n >> (18 - 6 * i) & 63) as usize]));
+            s.push(b64_char(n >> (18 - 6 * i)));
         }
     }
     s
+}
+
+/// The base64url character of the low six bits of `n`.
+fn b64_char(n: u32) -> char {
+    B64.get((n & 63) as usize).map_or('A', |c| char::from(*c))
 }
 
 /// The value of each base64url character, 255 for anything else.
@@ -184,7 +195,10 @@ const B64_VALUE: [u8; 256] = {
     let mut t = [255u8; 256];
     let mut i = 0;
     while i < 64 {
-        t[B64[i] as usize] = i as u8;
+        #[allow(clippy::indexing_slicing)] // const evaluation: an out-of-range index fails the build
+        {
+            t[B64[i] as usize] = i as u8;
+        }
         i += 1;
     }
     t

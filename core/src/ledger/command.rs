@@ -7,7 +7,7 @@ use crate::ids::*;
 use crate::org::TrainingKind;
 use crate::params::ParamValue;
 use crate::session::Break;
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
@@ -348,6 +348,142 @@ crate::tagged::tagged_enum! {
 
 /// Where a command that failed to decode went wrong, with its full field path
 /// (`command.intervals[1].check_out`): decodes it again in the externally tagged form.
+impl Command {
+    /// Checks the limits of every field (`docs/limits.md`): names and texts, list sizes, years
+    /// of dates and instants, times without leap seconds. Runs before any rule is decided, for
+    /// commands from JSON and from code alike.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming the field (`command.<field>`) and the limit.
+    pub fn check_limits(&self) -> Result<(), crate::Error> {
+        use crate::limits::{self as lim, *};
+        let dates = |field: &str, ds: &[Option<NaiveDate>]| -> Result<(), crate::Error> {
+            ds.iter().flatten().try_for_each(|d| lim::date(field, *d))
+        };
+        let breaks = |bs: &[Break]| -> Result<(), crate::Error> {
+            count("command.breaks", bs.len(), MAX_BREAKS)?;
+            bs.iter().try_for_each(|b| {
+                lim::time("command.breaks.start", b.start).and(lim::time("command.breaks.end", b.end))
+            })
+        };
+        let entry = |i: &EntryInput| -> Result<(), crate::Error> {
+            lim::date("command.date", i.date)?;
+            [i.start, i.end]
+                .iter()
+                .flatten()
+                .try_for_each(|t| lim::time("command.start", *t))
+        };
+        match self {
+            Command::CreateOrganisation { name: n, .. }
+            | Command::AddBranch { name: n, .. }
+            | Command::CreateCall { name: n, .. } => name("command.name", n),
+            Command::SetParameter { valid_from, .. } => lim::date("command.valid_from", *valid_from),
+            Command::AddClosureDates { dates: ds, .. } => {
+                count("command.dates", ds.len(), MAX_CLOSURE_DATES)?;
+                ds.iter().try_for_each(|d| lim::date("command.dates", *d))
+            }
+            Command::RegisterPerson { email, birth_date, .. } => {
+                // The name is checked by `Person::new` (ID-2: invalid_name).
+                short("command.email", email, MAX_EMAIL_CHARS)?;
+                // A birth date may lie before 2000; only the ledger's own dates are bounded.
+                match birth_date {
+                    Some(d) if !(1900..=2099).contains(&d.year()) => Err(crate::Error::invalid(
+                        "command.birth_date: a date in the years 1900..=2099",
+                        "command.birth_date: een datum in de jaren 1900..=2099",
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Command::CreateProject { number, partners, .. } => {
+                name("command.number", number)?;
+                count("command.partners", partners.len(), MAX_PARTNERS)
+            }
+            Command::AddTraining { code, name: n, .. } => {
+                name("command.code", code)?;
+                name("command.name", n)
+            }
+            Command::GrantRole {
+                valid_from,
+                valid_until,
+                ..
+            }
+            | Command::AddWorkRelationship {
+                valid_from,
+                valid_until,
+                ..
+            } => dates("command.valid_from", &[Some(*valid_from), *valid_until]),
+            Command::PlanSession {
+                date,
+                start,
+                end,
+                trainers,
+                participants,
+                location,
+                breaks: bs,
+                ..
+            } => {
+                lim::date("command.date", *date)?;
+                lim::time("command.start", *start)?;
+                lim::time("command.end", *end)?;
+                count("command.trainers", trainers.len(), MAX_TRAINERS)?;
+                count("command.participants", participants.len(), MAX_PARTICIPANTS)?;
+                location.as_deref().map_or(Ok(()), |l| name("command.location", l))?;
+                breaks(bs)
+            }
+            Command::RescheduleSession {
+                date,
+                start,
+                end,
+                breaks: bs,
+                ..
+            } => {
+                lim::date("command.date", *date)?;
+                lim::time("command.start", *start)?;
+                lim::time("command.end", *end)?;
+                breaks(bs)
+            }
+            Command::AssignTrainers { trainers, .. } => count("command.trainers", trainers.len(), MAX_TRAINERS),
+            Command::CheckIn { token, time, .. } | Command::CheckOut { token, time, .. } => {
+                token
+                    .as_deref()
+                    .map_or(Ok(()), |t| short("command.token", t, MAX_TOKEN_CHARS))?;
+                time.map_or(Ok(()), |t| instant("command.time", t))
+            }
+            Command::ReportProblem { description, .. } => text("command.description", description),
+            Command::GrantCorrectionWindow { from, until, .. } => {
+                instant("command.from", *from)?;
+                instant("command.until", *until)
+            }
+            Command::CorrectAttendance { intervals, .. } => {
+                count("command.intervals", intervals.len(), MAX_INTERVALS)?;
+                intervals.iter().try_for_each(|i| {
+                    instant("command.intervals.check_in", i.check_in)?;
+                    instant("command.intervals.check_out", i.check_out)
+                })
+            }
+            Command::EnterElearningHours { input, .. } | Command::CorrectElearningEntry { input, .. } => entry(input),
+            Command::RejectElearningEntry { reason, .. } => text("command.reason", reason),
+            Command::SetMlpProfile { fields, .. } => {
+                count("command.fields", fields.len(), MAX_MLP_FIELDS)?;
+                fields.iter().try_for_each(|(k, v)| {
+                    short("command.fields", k, 64)?;
+                    text("command.fields", v)
+                })
+            }
+            Command::RevokeGrant { .. }
+            | Command::DeleteSession { .. }
+            | Command::AddParticipant { .. }
+            | Command::StartSession { .. }
+            | Command::CloseSession { .. }
+            | Command::MarkAbsent { .. }
+            | Command::SubmitSession { .. }
+            | Command::ReopenSession { .. }
+            | Command::CreateElearningParticipant { .. }
+            | Command::ApproveElearningEntry { .. } => Ok(()),
+        }
+    }
+}
+
 pub(crate) fn trace(root: &str, command: &serde_json::Value) -> Option<crate::decode::Problem> {
     let obj = command.as_object()?;
     let ty = obj.get("type")?.as_str()?;
@@ -358,7 +494,9 @@ pub(crate) fn trace(root: &str, command: &serde_json::Value) -> Option<crate::de
     let mut p = crate::decode::decode_value::<Traced>(serde_json::Value::Object(outer), "").err()?;
     // The first segment is the variant (the command's type): drop it, keep the field path.
     let tail = match p.path.find(['.', '[']) {
-        Some(i) if p.path.as_bytes().get(i) == Some(&b'.') => p.path.get(i + 1..).unwrap_or("").to_owned(),
+        Some(i) if p.path.as_bytes().get(i) == Some(&b'.') => {
+            p.path.get(i.saturating_add(1)..).unwrap_or("").to_owned()
+        }
         Some(i) => p.path.get(i..).unwrap_or("").to_owned(),
         None => String::new(),
     };

@@ -205,3 +205,55 @@ impl Event {
             .unwrap_or_default()
     }
 }
+
+/// Events as a preview or what-if shows them (AUD-5): the national number masked (ID-3).
+///
+/// A `Previewed` is a list of [`Event`]s (it dereferences to `[Event]`); only its JSON differs
+/// from the stored form: every `insz` prints as `YY.MM.DD-xxx.xx`. The number stays in
+/// storage (the event log and the snapshot, ADR 06) and nowhere else.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Previewed(pub Vec<Event>);
+
+impl std::ops::Deref for Previewed {
+    type Target = [Event];
+    fn deref(&self) -> &[Event] {
+        &self.0
+    }
+}
+
+impl IntoIterator for Previewed {
+    type Item = Event;
+    type IntoIter = std::vec::IntoIter<Event>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl Serialize for Previewed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?;
+        mask_insz(&mut v);
+        v.serialize(s)
+    }
+}
+
+/// Masks every national number in a JSON answer (ID-3): each string under an `insz` key
+/// becomes its masked form (`YY.MM.DD-xxx.xx`, or all `x` when it does not parse).
+pub fn mask_insz(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                match x {
+                    Value::String(s) if k == "insz" => {
+                        *s = crate::identity::Insz::parse(s)
+                            .map_or_else(|_| "xx.xx.xx-xxx.xx".to_owned(), |n| n.masked());
+                    }
+                    _ => mask_insz(x),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_insz),
+        _ => {}
+    }
+}

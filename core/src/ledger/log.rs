@@ -13,6 +13,10 @@
 //! Retries (ATT-3) are answered from the log: an index maps each command id (hashed) to its
 //! first event; nothing is kept twice.
 
+// Offsets into a log held in memory (usize, bounded by the allocation itself) and u64 sequence
+// numbers (2^64 events will not be recorded).
+#![allow(clippy::arithmetic_side_effects)]
+
 use super::Recorded;
 use crate::error::Error;
 use crate::ids::CommandId;
@@ -42,9 +46,14 @@ pub(crate) fn hex(h: &Hash) -> String {
 
 fn push_hex(s: &mut String, h: &Hash) {
     for b in h {
-        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+        s.push(hex_digit(b >> 4));
+        s.push(hex_digit(b & 15));
     }
+}
+
+/// The lower-case hex digit of a nibble (`n < 16`).
+fn hex_digit(n: u8) -> char {
+    char::from_digit(u32::from(n & 15), 16).unwrap_or('0')
 }
 
 /// Writes the canonical body of a recorded event into `buf` and returns its chained hash.

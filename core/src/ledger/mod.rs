@@ -31,7 +31,7 @@ pub mod report;
 pub mod state;
 
 pub use command::{Command, IntervalInput};
-pub use event::Event;
+pub use event::{Event, Previewed};
 pub use state::State;
 
 use crate::error::Error;
@@ -168,10 +168,11 @@ pub struct Outcome {
 }
 
 /// The answer of [`Ledger::what_if`] (AUD-5).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WhatIf {
-    /// The events the command would produce (for a retry: the ones it produced).
-    pub events: Vec<Event>,
+    /// The events the command would produce (for a retry: the ones it produced), national
+    /// numbers masked in JSON (ID-3).
+    pub events: Previewed,
     /// Whether the command id was already applied to this very command: a retry changes
     /// nothing (ATT-3), so `projects` is empty.
     #[serde(default)]
@@ -264,12 +265,13 @@ impl Ledger {
             };
         }
         let events = decide::decide(&self.state, &self.keys, env)?;
-        let first = self.state.event_count + 1;
+        // Sequence numbers are u64: 2^64 events will not be recorded.
+        let first = self.state.event_count.saturating_add(1);
         let mut recorded: Vec<Recorded> = events
             .into_iter()
             .enumerate()
             .map(|(i, event)| Recorded {
-                seq: first + i as u64,
+                seq: first.saturating_add(i as u64),
                 command_id: env.command_id.clone(),
                 actor: env.actor.clone(),
                 at: env.at,
@@ -325,11 +327,12 @@ impl Ledger {
     ///
     /// # Errors
     /// As [`Ledger::apply`].
-    pub fn preview(&self, env: &Envelope) -> Result<Vec<Event>, Error> {
+    /// The events serialise with the national number masked ([`Previewed`], ID-3).
+    pub fn preview(&self, env: &Envelope) -> Result<Previewed, Error> {
         if let Some(done) = self.log.of_command(&env.command_id) {
-            return Ok(done.into_iter().map(|r| r.event).collect());
+            return Ok(Previewed(done.into_iter().map(|r| r.event).collect()));
         }
-        decide::decide(&self.state, &self.keys, env)
+        decide::decide(&self.state, &self.keys, env).map(Previewed)
     }
 
     /// What-if (AUD-5): the events a command would produce and, for every project whose
@@ -349,7 +352,7 @@ impl Ledger {
                 .is_none_or(|r| r.fingerprint == fp || r.fingerprint == fingerprint::legacy(env))
             {
                 return Ok(WhatIf {
-                    events: done.into_iter().map(|r| r.event).collect(),
+                    events: Previewed(done.into_iter().map(|r| r.event).collect()),
                     replayed: true,
                     projects: Vec::new(),
                 });
@@ -365,7 +368,7 @@ impl Ledger {
                 projects.push(p.clone());
             }
         };
-        for e in &events {
+        for e in events.iter() {
             match e {
                 Event::SessionPlanned { project, .. } | Event::ElearningParticipantCreated { project, .. } => {
                     add(project)
@@ -404,9 +407,9 @@ impl Ledger {
             let mut before = crate::subsidy::report_compact(&report::compact(&self.state, p)?, env.at)?;
             report::cut(&self.state, &az, p, &mut before);
             let mut slice = self.state.project_slice(&project);
-            for (i, event) in events.iter().enumerate() {
+            for (i, event) in events.0.iter().enumerate() {
                 slice.evolve(&Recorded {
-                    seq: slice.event_count + 1 + i as u64,
+                    seq: slice.event_count.saturating_add(1).saturating_add(i as u64),
                     command_id: env.command_id.clone(),
                     actor: env.actor.clone(),
                     at: env.at,
@@ -425,7 +428,7 @@ impl Ledger {
                 provisional_minutes_after: after.provisional.counted_minutes,
                 amount_before: before.amounts.total,
                 amount_after: after.amounts.total,
-                amount_change: after.amounts.total - before.amounts.total,
+                amount_change: after.amounts.total.saturating_sub(before.amounts.total),
             });
         }
         Ok(WhatIf {
@@ -466,8 +469,11 @@ impl Ledger {
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Recorded =
-                crate::decode::from_str_max(&line, &format!("log line {}", i + 1), crate::decode::MAX_COMMAND_BYTES)?;
+            let r: Recorded = crate::decode::from_str_max(
+                &line,
+                &format!("log line {}", i.saturating_add(1)),
+                crate::decode::MAX_COMMAND_BYTES,
+            )?;
             l.push_checked(r)?;
         }
         Ok(l)
@@ -483,7 +489,7 @@ impl Ledger {
     /// events, the head of the hash chain and the event log itself. Loading replays the log
     /// (the state is its fold), checking the chain.
     pub fn snapshot_json(&self) -> String {
-        let mut out = String::with_capacity(self.log.chunks().map(str::len).sum::<usize>() + 256);
+        let mut out = String::with_capacity(self.log.chunks().map(str::len).fold(256, usize::saturating_add));
         out.push_str(&format!(
             "{{\"schema_version\":{SCHEMA_VERSION},\"engine_version\":\"{}\",\"events\":{},\"head\":\"{}\",\"log\":[",
             crate::VERSION,

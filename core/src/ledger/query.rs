@@ -156,7 +156,7 @@ pub fn warnings(s: &State, actor: &Actor, at: DateTime<Utc>, horizon: Duration) 
         if dl < at && !sess.in_correction_window(at) {
             continue; // past: nothing can be done any more
         }
-        if dl <= at + horizon {
+        if dl <= at.checked_add_signed(horizon).unwrap_or(DateTime::<Utc>::MAX_UTC) {
             v.push((
                 dl,
                 Warning::DeadlineApproaching {
@@ -269,7 +269,8 @@ pub fn approved_hours(
     let mut acc: std::collections::BTreeMap<(PersonId, TrainingId, NaiveDate), u32> = Default::default();
     for e in s.project_entries(project).filter(|e| e.status == EntryStatus::Approved) {
         if all || me == Some(&e.person) || supervised.contains(&e.person) {
-            *acc.entry((e.person.clone(), e.training.clone(), e.date)).or_default() += e.minutes;
+            let m = acc.entry((e.person.clone(), e.training.clone(), e.date)).or_default();
+            *m = m.saturating_add(e.minutes);
         }
     }
     Ok(acc
@@ -279,7 +280,7 @@ pub fn approved_hours(
             training,
             date,
             minutes,
-            hours: Decimal::from(minutes) / Decimal::from(60),
+            hours: crate::subsidy::seconds_as_hours(i64::from(minutes).saturating_mul(60)),
         })
         .collect())
 }
@@ -551,11 +552,17 @@ fn beyond() -> Error {
     )
 }
 
-/// Runs a query and returns its answer as JSON.
+/// Runs a query and returns its answer as JSON, every national number masked (ID-3).
 ///
 /// # Errors
 /// As the query function it calls.
 pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
+    let mut v = answer(s, q)?;
+    super::event::mask_insz(&mut v);
+    Ok(v)
+}
+
+fn answer(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     let (actor, at) = (&q.actor, q.at);
     let visible = |id: &SessionId| -> Result<&Session, Error> {
         let az = Authz { s, actor, at };
@@ -574,7 +581,11 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
             horizon_hours,
             horizon_minutes,
         } => {
-            let horizon = Duration::hours(i64::from(*horizon_hours)) + Duration::minutes(i64::from(*horizon_minutes));
+            let horizon = Duration::minutes(
+                i64::from(*horizon_hours)
+                    .saturating_mul(60)
+                    .saturating_add(i64::from(*horizon_minutes)),
+            );
             to_json(&warnings(s, actor, at, horizon))
         }
         Query::PendingApprovals => to_json(&pending_approvals(s, actor)),

@@ -4,6 +4,9 @@
 //! each accepted command's events, written by engine 0.1 before the log was chained) is read
 //! whole and its events are replayed and chained anew.
 
+// u64 sequence numbers (2^64 events will not be recorded).
+#![allow(clippy::arithmetic_side_effects)]
+
 use super::{Ledger, Recorded, SCHEMA_VERSION};
 use crate::error::Error;
 use crate::qr::Keyring;

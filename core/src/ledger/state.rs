@@ -28,6 +28,8 @@ pub(crate) struct Indexes {
     pub grants_by_person: BTreeMap<PersonId, BTreeSet<GrantId>>,
     pub relationships_by_person: BTreeMap<PersonId, BTreeSet<RelationshipId>>,
     pub supervised: BTreeMap<PersonId, BTreeSet<(ProjectId, PersonId)>>,
+    /// ID-4: the person holding each national number.
+    pub person_by_insz: BTreeMap<[u8; 11], PersonId>,
 }
 
 /// The whole state of one ledger. Projects are independent of each other; a host that shards
@@ -89,6 +91,11 @@ impl State {
                 .or_default()
                 .insert(t.code.clone(), t.id.clone());
         }
+        for p in self.persons.values() {
+            if let Some(n) = &p.insz {
+                idx.person_by_insz.insert(n.digits(), p.id.clone());
+            }
+        }
         for g in self.grants.values() {
             idx.grants_by_person
                 .entry(g.person.clone())
@@ -115,7 +122,7 @@ impl State {
     /// Folds one recorded event into the state. Infallible: every check happened before the
     /// event was produced, so a rejected command never gets here (AUD-2).
     pub fn evolve(&mut self, r: &Recorded) {
-        self.event_count += 1;
+        self.event_count = self.event_count.saturating_add(1);
         let at = r.at;
         match &r.event {
             Event::OrganisationCreated { organisation, name } => {
@@ -163,6 +170,9 @@ impl State {
                 }
             }
             Event::PersonRegistered { person } => {
+                if let Some(n) = &person.insz {
+                    self.idx.person_by_insz.insert(n.digits(), person.id.clone());
+                }
                 self.persons.insert(person.id.clone(), person.clone());
             }
             Event::ProjectCreated { project } => {

@@ -24,6 +24,9 @@
 //! # Ok::<(), tijdreg::Error>(())
 //! ```
 
+// Memory accounting: sizes of allocations that exist, bounded by the address space.
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate::elearning::{EntryInput, EntryStatus};
 use crate::error::Error;
 use crate::ids::*;
@@ -34,7 +37,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// The first and last year a session, entry or instant of records may fall in (`docs/limits.md`).
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+pub use crate::limits::YEARS;
 
 /// Interned names: index → id. Shared by the compact records and the reports made from them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -345,6 +348,16 @@ impl CompactBuilder {
         }
         let path = || format!("sessions[{i}] (session {id})");
         date_in_range(|| format!("{}.date", path()), date)?;
+        let limit = |e: Error| record_error(path(), &e);
+        // Each limit names its own field inside the session's path.
+        crate::limits::time("start", start).map_err(limit)?;
+        crate::limits::time("end", end).map_err(limit)?;
+        crate::limits::count("breaks", breaks.len(), crate::limits::MAX_BREAKS).map_err(limit)?;
+        for b in breaks {
+            crate::limits::time("breaks", b.start)
+                .and(crate::limits::time("breaks", b.end))
+                .map_err(limit)?;
+        }
         let mut sorted = breaks.to_vec();
         sorted.sort();
         Timing::new(date, start, end, sorted.clone()).map_err(|e| record_error(path(), &e))?;
@@ -386,6 +399,14 @@ impl CompactBuilder {
             ));
         };
         let p = self.c.sessions.last().map_or(0, |x| x.participants.count);
+        if p as usize >= crate::limits::MAX_PARTICIPANTS {
+            return Err(record(
+                format!("{}.participants", self.session_path()),
+                "AUD-3",
+                "at most 10000 participants in one session",
+                "hoogstens 10000 deelnemers in één sessie",
+            ));
+        }
         let code = match self.persons.get(person) {
             Some(&code) => code,
             None => {
@@ -472,6 +493,14 @@ impl CompactBuilder {
         }
         let k = self.c.participants.last().map_or(0, |p| p.intervals.count);
         let path = |f: &str| format!("{}.intervals[{k}].{f}", self.participant_path());
+        if k as usize >= crate::limits::MAX_INTERVALS {
+            return Err(record(
+                format!("{}.intervals", self.participant_path()),
+                "AUD-3",
+                "at most 10000 intervals of one participant in one session",
+                "hoogstens 10000 intervallen van één deelnemer in één sessie",
+            ));
+        }
         // 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z, with a day of slack for Brussels time.
         let range = 946_598_400..=4_102_531_200;
         for (t, f) in [(check_in, "check_in"), (check_out, "check_out")] {

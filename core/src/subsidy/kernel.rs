@@ -17,6 +17,12 @@
 //! - money is summed as integer minutes per parameter set and turned into `Decimal` once per
 //!   set at the end (exact: the products are integers times the unit cost).
 
+// Integer arithmetic on bounded values (docs/limits.md): instants are seconds of the years
+// 2000..=2099 (< 2^33), a line lasts at most a day (86 400 s), counts are u32; sums of seconds
+// over at most 2^32 lines stay below 2^49. Money is summed with checked Decimal operations in
+// `subsidy::summarise`.
+#![allow(clippy::arithmetic_side_effects)]
+
 use super::Reason;
 use super::compact::{CInterval, CParticipant, Compact, Span};
 use crate::calendar::brussels_unix;

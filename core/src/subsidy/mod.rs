@@ -45,7 +45,7 @@ mod view;
 pub use compact::{Compact, CompactBuilder, YEARS};
 pub use json::compact_from_json;
 pub use records::{ElearningRecord, IntervalRecord, ParticipantRecord, Records, SessionRecord};
-pub use view::{Excluded, Group, Grouping, Line, Lines, Report, Scope};
+pub use view::{Excluded, Group, Grouping, Line, Lines, Report, Scope, csv_cell};
 
 /// Status of an e-learning entry in plain records.
 pub use crate::elearning::EntryStatus;
@@ -159,7 +159,18 @@ impl LineKind {
 
 /// Seconds as minutes, to the hundredth (for exports and bindings).
 pub fn seconds_as_minutes(seconds: i64) -> Decimal {
-    (Decimal::from(seconds) / Decimal::from(60)).round_dp(2).normalize()
+    Decimal::from(seconds)
+        .checked_div(Decimal::from(60))
+        .unwrap_or_default()
+        .round_dp(2)
+        .normalize()
+}
+
+/// Seconds as hours, exact (Decimal division by 3600 cannot overflow).
+pub fn seconds_as_hours(seconds: i64) -> Decimal {
+    Decimal::from(seconds)
+        .checked_div(Decimal::from(3600))
+        .unwrap_or_default()
 }
 
 /// Sums over lines.
@@ -289,7 +300,9 @@ pub(crate) fn summarise(
         }
     }
     for t in [&mut realised, &mut provisional] {
-        t.counted_hours = Decimal::from(t.counted_minutes) / sixty;
+        t.counted_hours = Decimal::from(t.counted_minutes)
+            .checked_div(sixty)
+            .ok_or_else(overflow)?;
     }
     let uncapped = numerator.checked_div(sixty).ok_or_else(overflow)?;
     let cap = if apply_cap { last.project_subsidy_cap } else { None };
@@ -307,7 +320,10 @@ pub(crate) fn summarise(
             total,
             esf,
             flemish,
-            own: total - esf - flemish,
+            own: total
+                .checked_sub(esf)
+                .and_then(|x| x.checked_sub(flemish))
+                .ok_or_else(overflow)?,
         },
         provisional_amount: cents(prov_numerator.checked_div(sixty).ok_or_else(overflow)?),
     })
@@ -356,7 +372,7 @@ fn receipt(c: &Compact, reference: DateTime<Utc>) -> Receipt {
         parameters_hash: parameters_hash(c),
         reference_instant: reference,
         events: c.source_events,
-        records: c.sessions.len() + c.entries.len(),
+        records: c.sessions.len().saturating_add(c.entries.len()),
     }
 }
 
@@ -387,7 +403,11 @@ pub fn report_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Report, E
         names: std::sync::Arc::clone(&c.names),
         session_training: c.sessions.iter().map(|s| s.training).collect(),
         entry_training: c.entries.iter().map(|e| e.training).collect(),
-        entry_facts: c.entries.iter().map(|e| (e.date, (e.minutes * 60) as i32)).collect(),
+        entry_facts: c
+            .entries
+            .iter()
+            .map(|e| (e.date, i32::try_from(e.minutes.saturating_mul(60)).unwrap_or(i32::MAX)))
+            .collect(),
         k,
         scope: Scope::WholeProject,
         visible_sessions: None,

@@ -189,7 +189,7 @@ impl<'r> Line<'r> {
             line,
             reason: p.reason(),
             from: p.from,
-            seconds: p.until() - p.from,
+            seconds: p.until().saturating_sub(p.from),
             other: p.other(),
         };
         let diff = l.rounding_diff();
@@ -204,7 +204,7 @@ impl<'r> Line<'r> {
             line,
             reason: Reason::DailyCap,
             from: 0,
-            seconds: i64::from(l.cap_cut) * 60,
+            seconds: i64::from(l.cap_cut).saturating_mul(60),
             other: 0,
         });
         primary.iter().chain(sub6).map(stretch).chain(rounding).chain(cap)
@@ -304,7 +304,7 @@ impl<'r> Excluded<'r> {
     }
     /// End of the stretch, for stretches of time.
     pub fn until(&self) -> Option<DateTime<Utc>> {
-        self.timed().then(|| instant(self.from + self.seconds))
+        self.timed().then(|| instant(self.from.saturating_add(self.seconds)))
     }
     /// The session that already counted this time (SUB-6), unless the report is a view that
     /// may not name it (ARC-2).
@@ -319,7 +319,13 @@ impl<'r> Excluded<'r> {
     }
     /// The explanation, e.g. `09:00–09:12 before check-in`.
     pub fn text(&self) -> String {
-        let span = || format!("{}–{}", hm_unix(self.from), hm_unix(self.from + self.seconds));
+        let span = || {
+            format!(
+                "{}–{}",
+                hm_unix(self.from),
+                hm_unix(self.from.saturating_add(self.seconds))
+            )
+        };
         let p = self.line.params().map(|p| &p.params);
         match self.reason {
             Reason::BeforeCheckIn => format!("{} before check-in", span()),
@@ -328,7 +334,9 @@ impl<'r> Excluded<'r> {
             Reason::NotPresent => format!("{} no attendance registered", span()),
             Reason::Absent => format!("{} marked absent", span()),
             Reason::BelowMinPresence => {
-                let pct = p.map_or(Decimal::ZERO, |p| p.min_presence_ratio) * Decimal::from(100);
+                let pct = p
+                    .map_or(Decimal::ZERO, |p| p.min_presence_ratio)
+                    .saturating_mul(Decimal::from(100));
                 format!(
                     "{} present, but below the minimum presence of {}%",
                     span(),
@@ -494,8 +502,8 @@ impl Report {
                 Grouping::Project => self.project.to_string(),
             };
             let e = m.entry(k).or_default();
-            e.0 += l.counted_minutes();
-            e.1 += l.amount();
+            e.0 = e.0.saturating_add(l.counted_minutes());
+            e.1 = e.1.saturating_add(l.amount());
         }
         m.into_iter()
             .map(|(key, (minutes, amount))| Group {
@@ -546,6 +554,20 @@ impl Report {
     }
 }
 
+/// One CSV cell as [`Report::to_csv`] writes it: quoted when it holds a comma, quote or line
+/// break, and prefixed with `'` inside quotes when a spreadsheet would read it as a formula
+/// (it starts with `=`, `+`, `-`, `@`, tab or carriage return; OWASP CSV injection).
+///
+/// ```
+/// assert_eq!(tijdreg::subsidy::csv_cell("=1+1"), "\"'=1+1\"");
+/// assert_eq!(tijdreg::subsidy::csv_cell("plain"), "plain");
+/// ```
+pub fn csv_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    csv_field(&mut out, s);
+    out
+}
+
 fn csv_field(out: &mut String, s: &str) {
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if formula || s.contains([',', '"', '\n', '\r']) {
@@ -594,7 +616,7 @@ impl Serialize for Excluded<'_> {
         m.serialize_entry("seconds", &self.seconds())?;
         if timed {
             m.serialize_entry("from", &instant(self.from))?;
-            m.serialize_entry("until", &instant(self.from + self.seconds))?;
+            m.serialize_entry("until", &instant(self.from.saturating_add(self.seconds)))?;
         }
         m.serialize_entry("text", &self.text())?;
         m.end()

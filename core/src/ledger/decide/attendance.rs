@@ -5,6 +5,7 @@
 
 use super::Cx;
 use super::*;
+use crate::session::ParticipantRecord;
 
 impl<'a> Cx<'a> {
     pub(super) fn check_in(&self, c: &Command) -> Result<Vec<Event>, Error> {
@@ -20,12 +21,11 @@ impl<'a> Cx<'a> {
         let s = self.s;
         let (sess, p) = self.session(session, Need::Run)?;
         self.az.check_runner(sess, p)?;
-        let (who, method) = self.who(sess, person, token)?;
-        let rec = &sess.participants[&who];
+        let (who, method, rec) = self.who(sess, person, token)?;
         let time = self.registered_time(*time)?;
         let late = self.registration(sess)?;
         let params = params_for(s, &sess.project, sess.timing.date);
-        let from = sess.timing.start_at - Duration::minutes(i64::from(params.check_in_early_minutes));
+        let from = params.check_in_from(sess.timing.start_at);
         let until = sess.timing.end_at;
         if let Some((since, _, _)) = rec.present_since {
             return Err(Error::AlreadyPresent {
@@ -64,8 +64,7 @@ impl<'a> Cx<'a> {
         let s = self.s;
         let (sess, p) = self.session(session, Need::Run)?;
         self.az.check_runner(sess, p)?;
-        let (who, method) = self.who(sess, person, token)?;
-        let rec = &sess.participants[&who];
+        let (who, method, rec) = self.who(sess, person, token)?;
         let time = self.registered_time(*time)?;
         let late = self.registration(sess)?;
         let Some((since, _, _)) = rec.present_since else {
@@ -74,7 +73,7 @@ impl<'a> Cx<'a> {
             });
         };
         let params = params_for(s, &sess.project, sess.timing.date);
-        let until = sess.timing.end_at + Duration::minutes(i64::from(params.check_out_late_minutes));
+        let until = params.check_out_until(sess.timing.end_at);
         if time < since || time > until {
             return Err(Error::CheckOutOutsideWindow {
                 at: local_text(time),
@@ -122,12 +121,12 @@ impl<'a> Cx<'a> {
     }
 
     /// Who is registered, by hand or by token (QR-2, ATT-4).
-    pub(super) fn who(
+    pub(super) fn who<'s>(
         &self,
-        sess: &Session,
+        sess: &'s Session,
         person: &Option<PersonId>,
         token: &Option<String>,
-    ) -> Result<(PersonId, Method), Error> {
+    ) -> Result<(PersonId, Method, &'s ParticipantRecord), Error> {
         let (who, method) = match (person, token) {
             (Some(p), None) => (p.clone(), Method::Manual),
             (None, Some(t)) => {
@@ -144,13 +143,13 @@ impl<'a> Cx<'a> {
                 ));
             }
         };
-        if !sess.participants.contains_key(&who) {
+        let Some(rec) = sess.participants.get(&who) else {
             return Err(Error::NotParticipant {
                 person: who.to_string(),
                 session: sess.id.to_string(),
             });
-        }
-        Ok((who, method))
+        };
+        Ok((who, method, rec))
     }
 
     pub(super) fn registered_time(&self, time: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, Error> {

@@ -115,8 +115,8 @@ impl<'a> Cx<'a> {
 
     pub(super) fn corrected_intervals(&self, sess: &Session, input: &[IntervalInput]) -> Result<Vec<Interval>, Error> {
         let params = params_for(self.s, &sess.project, sess.timing.date);
-        let from = sess.timing.start_at - Duration::minutes(i64::from(params.check_in_early_minutes));
-        let until = sess.timing.end_at + Duration::minutes(i64::from(params.check_out_late_minutes));
+        let from = params.check_in_from(sess.timing.start_at);
+        let until = params.check_out_until(sess.timing.end_at);
         let mut v: Vec<&IntervalInput> = input.iter().collect();
         v.sort_by_key(|i| i.check_in);
         let mut prev = from;

@@ -222,9 +222,10 @@ impl<'a> Cx<'a> {
             .s
             .sessions_of_person_on(person, input.date)
             .flat_map(|sess| {
-                sess.participants[person]
-                    .intervals
-                    .iter()
+                sess.participants
+                    .get(person)
+                    .into_iter()
+                    .flat_map(|rec| rec.intervals.iter())
                     .map(move |i| (i.check_in, i.check_out, format!("attendance in session {}", sess.id)))
             })
             .collect();
@@ -233,10 +234,13 @@ impl<'a> Cx<'a> {
             .entries_of_person_on(person, input.date)
             .filter(|e| Some(&e.id) != except && e.status != EntryStatus::Rejected)
             .collect();
-        let minutes: i64 = classroom.iter().map(|(a, b, _)| (*b - *a).num_minutes()).sum::<i64>()
-            + others.iter().map(|e| i64::from(e.minutes)).sum::<i64>()
-            + i64::from(input.minutes);
-        let total = Decimal::from(minutes) / Decimal::from(60);
+        // Saturating sums: the day's minutes are compared with at most 24 hours.
+        let minutes: i64 = classroom
+            .iter()
+            .map(|(a, b, _)| b.signed_duration_since(*a).num_minutes())
+            .chain(others.iter().map(|e| i64::from(e.minutes)))
+            .fold(i64::from(input.minutes), i64::saturating_add);
+        let total = crate::subsidy::seconds_as_hours(minutes.saturating_mul(60));
         let cap = params
             .max_participant_hours_per_day
             .map_or(Decimal::from(24), |c| c.min(Decimal::from(24)));

@@ -28,6 +28,14 @@ impl<'a> Cx<'a> {
             self.org(o)?;
         }
         let insz = insz.as_ref().map(|i| Insz::parse(&i.0)).transpose()?;
+        if let Some(existing) = insz.as_ref().and_then(|n| s.idx.person_by_insz.get(&n.digits())) {
+            // ID-4. Only the system registers people, and it sees everyone; the id is named
+            // only to an actor who may see that person.
+            let shown = s.persons.get(existing).filter(|_| self.az.is_system());
+            return Err(Error::DuplicateNationalNumber {
+                existing: shown.map(|p| p.id.to_string()),
+            });
+        }
         let p = Person::new(
             person.clone(),
             name,

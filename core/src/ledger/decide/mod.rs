@@ -23,7 +23,7 @@ use crate::org::{Project, Training, TrainingKind};
 use crate::params::Params;
 use crate::qr::Keyring;
 use crate::session::{Interval, Method, Session, SessionStatus, Timing};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -95,6 +95,8 @@ pub(crate) fn params_for(s: &State, project: &ProjectId, date: NaiveDate) -> Par
 }
 
 pub(crate) fn decide(s: &State, keys: &Keyring, env: &Envelope) -> Result<Vec<Event>, Error> {
+    crate::limits::instant("at", env.at)?;
+    env.command.check_limits()?;
     let cx = Cx {
         s,
         keys,

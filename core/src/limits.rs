@@ -1,0 +1,208 @@
+//! Limits at every boundary (`docs/limits.md`): how long a name or text may be, how many
+//! items a list may hold, which years a date or instant may fall in, how large a JSON
+//! document may be. They keep a hostile or careless input from growing the state without
+//! bound, and they keep every count and amount far below what could overflow (issue 12).
+//!
+//! Every refusal is an [`Error::InvalidInput`] (AUD-3) that names the field and the limit and
+//! never echoes the value. Ids have their own alphabet and length ([`crate::ids::check_id`]).
+
+use crate::error::Error;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
+use std::ops::RangeInclusive;
+
+/// Years a date or an instant may fall in: sessions, entries, parameters, grants, closure
+/// dates and every command's instant.
+pub const YEARS: RangeInclusive<i32> = 2000..=2099;
+/// Characters in a name (organisation, branch, call, person, training, project number,
+/// training code, location).
+pub const MAX_NAME_CHARS: usize = 200;
+/// Characters in a free text (problem report, rejection reason, MLP field value).
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Characters in an e-mail address (RFC 5321).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Characters in a QR token.
+pub const MAX_TOKEN_CHARS: usize = 1024;
+/// Participants of one session.
+pub const MAX_PARTICIPANTS: usize = 10_000;
+/// Trainers of one session.
+pub const MAX_TRAINERS: usize = 100;
+/// Breaks of one session.
+pub const MAX_BREAKS: usize = 100;
+/// Partners of one project.
+pub const MAX_PARTNERS: usize = 100;
+/// Attendance intervals of one participant in one session.
+pub const MAX_INTERVALS: usize = 10_000;
+/// Closure dates in one command.
+pub const MAX_CLOSURE_DATES: usize = 1_000;
+/// Fields of one MLP profile.
+pub const MAX_MLP_FIELDS: usize = 100;
+pub use crate::decode::{MAX_COMMAND_BYTES, MAX_RECORDS_BYTES};
+/// Nesting depth of any JSON document (serde_json's own limit, kept).
+pub const MAX_JSON_DEPTH: usize = 128;
+
+fn refuse(field: &str, en: &str, nl: &str) -> Error {
+    Error::invalid(format!("{field}: {en}"), format!("{field}: {nl}"))
+}
+
+/// Bidirectional formatting characters (Trojan Source, CVE-2021-42574): they reorder what a
+/// reader sees.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A name: 1 to [`MAX_NAME_CHARS`] characters, not blank, no leading or trailing white space,
+/// no control or bidirectional formatting characters.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` and the limit.
+pub fn name(field: &str, s: &str) -> Result<(), Error> {
+    let ok = !s.trim().is_empty()
+        && s.trim() == s
+        && s.chars().count() <= MAX_NAME_CHARS
+        && !s.chars().any(|c| c.is_control() || is_bidi_control(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            field,
+            "a name holds 1 to 200 characters, without leading or trailing spaces, control or bidirectional formatting characters",
+            "een naam bevat 1 tot 200 tekens, zonder spaties vooraan of achteraan, stuurtekens of tekens die de schrijfrichting wijzigen",
+        ))
+    }
+}
+
+/// A free text: at most [`MAX_TEXT_CHARS`] characters, line breaks and tabs allowed, no other
+/// control or bidirectional formatting characters.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` and the limit.
+pub fn text(field: &str, s: &str) -> Result<(), Error> {
+    let ok = s.chars().count() <= MAX_TEXT_CHARS
+        && !s
+            .chars()
+            .any(|c| (c.is_control() && !matches!(c, '\n' | '\t')) || is_bidi_control(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            field,
+            "a text holds at most 2000 characters, without control characters other than line breaks and tabs",
+            "een tekst bevat hoogstens 2000 tekens, zonder andere stuurtekens dan regeleinden en tabs",
+        ))
+    }
+}
+
+/// At most `max` characters, without control characters (tokens, e-mail addresses).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` and the limit.
+pub fn short(field: &str, s: &str, max: usize) -> Result<(), Error> {
+    if s.len() <= max && !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        Ok(())
+    } else {
+        Err(refuse(
+            field,
+            &format!("at most {max} characters, without control characters"),
+            &format!("hoogstens {max} tekens, zonder stuurtekens"),
+        ))
+    }
+}
+
+/// A list of at most `max` items.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` and the limit.
+pub fn count(field: &str, n: usize, max: usize) -> Result<(), Error> {
+    if n <= max {
+        Ok(())
+    } else {
+        Err(refuse(
+            field,
+            &format!("at most {max} items"),
+            &format!("hoogstens {max} elementen"),
+        ))
+    }
+}
+
+/// A date in [`YEARS`].
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` and the range.
+pub fn date(field: &str, d: NaiveDate) -> Result<(), Error> {
+    if YEARS.contains(&d.year()) {
+        Ok(())
+    } else {
+        Err(years(field))
+    }
+}
+
+fn years(field: &str) -> Error {
+    refuse(
+        field,
+        "a date in the years 2000..=2099",
+        "een datum in de jaren 2000..=2099",
+    )
+}
+
+/// A local time of day without a leap second (`23:59:60` does not exist in Brussels).
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn time(field: &str, t: NaiveTime) -> Result<(), Error> {
+    if t.nanosecond() < 1_000_000_000 {
+        Ok(())
+    } else {
+        Err(refuse(
+            field,
+            "a time of day from 00:00:00 to 23:59:59 (no leap second)",
+            "een tijdstip van 00:00:00 tot 23:59:59 (geen schrikkelseconde)",
+        ))
+    }
+}
+
+/// An instant in [`YEARS`] without a leap second.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field`.
+pub fn instant(field: &str, t: DateTime<Utc>) -> Result<(), Error> {
+    if !YEARS.contains(&t.year()) {
+        return Err(years(field));
+    }
+    time(field, t.time())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_texts_and_counts() {
+        assert!(name("n", "Ann Deelnemer").is_ok());
+        assert!(name("n", &"é".repeat(200)).is_ok());
+        for bad in ["", " ", "Ann ", " Ann", "A\u{0}", "A\u{202e}b", "a\nb"] {
+            assert!(name("n", bad).is_err(), "{bad:?}");
+        }
+        assert!(name("n", &"é".repeat(201)).is_err());
+        assert!(text("t", "line one\nline two\ttab").is_ok());
+        assert!(text("t", "").is_ok());
+        assert!(text("t", "a\u{7}").is_err());
+        assert!(text("t", &"x".repeat(2001)).is_err());
+        assert!(count("f", 100, 100).is_ok() && count("f", 101, 100).is_err());
+        let e = count("command.trainers", 101, 100).expect_err("too many");
+        assert!(e.message_en().contains("command.trainers") && e.message_en().contains("100"));
+    }
+
+    #[test]
+    fn years_and_leap_seconds() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        assert!(date("d", d(2000, 1, 1)).is_ok() && date("d", d(2099, 12, 31)).is_ok());
+        assert!(date("d", d(1999, 12, 31)).is_err() && date("d", d(2100, 1, 1)).is_err());
+        assert!(date("d", d(0, 1, 1)).is_err());
+        let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1_000).expect("leap second");
+        assert!(time("t", leap).is_err());
+        assert!(time("t", NaiveTime::from_hms_opt(23, 59, 59).expect("time")).is_ok());
+        let at: DateTime<Utc> = "2026-01-05T08:00:00Z".parse().expect("instant");
+        assert!(instant("at", at).is_ok());
+        assert!(instant("at", at.with_year(2100).expect("year")).is_err());
+    }
+}
