@@ -12,7 +12,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 CARGO_TARGET := target
 
-.PHONY: demo test test-rust test-python test-ffi test-uniffi test-kotlin test-c ffi-build header lint docs conformance venv bench clean
+.PHONY: demo test test-rust test-python test-ffi test-uniffi test-kotlin test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-seed mutants
 
 demo:
 	cargo run --release --example demo
@@ -98,6 +98,22 @@ header: ffi-build
 
 bench:
 	cargo bench --bench engine
+
+# Quality runs that are not part of `make test` (docs/quality.md); they need the nightly
+# toolchain with Miri, cargo-fuzz and cargo-mutants.
+miri:
+	cargo +nightly miri test -p tijdreg-ffi --lib c_api
+
+FUZZ_SECONDS ?= 900
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+fuzz-seed:
+	cd tests/fuzz && cargo +nightly build --bin seed
+	tests/fuzz/target/debug/seed
+
+mutants:
+	cargo mutants --package tijdreg --test-package tijdreg --test-package tijdreg-workspace --timeout 300
 
 clean:
 	rm -rf $(VENV) .tools target

@@ -689,7 +689,7 @@ impl Error {
                 format!("ongeldig rijksregisternummer: {reason_nl}")
             }
             Error::InvalidEmail { reason_nl, .. } => format!("ongeldig e-mailadres: {reason_nl}"),
-            Error::InvalidName => "de naam van een persoon bevat 1 tot 200 tekens, zonder spaties vooraan of achteraan, stuurtekens of tekens die de schrijfrichting wijzigen".into(),
+            Error::InvalidName => "de naam van een persoon bevat 1 tot 200 tekens, zonder spaties vooraan of achteraan, stuurtekens of tekens die de schrijfrichting wijzigen, en geen rijksregisternummer".into(),
             Error::BirthDateMismatch { given } => {
                 format!("geboortedatum {given} strookt niet met de geboortedatum in het rijksregisternummer")
             }

@@ -177,6 +177,49 @@ impl Insz {
     }
 }
 
+/// Whether a text holds a valid national number anywhere (ID-3): eleven digits in a row (not
+/// part of a longer run of digits), or the formatted `YY.MM.DD-SSS.CC` form, or the same with
+/// spaces for separators. Names, texts and ids that do are refused, so that the number can
+/// only be stored where it is masked.
+///
+/// ```
+/// use tijdreg::identity::contains_insz;
+/// assert!(contains_insz("call Ann (85073003328)"));
+/// assert!(contains_insz("nr 85.07.30-033.28"));
+/// assert!(contains_insz("85 07 30 033 28"));
+/// assert!(!contains_insz("85073003329"));
+/// assert!(!contains_insz("2026-03-02 09:00 room 12345678901"));
+/// ```
+pub fn contains_insz(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let bounded =
+        |start: usize, len: usize| (start == 0 || !digit(start.wrapping_sub(1))) && !digit(start.saturating_add(len));
+    (0..b.len()).any(|i| {
+        for len in [11usize, 15] {
+            let Some(w) = b.get(i..i.saturating_add(len)) else {
+                continue;
+            };
+            let plausible = if len == 11 {
+                w.iter().all(u8::is_ascii_digit)
+            } else {
+                w.iter().filter(|c| c.is_ascii_digit()).count() == 11
+                    && [2usize, 5, 8, 12]
+                        .iter()
+                        .all(|&k| w.get(k).is_some_and(|c| matches!(c, b'.' | b'-' | b' ')))
+            };
+            if plausible
+                && bounded(i, len)
+                && s.get(i..i.saturating_add(len))
+                    .is_some_and(|t| Insz::parse(&t.replace(' ', "")).is_ok() || Insz::parse(t).is_ok())
+            {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 fn is_formatted(b: &[u8]) -> bool {
     b.iter().enumerate().all(|(i, c)| match i {
         2 | 5 | 12 => *c == b'.',

@@ -92,16 +92,10 @@ pub fn check_id(s: &str) -> Result<(), IdProblem> {
             return Err(IdProblem::Character);
         }
     }
-    if looks_like_insz(s) && crate::identity::Insz::parse(s).is_ok() {
+    if s.bytes().filter(u8::is_ascii_digit).count() >= 11 && crate::identity::contains_insz(s) {
         return Err(IdProblem::NationalNumber);
     }
     Ok(())
-}
-
-/// 11 digits, or the 15-character formatted form, before the checksum is tried.
-fn looks_like_insz(s: &str) -> bool {
-    let digits = s.bytes().filter(u8::is_ascii_digit).count();
-    digits == 11 && (s.len() == 11 || s.len() == 15)
 }
 
 /// The error for an id that fails [`check_id`], naming the field.

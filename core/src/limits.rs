@@ -50,8 +50,21 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+fn no_insz(field: &str, s: &str) -> Result<(), Error> {
+    if s.bytes().filter(u8::is_ascii_digit).count() >= 11 && crate::identity::contains_insz(s) {
+        Err(Error::invalid(
+            format!("{field}: a national number belongs only in a person's insz field, where it is masked (ID-3)"),
+            format!(
+                "{field}: een rijksregisternummer hoort enkel in het veld insz van een persoon, waar het gemaskeerd wordt (ID-3)"
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A name: 1 to [`MAX_NAME_CHARS`] characters, not blank, no leading or trailing white space,
-/// no control or bidirectional formatting characters.
+/// no control or bidirectional formatting characters, no national number (ID-3).
 ///
 /// # Errors
 /// [`Error::InvalidInput`] naming `field` and the limit.
@@ -69,10 +82,11 @@ pub fn name(field: &str, s: &str) -> Result<(), Error> {
             "een naam bevat 1 tot 200 tekens, zonder spaties vooraan of achteraan, stuurtekens of tekens die de schrijfrichting wijzigen",
         ))
     }
+    .and_then(|()| no_insz(field, s))
 }
 
 /// A free text: at most [`MAX_TEXT_CHARS`] characters, line breaks and tabs allowed, no other
-/// control or bidirectional formatting characters.
+/// control or bidirectional formatting characters, no national number (ID-3).
 ///
 /// # Errors
 /// [`Error::InvalidInput`] naming `field` and the limit.
@@ -90,6 +104,7 @@ pub fn text(field: &str, s: &str) -> Result<(), Error> {
             "een tekst bevat hoogstens 2000 tekens, zonder andere stuurtekens dan regeleinden en tabs",
         ))
     }
+    .and_then(|()| no_insz(field, s))
 }
 
 /// At most `max` characters, without control characters (tokens, e-mail addresses).
@@ -106,6 +121,7 @@ pub fn short(field: &str, s: &str, max: usize) -> Result<(), Error> {
             &format!("hoogstens {max} tekens, zonder stuurtekens"),
         ))
     }
+    .and_then(|()| no_insz(field, s))
 }
 
 /// A list of at most `max` items.
@@ -188,6 +204,13 @@ mod tests {
         assert!(text("t", "a\u{7}").is_err());
         assert!(text("t", &"x".repeat(2001)).is_err());
         assert!(count("f", 100, 100).is_ok() && count("f", 101, 100).is_err());
+        // ID-3: a national number is stored only where it is masked.
+        assert!(name("n", "Ann 85073003328").is_err());
+        assert!(text("t", "rijksregisternummer 85.07.30-033.28 klopt niet").is_err());
+        assert!(short("s", "x85 07 30 033 28", 64).is_err());
+        assert!(text("t", "2026-03-02 09:00, lokaal 12345678901").is_ok());
+        let e = name("command.name", "Ann 85073003328").expect_err("insz");
+        assert!(!e.message_en().contains("85073003328") && e.message_en().contains("ID-3"));
         let e = count("command.trainers", 101, 100).expect_err("too many");
         assert!(e.message_en().contains("command.trainers") && e.message_en().contains("100"));
     }

@@ -332,6 +332,129 @@ pub unsafe extern "C" fn tijdreg_string_free(s: *mut c_char) {
 
 #[cfg(test)]
 mod tests {
+    //! The C boundary from Rust, as a C host uses it: these tests also run under Miri
+    //! (`make miri`, docs/quality.md), which checks every raw-pointer read and write, every
+    //! allocation handed out and freed, and that nothing leaks.
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    /// Takes and frees an out string.
+    fn take(out: &mut *mut c_char) -> String {
+        assert!(!out.is_null(), "every status call writes *out");
+        // SAFETY: `*out` came from this API and is freed exactly once, here.
+        let s = unsafe { CStr::from_ptr(*out) }.to_str().expect("UTF-8").to_owned();
+        unsafe { tijdreg_string_free(*out) };
+        *out = null_mut();
+        s
+    }
+
+    const ORG: &CStr = c"{\"command_id\":\"c1\",\"actor\":\"system\",\"at\":\"2026-01-05T08:00:00+01:00\",\"command\":{\"type\":\"create_organisation\",\"organisation\":\"o\",\"name\":\"Org\"}}";
+
+    #[test]
+    fn handles_strings_and_errors_cross_the_boundary_without_leaks() {
+        let l = tijdreg_ledger_new();
+        let mut out = null_mut();
+        // SAFETY: a live handle, NUL-terminated strings, a writable out pointer.
+        unsafe {
+            assert_eq!(tijdreg_ledger_apply(l, ORG.as_ptr(), &mut out), TIJDREG_OK);
+            assert!(take(&mut out).contains("organisation_created"));
+            // A retry answers from the log (ATT-3), a malformed envelope is refused.
+            assert_eq!(tijdreg_ledger_apply(l, ORG.as_ptr(), &mut out), TIJDREG_OK);
+            take(&mut out);
+            assert_eq!(tijdreg_ledger_apply(l, c"{".as_ptr(), &mut out), TIJDREG_INVALID_INPUT);
+            assert!(take(&mut out).contains("invalid_input"));
+            // Null arguments are refused, never dereferenced; a null `out` is allowed.
+            assert_eq!(tijdreg_ledger_apply(l, null(), &mut out), TIJDREG_INVALID_INPUT);
+            take(&mut out);
+            assert_eq!(
+                tijdreg_ledger_apply(null_mut(), ORG.as_ptr(), &mut out),
+                TIJDREG_INVALID_INPUT
+            );
+            take(&mut out);
+            assert_eq!(
+                tijdreg_ledger_apply(l, c"{".as_ptr(), null_mut()),
+                TIJDREG_INVALID_INPUT
+            );
+            // Invalid UTF-8.
+            let bad = [0xffu8, 0xfe, 0];
+            assert_eq!(
+                tijdreg_ledger_apply(l, bad.as_ptr().cast(), &mut out),
+                TIJDREG_INVALID_INPUT
+            );
+            take(&mut out);
+            // Snapshot out and back in.
+            assert_eq!(tijdreg_ledger_snapshot(l, &mut out), TIJDREG_OK);
+            let snap = CString::new(take(&mut out)).expect("no NUL");
+            let copy = tijdreg_ledger_load(snap.as_ptr(), &mut out);
+            assert!(!copy.is_null());
+            if !out.is_null() {
+                take(&mut out);
+            }
+            tijdreg_ledger_free(copy);
+            let none = tijdreg_ledger_load(c"not json".as_ptr(), &mut out);
+            assert!(none.is_null());
+            assert!(take(&mut out).contains("invalid_input"));
+            tijdreg_ledger_free(null_mut());
+            tijdreg_string_free(null_mut());
+            tijdreg_ledger_free(l);
+        }
+    }
+
+    #[test]
+    fn keys_and_tokens_through_pointers_and_lengths() {
+        let l = tijdreg_ledger_new();
+        let mut out = null_mut();
+        let secret = b"a secret of at least sixteen bytes";
+        // SAFETY: `secret` is readable for `len` bytes; the other arguments as above.
+        unsafe {
+            assert_eq!(
+                tijdreg_ledger_add_qr_key(l, c"k1".as_ptr(), secret.as_ptr(), secret.len(), &mut out),
+                TIJDREG_OK
+            );
+            take(&mut out);
+            // A short key and a null secret are refused.
+            assert_eq!(
+                tijdreg_ledger_add_qr_key(l, c"k2".as_ptr(), secret.as_ptr(), 3, &mut out),
+                TIJDREG_INVALID_INPUT
+            );
+            take(&mut out);
+            assert_eq!(
+                tijdreg_ledger_add_qr_key(l, c"k2".as_ptr(), null(), 20, &mut out),
+                TIJDREG_INVALID_INPUT
+            );
+            take(&mut out);
+            assert_eq!(
+                tijdreg_ledger_issue_qr_token(l, c"k1".as_ptr(), c"P-1".as_ptr(), c"p-ann".as_ptr(), &mut out),
+                TIJDREG_OK
+            );
+            assert!(take(&mut out).starts_with('"'));
+            assert_eq!(tijdreg_ledger_remove_qr_key(l, c"k1".as_ptr(), &mut out), TIJDREG_OK);
+            take(&mut out);
+            tijdreg_ledger_free(l);
+        }
+    }
+
+    #[test]
+    fn records_to_report_and_the_version() {
+        let mut out = null_mut();
+        let records = c"{\"project\":\"P-1\"}";
+        // SAFETY: NUL-terminated strings and a writable out pointer.
+        unsafe {
+            assert_eq!(
+                tijdreg_report_from_records(records.as_ptr(), c"2026-03-02T12:00:00Z".as_ptr(), &mut out),
+                TIJDREG_OK
+            );
+            assert!(take(&mut out).contains("\"project\":\"P-1\""));
+            assert_eq!(
+                tijdreg_report_from_records(records.as_ptr(), c"yesterday".as_ptr(), &mut out),
+                TIJDREG_INVALID_INPUT
+            );
+            take(&mut out);
+            let v = CStr::from_ptr(tijdreg_version()).to_str().expect("UTF-8");
+            assert_eq!(v, tijdreg::VERSION);
+        }
+    }
+
     #[test]
     fn the_committed_header_matches_the_code() {
         let generated = include_str!(concat!(env!("OUT_DIR"), "/tijdreg.h"));

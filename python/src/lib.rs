@@ -50,6 +50,36 @@ create_exception!(
     TijdregError,
     "A rule of the rulebook refuses the command."
 );
+create_exception!(
+    _tijdreg,
+    InternalError,
+    TijdregError,
+    "A fault inside the engine (kind 'internal'): a bug to report, never a verdict on the input."
+);
+
+/// Runs `f` without the GIL and turns a panic (which the core's lints rule out, but a bug is a
+/// bug) into `tijdreg.InternalError` of kind `internal` instead of pyo3's `PanicException`.
+fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    match py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))) {
+        Ok(r) => r.map_err(|e| to_py(py, &e)),
+        Err(_) => Err(internal(py)),
+    }
+}
+
+fn internal(py: Python<'_>) -> PyErr {
+    let err = InternalError::new_err("[internal] an internal error of the engine; please report it");
+    let v = err.value(py);
+    for (k, val) in [
+        ("code", "internal"),
+        ("rule", ""),
+        ("message", "interne fout van de engine; meld ze alstublieft"),
+        ("message_en", "an internal error of the engine; please report it"),
+        ("kind", "internal"),
+    ] {
+        let _ = v.setattr(k, val);
+    }
+    err
+}
 
 fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     let msg = format!("[{} {}] {}", e.rule(), e.code(), e.message_en());
@@ -104,7 +134,8 @@ impl PyKeyring {
 
     /// Adds or replaces a key (at least 16 bytes).
     fn add(&mut self, py: Python<'_>, key_id: &str, secret: &[u8]) -> PyResult<()> {
-        self.inner.add(key_id, secret.to_vec()).map_err(|e| to_py(py, &e))
+        let inner = &mut self.inner;
+        guarded(py, || inner.add(key_id, secret.to_vec()))
     }
 
     /// Removes a key: tokens signed with it stop verifying.
@@ -119,21 +150,20 @@ impl PyKeyring {
 
     /// Issues a token for a person in a project.
     fn issue(&self, py: Python<'_>, key_id: &str, project: &str, person: &str) -> PyResult<String> {
-        self.inner
-            .issue(
+        let inner = &self.inner;
+        guarded(py, || {
+            inner.issue(
                 key_id,
                 &tijdreg::ids::ProjectId::new(project),
                 &tijdreg::ids::PersonId::new(person),
             )
-            .map_err(|e| to_py(py, &e))
+        })
     }
 
     /// Verifies a token; returns (project, person).
     fn verify(&self, py: Python<'_>, token: &str) -> PyResult<(String, String)> {
-        self.inner
-            .verify(token)
-            .map(|(p, q)| (p.0, q.0))
-            .map_err(|e| to_py(py, &e))
+        let inner = &self.inner;
+        guarded(py, || inner.verify(token).map(|(p, q)| (p.0, q.0)))
     }
 
     fn __repr__(&self) -> String {
@@ -142,9 +172,37 @@ impl PyKeyring {
 }
 
 /// The ledger, JSON in and out. The `tijdreg.Ledger` wrapper gives it typed arguments.
-#[pyclass(module = "tijdreg._tijdreg", name = "NativeLedger")]
+/// A ledger shared safely between Python threads: one lock inside serialises the calls, and
+/// a thread waits for it without holding the GIL.
+#[pyclass(module = "tijdreg._tijdreg", name = "NativeLedger", frozen)]
 struct PyLedger {
-    inner: Ledger,
+    inner: std::sync::Mutex<Ledger>,
+}
+
+impl PyLedger {
+    fn new_inner(l: Ledger) -> PyLedger {
+        PyLedger {
+            inner: std::sync::Mutex::new(l),
+        }
+    }
+
+    /// Runs `f` on the locked ledger, without the GIL. A ledger whose lock was poisoned by an
+    /// internal error is refused from then on (its state may be half-changed).
+    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut Ledger) -> Result<T, Error> + Send) -> PyResult<T> {
+        let inner = &self.inner;
+        let mut poisoned = false;
+        let out = guarded(py, || match inner.lock() {
+            Ok(mut l) => f(&mut l).map(Some),
+            Err(_) => {
+                poisoned = true;
+                Ok(None)
+            }
+        })?;
+        match out {
+            Some(v) if !poisoned => Ok(v),
+            _ => Err(internal(py)),
+        }
+    }
 }
 
 #[pymethods]
@@ -152,32 +210,31 @@ impl PyLedger {
     #[new]
     #[pyo3(signature = (keys=None))]
     fn new(keys: Option<PyRef<'_, PyKeyring>>) -> Self {
-        PyLedger {
-            inner: Ledger::with_keys(keys.map(|k| k.inner.clone()).unwrap_or_default()),
-        }
+        PyLedger::new_inner(Ledger::with_keys(keys.map(|k| k.inner.clone()).unwrap_or_default()))
     }
 
     /// Replaces the QR keys (rotation, QR-2).
-    fn set_keys(&mut self, keys: PyRef<'_, PyKeyring>) {
-        self.inner.set_keys(keys.inner.clone());
+    fn set_keys(&self, py: Python<'_>, keys: PyRef<'_, PyKeyring>) -> PyResult<()> {
+        let keys = keys.inner.clone();
+        self.with(py, move |l| {
+            l.set_keys(keys);
+            Ok(())
+        })
     }
 
     /// Applies one command envelope (JSON); returns the outcome as JSON.
-    fn apply_json(&mut self, py: Python<'_>, envelope: &str) -> PyResult<String> {
-        let inner = &mut self.inner;
-        py.detach(|| {
+    fn apply_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
+        self.with(py, |l| {
             Envelope::from_json(envelope)
-                .and_then(|env| inner.apply(&env))
+                .and_then(|env| l.apply(&env))
                 .and_then(|o| json(&o))
         })
-        .map_err(|e| to_py(py, &e))
     }
 
     /// Applies a JSON list of envelopes in order; returns a JSON list with, per command, the
     /// outcome or the error (`{"error": {...}}`). Releases the GIL for the whole batch.
-    fn apply_many_json(&mut self, py: Python<'_>, envelopes: &str) -> PyResult<String> {
-        let inner = &mut self.inner;
-        let out = py.detach(|| -> Result<String, Error> {
+    fn apply_many_json(&self, py: Python<'_>, envelopes: &str) -> PyResult<String> {
+        self.with(py, |inner| {
             let list: Vec<serde_json::Value> = tijdreg::decode::from_str(envelopes, "")?;
             let results: Vec<serde_json::Value> = list
                 .into_iter()
@@ -187,46 +244,43 @@ impl PyLedger {
                 })
                 .collect();
             json(&results)
-        });
-        out.map_err(|e| to_py(py, &e))
+        })
     }
 
     /// The events a command would produce (JSON), without changing anything (AUD-5).
     fn preview_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
-        let inner = &self.inner;
-        py.detach(|| {
+        self.with(py, |inner| {
             Envelope::from_json(envelope)
                 .and_then(|env| inner.preview(&env))
                 .and_then(|ev| json(&ev))
         })
-        .map_err(|e| to_py(py, &e))
     }
 
     /// Runs a query envelope (JSON) and returns the answer as JSON.
     fn query_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
-        let inner = &self.inner;
-        py.detach(|| {
+        self.with(py, |inner| {
             let v: serde_json::Value = tijdreg::decode::from_str_max(envelope, "", tijdreg::decode::MAX_COMMAND_BYTES)?;
             json(&query::run_on_ledger(inner, &v)?)
         })
-        .map_err(|e| to_py(py, &e))
     }
 
     /// The subsidy report of a project as `actor` sees it at `at` (RFC 3339).
     fn report(&self, py: Python<'_>, actor: &str, at: &str, project: &str) -> PyResult<PyReport> {
-        let state = self.inner.state();
-        py.detach(|| {
+        self.with(py, |l| {
             let at = tijdreg::calendar::parse_instant(at)?;
-            tijdreg::ledger::report::report(state, &Actor::from(actor), at, &tijdreg::ids::ProjectId::new(project))
+            tijdreg::ledger::report::report(
+                l.state(),
+                &Actor::from(actor),
+                at,
+                &tijdreg::ids::ProjectId::new(project),
+            )
         })
         .map(|inner| PyReport { inner })
-        .map_err(|e| to_py(py, &e))
     }
 
     /// The state as a JSON snapshot with its schema version (AUD-2).
-    fn snapshot(&self, py: Python<'_>) -> String {
-        let inner = &self.inner;
-        py.detach(|| inner.snapshot_json())
+    fn snapshot(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |l| Ok(l.snapshot_json()))
     }
 
     /// Loads a snapshot.
@@ -234,9 +288,7 @@ impl PyLedger {
     #[pyo3(signature = (snapshot, keys=None))]
     fn load(py: Python<'_>, snapshot: &str, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
         let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
-        py.detach(|| Ledger::from_snapshot_json(snapshot, keys))
-            .map(|inner| PyLedger { inner })
-            .map_err(|e| to_py(py, &e))
+        guarded(py, || Ledger::from_snapshot_json(snapshot, keys)).map(PyLedger::new_inner)
     }
 
     /// Rebuilds a ledger from its event log (JSON list of recorded events).
@@ -244,24 +296,22 @@ impl PyLedger {
     #[pyo3(signature = (events, keys=None))]
     fn replay_json(py: Python<'_>, events: &str, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
         let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
-        py.detach(|| {
+        guarded(py, || {
             let log: Vec<Recorded> = tijdreg::decode::from_str(events, "events")?;
             Ledger::replay(&log, keys)
         })
-        .map(|inner| PyLedger { inner })
-        .map_err(|e: Error| to_py(py, &e))
+        .map(PyLedger::new_inner)
     }
 
     /// The event log as JSON.
     fn events_json(&self, py: Python<'_>) -> PyResult<String> {
-        let inner = &self.inner;
-        py.detach(|| json(&inner.events())).map_err(|e| to_py(py, &e))
+        self.with(py, |l| json(&l.events()))
     }
 
     /// The number of events folded.
     #[getter]
-    fn event_count(&self) -> u64 {
-        self.inner.state().event_count
+    fn event_count(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |l| Ok(l.state().event_count))
     }
 }
 
@@ -318,7 +368,8 @@ impl PyReport {
 
     /// The whole report as JSON.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        json(&self.inner).map_err(|e| to_py(py, &e))
+        let inner = &self.inner;
+        guarded(py, || json(inner))
     }
 
     /// A readable explanation, line by line (SUB-9).
@@ -420,9 +471,10 @@ impl PyReport {
 /// The report of plain records (the documented export format, JSON) at `at` (RFC 3339).
 #[pyfunction]
 fn report_from_records_json(py: Python<'_>, records: &str, at: &str) -> PyResult<PyReport> {
-    py.detach(|| subsidy::report_json(records, tijdreg::calendar::parse_instant(at)?))
-        .map(|inner| PyReport { inner })
-        .map_err(|e| to_py(py, &e))
+    guarded(py, || {
+        subsidy::report_json(records, tijdreg::calendar::parse_instant(at)?)
+    })
+    .map(|inner| PyReport { inner })
 }
 
 /// A Belgian national number (ID-1); shown masked (ID-3).
@@ -436,9 +488,7 @@ struct PyInsz {
 impl PyInsz {
     #[new]
     fn new(py: Python<'_>, number: &str) -> PyResult<Self> {
-        Insz::parse(number)
-            .map(|inner| PyInsz { inner })
-            .map_err(|e| to_py(py, &e))
+        guarded(py, || Insz::parse(number)).map(|inner| PyInsz { inner })
     }
 
     /// The full number: the only way to see it.
@@ -502,11 +552,9 @@ fn calendar(profile_name: &str, closures: Vec<NaiveDate>) -> Result<Calendar, Er
 /// Gregorian Easter Sunday (DL-3).
 #[pyfunction]
 fn easter(py: Python<'_>, year: i32) -> PyResult<NaiveDate> {
-    tijdreg::calendar::easter(year).ok_or_else(|| {
-        to_py(
-            py,
-            &Error::invalid("no Easter date for that year", "geen paasdatum voor dat jaar"),
-        )
+    guarded(py, || {
+        tijdreg::calendar::easter(year)
+            .ok_or_else(|| Error::invalid("no Easter date for that year", "geen paasdatum voor dat jaar"))
     })
 }
 
@@ -514,17 +562,15 @@ fn easter(py: Python<'_>, year: i32) -> PyResult<NaiveDate> {
 #[pyfunction]
 #[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
 fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<bool> {
-    calendar(profile, closures)
-        .map(|c| c.is_working_day(day))
-        .map_err(|e| to_py(py, &e))
+    guarded(py, || calendar(profile, closures).map(|c| c.is_working_day(day)))
 }
 
 /// The first working day after a date (DL-3).
 #[pyfunction]
 #[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
 fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<NaiveDate> {
-    calendar(profile, closures)
-        .and_then(|c| {
+    guarded(py, || {
+        calendar(profile, closures).and_then(|c| {
             c.next_working_day(day).ok_or_else(|| {
                 Error::invalid(
                     "past the last representable date",
@@ -532,7 +578,7 @@ fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec
                 )
             })
         })
-        .map_err(|e| to_py(py, &e))
+    })
 }
 
 /// The registration deadline of a training day: 10:00 Brussels on the next working day (DL-2).
@@ -544,8 +590,8 @@ fn registration_deadline(
     profile: &str,
     closures: Vec<NaiveDate>,
 ) -> PyResult<DateTime<Utc>> {
-    calendar(profile, closures)
-        .and_then(|c| {
+    guarded(py, || {
+        calendar(profile, closures).and_then(|c| {
             c.registration_deadline(day).ok_or_else(|| {
                 Error::invalid(
                     "past the last representable date",
@@ -553,7 +599,14 @@ fn registration_deadline(
                 )
             })
         })
-        .map_err(|e| to_py(py, &e))
+    })
+}
+
+/// Panics inside the engine boundary, to test that a panic reaches Python as
+/// `tijdreg.InternalError` (kind `internal`), never as `PanicException`.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    guarded(py, || -> Result<(), Error> { std::panic::panic_any("a test panic") })
 }
 
 #[pymodule]
@@ -566,6 +619,8 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("ConflictError", py.get_type::<ConflictError>())?;
     m.add("RejectedError", py.get_type::<RejectedError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_class::<PyKeyring>()?;
     m.add_class::<PyLedger>()?;
     m.add_class::<PyReport>()?;

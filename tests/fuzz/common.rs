@@ -1,0 +1,32 @@
+//! Shared by the fuzz targets: the base fixture as a ledger, and the ID-3 check that no text
+//! the engine produced holds a national number.
+
+use serde_json::{Value, json};
+use tijdreg::identity::Insz;
+use tijdreg::ledger::{Envelope, Ledger};
+
+/// The conformance base fixture applied to a new ledger.
+pub fn base() -> Ledger {
+    let doc: Value = serde_json::from_str(include_str!("../conformance/fixtures/base.json")).expect("fixture");
+    let mut l = Ledger::new();
+    for (i, s) in doc["steps"].as_array().expect("steps").iter().enumerate() {
+        let mut s = s.clone();
+        s["command_id"] = json!(format!("base-{i}"));
+        l.apply(&Envelope::from_value(s).expect("step")).expect("accepted");
+    }
+    l
+}
+
+/// ID-3: panics if `text` holds a valid national number, bare or formatted.
+pub fn assert_no_insz(text: &str) {
+    let b = text.as_bytes();
+    for w in [11usize, 15] {
+        for i in 0..b.len().saturating_sub(w - 1) {
+            let Some(s) = text.get(i..i + w) else { continue };
+            let digits = s.bytes().filter(u8::is_ascii_digit).count();
+            if digits == 11 && Insz::parse(s).is_ok() {
+                panic!("a national number in an engine text: {text}");
+            }
+        }
+    }
+}
