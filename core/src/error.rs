@@ -33,6 +33,8 @@ pub enum Entity {
     Relationship,
     /// E-learning entry (EL-1).
     Entry,
+    /// Scanning device (ATT-6).
+    Device,
 }
 
 impl Entity {
@@ -46,6 +48,7 @@ impl Entity {
             Entity::Grant => "ACC-2",
             Entity::Relationship => "ACC-3",
             Entity::Entry => "EL-1",
+            Entity::Device => "ATT-6",
         }
     }
     fn en(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Entity {
             Entity::Grant => "grant",
             Entity::Relationship => "work relationship",
             Entity::Entry => "e-learning entry",
+            Entity::Device => "device",
         }
     }
     fn nl(self) -> &'static str {
@@ -74,6 +78,7 @@ impl Entity {
             Entity::Grant => "recht",
             Entity::Relationship => "werkrelatie",
             Entity::Entry => "e-learningregistratie",
+            Entity::Device => "toestel",
         }
     }
 }
@@ -167,6 +172,33 @@ pub enum Error {
     DuplicateNationalNumber {
         /// The person who holds the number, when the actor may see them.
         existing: Option<String>,
+    },
+    /// ATT-6: the batch's signature is not the device key's (forged or altered).
+    #[error("the offline batch's signature does not match the device key (forged or altered)")]
+    InvalidBatchSignature,
+    /// ATT-6: the device was revoked; its batches are refused.
+    #[error("device {device} was revoked")]
+    DeviceRevoked {
+        /// Device.
+        device: String,
+    },
+    /// ATT-6: the batch counts from a synchronisation the host did not record.
+    #[error("the batch counts from a synchronisation the host did not record for this device")]
+    UnknownSync,
+    /// ATT-6: a scan the device's registration does not cover (another project, or outside
+    /// its validity at the reconstructed instant).
+    #[error("device {device} is not registered for this session's project at the scan's instant")]
+    DeviceNotValid {
+        /// Device.
+        device: String,
+    },
+    /// ATT-6: an offline check-in earlier than attendance registered online meanwhile.
+    #[error("attendance of {person} was registered online until {until}, after this scan: it is not rewritten")]
+    RegisteredMeanwhile {
+        /// Person.
+        person: String,
+        /// Until (local time).
+        until: String,
     },
     /// A create command for an id that exists.
     #[error("{} {id} already exists", what.en())]
@@ -528,6 +560,11 @@ impl Error {
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::AlreadyExists { .. } => "already_exists",
             Error::DuplicateNationalNumber { .. } => "duplicate_national_number",
+            Error::InvalidBatchSignature => "invalid_batch_signature",
+            Error::DeviceRevoked { .. } => "device_revoked",
+            Error::UnknownSync => "unknown_sync",
+            Error::RegisteredMeanwhile { .. } => "registered_meanwhile",
+            Error::DeviceNotValid { .. } => "device_not_valid",
             Error::Unknown { .. } => "unknown_reference",
             Error::BranchNotOfOrganisation { .. } => "branch_not_of_organisation",
             Error::DuplicateTrainingCode { .. } => "duplicate_training_code",
@@ -621,7 +658,12 @@ impl Error {
             | Error::DailyHoursExceeded { .. }
             | Error::EntryOverlap { .. }
             | Error::SelfApproval
+            | Error::InvalidBatchSignature
+            | Error::DeviceRevoked { .. }
+            | Error::UnknownSync
+            | Error::DeviceNotValid { .. }
             | Error::EntryStatus { .. } => ErrorKind::Rejected,
+            Error::RegisteredMeanwhile { .. } => ErrorKind::Conflict,
         }
     }
 
@@ -630,6 +672,11 @@ impl Error {
         match self {
             Error::InvalidInsz { .. } => "ID-1",
             Error::DuplicateNationalNumber { .. } => "ID-4",
+            Error::InvalidBatchSignature
+            | Error::DeviceRevoked { .. }
+            | Error::UnknownSync
+            | Error::RegisteredMeanwhile { .. }
+            | Error::DeviceNotValid { .. } => "ATT-6",
             Error::InvalidEmail { .. } | Error::InvalidName | Error::BirthDateMismatch { .. } => "ID-2",
             Error::NonexistentLocalTime { .. } => "DL-4",
             Error::InvalidParameter { .. } | Error::TooManyTrainings { .. } | Error::ElearningNotAllowed => "ORG-3",
@@ -700,6 +747,19 @@ impl Error {
             }
             Error::InvalidParameter { name, allowed_nl, .. } => format!("parameter {name} moet {allowed_nl} zijn"),
             Error::AlreadyExists { what, id } => format!("{} {id} bestaat al", what.nl()),
+            Error::InvalidBatchSignature => {
+                "de handtekening van de offline batch klopt niet met de toestelsleutel (vervalst of gewijzigd)".into()
+            }
+            Error::DeviceRevoked { device } => format!("toestel {device} werd ingetrokken"),
+            Error::RegisteredMeanwhile { person, until } => format!(
+                "de aanwezigheid van {person} werd intussen online geregistreerd tot {until}, na deze scan: ze wordt niet herschreven"
+            ),
+            Error::UnknownSync => {
+                "de batch telt vanaf een synchronisatie die de host voor dit toestel niet registreerde".into()
+            }
+            Error::DeviceNotValid { device } => {
+                format!("toestel {device} is op het tijdstip van de scan niet geregistreerd voor het project van deze sessie")
+            }
             Error::DuplicateNationalNumber { existing } => format!(
                 "er is al een persoon met dit rijksregisternummer geregistreerd{}",
                 existing.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
@@ -896,6 +956,14 @@ mod tests {
             Error::DuplicateNationalNumber {
                 existing: Some(s("p-ann")),
             },
+            Error::InvalidBatchSignature,
+            Error::DeviceRevoked { device: s("d-1") },
+            Error::UnknownSync,
+            Error::DeviceNotValid { device: s("d-1") },
+            Error::RegisteredMeanwhile {
+                person: s("p"),
+                until: s("11:00"),
+            },
             Error::Unknown {
                 what: Entity::Project,
                 id: s("P-9"),
@@ -1053,6 +1121,11 @@ mod tests {
                 | Error::InvalidParameter { .. }
                 | Error::AlreadyExists { .. }
                 | Error::DuplicateNationalNumber { .. }
+                | Error::InvalidBatchSignature
+                | Error::DeviceRevoked { .. }
+                | Error::UnknownSync
+                | Error::DeviceNotValid { .. }
+                | Error::RegisteredMeanwhile { .. }
                 | Error::Unknown { .. }
                 | Error::BranchNotOfOrganisation { .. }
                 | Error::DuplicateTrainingCode { .. }

@@ -188,6 +188,8 @@ id_type! {
     EntryId,
     /// The client's id of a command, used for idempotent retries (ATT-3).
     CommandId,
+    /// A scanning device registered for a project (ATT-6).
+    DeviceId,
 }
 
 /// The serde message of a bad id: a marker the decoder recognises, then the problem (never

@@ -50,6 +50,7 @@ pub mod ids;
 pub mod ledger;
 pub mod limits;
 pub mod mlp;
+pub mod offline;
 pub mod org;
 pub mod params;
 pub mod qr;

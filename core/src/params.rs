@@ -113,6 +113,9 @@ pub enum ParamValue {
     ElearningAllowed(bool),
     /// Holiday profile of the working-day calendar (DL-3).
     HolidayProfile(HolidayProfile),
+    /// Minutes an offline scan's device clock may differ from the reconstructed instant
+    /// before the scan is marked `clock_suspect` (ATT-6).
+    OfflineClockSkewMinutes(u32),
 }
 
 impl ParamValue {
@@ -133,6 +136,7 @@ impl ParamValue {
             ParamValue::MlpRequired(_) => "mlp_required",
             ParamValue::ElearningAllowed(_) => "elearning_allowed",
             ParamValue::HolidayProfile(_) => "holiday_profile",
+            ParamValue::OfflineClockSkewMinutes(_) => "offline_clock_skew_minutes",
         }
     }
 
@@ -165,6 +169,7 @@ impl ParamValue {
             | ParamValue::CheckOutLateMinutes(m)
             | ParamValue::LateArrivalMinutes(m)
             | ParamValue::EarlyDepartureMinutes(m)
+            | ParamValue::OfflineClockSkewMinutes(m)
                 if *m > 1440 =>
             {
                 bad("0..=1440 minutes", "0..=1440 minuten")
@@ -231,6 +236,13 @@ pub struct Params {
     pub elearning_allowed: bool,
     /// Default FlemishGovernment.
     pub holiday_profile: HolidayProfile,
+    /// Default 5 (ATT-6).
+    #[serde(default = "default_skew")]
+    pub offline_clock_skew_minutes: u32,
+}
+
+fn default_skew() -> u32 {
+    5
 }
 
 impl Default for Params {
@@ -250,6 +262,7 @@ impl Default for Params {
             mlp_required: false,
             elearning_allowed: true,
             holiday_profile: HolidayProfile::default(),
+            offline_clock_skew_minutes: default_skew(),
         }
     }
 }
@@ -284,6 +297,7 @@ impl Params {
             ParamValue::MlpRequired(x) => self.mlp_required = x,
             ParamValue::ElearningAllowed(x) => self.elearning_allowed = x,
             ParamValue::HolidayProfile(x) => self.holiday_profile = x,
+            ParamValue::OfflineClockSkewMinutes(x) => self.offline_clock_skew_minutes = x,
         }
     }
 }

@@ -150,6 +150,8 @@ pub enum Method {
     ClosedByTrainer,
     /// Set by the promoter while the session was reopened (SES-5).
     Correction,
+    /// Scanned without a network and applied from the device's batch (ATT-6).
+    OfflineScan,
 }
 
 /// One stretch of presence (ATT-1, ATT-3).
@@ -184,6 +186,9 @@ pub struct ParticipantRecord {
     /// Marked absent (ATT-5).
     #[serde(default)]
     pub absent: bool,
+    /// The open check-in came from an offline scan whose device clock was suspect (ATT-6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub present_clock_suspect: bool,
 }
 
 impl ParticipantRecord {

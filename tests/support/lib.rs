@@ -6,6 +6,7 @@ pub mod oracle;
 pub mod synth;
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tijdreg::ledger::query;
 use tijdreg::ledger::{Envelope, Ledger};
@@ -331,8 +332,13 @@ impl Run {
                                             Value::String(t) => g.get("type").and_then(Value::as_str) == Some(t),
                                             other => matches(other, g),
                                         });
-                                    (!ok)
-                                        .then(|| format!("events {kinds:?} do not match {}", Value::Array(evs.clone())))
+                                    (!ok).then(|| {
+                                        format!(
+                                            "events {} do not match {}",
+                                            Value::Array(got.clone()),
+                                            Value::Array(evs.clone())
+                                        )
+                                    })
                                 }
                                 Some(other) if !matches(other, &Value::Array(got.clone())) => {
                                     Some(format!("events {kinds:?} do not match {other}"))
@@ -507,4 +513,52 @@ pub fn run_dir(dir: &Path, out: &mut dyn std::io::Write) -> std::io::Result<usiz
     }
     writeln!(out, "{passed} passed, {failed} failed")?;
     Ok(failed)
+}
+
+/// Fills every offline-batch signature written `"$sign"` in a case (ATT-6): the batch, its
+/// `$qr` templates expanded with the case's keys as a runner would, signed with the key of
+/// the device's `register_device` step. Signatures are data in the case afterwards, so every
+/// runner just sends them; write `"$sign"` again after changing a batch.
+///
+/// # Errors
+/// A message naming what does not fit (no device key, a batch that does not decode).
+pub fn sign_batches(case: &mut Value) -> Result<usize, String> {
+    let mut issuer = case.get("qr_keys").map(keyring).transpose()?.unwrap_or_default();
+    let mut devices: BTreeMap<String, tijdreg::offline::DeviceKey> = BTreeMap::new();
+    let mut signed = 0;
+    for step in case
+        .get_mut("steps")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(k) = step.get("qr_keys").filter(|_| step.get("command").is_none()) {
+            add_keys(&mut issuer, k)?;
+        }
+        let Some(command) = step.get_mut("command") else {
+            continue;
+        };
+        match command.get("type").and_then(Value::as_str) {
+            Some("register_device") => {
+                let id = command["device"].as_str().unwrap_or_default().to_owned();
+                let key = tijdreg::offline::DeviceKey::from_base64(command["device_key"].as_str().unwrap_or_default())
+                    .map_err(|e| format!("device {id}: {e}"))?;
+                devices.insert(id, key);
+            }
+            Some("submit_offline_batch") if command["batch"]["signature"] == "$sign" => {
+                let mut expanded = command["batch"].clone();
+                expand_tokens(&mut expanded, &issuer)?;
+                let mut batch: tijdreg::offline::Batch =
+                    serde_json::from_value(expanded).map_err(|e| format!("batch: {e}"))?;
+                let key = devices
+                    .get(batch.device.as_str())
+                    .ok_or_else(|| format!("no register_device step for {}", batch.device))?;
+                batch.sign(key);
+                command["batch"]["signature"] = Value::String(batch.signature);
+                signed += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok(signed)
 }

@@ -4,6 +4,7 @@ use crate::access::{RelationshipKind, Role};
 use crate::elearning::EntryInput;
 use crate::identity::InszInput;
 use crate::ids::*;
+use crate::offline::{Batch, DeviceKey};
 use crate::org::TrainingKind;
 use crate::params::ParamValue;
 use crate::session::Break;
@@ -343,11 +344,43 @@ crate::tagged::tagged_enum! {
         /// Field values.
         fields: BTreeMap<String, String>,
     },
+    /// OrganisationResponsible of the project's promoter. ATT-6: registers a scanning device
+    /// for the project, with its signing key and a validity period (ACC-2 dates).
+    RegisterDevice {
+        /// Device.
+        device: DeviceId,
+        /// Project.
+        project: ProjectId,
+        /// Signing key (base64url, 16..=64 bytes).
+        device_key: DeviceKey,
+        /// First day.
+        valid_from: NaiveDate,
+        /// Last day, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<NaiveDate>,
+    },
+    /// OrganisationResponsible of the project's promoter. ATT-6: revokes a device (a lost
+    /// phone); its later batches are refused.
+    RevokeDevice {
+        /// Device.
+        device: DeviceId,
+    },
+    /// A trainer or OrganisationResponsible of the project, or the system. ATT-6: records a
+    /// synchronisation of the device at the command's instant; offline scans count from it.
+    SyncDevice {
+        /// Device.
+        device: DeviceId,
+    },
+    /// The person who scanned (or the system relaying for them). ATT-6: a device's signed
+    /// batch of offline scans, each applied at its reconstructed instant or answered with why
+    /// not.
+    SubmitOfflineBatch {
+        /// The batch.
+        batch: Batch,
+    },
 }
 }
 
-/// Where a command that failed to decode went wrong, with its full field path
-/// (`command.intervals[1].check_out`): decodes it again in the externally tagged form.
 impl Command {
     /// Checks the limits of every field (`docs/limits.md`): names and texts, list sizes, years
     /// of dates and instants, times without leap seconds. Runs before any rule is decided, for
@@ -470,6 +503,27 @@ impl Command {
                     text("command.fields", v)
                 })
             }
+            Command::RegisterDevice {
+                valid_from,
+                valid_until,
+                ..
+            } => dates("command.valid_from", &[Some(*valid_from), *valid_until]),
+            Command::SubmitOfflineBatch { batch } => {
+                count(
+                    "command.batch.scans",
+                    batch.scans.len(),
+                    crate::offline::MAX_SCANS_PER_BATCH,
+                )?;
+                instant("command.batch.sync_at", batch.sync_at)?;
+                short("command.batch.signature", &batch.signature, 128)?;
+                batch.scans.iter().try_for_each(|s| {
+                    instant("command.batch.scans.device_time", s.device_time)?;
+                    s.token
+                        .as_deref()
+                        .map_or(Ok(()), |t| short("command.batch.scans.token", t, MAX_TOKEN_CHARS))
+                })
+            }
+            Command::RevokeDevice { .. } | Command::SyncDevice { .. } => Ok(()),
             Command::RevokeGrant { .. }
             | Command::DeleteSession { .. }
             | Command::AddParticipant { .. }
@@ -484,6 +538,8 @@ impl Command {
     }
 }
 
+/// Where a command that failed to decode went wrong, with its full field path
+/// (`command.intervals[1].check_out`): decodes it again in the externally tagged form.
 pub(crate) fn trace(root: &str, command: &serde_json::Value) -> Option<crate::decode::Problem> {
     let obj = command.as_object()?;
     let ty = obj.get("type")?.as_str()?;

@@ -5,6 +5,7 @@ use crate::access::{Grant, WorkRelationship};
 use crate::elearning::{Entry, EntryInput};
 use crate::identity::Person;
 use crate::ids::*;
+use crate::offline::{Device, ScanKind, ScanResult};
 use crate::org::{Project, Training};
 use crate::params::ParamValue;
 use crate::session::{Interval, Method, Timing};
@@ -160,6 +161,31 @@ pub enum Event / EventMirror ("an event: an object with a type") {
         person: PersonId,
         fields: BTreeMap<String, String>,
     },
+    DeviceRegistered {
+        device: Device,
+    },
+    DeviceRevoked {
+        device: DeviceId,
+    },
+    DeviceSynced {
+        device: DeviceId,
+    },
+    OfflineScanApplied {
+        session: SessionId,
+        person: PersonId,
+        kind: ScanKind,
+        #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
+        time: DateTime<Utc>,
+        device: DeviceId,
+        seq: u64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        clock_suspect: bool,
+    },
+    OfflineBatchReceived {
+        device: DeviceId,
+        scanned_by: PersonId,
+        results: Vec<ScanResult>,
+    },
 }
 }
 
@@ -175,6 +201,7 @@ impl Event {
             | Event::SessionStarted { session }
             | Event::CheckedIn { session, .. }
             | Event::CheckedOut { session, .. }
+            | Event::OfflineScanApplied { session, .. }
             | Event::MarkedAbsent { session, .. }
             | Event::SessionClosed { session }
             | Event::SessionSubmitted { session }
@@ -206,7 +233,8 @@ impl Event {
     }
 }
 
-/// Events as a preview or what-if shows them (AUD-5): the national number masked (ID-3).
+/// Events as a preview or what-if shows them (AUD-5): national numbers (ID-3) and device
+/// keys (ATT-6) masked.
 ///
 /// A `Previewed` is a list of [`Event`]s (it dereferences to `[Event]`); only its JSON differs
 /// from the stored form: every `insz` prints as `YY.MM.DD-xxx.xx`. The number stays in
@@ -232,14 +260,15 @@ impl IntoIterator for Previewed {
 impl Serialize for Previewed {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut v = serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?;
-        mask_insz(&mut v);
+        mask_secrets(&mut v);
         v.serialize(s)
     }
 }
 
-/// Masks every national number in a JSON answer (ID-3): each string under an `insz` key
-/// becomes its masked form (`YY.MM.DD-xxx.xx`, or all `x` when it does not parse).
-pub fn mask_insz(v: &mut serde_json::Value) {
+/// Masks what only storage keeps in a JSON answer: every national number (ID-3: each string
+/// under an `insz` key becomes `YY.MM.DD-xxx.xx`, or all `x` when it does not parse) and
+/// every device key (ATT-6: `device_key` becomes `…`).
+pub fn mask_secrets(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
         Value::Object(o) => {
@@ -249,11 +278,12 @@ pub fn mask_insz(v: &mut serde_json::Value) {
                         *s = crate::identity::Insz::parse(s)
                             .map_or_else(|_| "xx.xx.xx-xxx.xx".to_owned(), |n| n.masked());
                     }
-                    _ => mask_insz(x),
+                    Value::String(s) if k == "device_key" => *s = "…".to_owned(),
+                    _ => mask_secrets(x),
                 }
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(mask_insz),
+        Value::Array(a) => a.iter_mut().for_each(mask_secrets),
         _ => {}
     }
 }

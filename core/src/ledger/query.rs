@@ -558,7 +558,7 @@ fn beyond() -> Error {
 /// As the query function it calls.
 pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     let mut v = answer(s, q)?;
-    super::event::mask_insz(&mut v);
+    super::event::mask_secrets(&mut v);
     Ok(v)
 }
 

@@ -8,8 +8,8 @@ use crate::identity::Person;
 use crate::ids::*;
 use crate::mlp::Profile;
 use crate::org::{Call, Organisation, Project, Training};
-use crate::session::{Interval, OverlapIndex, ParticipantRecord, Session, SessionStatus, StatusChange};
-use chrono::NaiveDate;
+use crate::session::{Interval, Method, OverlapIndex, ParticipantRecord, Session, SessionStatus, StatusChange};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +60,15 @@ pub struct State {
     pub entries: BTreeMap<EntryId, Entry>,
     /// MLP profiles (MLP-1).
     pub mlp: BTreeMap<PersonId, Profile>,
+    /// Scanning devices (ATT-6).
+    #[serde(default)]
+    pub devices: BTreeMap<DeviceId, crate::offline::Device>,
+    /// The synchronisation instants recorded per device (ATT-6).
+    #[serde(default)]
+    pub device_syncs: BTreeMap<DeviceId, BTreeSet<DateTime<Utc>>>,
+    /// The sequence numbers of each device's applied offline scans (ATT-6 idempotence).
+    #[serde(default)]
+    pub device_scans: BTreeMap<DeviceId, BTreeSet<u64>>,
     /// Number of events folded.
     pub event_count: u64,
     #[serde(skip)]
@@ -303,10 +312,56 @@ impl State {
                         check_in_method: m_in,
                         check_out_method: *method,
                         late: late_in || *late,
-                        clock_suspect: false,
+                        clock_suspect: rec.present_clock_suspect,
                     });
+                    rec.present_clock_suspect = false;
                 }
             }
+            Event::OfflineScanApplied {
+                session,
+                person,
+                kind,
+                time,
+                device,
+                seq,
+                clock_suspect,
+            } => {
+                self.device_scans.entry(device.clone()).or_default().insert(*seq);
+                if let Some(rec) = self.record_mut(session, person) {
+                    match kind {
+                        crate::offline::ScanKind::CheckIn => {
+                            rec.present_since = Some((*time, Method::OfflineScan, false));
+                            rec.present_clock_suspect = *clock_suspect;
+                            rec.absent = false;
+                        }
+                        crate::offline::ScanKind::CheckOut => {
+                            if let Some((since, m_in, late_in)) = rec.present_since.take() {
+                                rec.intervals.push(Interval {
+                                    check_in: since,
+                                    check_out: *time,
+                                    check_in_method: m_in,
+                                    check_out_method: Method::OfflineScan,
+                                    late: late_in,
+                                    clock_suspect: *clock_suspect || rec.present_clock_suspect,
+                                });
+                                rec.present_clock_suspect = false;
+                            }
+                        }
+                    }
+                }
+            }
+            Event::DeviceRegistered { device } => {
+                self.devices.insert(device.id.clone(), device.clone());
+            }
+            Event::DeviceRevoked { device } => {
+                if let Some(d) = self.devices.get_mut(device) {
+                    d.revoked_at.get_or_insert(at);
+                }
+            }
+            Event::DeviceSynced { device } => {
+                self.device_syncs.entry(device.clone()).or_default().insert(at);
+            }
+            Event::OfflineBatchReceived { .. } => {}
             Event::MarkedAbsent { session, person } => {
                 if let Some(rec) = self.record_mut(session, person) {
                     rec.absent = true;

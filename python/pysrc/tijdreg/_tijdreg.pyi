@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional, Tuple, final
 __all__ = [
     "AccessDeniedError", "ConflictError", "Error", "Insz", "InternalError", "InvalidInputError", "Keyring", "NativeLedger",
     "NotFoundError", "RejectedError", "Report", "VERSION", "easter", "is_working_day", "next_working_day",
-    "registration_deadline", "report_from_records_json",
+    "registration_deadline", "report_from_records_json", "_panic_for_tests",
 ]
 
 VERSION: str

@@ -3,8 +3,8 @@
 //!
 //! Each rule family decides its commands in its own module, which opens with the rule IDs it
 //! decides: [`org`] (ORG), [`identity`] (ID, ACC-1..3), [`sessions`] (SES, QR-1, QR-3, ORG-4),
-//! [`attendance`] (ATT, QR-2, DL-1), [`corrections`] (DL-2, SES-5), [`elearning`] (EL) and
-//! [`mlp`] (MLP). What they share — finding a target the actor may see (ACC-6), statuses —
+//! [`attendance`] (ATT, QR-2, DL-1), [`offline`] (ATT-6), [`corrections`] (DL-2, SES-5),
+//! [`elearning`] (EL) and [`mlp`] (MLP). What they share — finding a target the actor may see (ACC-6), statuses —
 //! lives here; the dispatch is one match.
 
 use super::Envelope;
@@ -116,6 +116,7 @@ mod corrections;
 mod elearning;
 mod identity;
 mod mlp;
+mod offline;
 mod org;
 mod sessions;
 
@@ -163,6 +164,10 @@ impl<'a> Cx<'a> {
             Command::ApproveElearningEntry { .. } => self.decide_on_entry(c),
             Command::RejectElearningEntry { .. } => self.decide_on_entry(c),
             Command::SetMlpProfile { .. } => self.set_mlp_profile(c),
+            Command::RegisterDevice { .. } => self.register_device(c),
+            Command::RevokeDevice { .. } => self.revoke_device(c),
+            Command::SyncDevice { .. } => self.sync_device(c),
+            Command::SubmitOfflineBatch { .. } => self.submit_offline_batch(c),
         }
     }
 
