@@ -12,7 +12,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 CARGO_TARGET := target
 
-.PHONY: demo test test-rust test-python test-ffi test-uniffi test-kotlin test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-seed mutants
+.PHONY: demo test test-rust test-python test-ffi test-uniffi test-kotlin test-swift test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-seed mutants
 
 demo:
 	cargo run --release --example demo
@@ -53,7 +53,7 @@ test-python: $(VPY)
 # the conformance cases through the C API (JSON read with cJSON).
 UNIFFI_OUT := $(CARGO_TARGET)/uniffi
 
-test-ffi: test-uniffi test-kotlin test-c
+test-ffi: test-uniffi test-kotlin test-swift test-c
 
 ffi-build:
 	cargo build -p tijdreg-ffi -p uniffi-bindgen
@@ -80,9 +80,19 @@ test-kotlin: ffi-build $(KOTLINC)
 	@test -f $(GSON) || { echo "needs $(GSON): apt-get install libgoogle-gson-java (.ci/run does)"; exit 1; }
 	rm -rf $(UNIFFI_OUT)/kotlin && mkdir -p $(UNIFFI_OUT)/kotlin
 	$(CARGO_TARGET)/debug/uniffi-bindgen generate --no-format --library $(CARGO_TARGET)/debug/libtijdreg_ffi.so --language kotlin --out-dir $(UNIFFI_OUT)/kotlin
-	$(KOTLINC) -nowarn -cp $(JNA):$(GSON) $(UNIFFI_OUT)/kotlin/uniffi/tijdreg_ffi/tijdreg_ffi.kt ffi/tests/kotlin/Main.kt ffi/tests/kotlin/Conformance.kt -d $(UNIFFI_OUT)/kotlin/test.jar
+	$(KOTLINC) -nowarn -cp $(JNA):$(GSON) $(UNIFFI_OUT)/kotlin/uniffi/tijdreg_ffi/tijdreg_ffi.kt ffi/tests/kotlin/Main.kt ffi/tests/kotlin/ScannerDay.kt ffi/tests/kotlin/Conformance.kt -d $(UNIFFI_OUT)/kotlin/test.jar
 	java -Djna.library.path=$(CARGO_TARGET)/debug -cp $(UNIFFI_OUT)/kotlin/test.jar:$(JNA):$(GSON):.tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar MainKt tests/conformance
 	tests/expect-all-fail.sh java -Djna.library.path=$(CARGO_TARGET)/debug -cp $(UNIFFI_OUT)/kotlin/test.jar:$(JNA):$(GSON):.tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar MainKt
+
+# Swift: the bindings are generated (and checked to carry the typed surface with Foundation's
+# Decimal); this machine has no Swift toolchain to compile them.
+test-swift: ffi-build
+	rm -rf $(UNIFFI_OUT)/swift && mkdir -p $(UNIFFI_OUT)/swift
+	$(CARGO_TARGET)/debug/uniffi-bindgen generate --no-format --library $(CARGO_TARGET)/debug/libtijdreg_ffi.so --language swift --out-dir $(UNIFFI_OUT)/swift
+	grep -q "public typealias Amount = Decimal" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
+	grep -q "func applyScanner" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
+	grep -q "class OfflineScanner" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
+	@echo "swift bindings generated: $$(ls $(UNIFFI_OUT)/swift | tr '\n' ' ')(not compiled: no Swift toolchain here)"
 
 test-c: ffi-build
 	gcc -std=c11 -Wall -Wextra -Werror -Iffi/include ffi/tests/c/test_api.c -L$(CARGO_TARGET)/debug -ltijdreg_ffi -Wl,-rpath,$(CURDIR)/$(CARGO_TARGET)/debug -o $(CARGO_TARGET)/c_api_test

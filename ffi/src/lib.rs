@@ -1,12 +1,17 @@
 //! tijdreg for other languages. Two thin layers over the core, no rule of their own:
 //!
-//! - [`uniffi`] objects for Kotlin, Swift and Python: an [`Engine`] (the ledger) speaking
-//!   JSON commands and queries, reports, QR tokens, INSZ and deadlines; errors as
-//!   [`TijdregError`] with code, rule and both messages.
+//! - [`uniffi`] objects for Kotlin, Swift and Python: an [`Engine`] (the ledger) with a typed
+//!   surface for scanners and small hosts ([`ScannerCommand`], [`HostCommand`],
+//!   [`SessionView`], [`ReportView`], the offline queue [`OfflineScanner`]; instants, days and
+//!   money in each language's own types) beside the JSON one (every command and query);
+//!   errors as [`TijdregError`] with code, rule and both messages.
 //! - a plain C API ([`c_api`]): an opaque handle, JSON in and out, integer status codes, a
 //!   free function for returned strings; header `include/tijdreg.h` (cbindgen).
 
 pub mod c_api;
+mod typed;
+
+pub use typed::*;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use tijdreg::ledger::query;
@@ -160,7 +165,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    fn lock(&self) -> MutexGuard<'_, Ledger> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Ledger> {
         // A poisoned lock means a panic mid-apply; the ledger is only mutated after all checks
         // passed, so its state is consistent and can be used on.
         self.ledger.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

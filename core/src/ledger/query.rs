@@ -562,19 +562,37 @@ pub fn run(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     Ok(v)
 }
 
+/// A session as `actor` may see it at `at` (ARC-2); to whoever may not, the same refusal a
+/// missing session gets (ACC-6).
+///
+/// # Errors
+/// [`Error::AccessDenied`] (ACC-6), or [`Error::Unknown`] to the system and ESF support.
+pub fn visible_session<'s>(
+    s: &'s State,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    id: &SessionId,
+) -> Result<&'s Session, Error> {
+    let az = Authz { s, actor, at };
+    match s.sessions.get(id).and_then(|x| Some((x, s.projects.get(&x.project)?))) {
+        Some((x, p)) if az.sees_session(x, p) => Ok(x),
+        None if az.is_system() || az.is_support() => Err(Error::Unknown {
+            what: Entity::Session,
+            id: id.to_string(),
+        }),
+        _ => Err(Error::access(any_right(), "ACC-6")),
+    }
+}
+
+/// The registration deadline of a session (DL-2): 10:00 Brussels on the next working day of
+/// its call's calendar.
+pub fn session_deadline(s: &State, sess: &Session) -> DateTime<Utc> {
+    deadline(s, sess)
+}
+
 fn answer(s: &State, q: &QueryEnvelope) -> Result<serde_json::Value, Error> {
     let (actor, at) = (&q.actor, q.at);
-    let visible = |id: &SessionId| -> Result<&Session, Error> {
-        let az = Authz { s, actor, at };
-        match s.sessions.get(id).and_then(|x| Some((x, s.projects.get(&x.project)?))) {
-            Some((x, p)) if az.sees_session(x, p) => Ok(x),
-            None if az.is_system() || az.is_support() => Err(Error::Unknown {
-                what: Entity::Session,
-                id: id.to_string(),
-            }),
-            _ => Err(Error::access(any_right(), "ACC-6")),
-        }
-    };
+    let visible = |id: &SessionId| visible_session(s, actor, at, id);
     Ok(match &q.query {
         Query::Archive { filter } => to_json(&archive(s, actor, at, filter)),
         Query::Warnings {

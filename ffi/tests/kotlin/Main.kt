@@ -1,5 +1,6 @@
 // The uniffi Kotlin bindings, as a mobile scanner app would use them: a day of one session
-// with QR scans, a refusal by rule, the report; then, given a folder, every conformance case
+// with QR scans, a refusal by rule, the report, through the JSON surface; the same day with
+// the typed surface and offline scans (ScannerDay.kt); then, given a folder, every conformance case
 // (Conformance.kt). Prints "N passed, M failed".
 import uniffi.tijdreg_ffi.*
 
@@ -59,6 +60,8 @@ fun main(args: Array<String>) {
     check(report.contains("\"total\":\"36.00\""), "report 09:00-12:00 = 180 min x 12.00 = 36.00 (check-in before the start does not count)")
     val again = Engine.load(engine.snapshot(), listOf())
     check(again.snapshot() == engine.snapshot(), "snapshot round trip")
+    // The scanner day with the typed API only (ATT-6 offline scans included).
+    scannerDay(::check)
     println("$passed passed, $failed failed")
     // Then every conformance case, when given the folder.
     val caseFailures = if (args.isNotEmpty()) runConformance(args[0]) else 0
