@@ -12,12 +12,12 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 CARGO_TARGET := target
 
-.PHONY: demo test test-rust test-python test-ffi test-uniffi test-kotlin test-swift test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-seed mutants
+.PHONY: demo test test-readme wheel test-rust test-python test-ffi test-uniffi test-kotlin test-swift test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-seed mutants
 
 demo:
-	cargo run --release --example demo
+	cargo run -p tijdreg-examples --bin demo
 
-test: test-rust lint docs conformance test-python test-ffi
+test: test-rust lint docs conformance test-python test-ffi test-readme
 	@echo "all test suites passed"
 
 test-rust:
@@ -41,8 +41,14 @@ $(VPY):
 
 venv: $(VPY)
 
-test-python: $(VPY)
-	$(VPY) -m pip install --quiet --force-reinstall --no-deps ./python
+# The Python package as an abi3 wheel (CPython 3.9+, Linux x86_64 with glibc 2.34+: Debian 12,
+# Ubuntu 22.04, RHEL 9 and later), installable without a Rust toolchain.
+wheel: $(VPY)
+	rm -rf dist
+	$(VPY) -m maturin build --release -m python/Cargo.toml -o dist --compatibility manylinux_2_34
+
+test-python: wheel
+	$(VPY) -m pip install --quiet --force-reinstall --no-deps dist/tijdreg-*.whl
 	$(VPY) -m pytest -q python/tests
 	cd /tmp && $(CURDIR)/$(VPY) -m mypy.stubtest tijdreg
 	$(VPY) -m tijdreg.conformance tests/conformance
@@ -95,7 +101,7 @@ test-swift: ffi-build
 	@echo "swift bindings generated: $$(ls $(UNIFFI_OUT)/swift | tr '\n' ' ')(not compiled: no Swift toolchain here)"
 
 test-c: ffi-build
-	gcc -std=c11 -Wall -Wextra -Werror -Iffi/include ffi/tests/c/test_api.c -L$(CARGO_TARGET)/debug -ltijdreg_ffi -Wl,-rpath,$(CURDIR)/$(CARGO_TARGET)/debug -o $(CARGO_TARGET)/c_api_test
+	gcc -std=c11 -Wall -Wextra -Werror -Iffi/include ffi/tests/c/test_api.c -L$(CARGO_TARGET)/debug -ltijdreg_ffi -lpthread -Wl,-rpath,$(CURDIR)/$(CARGO_TARGET)/debug -o $(CARGO_TARGET)/c_api_test
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(CARGO_TARGET)/c_api_test
 	@test -f /usr/include/cjson/cJSON.h || { echo "needs cJSON: apt-get install libcjson-dev (.ci/run does)"; exit 1; }
 	gcc -std=c11 -Wall -Wextra -Werror -Iffi/include ffi/tests/c/conformance.c -L$(CARGO_TARGET)/debug -ltijdreg_ffi -lcjson -Wl,-rpath,$(CURDIR)/$(CARGO_TARGET)/debug -o $(CARGO_TARGET)/c_conformance
@@ -105,6 +111,10 @@ test-c: ffi-build
 # Regenerates the committed C header after a change to ffi/src/c_api.rs.
 header: ffi-build
 	cp "$$(ls -t $(CARGO_TARGET)/debug/build/tijdreg-ffi-*/out/tijdreg.h | head -1)" ffi/include/tijdreg.h
+
+# The README's shell and C snippets as printed (Rust: doctest; Python: pytest).
+test-readme:
+	tests/readme.sh
 
 bench:
 	cargo bench --bench engine

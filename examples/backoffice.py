@@ -1,6 +1,9 @@
 """Back-office script: load a project export, print the subsidy report, write CSV.
 
-    python examples/backoffice.py examples/data/export-2026-472-001.json report.csv
+    python examples/backoffice.py [EXPORT] [CSV]
+
+EXPORT defaults to the sample next to this script; CSV to report.csv in a temporary folder
+(the path is printed), so running it leaves nothing in the repository.
 
 The export is the plain-records format (docs/records.md) that the funder's and the
 promoters' systems produce; no ledger is needed.
@@ -8,14 +11,16 @@ promoters' systems produce; no ledger is needed.
 
 import datetime as dt
 import sys
+import tempfile
 from pathlib import Path
 
 import tijdreg
 
 
 def main() -> int:
-    export = Path(sys.argv[1] if len(sys.argv) > 1 else "examples/data/export-2026-472-001.json")
-    out = Path(sys.argv[2] if len(sys.argv) > 2 else "report.csv")
+    here = Path(__file__).resolve().parent
+    export = Path(sys.argv[1]) if len(sys.argv) > 1 else here / "data" / "export-2026-472-001.json"
+    out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="tijdreg-")) / "report.csv"
     reference = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     report = tijdreg.report_from_records(export.read_text(encoding="utf-8"), reference)
 

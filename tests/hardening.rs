@@ -652,3 +652,46 @@ mod insz_never_leaks {
         }
     }
 }
+
+#[test]
+fn aud_3_decode_errors_name_the_field_in_both_languages_without_the_value() {
+    let mut l = ledger();
+    for (text, field) in [
+        (
+            r#"{"command_id":"d1","actor":"p-lotte","at":"2026-03-02T18:00:00+01:00","command":{"type":"enter_elearning_hours","entry":"E-9","training":"T-2","date":"2026-03-02","minutes":99999999999}}"#,
+            "command.minutes",
+        ),
+        (
+            r#"{"command_id":"d2","actor":"system","at":"2026-03-02T18:00:00+01:00","command":{"type":"correct_attendance","session":"S-1","person":"p-ann","intervals":[{"check_in":"2026-03-02T08:00:00Z","check_out":"2026-03-02T09:00:00Z"},{"check_in":"2026-03-02T10:00:00Z","check_out":"yesterday"}]}}"#,
+            "command.intervals[1].check_out",
+        ),
+        (
+            r#"{"command_id":"d3","actor":"system","at":"2026-03-02T18:00:00+01:00","command":{"type":"add_training","training":"T-9","project":"P-1","code":"X","name":"X","kind":"Webinar"}}"#,
+            "command.kind",
+        ),
+        (
+            r#"{"command_id":"d4","actor":"system","at":true,"command":{"type":"create_call","call":"c","name":"c"}}"#,
+            "at",
+        ),
+    ] {
+        let (code, _, msg) = refused(&mut l, text);
+        assert_eq!(code, "invalid_input", "{msg}");
+        let parts: Vec<&str> = msg.split(" | ").collect();
+        let (en, nl) = (parts[0], parts[1]);
+        assert!(en.contains(field) && nl.contains(field), "names {field}: {msg}");
+        for raw in [
+            "99999999999",
+            "yesterday",
+            "Webinar",
+            "line 1",
+            "column",
+            "expected ident",
+            "u32",
+        ] {
+            assert!(!en.contains(raw) && !nl.contains(raw), "raw text {raw:?}: {msg}");
+        }
+        for english in ["expected", "invalid type", "unknown variant", "out of range"] {
+            assert!(!nl.contains(english), "the Dutch message is Dutch: {nl}");
+        }
+    }
+}

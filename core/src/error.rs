@@ -109,8 +109,11 @@ pub struct ErrorInfo {
     pub rule: String,
     /// Kind.
     pub kind: ErrorKind,
-    /// Dutch message.
+    /// Dutch message (the language of the funder's users).
     pub message: String,
+    /// Dutch message again, under the name the uniffi bindings use (Kotlin's exceptions
+    /// already have a `message`), so every surface has `message_nl` and `message_en`.
+    pub message_nl: String,
     /// English message.
     pub message_en: String,
 }
@@ -720,6 +723,7 @@ impl Error {
             rule: self.rule().to_owned(),
             kind: self.kind(),
             message: self.message_nl(),
+            message_nl: self.message_nl(),
             message_en: self.message_en(),
         }
     }

@@ -1,10 +1,22 @@
 //! The plain C API: an opaque ledger handle, JSON in and out, integer status codes.
 //!
-//! Every function that returns a status writes a newly allocated, NUL-terminated UTF-8
-//! string to `*out`: the JSON answer on `TIJDREG_OK`, or on failure the error as JSON
-//! (`{"code", "rule", "kind", "message", "message_en"}`). Free it with
-//! [`tijdreg_string_free`]. No function panics across the boundary: an internal panic
-//! becomes `TIJDREG_INTERNAL`.
+//! **Ownership of `out`.** Every function that takes `char **out` writes `*out` in every
+//! case — success or failure — when `out` is not null: a newly allocated, NUL-terminated UTF-8
+//! string that the caller owns and frees exactly once with [`tijdreg_string_free`]. On
+//! `TIJDREG_OK` it is the JSON answer (`{}` when there is nothing to say: after
+//! `tijdreg_ledger_load`, `tijdreg_ledger_add_qr_key`, `tijdreg_ledger_remove_qr_key`); on
+//! any other status it is the error as JSON: `{"code", "rule", "kind", "message",
+//! "message_nl", "message_en"}` (`message` and `message_nl` are both Dutch). The previous
+//! value of `*out` is overwritten, never freed: free it before reusing the variable. When
+//! `out` is null nothing is written and nothing needs freeing. `tijdreg_version` returns a
+//! static string: do not free it.
+//!
+//! **Threads.** A handle may be used from several threads at once: each call locks the
+//! handle's ledger for its duration, so calls on one handle are serialised and calls on
+//! different handles run in parallel. Freeing a handle while another thread uses it is
+//! undefined, as with any C object.
+//!
+//! No function panics across the boundary: an internal panic becomes `TIJDREG_INTERNAL`.
 // The C boundary needs raw pointers; every dereference below is checked for null first.
 #![allow(unsafe_code)]
 
@@ -31,7 +43,7 @@ pub const TIJDREG_INTERNAL: i32 = 99;
 
 /// An opaque ledger.
 pub struct TijdregLedger {
-    inner: Ledger,
+    inner: std::sync::Mutex<Ledger>,
 }
 
 fn status(kind: ErrorKind) -> i32 {
@@ -85,12 +97,17 @@ fn run(out: *mut *mut c_char, f: impl FnOnce() -> Result<String, Error>) -> i32 
     }
 }
 
-fn ledger<'a>(l: *mut TijdregLedger) -> Result<&'a mut Ledger, Error> {
+/// The ledger behind a handle, locked for this call: calls on one handle from several threads
+/// are serialised. (A lock poisoned by a panic is taken over: the ledger changes only after
+/// every check passed, so its state is whole.)
+fn ledger<'a>(l: *mut TijdregLedger) -> Result<std::sync::MutexGuard<'a, Ledger>, Error> {
     if l.is_null() {
         return Err(invalid("ledger is null", "ledger is null (leeg)"));
     }
-    // SAFETY: non-null handles come from `tijdreg_ledger_new`/`_load` and are not freed yet.
-    Ok(unsafe { &mut (*l).inner })
+    // SAFETY: non-null handles come from `tijdreg_ledger_new`/`_load` and are not freed yet;
+    // only shared references are made, the mutex gives exclusive access.
+    let m = unsafe { &(*l).inner };
+    Ok(m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
@@ -111,7 +128,9 @@ pub extern "C" fn tijdreg_version() -> *const c_char {
 /// A new, empty ledger. Free it with [`tijdreg_ledger_free`].
 #[unsafe(no_mangle)]
 pub extern "C" fn tijdreg_ledger_new() -> *mut TijdregLedger {
-    Box::into_raw(Box::new(TijdregLedger { inner: Ledger::new() }))
+    Box::into_raw(Box::new(TijdregLedger {
+        inner: std::sync::Mutex::new(Ledger::new()),
+    }))
 }
 
 /// Frees a ledger (null is ignored).
@@ -126,7 +145,8 @@ pub unsafe extern "C" fn tijdreg_ledger_free(ledger: *mut TijdregLedger) {
     }
 }
 
-/// Loads a ledger from a snapshot; null on failure, with the error in `*out`.
+/// Loads a ledger from a snapshot: a new handle, or null on failure. `*out` receives `{}` on
+/// success and the error on failure (free it in both cases).
 ///
 /// # Safety
 /// `snapshot` is a NUL-terminated string; `out` is null or writable.
@@ -139,7 +159,9 @@ pub unsafe extern "C" fn tijdreg_ledger_load(snapshot: *const c_char, out: *mut 
         Ok("{}".into())
     });
     match (rc, made) {
-        (TIJDREG_OK, Some(inner)) => Box::into_raw(Box::new(TijdregLedger { inner })),
+        (TIJDREG_OK, Some(inner)) => Box::into_raw(Box::new(TijdregLedger {
+            inner: std::sync::Mutex::new(inner),
+        })),
         _ => std::ptr::null_mut(),
     }
 }
@@ -158,7 +180,7 @@ pub unsafe extern "C" fn tijdreg_ledger_add_qr_key(
     out: *mut *mut c_char,
 ) -> i32 {
     run(out, || {
-        let l = self::ledger(ledger)?;
+        let mut l = self::ledger(ledger)?;
         if secret.is_null() {
             return Err(invalid("secret is null", "secret is null (leeg)"));
         }
@@ -183,7 +205,7 @@ pub unsafe extern "C" fn tijdreg_ledger_remove_qr_key(
     out: *mut *mut c_char,
 ) -> i32 {
     run(out, || {
-        let l = self::ledger(ledger)?;
+        let mut l = self::ledger(ledger)?;
         let mut keys = l.keys().clone();
         keys.remove(text(key_id, "key_id")?);
         l.set_keys(keys);
@@ -202,7 +224,7 @@ pub unsafe extern "C" fn tijdreg_ledger_apply(
     out: *mut *mut c_char,
 ) -> i32 {
     run(out, || {
-        let l = self::ledger(ledger)?;
+        let mut l = self::ledger(ledger)?;
         let env = Envelope::from_json(text(envelope, "envelope")?)?;
         json(&l.apply(&env)?)
     })
@@ -239,7 +261,7 @@ pub unsafe extern "C" fn tijdreg_ledger_query(
         let l = self::ledger(ledger)?;
         let v: serde_json::Value =
             tijdreg::decode::from_str_max(text(query_json, "query")?, "", tijdreg::decode::MAX_COMMAND_BYTES)?;
-        json(&query::run_on_ledger(l, &v)?)
+        json(&query::run_on_ledger(&l, &v)?)
     })
 }
 

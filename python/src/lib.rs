@@ -3,8 +3,6 @@
 //! core's errors to exception classes by their kind. No rule lives here.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use pyo3::create_exception;
-use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use tijdreg::calendar::{Calendar, HolidayProfile};
@@ -14,48 +12,55 @@ use tijdreg::ledger::{Actor, Envelope, Ledger, Recorded};
 use tijdreg::subsidy::{self, Grouping};
 use tijdreg::{Error, ErrorKind};
 
-create_exception!(
-    _tijdreg,
-    TijdregError,
-    PyException,
-    "Base of every tijdreg error: .code, .rule, .message (Dutch), .message_en."
-);
-create_exception!(
-    _tijdreg,
-    InvalidInputError,
-    TijdregError,
-    "Malformed or out-of-range input (JSON, INSZ, e-mail, times, parameters)."
-);
-create_exception!(
-    _tijdreg,
-    AccessDeniedError,
-    TijdregError,
-    "The actor lacks a right; the message names it (ACC, ORG-4, EL)."
-);
-create_exception!(
-    _tijdreg,
-    NotFoundError,
-    TijdregError,
-    "A reference to something that does not exist."
-);
-create_exception!(
-    _tijdreg,
-    ConflictError,
-    TijdregError,
-    "An id, code or presence that exists already."
-);
-create_exception!(
-    _tijdreg,
-    RejectedError,
-    TijdregError,
-    "A rule of the rulebook refuses the command."
-);
-create_exception!(
-    _tijdreg,
-    InternalError,
-    TijdregError,
-    "A fault inside the engine (kind 'internal'): a bug to report, never a verdict on the input."
-);
+/// The exception classes, named as Python sees them (`tijdreg.Error`, …).
+mod exc {
+    use pyo3::create_exception;
+    use pyo3::exceptions::PyException;
+
+    create_exception!(
+        tijdreg,
+        Error,
+        PyException,
+        "Base of every tijdreg error. Attributes: code (stable error code, docs/errors.md), rule (a rule ID of docs/rules.md), message and message_nl (Dutch), message_en (English), kind (invalid_input, access_denied, not_found, conflict, rejected or internal). An instance made by hand has them all, empty."
+    );
+    create_exception!(
+        tijdreg,
+        InvalidInputError,
+        Error,
+        "Malformed or out-of-range input (JSON, INSZ, e-mail, times, parameters, limits); kind invalid_input."
+    );
+    create_exception!(
+        tijdreg,
+        AccessDeniedError,
+        Error,
+        "The actor lacks a right; the message names it (ACC, ORG-4, EL); kind access_denied."
+    );
+    create_exception!(
+        tijdreg,
+        NotFoundError,
+        Error,
+        "A reference to something that does not exist; kind not_found."
+    );
+    create_exception!(
+        tijdreg,
+        ConflictError,
+        Error,
+        "An id, code, national number or presence that exists already; kind conflict."
+    );
+    create_exception!(
+        tijdreg,
+        RejectedError,
+        Error,
+        "A rule of the rulebook refuses the command; kind rejected."
+    );
+    create_exception!(
+        tijdreg,
+        InternalError,
+        Error,
+        "A fault inside the engine (kind internal): a bug to report, never a verdict on the input."
+    );
+}
+use exc::{AccessDeniedError, ConflictError, InternalError, InvalidInputError, NotFoundError, RejectedError};
 
 /// Runs `f` without the GIL and turns a panic (which the core's lints rule out, but a bug is a
 /// bug) into `tijdreg.InternalError` of kind `internal` instead of pyo3's `PanicException`.
@@ -73,6 +78,7 @@ fn internal(py: Python<'_>) -> PyErr {
         ("code", "internal"),
         ("rule", ""),
         ("message", "interne fout van de engine; meld ze alstublieft"),
+        ("message_nl", "interne fout van de engine; meld ze alstublieft"),
         ("message_en", "an internal error of the engine; please report it"),
         ("kind", "internal"),
     ] {
@@ -100,6 +106,7 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
         ("code", info.code),
         ("rule", info.rule),
         ("message", info.message),
+        ("message_nl", info.message_nl),
         ("message_en", info.message_en),
         ("kind", kind),
     ] {
@@ -560,17 +567,24 @@ fn easter(py: Python<'_>, year: i32) -> PyResult<NaiveDate> {
 
 /// Whether a date is a working day (DL-3).
 #[pyfunction]
-#[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
-fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<bool> {
-    guarded(py, || calendar(profile, closures).map(|c| c.is_working_day(day)))
+#[pyo3(signature = (day, profile="FlemishGovernment", closures=None))]
+fn is_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Option<Vec<NaiveDate>>) -> PyResult<bool> {
+    guarded(py, || {
+        calendar(profile, closures.unwrap_or_default()).map(|c| c.is_working_day(day))
+    })
 }
 
 /// The first working day after a date (DL-3).
 #[pyfunction]
-#[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
-fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec<NaiveDate>) -> PyResult<NaiveDate> {
+#[pyo3(signature = (day, profile="FlemishGovernment", closures=None))]
+fn next_working_day(
+    py: Python<'_>,
+    day: NaiveDate,
+    profile: &str,
+    closures: Option<Vec<NaiveDate>>,
+) -> PyResult<NaiveDate> {
     guarded(py, || {
-        calendar(profile, closures).and_then(|c| {
+        calendar(profile, closures.unwrap_or_default()).and_then(|c| {
             c.next_working_day(day).ok_or_else(|| {
                 Error::invalid(
                     "past the last representable date",
@@ -583,15 +597,15 @@ fn next_working_day(py: Python<'_>, day: NaiveDate, profile: &str, closures: Vec
 
 /// The registration deadline of a training day: 10:00 Brussels on the next working day (DL-2).
 #[pyfunction]
-#[pyo3(signature = (day, profile="FlemishGovernment", closures=Vec::new()))]
+#[pyo3(signature = (day, profile="FlemishGovernment", closures=None))]
 fn registration_deadline(
     py: Python<'_>,
     day: NaiveDate,
     profile: &str,
-    closures: Vec<NaiveDate>,
+    closures: Option<Vec<NaiveDate>>,
 ) -> PyResult<DateTime<Utc>> {
     guarded(py, || {
-        calendar(profile, closures).and_then(|c| {
+        calendar(profile, closures.unwrap_or_default()).and_then(|c| {
             c.registration_deadline(day).ok_or_else(|| {
                 Error::invalid(
                     "past the last representable date",
@@ -613,7 +627,12 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("VERSION", tijdreg::VERSION)?;
-    m.add("Error", py.get_type::<TijdregError>())?;
+    let base = py.get_type::<exc::Error>();
+    // Class-level defaults: `tijdreg.Error("x").code` is "" rather than an AttributeError.
+    for attr in ["code", "rule", "message", "message_nl", "message_en", "kind"] {
+        base.setattr(attr, "")?;
+    }
+    m.add("Error", base)?;
     m.add("InvalidInputError", py.get_type::<InvalidInputError>())?;
     m.add("AccessDeniedError", py.get_type::<AccessDeniedError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;

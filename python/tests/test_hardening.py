@@ -91,3 +91,20 @@ def test_id_4_one_person_per_national_number() -> None:
                   actor="system", at=at(2, 8), command_id="twin")
     assert (e.value.code, e.value.rule) == ("duplicate_national_number", "ID-4")
     assert "p-ann" in e.value.message_en and "03328" not in e.value.message_en
+
+
+def test_the_error_is_tijdreg_error_everywhere() -> None:
+    import inspect
+
+    assert tijdreg.Error.__module__ == "tijdreg" and tijdreg.Error.__name__ == "Error"
+    assert tijdreg.InvalidInputError.__module__ == "tijdreg"
+    made = tijdreg.Error("by hand")
+    assert (made.code, made.rule, made.message, made.message_nl, made.message_en, made.kind) == ("", "", "", "", "", "")
+    for attr in ("code", "rule", "message", "message_nl", "message_en", "kind"):
+        assert attr in (tijdreg.Error.__doc__ or "")
+    with pytest.raises(tijdreg.Error) as e:
+        tijdreg.Insz("12345678901")
+    assert "tijdreg.InvalidInputError" in repr(type(e.value)) or type(e.value).__qualname__ == "InvalidInputError"
+    assert e.value.message_nl == e.value.message and e.value.kind == "invalid_input"
+    for f in (tijdreg.is_working_day, tijdreg.next_working_day, tijdreg.registration_deadline):
+        assert "Ellipsis" not in str(inspect.signature(f)), inspect.signature(f)

@@ -556,6 +556,26 @@ pub(crate) fn trace(root: &str, command: &serde_json::Value) -> Option<crate::de
         Some(i) => p.path.get(i..).unwrap_or("").to_owned(),
         None => String::new(),
     };
+    // A flattened part (`EntryInput` of the e-learning commands) is buffered by serde and
+    // loses its path: decode it alone to find the field.
+    if tail.is_empty()
+        && matches!(ty, "enter_elearning_hours" | "correct_elearning_entry")
+        && let Some(deeper) = entry_input_problem(obj)
+    {
+        p = deeper;
+        p.path = crate::decode::join(root, &p.path);
+        return Some(p);
+    }
     p.path = crate::decode::join(root, &tail);
     Some(p)
+}
+
+/// The problem of the entry fields of an e-learning command decoded on their own.
+fn entry_input_problem(obj: &serde_json::Map<String, serde_json::Value>) -> Option<crate::decode::Problem> {
+    let fields: serde_json::Map<String, serde_json::Value> = obj
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "date" | "minutes" | "start" | "end"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    crate::decode::decode_value::<EntryInput>(serde_json::Value::Object(fields), "").err()
 }

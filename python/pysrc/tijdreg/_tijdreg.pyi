@@ -11,9 +11,16 @@ __all__ = [
 VERSION: str
 
 class Error(Exception):
+    """Base of every tijdreg error.
+
+    Attributes: ``code`` (stable, docs/errors.md), ``rule`` (a rule ID of docs/rules.md),
+    ``message`` and ``message_nl`` (Dutch), ``message_en`` (English), ``kind``.
+    """
+
     code: str
     rule: str
     message: str
+    message_nl: str
     message_en: str
     kind: str
 
@@ -91,6 +98,6 @@ class Insz:
 
 def report_from_records_json(records: str, at: str) -> Report: ...
 def easter(year: int) -> datetime.date: ...
-def is_working_day(day: datetime.date, profile: str = "FlemishGovernment", closures: List[datetime.date] = ...) -> bool: ...
-def next_working_day(day: datetime.date, profile: str = "FlemishGovernment", closures: List[datetime.date] = ...) -> datetime.date: ...
-def registration_deadline(day: datetime.date, profile: str = "FlemishGovernment", closures: List[datetime.date] = ...) -> datetime.datetime: ...
+def is_working_day(day: datetime.date, profile: str = "FlemishGovernment", closures: Optional[List[datetime.date]] = None) -> bool: ...
+def next_working_day(day: datetime.date, profile: str = "FlemishGovernment", closures: Optional[List[datetime.date]] = None) -> datetime.date: ...
+def registration_deadline(day: datetime.date, profile: str = "FlemishGovernment", closures: Optional[List[datetime.date]] = None) -> datetime.datetime: ...

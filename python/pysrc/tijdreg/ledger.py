@@ -35,6 +35,7 @@ class Failed:
     kind: str
     message: str
     message_en: str
+    message_nl: str = ""
 
 
 def _envelope(command: CommandLike, actor: str, at: _dt.datetime, command_id: str) -> Dict[str, Any]:

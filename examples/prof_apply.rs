@@ -1,2 +1,0 @@
-//! Profiling aid: applies the ledger benchmark's commands (see benches/ledger.rs).
-fn main() {}
