@@ -37,7 +37,7 @@ conformance:
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10" pandas
+	$(VPY) -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10" pandas pyarrow polars "dask[distributed]"
 
 venv: $(VPY)
 

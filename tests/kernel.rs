@@ -303,3 +303,128 @@ fn records_json_errors_and_field_order() {
         assert_eq!(typed.code(), e.code(), "{json}");
     }
 }
+
+/// One attendance row: session row, person code, check-in, check-out, late, suspect, absent.
+type Row = (u32, u32, Option<i64>, Option<i64>, bool, bool, bool);
+
+/// SUB-1..9 through columns: the same records as tables (`tijdreg::subsidy::columns`), rows
+/// shuffled, give the same report as the records, and a call split into projects gives each
+/// project's report.
+#[test]
+fn sub_columns_give_the_records_report() {
+    use tijdreg::subsidy::columns::{Attendance, BreakRow, CallColumns, Columns, ElearningRow, SessionRow};
+    for seed in [1u64, 2, 3] {
+        let r = tijdreg_workspace::synth::records(seed, 3_000);
+        let at = Utc.with_ymd_and_hms(2027, 1, 31, 12, 0, 0).unwrap();
+        let want = report(&r, at).expect("records report");
+        let sessions: Vec<SessionRow<'_>> = r
+            .sessions
+            .iter()
+            .map(|s| SessionRow {
+                id: s.id.as_str(),
+                training: s.training.as_str(),
+                date: s.date,
+                start: s.start,
+                end: s.end,
+                status: s.status,
+            })
+            .collect();
+        let breaks: Vec<BreakRow> = r
+            .sessions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.breaks.iter().map(move |b| BreakRow {
+                    session: i as u32,
+                    start: b.start,
+                    end: b.end,
+                })
+            })
+            .collect();
+        let mut persons: Vec<&str> = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
+        for (i, s) in r.sessions.iter().enumerate() {
+            for p in &s.participants {
+                let code = persons.iter().position(|x| *x == p.person.as_str()).unwrap_or_else(|| {
+                    persons.push(p.person.as_str());
+                    persons.len() - 1
+                }) as u32;
+                if p.intervals.is_empty() {
+                    rows.push((i as u32, code, None, None, false, false, p.absent));
+                }
+                for iv in &p.intervals {
+                    rows.push((
+                        i as u32,
+                        code,
+                        Some(iv.check_in.timestamp()),
+                        Some(iv.check_out.timestamp()),
+                        iv.late,
+                        iv.clock_suspect,
+                        p.absent,
+                    ));
+                }
+            }
+        }
+        // Any row order: reverse and interleave.
+        rows.reverse();
+        let n = rows.len();
+        rows.rotate_left(n / 3);
+        let col = |f: fn(&Row) -> u32| {
+            rows.iter().map(f).collect::<Vec<_>>()
+        };
+        let (session, person) = (col(|r| r.0), col(|r| r.1));
+        let check_in: Vec<Option<i64>> = rows.iter().map(|r| r.2).collect();
+        let check_out: Vec<Option<i64>> = rows.iter().map(|r| r.3).collect();
+        let late: Vec<bool> = rows.iter().map(|r| r.4).collect();
+        let suspect: Vec<bool> = rows.iter().map(|r| r.5).collect();
+        let absent: Vec<bool> = rows.iter().map(|r| r.6).collect();
+        let elearning: Vec<ElearningRow<'_>> = r
+            .elearning
+            .iter()
+            .map(|e| ElearningRow {
+                id: e.id.as_str(),
+                person: e.person.as_str(),
+                training: e.training.as_str(),
+                date: e.date,
+                minutes: e.minutes,
+                start: e.start,
+                status: e.status,
+            })
+            .collect();
+        let closures: Vec<NaiveDate> = r.closures.iter().copied().collect();
+        let columns = Columns {
+            project: r.project.as_str(),
+            params: &r.params,
+            closures: &closures,
+            sessions: &sessions,
+            breaks: &breaks,
+            persons: &persons,
+            attendance: Attendance {
+                session: &session,
+                person: &person,
+                check_in: &check_in,
+                check_out: &check_out,
+                late: Some(&late),
+                clock_suspect: Some(&suspect),
+                absent: Some(&absent),
+            },
+            elearning: &elearning,
+        };
+        let c = tijdreg::subsidy::columns::compact_from_columns(&columns).expect("columns");
+        let got = tijdreg::subsidy::report_compact(&c, at).expect("columns report");
+        assert_eq!(got.summary(), want.summary(), "seed {seed}");
+        assert_eq!(got.lines().len(), want.lines().len());
+        // As a call of one project.
+        let call = CallColumns {
+            projects: &[r.project.as_str()],
+            session_project: &vec![0; sessions.len()],
+            elearning_project: &vec![0; elearning.len()],
+            columns,
+        };
+        let by_project = tijdreg::subsidy::columns::compacts_by_project(&call).expect("call");
+        assert_eq!(
+            tijdreg::subsidy::totals_compact(&by_project[0], at).expect("totals"),
+            want.summary()
+        );
+    }
+}

@@ -12,6 +12,8 @@ use tijdreg::ledger::{Actor, Envelope, Ledger, Recorded};
 use tijdreg::subsidy::{self, Grouping};
 use tijdreg::{Error, ErrorKind};
 
+mod columns;
+
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
 mod exc {
     use pyo3::create_exception;
@@ -64,7 +66,7 @@ use exc::{AccessDeniedError, ConflictError, InternalError, InvalidInputError, No
 
 /// Runs `f` without the GIL and turns a panic (which the core's lints rule out, but a bug is a
 /// bug) into `tijdreg.InternalError` of kind `internal` instead of pyo3's `PanicException`.
-fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+pub(crate) fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
     match py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))) {
         Ok(r) => r.map_err(|e| to_py(py, &e)),
         Err(_) => Err(internal(py)),
@@ -324,8 +326,8 @@ impl PyLedger {
 
 /// A subsidy report (SUB, AUD-4).
 #[pyclass(module = "tijdreg._tijdreg", name = "Report")]
-struct PyReport {
-    inner: subsidy::Report,
+pub(crate) struct PyReport {
+    pub(crate) inner: subsidy::Report,
 }
 
 fn totals<'py>(py: Python<'py>, t: &subsidy::Totals) -> PyResult<Bound<'py, PyDict>> {
@@ -461,6 +463,32 @@ impl PyReport {
         Ok(d)
     }
 
+    /// The lines as a `pyarrow.Table` (dictionary-encoded ids, `date32`, `decimal128` money;
+    /// needs pyarrow: `pip install 'tijdreg[arrow]'`).
+    fn to_arrow(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        arrow_call(slf, "report_to_arrow")
+    }
+
+    /// The excluded stretches (SUB-9) as a `pyarrow.Table`; with `text` their explanations.
+    #[pyo3(signature = (text=false))]
+    fn excluded_to_arrow(slf: &Bound<'_, Self>, text: bool) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        Ok(py
+            .import("tijdreg.arrow")?
+            .call_method1("excluded_to_arrow", (slf, text))?
+            .unbind())
+    }
+
+    /// The lines as a pandas DataFrame (needs pyarrow and pandas).
+    fn to_pandas(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        arrow_call(slf, "report_to_pandas")
+    }
+
+    /// The lines as a polars DataFrame (needs pyarrow and polars).
+    fn to_polars(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        arrow_call(slf, "report_to_polars")
+    }
+
     fn __len__(&self) -> usize {
         self.inner.lines().len()
     }
@@ -473,6 +501,10 @@ impl PyReport {
             self.inner.amounts.total
         )
     }
+}
+
+fn arrow_call(slf: &Bound<'_, PyReport>, f: &str) -> PyResult<Py<PyAny>> {
+    Ok(slf.py().import("tijdreg.arrow")?.call_method1(f, (slf,))?.unbind())
 }
 
 /// The report of plain records (the documented export format, JSON) at `at` (RFC 3339).
@@ -645,6 +677,10 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyReport>()?;
     m.add_class::<PyInsz>()?;
     m.add_function(wrap_pyfunction!(report_from_records_json, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::report_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::report_line_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::call_totals_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::report_excluded_columns, m)?)?;
     m.add_function(wrap_pyfunction!(easter, m)?)?;
     m.add_function(wrap_pyfunction!(is_working_day, m)?)?;
     m.add_function(wrap_pyfunction!(next_working_day, m)?)?;

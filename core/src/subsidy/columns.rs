@@ -1,0 +1,481 @@
+//! Plain records as columns (`docs/records.md`, "Columns"): what a back office holds as
+//! DataFrames or parquet files — one table of sessions, one of attendance rows, one of
+//! e-learning entries — turned into the kernel's [`Compact`] form in one pass, with the same
+//! checks as the JSON records (SUB, ATT-1, SES-1, AUD-3). Bindings pass Arrow columns here
+//! without building a row object per interval.
+//!
+//! Attendance rows may come in any order: they are grouped by session and person here (one
+//! sort of row indices). A participant who never checked in is a row without instants.
+//! Errors name the table, the row and the column: `attendance[1234].check_out`.
+//!
+//! ```
+//! use tijdreg::subsidy::columns::{Attendance, Columns, SessionRow, compact_from_columns};
+//! use tijdreg::session::SessionStatus;
+//! use chrono::{NaiveDate, NaiveTime};
+//!
+//! let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+//! let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+//! let sessions = [SessionRow { id: "S-1", training: "T-1", date: day, start: t(9), end: t(12), status: SessionStatus::Executed }];
+//! let persons = ["p-ann", "p-bart"];
+//! // Ann 08:55–12:00 Brussels; Bart never came (a row without instants).
+//! let attendance = Attendance {
+//!     session: &[0, 0],
+//!     person: &[0, 1],
+//!     check_in: &[Some(1_772_438_100), None],
+//!     check_out: &[Some(1_772_449_200), None],
+//!     late: None,
+//!     clock_suspect: None,
+//!     absent: None,
+//! };
+//! let params = Default::default();
+//! let c = compact_from_columns(&Columns {
+//!     project: "P-1", params: &params, closures: &[], sessions: &sessions, breaks: &[],
+//!     persons: &persons, attendance, elearning: &[],
+//! })?;
+//! let r = tijdreg::subsidy::report_compact(&c, "2026-03-10T12:00:00Z".parse().unwrap())?;
+//! assert_eq!(r.realised.counted_minutes, 180);
+//! # Ok::<(), tijdreg::Error>(())
+//! ```
+
+use super::compact::{Compact, CompactBuilder};
+use crate::elearning::EntryStatus;
+use crate::error::Error;
+use crate::params::DatedParams;
+use crate::session::{Break, SessionStatus};
+use chrono::{NaiveDate, NaiveTime};
+
+/// One session (a row of the sessions table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionRow<'a> {
+    /// Session id.
+    pub id: &'a str,
+    /// Training id.
+    pub training: &'a str,
+    /// Brussels date.
+    pub date: NaiveDate,
+    /// Local start.
+    pub start: NaiveTime,
+    /// Local end.
+    pub end: NaiveTime,
+    /// Status (SUB-3).
+    pub status: SessionStatus,
+}
+
+/// A planned break (a row of the breaks table): the index of its session in the sessions
+/// table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BreakRow {
+    /// Row of the session in the sessions table.
+    pub session: u32,
+    /// Local start.
+    pub start: NaiveTime,
+    /// Local end.
+    pub end: NaiveTime,
+}
+
+/// The attendance table, column by column (all of one length).
+#[derive(Clone, Copy, Debug)]
+pub struct Attendance<'a> {
+    /// Row of the session in the sessions table.
+    pub session: &'a [u32],
+    /// Index into the persons dictionary.
+    pub person: &'a [u32],
+    /// Check-in, seconds since the epoch; none for a participant who never checked in.
+    pub check_in: &'a [Option<i64>],
+    /// Check-out, seconds since the epoch.
+    pub check_out: &'a [Option<i64>],
+    /// Registered late inside a correction window (SUB-3); default false.
+    pub late: Option<&'a [bool]>,
+    /// From an offline scan with a suspect device clock (ATT-6); default false.
+    pub clock_suspect: Option<&'a [bool]>,
+    /// Marked absent (ATT-5); default false.
+    pub absent: Option<&'a [bool]>,
+}
+
+/// An e-learning entry (a row of the e-learning table, SUB-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ElearningRow<'a> {
+    /// Entry id.
+    pub id: &'a str,
+    /// Person.
+    pub person: &'a str,
+    /// Training.
+    pub training: &'a str,
+    /// Day.
+    pub date: NaiveDate,
+    /// Minutes.
+    pub minutes: u32,
+    /// Optional local start.
+    pub start: Option<NaiveTime>,
+    /// Status.
+    pub status: EntryStatus,
+}
+
+fn at_row(table: &str, row: usize, e: Error) -> Error {
+    match e {
+        Error::InvalidRecord {
+            path,
+            reason,
+            reason_nl,
+            rule,
+        } => {
+            // Keep the column the builder named (the last segment of its path).
+            let column = path.rsplit('.').next().unwrap_or("").to_owned();
+            Error::InvalidRecord {
+                path: format!("{table}[{row}].{column}"),
+                reason,
+                reason_nl,
+                rule,
+            }
+        }
+        Error::InvalidId {
+            field,
+            reason,
+            reason_nl,
+            rule,
+        } => {
+            let column = field.rsplit('.').next().unwrap_or("").to_owned();
+            Error::InvalidId {
+                field: format!("{table}[{row}].{column}"),
+                reason,
+                reason_nl,
+                rule,
+            }
+        }
+        other => other,
+    }
+}
+
+fn bad_column(table: &str, column: &str, en: &str, nl: &str) -> Error {
+    Error::invalid(format!("{table}.{column}: {en}"), format!("{table}.{column}: {nl}"))
+}
+
+/// One project's records as tables.
+#[derive(Clone, Copy, Debug)]
+pub struct Columns<'a> {
+    /// The project id.
+    pub project: &'a str,
+    /// The call's dated parameters (ORG-3).
+    pub params: &'a DatedParams,
+    /// The call's closure dates (DL-3; hashed in the receipt).
+    pub closures: &'a [NaiveDate],
+    /// Sessions.
+    pub sessions: &'a [SessionRow<'a>],
+    /// Planned breaks.
+    pub breaks: &'a [BreakRow],
+    /// The persons the attendance table's `person` column indexes.
+    pub persons: &'a [&'a str],
+    /// Attendance rows.
+    pub attendance: Attendance<'a>,
+    /// E-learning entries.
+    pub elearning: &'a [ElearningRow<'a>],
+}
+
+/// The compact records of one project from columns (see the module example).
+///
+/// # Errors
+/// [`Error::InvalidRecord`] or [`Error::InvalidId`] naming the table, row and column of the
+/// first bad value and the rule it breaks; [`Error::InvalidParameter`] for a parameter out of
+/// range; [`Error::InvalidInput`] for columns of different lengths or an index outside its
+/// table.
+pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
+    let (project, sessions, breaks, persons, elearning) = (c.project, c.sessions, c.breaks, c.persons, c.elearning);
+    let attendance = &c.attendance;
+    let n = attendance.session.len();
+    let same = |len: usize| len == n;
+    if !(same(attendance.person.len())
+        && same(attendance.check_in.len())
+        && same(attendance.check_out.len())
+        && attendance.late.is_none_or(|c| same(c.len()))
+        && attendance.clock_suspect.is_none_or(|c| same(c.len()))
+        && attendance.absent.is_none_or(|c| same(c.len())))
+    {
+        return Err(bad_column(
+            "attendance",
+            "*",
+            "every column has one value per row",
+            "elke kolom heeft één waarde per rij",
+        ));
+    }
+    let mut b = CompactBuilder::new(crate::ids::ProjectId::parse(project).map_err(|_| {
+        crate::ids::check_id(project).map_or_else(
+            |p| crate::ids::id_error("project", p),
+            |()| crate::ids::id_error("project", crate::ids::IdProblem::Character),
+        )
+    })?);
+    b.params(c.params.clone())?;
+    b.closures(c.closures.iter().copied())?;
+    b.reserve(sessions.len(), n, n);
+    // Rows grouped by session, then person, then check-in: one sort of indices.
+    for (row, (&s, &p)) in attendance.session.iter().zip(attendance.person).enumerate() {
+        if s as usize >= sessions.len() {
+            return Err(bad_column(
+                "attendance",
+                &format!("session (row {row})"),
+                "names no row of the sessions table",
+                "verwijst naar geen rij van de sessietabel",
+            ));
+        }
+        if p as usize >= persons.len() {
+            return Err(bad_column(
+                "attendance",
+                &format!("person (row {row})"),
+                "names no entry of the persons dictionary",
+                "verwijst naar geen element van het personenwoordenboek",
+            ));
+        }
+    }
+    let mut order: Vec<u32> = (0..u32::try_from(n).map_err(|_| {
+        bad_column(
+            "attendance",
+            "*",
+            "at most 4294967295 rows",
+            "hoogstens 4294967295 rijen",
+        )
+    })?)
+        .collect();
+    let key = |i: &u32| {
+        let i = *i as usize;
+        (
+            attendance.session.get(i).copied().unwrap_or(0),
+            attendance.person.get(i).copied().unwrap_or(0),
+            attendance.check_in.get(i).copied().flatten().unwrap_or(i64::MIN),
+        )
+    };
+    if !order.windows(2).all(|w| matches!(w, [a, b] if key(a) <= key(b))) {
+        order.sort_unstable_by_key(key);
+    }
+    let mut by_session: Vec<Vec<Break>> = vec![Vec::new(); sessions.len()];
+    for (row, br) in breaks.iter().enumerate() {
+        let Some(list) = by_session.get_mut(br.session as usize) else {
+            return Err(bad_column(
+                "breaks",
+                &format!("session (row {row})"),
+                "names no row of the sessions table",
+                "verwijst naar geen rij van de sessietabel",
+            ));
+        };
+        list.push(Break {
+            start: br.start,
+            end: br.end,
+        });
+    }
+    let flag = |c: Option<&[bool]>, i: usize| c.and_then(|c| c.get(i)).copied().unwrap_or(false);
+    let mut next = 0usize;
+    for (s, row) in sessions.iter().enumerate() {
+        let br = by_session.get(s).map_or(&[][..], Vec::as_slice);
+        b.session(row.id, row.training, row.date, row.start, row.end, br, row.status)
+            .map_err(|e| at_row("sessions", s, e))?;
+        let mut current: Option<u32> = None;
+        while let Some(&i) = order.get(next) {
+            let i = i as usize;
+            if attendance.session.get(i).copied() != u32::try_from(s).ok() {
+                break;
+            }
+            next = next.saturating_add(1);
+            let person = attendance.person.get(i).copied().unwrap_or(0);
+            if current != Some(person) {
+                let name = persons.get(person as usize).copied().unwrap_or("");
+                b.participant(name, flag(attendance.absent, i))
+                    .map_err(|e| at_row("attendance", i, e))?;
+                current = Some(person);
+            } else if flag(attendance.absent, i) {
+                b.mark_absent();
+            }
+            match (
+                attendance.check_in.get(i).copied().flatten(),
+                attendance.check_out.get(i).copied().flatten(),
+            ) {
+                (Some(ci), Some(co)) => b
+                    .interval_unix(ci, co, flag(attendance.late, i), flag(attendance.clock_suspect, i))
+                    .map_err(|e| at_row("attendance", i, e))?,
+                (None, None) => {}
+                (Some(_), None) | (None, Some(_)) => {
+                    return Err(Error::InvalidRecord {
+                        path: format!("attendance[{i}].check_out"),
+                        reason: "a check-in without a check-out (or the reverse): give both or neither".into(),
+                        reason_nl: "een aanmelding zonder afmelding (of omgekeerd): geef beide of geen".into(),
+                        rule: "ATT-1".into(),
+                    });
+                }
+            }
+        }
+    }
+    for (row, e) in elearning.iter().enumerate() {
+        b.entry(e.id, e.person, e.training, e.date, e.minutes, e.start, e.status)
+            .map_err(|err| at_row("elearning", row, err))?;
+    }
+    Ok(b.finish())
+}
+
+/// A whole call's records as tables: the sessions (and e-learning entries) say which project
+/// they belong to; attendance and breaks follow their session. Projects are independent
+/// (ADR 03): each is counted on its own.
+#[derive(Clone, Copy, Debug)]
+pub struct CallColumns<'a> {
+    /// The project ids the `*_project` columns index.
+    pub projects: &'a [&'a str],
+    /// The project of each session (index into `projects`).
+    pub session_project: &'a [u32],
+    /// The project of each e-learning entry (index into `projects`).
+    pub elearning_project: &'a [u32],
+    /// The tables (their `project` field is not used).
+    pub columns: Columns<'a>,
+}
+
+/// One [`Compact`] per project of a call's tables, in the order of `projects` (a project
+/// without sessions or entries gets an empty one).
+///
+/// # Errors
+/// As [`compact_from_columns`], the table and row named as in the whole call's tables.
+pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
+    let cols = &c.columns;
+    let p_count = c.projects.len();
+    if c.session_project.len() != cols.sessions.len() || c.elearning_project.len() != cols.elearning.len() {
+        return Err(bad_column(
+            "sessions",
+            "project",
+            "every session and entry names its project",
+            "elke sessie en registratie noemt haar project",
+        ));
+    }
+    let project_of = |p: u32, table: &str, row: usize| -> Result<usize, Error> {
+        let p = p as usize;
+        if p < p_count {
+            Ok(p)
+        } else {
+            Err(bad_column(
+                table,
+                &format!("project (row {row})"),
+                "names no project",
+                "verwijst naar geen project",
+            ))
+        }
+    };
+    // Sessions per project, and each session's row within its project.
+    let mut sessions: Vec<Vec<SessionRow<'_>>> = vec![Vec::new(); p_count];
+    let mut local = Vec::with_capacity(cols.sessions.len());
+    for (row, (s, &p)) in cols.sessions.iter().zip(c.session_project).enumerate() {
+        let p = project_of(p, "sessions", row)?;
+        let list = sessions
+            .get_mut(p)
+            .ok_or_else(|| bad_column("sessions", "project", "", ""))?;
+        local.push((p, u32::try_from(list.len()).unwrap_or(u32::MAX)));
+        list.push(*s);
+    }
+    let owner = |s: u32, table: &str, row: usize| -> Result<(usize, u32), Error> {
+        local.get(s as usize).copied().ok_or_else(|| {
+            bad_column(
+                table,
+                &format!("session (row {row})"),
+                "names no row of the sessions table",
+                "verwijst naar geen rij van de sessietabel",
+            )
+        })
+    };
+    let mut breaks: Vec<Vec<BreakRow>> = vec![Vec::new(); p_count];
+    for (row, b) in cols.breaks.iter().enumerate() {
+        let (p, s) = owner(b.session, "breaks", row)?;
+        if let Some(list) = breaks.get_mut(p) {
+            list.push(BreakRow { session: s, ..*b });
+        }
+    }
+    #[derive(Default)]
+    struct Rows {
+        session: Vec<u32>,
+        person: Vec<u32>,
+        check_in: Vec<Option<i64>>,
+        check_out: Vec<Option<i64>>,
+        late: Vec<bool>,
+        suspect: Vec<bool>,
+        absent: Vec<bool>,
+        global: Vec<usize>,
+    }
+    let a = &cols.attendance;
+    let mut rows: Vec<Rows> = (0..p_count).map(|_| Rows::default()).collect();
+    let flag = |col: Option<&[bool]>, i: usize| col.and_then(|x| x.get(i)).copied().unwrap_or(false);
+    for (i, &s) in a.session.iter().enumerate() {
+        let (p, s) = owner(s, "attendance", i)?;
+        if let Some(r) = rows.get_mut(p) {
+            r.session.push(s);
+            r.person.push(a.person.get(i).copied().unwrap_or(u32::MAX));
+            r.check_in.push(a.check_in.get(i).copied().flatten());
+            r.check_out.push(a.check_out.get(i).copied().flatten());
+            r.late.push(flag(a.late, i));
+            r.suspect.push(flag(a.clock_suspect, i));
+            r.absent.push(flag(a.absent, i));
+            r.global.push(i);
+        }
+    }
+    let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
+    for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
+        let p = project_of(p, "elearning", row)?;
+        if let Some(list) = entries.get_mut(p) {
+            list.push(*e);
+        }
+    }
+    let mut out = Vec::with_capacity(p_count);
+    for (p, project) in c.projects.iter().enumerate() {
+        let r = rows.get(p).ok_or_else(|| bad_column("attendance", "project", "", ""))?;
+        let one = Columns {
+            project,
+            params: cols.params,
+            closures: cols.closures,
+            sessions: sessions.get(p).map_or(&[][..], Vec::as_slice),
+            breaks: breaks.get(p).map_or(&[][..], Vec::as_slice),
+            persons: cols.persons,
+            attendance: Attendance {
+                session: &r.session,
+                person: &r.person,
+                check_in: &r.check_in,
+                check_out: &r.check_out,
+                late: Some(&r.late),
+                clock_suspect: Some(&r.suspect),
+                absent: Some(&r.absent),
+            },
+            elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
+        };
+        out.push(compact_from_columns(&one).map_err(|e| in_project(project, &r.global, e))?);
+    }
+    Ok(out)
+}
+
+/// An error of one project's tables, saying which project, with attendance rows numbered as
+/// in the whole call's table.
+fn in_project(project: &str, global: &[usize], e: Error) -> Error {
+    let renumber = |path: String| -> String {
+        let Some(rest) = path.strip_prefix("attendance[") else {
+            return path;
+        };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        match digits.parse::<usize>().ok().and_then(|k| global.get(k)) {
+            Some(g) => format!("attendance[{g}]{}", rest.get(digits.len()..).unwrap_or("")),
+            None => path,
+        }
+    };
+    match e {
+        Error::InvalidRecord {
+            path,
+            reason,
+            reason_nl,
+            rule,
+        } => Error::InvalidRecord {
+            path: format!("{} (project {project})", renumber(path)),
+            reason,
+            reason_nl,
+            rule,
+        },
+        Error::InvalidId {
+            field,
+            reason,
+            reason_nl,
+            rule,
+        } => Error::InvalidId {
+            field: format!("{} (project {project})", renumber(field)),
+            reason,
+            reason_nl,
+            rule,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,200 @@
+"""A whole call on Dask (``pip install 'tijdreg[dask]'``): one report per project on the
+workers, merged into a call summary.
+
+Projects are independent (ADR 03): a project's figures never depend on another project's.
+So a call splits into groups of whole projects, each group is counted where its data is, and
+the call's totals are the sums of the projects'. The totals are the same, to the cent, for
+any number of groups and for a single process (tested).
+
+The input is a parquet dataset in the layout :func:`tijdreg.synth.write_parquet` writes —
+``sessions/``, ``attendance/``, ``breaks/`` (and optionally ``elearning/``) partitioned by
+``project`` (hive layout ``project=P-00001``) — or a dict of Dask DataFrames with a
+``project`` column.
+
+>>> from distributed import Client, LocalCluster                  # doctest: +SKIP
+>>> with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:
+...     summary = evaluate_call("call/", at=at, params=synth.PARAMS, client=client)
+>>> summary.total                                                # doctest: +SKIP
+Decimal('34576736.25')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+TABLES = ("sessions", "attendance", "breaks", "elearning")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectSummary:
+    """One project's figures (SUB-8) and receipt (AUD-4)."""
+
+    project: str
+    counted_minutes: int
+    provisional_minutes: int
+    total: Decimal
+    esf: Decimal
+    flemish: Decimal
+    own: Decimal
+    capped: bool
+    receipt: Dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class CallSummary:
+    """A call's totals: the sums over its projects, and every project's figures."""
+
+    projects: List[ProjectSummary]
+    counted_minutes: int
+    provisional_minutes: int
+    total: Decimal
+    esf: Decimal
+    flemish: Decimal
+    own: Decimal
+
+    @classmethod
+    def of(cls, projects: Sequence[ProjectSummary]) -> "CallSummary":
+        ps = sorted(projects, key=lambda p: p.project)
+        return cls(
+            projects=ps,
+            counted_minutes=sum(p.counted_minutes for p in ps),
+            provisional_minutes=sum(p.provisional_minutes for p in ps),
+            total=sum((p.total for p in ps), Decimal("0.00")),
+            esf=sum((p.esf for p in ps), Decimal("0.00")),
+            flemish=sum((p.flemish for p in ps), Decimal("0.00")),
+            own=sum((p.own for p in ps), Decimal("0.00")),
+        )
+
+
+def _summaries(sums: Mapping[str, Mapping[str, Any]]) -> List[ProjectSummary]:
+    out = []
+    for p, s in sums.items():
+        a = s["amounts"]
+        out.append(ProjectSummary(
+            project=p,
+            counted_minutes=int(s["realised"]["counted_minutes"]),
+            provisional_minutes=int(s["provisional"]["counted_minutes"]),
+            total=a["total"], esf=a["esf"], flemish=a["flemish"], own=a["own"], capped=bool(a["capped"]),
+            receipt=dict(s["receipt"]),
+        ))
+    return out
+
+
+def evaluate_tables(tables: Mapping[str, Any], *, at: _dt.datetime, params: Optional[Mapping[str, Any]] = None,
+                    closures: Sequence[_dt.date] = ()) -> List[ProjectSummary]:
+    """The projects of in-memory tables (pyarrow or anything with ``__arrow_c_stream__``),
+    in this process."""
+    from .arrow import call_totals_from_arrow
+
+    sums = call_totals_from_arrow(tables["sessions"], tables["attendance"], breaks=tables.get("breaks"),
+                                  elearning=tables.get("elearning"), params=params, closures=closures, at=at)
+    return _summaries(sums)
+
+
+def _read_projects(folder: str, projects: Optional[Sequence[str]]) -> Dict[str, Any]:
+    """The tables of some projects (all when ``projects`` is None) from a hive-partitioned
+    dataset; partition pruning reads only their folders."""
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    out: Dict[str, Any] = {}
+    for name in TABLES:
+        path = os.path.join(folder, name)
+        if not os.path.isdir(path):
+            continue
+        filters = None if projects is None else [("project", "in", list(projects))]
+        t = pq.read_table(path, partitioning="hive", filters=filters)
+        i = t.schema.get_field_index("project")
+        out[name] = t.set_column(i, "project", t.column("project").cast(pa.string()))
+    return out
+
+
+def _evaluate_chunk(folder: str, projects: Optional[Sequence[str]], at: _dt.datetime, params: Optional[Mapping[str, Any]],
+                    closures: Sequence[_dt.date]) -> List[ProjectSummary]:
+    tables = _read_projects(folder, projects)
+    if "sessions" not in tables or tables["sessions"].num_rows == 0:
+        return []
+    if "breaks" not in tables:
+        tables["breaks"] = None
+    return evaluate_tables(tables, at=at, params=params, closures=closures)
+
+
+def projects_of(folder: str) -> List[str]:
+    """The projects of a dataset (its ``sessions/project=…`` folders)."""
+    return sorted(d.split("=", 1)[1] for d in os.listdir(os.path.join(folder, "sessions")) if d.startswith("project="))
+
+
+def evaluate_call(
+    data: Union[str, os.PathLike, Mapping[str, Any]],
+    *,
+    at: _dt.datetime,
+    params: Optional[Mapping[str, Any]] = None,
+    closures: Sequence[_dt.date] = (),
+    client: Any = None,
+    partitions: Optional[int] = None,
+    progress: bool = False,
+) -> CallSummary:
+    """A call's summary, computed on the Dask cluster of ``client`` (the current one if
+    omitted; with ``client=False``, in this process).
+
+    ``data`` is a parquet dataset folder partitioned by project, or a dict of Dask DataFrames
+    (``sessions``, ``attendance``, optionally ``breaks``, ``elearning``) with a ``project``
+    column. ``partitions`` groups of whole projects are evaluated as separate tasks (default:
+    four per worker thread); memory per task is bounded by its group, never the call.
+    ``progress`` shows Dask's progress bar.
+    """
+    if client is False:
+        if isinstance(data, (str, os.PathLike)):
+            return CallSummary.of(_evaluate_chunk(os.fspath(data), None, at, params, closures))
+        return CallSummary.of(evaluate_tables({k: v.compute() if hasattr(v, "compute") else v for k, v in data.items()},
+                                              at=at, params=params, closures=closures))
+    from distributed import get_client, progress as show
+
+    client = client or get_client()
+    if partitions is None:
+        threads = sum(client.nthreads().values()) or 1
+        partitions = 4 * threads
+    if isinstance(data, (str, os.PathLike)):
+        folder = os.path.abspath(os.fspath(data))
+        projects = projects_of(folder)
+        k = max(1, min(partitions, len(projects)))
+        chunks = [projects[i::k] for i in range(k)]
+        futures = client.map(_evaluate_chunk, [folder] * k, chunks, at=at, params=params, closures=closures,
+                             pure=False)
+    else:
+        futures = _dataframes(client, data, partitions, at, params, closures)
+    if progress:
+        show(futures)
+    results = client.gather(futures)
+    return CallSummary.of([p for part in results for p in part])
+
+
+def _dataframes(client: Any, data: Mapping[str, Any], partitions: int, at: _dt.datetime,
+                params: Optional[Mapping[str, Any]], closures: Sequence[_dt.date]) -> List[Any]:
+    """Dask DataFrames: every table shuffled by project into the same number of partitions,
+    so partition i of each table holds the same projects; one task per partition."""
+    import dask
+
+    tables = {k: v for k, v in data.items() if v is not None}
+    shuffled = {k: v.shuffle("project", npartitions=partitions) for k, v in tables.items()}
+    delayed = {k: v.to_delayed() for k, v in shuffled.items()}
+
+    def one(i: int) -> Any:
+        parts = {k: d[i] for k, d in delayed.items()}
+        return dask.delayed(_evaluate_frames)(parts, at, params, closures)
+
+    return client.compute([one(i) for i in range(partitions)])
+
+
+def _evaluate_frames(parts: Mapping[str, Any], at: _dt.datetime, params: Optional[Mapping[str, Any]],
+                     closures: Sequence[_dt.date]) -> List[ProjectSummary]:
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    tables = {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in parts.items()}
+    if tables["sessions"].num_rows == 0:
+        return []
+    return evaluate_tables(tables, at=at, params=params, closures=closures)

@@ -1,0 +1,610 @@
+//! Arrow columns in and out (issue 11): the Python side (`tijdreg/arrow.py`) turns any Arrow
+//! table — pyarrow, pandas, polars, parquet — into plain buffers (little-endian integers as
+//! `bytes`, strings as lists); here they become the core's columns
+//! (`tijdreg::subsidy::columns`) without a Python object per row. Out, a report's lines and
+//! excluded stretches as buffers that pyarrow wraps without copying. No rule lives here.
+
+use crate::{PyReport, guarded};
+use chrono::{NaiveDate, NaiveTime};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use tijdreg::Error;
+use tijdreg::params::DatedParams;
+use tijdreg::session::SessionStatus;
+use tijdreg::subsidy::{self, columns as col};
+
+fn invalid(en: String, nl: String) -> Error {
+    Error::invalid(en, nl)
+}
+
+fn i32s(b: &[u8], what: &str) -> Result<Vec<i32>, Error> {
+    if !b.len().is_multiple_of(4) {
+        return Err(invalid(
+            format!("{what}: not a column of 32-bit integers"),
+            format!("{what}: geen kolom van 32-bit gehele getallen"),
+        ));
+    }
+    Ok(b.chunks_exact(4)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+fn i64s(b: &[u8], what: &str) -> Result<Vec<i64>, Error> {
+    if !b.len().is_multiple_of(8) {
+        return Err(invalid(
+            format!("{what}: not a column of 64-bit integers"),
+            format!("{what}: geen kolom van 64-bit gehele getallen"),
+        ));
+    }
+    Ok(b.chunks_exact(8)
+        .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect())
+}
+
+/// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
+struct StrCol {
+    data: String,
+    offsets: Vec<usize>,
+}
+
+impl StrCol {
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+    fn get(&self, i: usize) -> &str {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.data.get(a..b).unwrap_or(""),
+            _ => "",
+        }
+    }
+}
+
+/// `(offsets as int32 LE, data)` from Python into a checked string column.
+fn str_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<StrCol, Error>> {
+    let Some(v) = get(d, key)? else {
+        return Ok(Ok(StrCol {
+            data: String::new(),
+            offsets: vec![0],
+        }));
+    };
+    let (offsets, data): (Vec<u8>, Vec<u8>) = v.extract()?;
+    Ok((|| {
+        let what = key.to_owned();
+        let data = String::from_utf8(data)
+            .map_err(|_| invalid(format!("{what}: not UTF-8 text"), format!("{what}: geen UTF-8-tekst")))?;
+        let offsets: Vec<usize> = i32s(&offsets, &what)?
+            .into_iter()
+            .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
+            .collect();
+        for w in offsets.windows(2) {
+            if let [a, b] = w
+                && (a > b || data.get(*a..*b).is_none())
+            {
+                return Err(invalid(
+                    format!("{what}: broken string offsets"),
+                    format!("{what}: kapotte tekstoffsets"),
+                ));
+            }
+        }
+        Ok(StrCol { data, offsets })
+    })())
+}
+
+fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    d.get_item(key)
+}
+
+fn bytes_of(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<Vec<u8>>> {
+    Ok(match get(d, key)? {
+        Some(v) if !v.is_none() => Some(v.cast::<PyBytes>()?.as_bytes().to_vec()),
+        _ => None,
+    })
+}
+
+const EPOCH_DAYS: i32 = 719_163; // days from 0001-01-01 to 1970-01-01
+
+fn day(d: i32, what: &str) -> Result<NaiveDate, Error> {
+    d.checked_add(EPOCH_DAYS)
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .ok_or_else(|| invalid(format!("{what}: not a date"), format!("{what}: geen datum")))
+}
+
+fn time(s: i32, what: &str) -> Result<NaiveTime, Error> {
+    u32::try_from(s)
+        .ok()
+        .and_then(|s| NaiveTime::from_num_seconds_from_midnight_opt(s, 0))
+        .ok_or_else(|| {
+            invalid(
+                format!("{what}: not a time of day"),
+                format!("{what}: geen tijdstip van de dag"),
+            )
+        })
+}
+
+fn status(s: &str, row: usize) -> Result<SessionStatus, Error> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
+        invalid(
+            format!("sessions[{row}].status: one of Planned, InProgress, Executed, Submitted"),
+            format!("sessions[{row}].status: een van Planned, InProgress, Executed, Submitted"),
+        )
+    })
+}
+
+/// Everything the tables hold, owned, before the core borrows it.
+struct Owned {
+    project: String,
+    params: DatedParams,
+    closures: Vec<NaiveDate>,
+    session_ids: StrCol,
+    session_trainings: StrCol,
+    session_status: Vec<SessionStatus>,
+    session_dates: Vec<NaiveDate>,
+    session_starts: Vec<NaiveTime>,
+    session_ends: Vec<NaiveTime>,
+    breaks: Vec<col::BreakRow>,
+    persons: Vec<String>,
+    att_session: Vec<u32>,
+    att_person: Vec<u32>,
+    att_in: Vec<Option<i64>>,
+    att_out: Vec<Option<i64>>,
+    late: Option<Vec<bool>>,
+    suspect: Option<Vec<bool>>,
+    absent: Option<Vec<bool>>,
+    elearning: Vec<subsidy::ElearningRecord>,
+}
+
+fn flags(b: Option<Vec<u8>>) -> Option<Vec<bool>> {
+    b.map(|v| v.into_iter().map(|x| x != 0).collect())
+}
+
+fn read(
+    project: String,
+    params_json: &str,
+    closures: Vec<String>,
+    sessions: &Bound<'_, PyDict>,
+    breaks: &Bound<'_, PyDict>,
+    attendance: &Bound<'_, PyDict>,
+    elearning_json: &str,
+) -> PyResult<Result<Owned, Error>> {
+    let session_ids = str_col(sessions, "sessions.id")?;
+    let session_trainings = str_col(sessions, "sessions.training")?;
+    let status_names = str_col(sessions, "sessions.status")?;
+    let dates = bytes_of(sessions, "date")?.unwrap_or_default();
+    let starts = bytes_of(sessions, "start")?.unwrap_or_default();
+    let ends = bytes_of(sessions, "end")?.unwrap_or_default();
+    let b_session = str_col(breaks, "breaks.session")?;
+    let b_start = bytes_of(breaks, "start")?.unwrap_or_default();
+    let b_end = bytes_of(breaks, "end")?.unwrap_or_default();
+    let a_session = str_col(attendance, "attendance.session")?;
+    let a_person = str_col(attendance, "attendance.person")?;
+    let a_in = bytes_of(attendance, "check_in")?.unwrap_or_default();
+    let a_out = bytes_of(attendance, "check_out")?.unwrap_or_default();
+    let late = flags(bytes_of(attendance, "late")?);
+    let suspect = flags(bytes_of(attendance, "clock_suspect")?);
+    let absent = flags(bytes_of(attendance, "absent")?);
+    Ok((|| {
+        let (session_ids, session_trainings, status_names) = (session_ids?, session_trainings?, status_names?);
+        let (a_session, a_person, b_session) = (a_session?, a_person?, b_session?);
+        let params: DatedParams = tijdreg::decode::from_str(params_json, "params")?;
+        let closures = closures
+            .iter()
+            .map(|d| {
+                d.parse::<NaiveDate>().map_err(|_| {
+                    invalid(
+                        "closures: expected YYYY-MM-DD".into(),
+                        "closures: verwacht JJJJ-MM-DD".into(),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = session_ids.len();
+        // Session ids to rows, person ids to codes (the attendance table names them as text).
+        let mut row_of: HashMap<&str, u32> = HashMap::with_capacity(n);
+        for i in 0..n {
+            if row_of.insert(session_ids.get(i), i as u32).is_some() {
+                return Err(Error::InvalidRecord {
+                    path: format!("sessions[{i}].id"),
+                    reason: "another session of the table has the same id".into(),
+                    reason_nl: "een andere sessie van de tabel heeft dezelfde id".into(),
+                    rule: "SES-1".into(),
+                });
+            }
+        }
+        let session_row = |c: &StrCol, table: &str| -> Result<Vec<u32>, Error> {
+            (0..c.len())
+                .map(|i| {
+                    row_of.get(c.get(i)).copied().ok_or_else(|| {
+                        invalid(
+                            format!("{table}[{i}].session: no such session in the sessions table"),
+                            format!("{table}[{i}].session: geen sessie van de sessietabel"),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let att_session = session_row(&a_session, "attendance")?;
+        let bs = session_row(&b_session, "breaks")?;
+        let mut person_code: HashMap<&str, u32> = HashMap::new();
+        let mut persons: Vec<String> = Vec::new();
+        let att_person: Vec<u32> = (0..a_person.len())
+            .map(|i| {
+                let p = a_person.get(i);
+                *person_code.entry(p).or_insert_with(|| {
+                    persons.push(p.to_owned());
+                    (persons.len() - 1) as u32
+                })
+            })
+            .collect();
+        let dates = i32s(&dates, "sessions.date")?;
+        let starts = i32s(&starts, "sessions.start")?;
+        let ends = i32s(&ends, "sessions.end")?;
+        if [
+            session_trainings.len(),
+            status_names.len(),
+            dates.len(),
+            starts.len(),
+            ends.len(),
+        ]
+        .iter()
+        .any(|&l| l != n)
+        {
+            return Err(invalid(
+                "sessions: every column has one value per row".into(),
+                "sessions: elke kolom heeft één waarde per rij".into(),
+            ));
+        }
+        let mut session_status = Vec::with_capacity(n);
+        let mut session_dates = Vec::with_capacity(n);
+        let mut session_starts = Vec::with_capacity(n);
+        let mut session_ends = Vec::with_capacity(n);
+        for row in 0..n {
+            session_status.push(status(status_names.get(row), row)?);
+            session_dates.push(day(dates[row], &format!("sessions[{row}].date"))?);
+            session_starts.push(time(starts[row], &format!("sessions[{row}].start"))?);
+            session_ends.push(time(ends[row], &format!("sessions[{row}].end"))?);
+        }
+        let (bst, ben) = (i32s(&b_start, "breaks.start")?, i32s(&b_end, "breaks.end")?);
+        let mut breaks = Vec::with_capacity(bs.len());
+        for (row, ((s, a), b)) in bs.iter().zip(&bst).zip(&ben).enumerate() {
+            breaks.push(col::BreakRow {
+                session: *s,
+                start: time(*a, &format!("breaks[{row}].start"))?,
+                end: time(*b, &format!("breaks[{row}].end"))?,
+            });
+        }
+        let opt = |v: Vec<i64>| v.into_iter().map(|x| (x != i64::MIN).then_some(x)).collect::<Vec<_>>();
+        let elearning: Vec<subsidy::ElearningRecord> = if elearning_json.is_empty() {
+            Vec::new()
+        } else {
+            tijdreg::decode::from_str(elearning_json, "elearning")?
+        };
+        Ok(Owned {
+            project,
+            params,
+            closures,
+            session_ids,
+            session_trainings,
+            session_status,
+            session_dates,
+            session_starts,
+            session_ends,
+            breaks,
+            persons,
+            att_session,
+            att_person,
+            att_in: opt(i64s(&a_in, "attendance.check_in")?),
+            att_out: opt(i64s(&a_out, "attendance.check_out")?),
+            late,
+            suspect,
+            absent,
+            elearning,
+        })
+    })())
+}
+
+type Rows<'a> = (Vec<col::SessionRow<'a>>, Vec<&'a str>, Vec<col::ElearningRow<'a>>);
+
+fn rows(o: &Owned) -> Rows<'_> {
+    let sessions: Vec<col::SessionRow<'_>> = (0..o.session_ids.len())
+        .map(|i| col::SessionRow {
+            id: o.session_ids.get(i),
+            training: o.session_trainings.get(i),
+            date: o.session_dates[i],
+            start: o.session_starts[i],
+            end: o.session_ends[i],
+            status: o.session_status[i],
+        })
+        .collect();
+    let persons: Vec<&str> = o.persons.iter().map(String::as_str).collect();
+    let elearning: Vec<col::ElearningRow<'_>> = o
+        .elearning
+        .iter()
+        .map(|e| col::ElearningRow {
+            id: e.id.as_str(),
+            person: e.person.as_str(),
+            training: e.training.as_str(),
+            date: e.date,
+            minutes: e.minutes,
+            start: e.start,
+            status: e.status,
+        })
+        .collect();
+    (sessions, persons, elearning)
+}
+
+fn columns_of<'a>(
+    o: &'a Owned,
+    sessions: &'a [col::SessionRow<'a>],
+    persons: &'a [&'a str],
+    elearning: &'a [col::ElearningRow<'a>],
+) -> col::Columns<'a> {
+    col::Columns {
+        project: &o.project,
+        params: &o.params,
+        closures: &o.closures,
+        sessions,
+        breaks: &o.breaks,
+        persons,
+        attendance: col::Attendance {
+            session: &o.att_session,
+            person: &o.att_person,
+            check_in: &o.att_in,
+            check_out: &o.att_out,
+            late: o.late.as_deref(),
+            clock_suspect: o.suspect.as_deref(),
+            absent: o.absent.as_deref(),
+        },
+        elearning,
+    }
+}
+
+fn compact(o: &Owned) -> Result<subsidy::Compact, Error> {
+    let (sessions, persons, elearning) = rows(o);
+    col::compact_from_columns(&columns_of(o, &sessions, &persons, &elearning))
+}
+
+/// The report (or, with `totals_only`, the summary as JSON) of one project's tables.
+#[pyfunction]
+#[pyo3(signature = (project, params_json, closures, sessions, breaks, attendance, elearning_json, at, totals_only=false))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report_from_columns(
+    py: Python<'_>,
+    project: String,
+    params_json: &str,
+    closures: Vec<String>,
+    sessions: &Bound<'_, PyDict>,
+    breaks: &Bound<'_, PyDict>,
+    attendance: &Bound<'_, PyDict>,
+    elearning_json: &str,
+    at: &str,
+    totals_only: bool,
+) -> PyResult<Py<PyAny>> {
+    let owned = read(
+        project,
+        params_json,
+        closures,
+        sessions,
+        breaks,
+        attendance,
+        elearning_json,
+    )?;
+    let at = at.to_owned();
+    if totals_only {
+        let s = guarded(py, move || {
+            let c = compact(&owned?)?;
+            let s = subsidy::totals_compact(&c, tijdreg::calendar::parse_instant(&at)?)?;
+            serde_json::to_string(&s).map_err(|_| Error::invalid("the summary as JSON", "de samenvatting als JSON"))
+        })?;
+        return Ok(s.into_pyobject(py)?.into_any().unbind());
+    }
+    let r = guarded(py, move || {
+        let c = compact(&owned?)?;
+        subsidy::report_compact(&c, tijdreg::calendar::parse_instant(&at)?)
+    })?;
+    Ok(Py::new(py, PyReport { inner: r })?.into_any())
+}
+
+fn le<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len().saturating_mul(N));
+    for x in v {
+        out.extend_from_slice(&f(*x));
+    }
+    out
+}
+
+/// A column of strings as a dictionary: indices (int32 LE) and the distinct values.
+struct Dict<'a> {
+    index: HashMap<&'a str, i32>,
+    values: Vec<&'a str>,
+    codes: Vec<i32>,
+}
+
+impl<'a> Dict<'a> {
+    fn new() -> Self {
+        Dict {
+            index: HashMap::new(),
+            values: Vec::new(),
+            codes: Vec::new(),
+        }
+    }
+    fn push(&mut self, s: &'a str) {
+        let next = i32::try_from(self.values.len()).unwrap_or(i32::MAX);
+        let code = *self.index.entry(s).or_insert_with(|| {
+            self.values.push(s);
+            next
+        });
+        self.codes.push(code);
+    }
+    fn into_py<'py>(self, py: Python<'py>, d: &Bound<'py, PyDict>, name: &str) -> PyResult<()> {
+        d.set_item(
+            format!("{name}.codes"),
+            PyBytes::new(py, &le(&self.codes, i32::to_le_bytes)),
+        )?;
+        d.set_item(format!("{name}.values"), self.values)?;
+        Ok(())
+    }
+}
+
+/// A decimal as an integer scaled by 10^scale (for Arrow's decimal128).
+fn scaled(x: Decimal, scale: u32) -> i128 {
+    let mut y = x.round_dp(scale);
+    y.rescale(scale);
+    y.mantissa()
+}
+
+/// The lines of a report as columns (for `Report.to_arrow`): per column either
+/// little-endian bytes or, for strings, dictionary codes and values.
+#[pyfunction]
+pub(crate) fn report_line_columns<'py>(py: Python<'py>, report: PyRef<'_, PyReport>) -> PyResult<Bound<'py, PyDict>> {
+    {
+        let r = &report.inner;
+        let d = PyDict::new(py);
+        let lines = r.lines();
+        let n = lines.len();
+        let (mut kind, mut source, mut person, mut training) = (Dict::new(), Dict::new(), Dict::new(), Dict::new());
+        let mut date = Vec::with_capacity(n);
+        let mut realised = Vec::with_capacity(n);
+        let (mut planned, mut attended, mut counted) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut unit_cost, mut amount) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut bools: [Vec<u8>; 4] = Default::default();
+        for l in lines.iter() {
+            kind.push(l.kind().code());
+            source.push(l.source());
+            person.push(l.person().as_str());
+            training.push(l.training().as_str());
+            date.push(
+                l.date()
+                    .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
+                    .num_days() as i32,
+            );
+            realised.push(u8::from(l.realised()));
+            planned.push(l.planned_seconds());
+            attended.push(l.attended_seconds());
+            counted.push(l.counted_minutes());
+            unit_cost.push(scaled(l.unit_cost(), 6));
+            amount.push(scaled(l.amount(), 12));
+            for (b, v) in bools.iter_mut().zip([
+                l.late_registration(),
+                l.late_arrival(),
+                l.early_departure(),
+                l.clock_suspect(),
+            ]) {
+                b.push(u8::from(v));
+            }
+        }
+        kind.into_py(py, &d, "kind")?;
+        source.into_py(py, &d, "source")?;
+        person.into_py(py, &d, "person")?;
+        training.into_py(py, &d, "training")?;
+        d.set_item("date", PyBytes::new(py, &le(&date, i32::to_le_bytes)))?;
+        d.set_item("realised", PyBytes::new(py, &realised))?;
+        d.set_item("planned_seconds", PyBytes::new(py, &le(&planned, i64::to_le_bytes)))?;
+        d.set_item("attended_seconds", PyBytes::new(py, &le(&attended, i64::to_le_bytes)))?;
+        d.set_item("counted_minutes", PyBytes::new(py, &le(&counted, i64::to_le_bytes)))?;
+        d.set_item("unit_cost", PyBytes::new(py, &le(&unit_cost, i128::to_le_bytes)))?;
+        d.set_item("amount", PyBytes::new(py, &le(&amount, i128::to_le_bytes)))?;
+        for (name, b) in ["late_registration", "late_arrival", "early_departure", "clock_suspect"]
+            .iter()
+            .zip(&bools)
+        {
+            d.set_item(*name, PyBytes::new(py, b))?;
+        }
+        d.set_item("rows", n)?;
+        Ok(d)
+    }
+}
+
+/// The excluded stretches of a report as columns (for `Report.excluded_to_arrow`).
+#[pyfunction]
+#[pyo3(signature = (report, text=false))]
+pub(crate) fn report_excluded_columns<'py>(
+    py: Python<'py>,
+    report: PyRef<'_, PyReport>,
+    text: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    {
+        let r = &report.inner;
+        let d = PyDict::new(py);
+        let (mut reason, mut rule) = (Dict::new(), Dict::new());
+        let (mut line, mut seconds, mut from, mut until) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut texts: Vec<String> = Vec::new();
+        for (i, l) in r.lines().iter().enumerate() {
+            for e in l.excluded() {
+                line.push(i as i64);
+                reason.push(e.reason().code());
+                rule.push(e.rule());
+                seconds.push(e.seconds());
+                from.push(e.from().map_or(i64::MIN, |t| t.timestamp()));
+                until.push(e.until().map_or(i64::MIN, |t| t.timestamp()));
+                if text {
+                    texts.push(e.text());
+                }
+            }
+        }
+        d.set_item("rows", line.len())?;
+        d.set_item("line", PyBytes::new(py, &le(&line, i64::to_le_bytes)))?;
+        reason.into_py(py, &d, "reason")?;
+        rule.into_py(py, &d, "rule")?;
+        d.set_item("seconds", PyBytes::new(py, &le(&seconds, i64::to_le_bytes)))?;
+        d.set_item("from", PyBytes::new(py, &le(&from, i64::to_le_bytes)))?;
+        d.set_item("until", PyBytes::new(py, &le(&until, i64::to_le_bytes)))?;
+        if text {
+            d.set_item("text", texts)?;
+        }
+        Ok(d)
+    }
+}
+
+/// The totals of every project of a call's tables, as a JSON list of summaries in the order
+/// of `projects` (`sessions["project"]` holds each session's index into it, int32 LE).
+#[pyfunction]
+#[pyo3(signature = (projects, params_json, closures, sessions, breaks, attendance, elearning_json, elearning_project, at))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call_totals_from_columns(
+    py: Python<'_>,
+    projects: Vec<String>,
+    params_json: &str,
+    closures: Vec<String>,
+    sessions: &Bound<'_, PyDict>,
+    breaks: &Bound<'_, PyDict>,
+    attendance: &Bound<'_, PyDict>,
+    elearning_json: &str,
+    elearning_project: Vec<u32>,
+    at: &str,
+) -> PyResult<String> {
+    let session_project = bytes_of(sessions, "project")?.unwrap_or_default();
+    let owned = read(
+        String::from("call"),
+        params_json,
+        closures,
+        sessions,
+        breaks,
+        attendance,
+        elearning_json,
+    )?;
+    let at = at.to_owned();
+    guarded(py, move || {
+        let o = owned?;
+        let session_project: Vec<u32> = i32s(&session_project, "sessions.project")?
+            .into_iter()
+            .map(|x| u32::try_from(x).unwrap_or(u32::MAX))
+            .collect();
+        let names: Vec<&str> = projects.iter().map(String::as_str).collect();
+        let at = tijdreg::calendar::parse_instant(&at)?;
+        let (sessions, persons, elearning) = rows(&o);
+        let call = col::CallColumns {
+            projects: &names,
+            session_project: &session_project,
+            elearning_project: &elearning_project,
+            columns: columns_of(&o, &sessions, &persons, &elearning),
+        };
+        let mut out = Vec::with_capacity(names.len());
+        for c in col::compacts_by_project(&call)? {
+            out.push(subsidy::totals_compact(&c, at)?);
+        }
+        serde_json::to_string(&out).map_err(|_| Error::invalid("the summaries as JSON", "de samenvattingen als JSON"))
+    })
+}

@@ -1,0 +1,130 @@
+"""Arrow in and out (issue 11): the same report from tables as from the JSON records, from
+pyarrow, pandas, polars and parquet; typed columns out; errors that name table, row and column."""
+
+import datetime as dt
+import json
+import os
+from decimal import Decimal
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+import pyarrow.parquet as pq  # noqa: E402
+
+import tijdreg  # noqa: E402
+import tijdreg.arrow as ta  # noqa: E402
+from tijdreg import synth  # noqa: E402
+
+from conftest import REPO  # noqa: E402
+
+AT = dt.datetime(2026, 3, 10, 12, tzinfo=dt.timezone.utc)
+
+
+def tables(rec):
+    s, a, b = [], [], []
+    for x in rec["sessions"]:
+        s.append({k: x[k] for k in ("id", "training", "date", "start", "end", "status")})
+        b += [{"session": x["id"], "start": br["start"], "end": br["end"]} for br in x.get("breaks", [])]
+        for p in x.get("participants", []):
+            ivs = p.get("intervals", [])
+            if not ivs:
+                a.append({"session": x["id"], "person": p["person"], "check_in": None, "check_out": None,
+                          "late": False, "absent": p.get("absent", False)})
+            a += [{"session": x["id"], "person": p["person"], "check_in": i["check_in"], "check_out": i["check_out"],
+                   "late": i.get("late", False), "absent": p.get("absent", False)} for i in ivs]
+    return pa.Table.from_pylist(s), pa.Table.from_pylist(a), (pa.Table.from_pylist(b) if b else None)
+
+
+@pytest.fixture(scope="module")
+def export():
+    with open(os.path.join(REPO, "examples", "data", "export-2026-472-001.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def from_arrow(rec, s, a, b, **kw):
+    el = pa.Table.from_pylist(rec["elearning"]) if rec.get("elearning") else None
+    return ta.report_from_arrow(s, a, breaks=b, elearning=el, project=rec["project"], params=rec.get("params"),
+                                closures=[dt.date.fromisoformat(d) for d in rec.get("closures", [])], at=AT, **kw)
+
+
+def test_tables_give_the_records_report(export) -> None:
+    s, a, b = tables(export)
+    by_records = tijdreg.report_from_records(export, AT)
+    by_tables = from_arrow(export, s, a, b)
+    assert by_tables.rows() == by_records.rows()
+    assert by_tables.amounts == by_records.amounts and by_tables.amounts["total"] == Decimal("744.46")
+
+
+def test_pandas_polars_and_parquet_inputs(export, tmp_path) -> None:
+    s, a, b = tables(export)
+    want = from_arrow(export, s, a, b).amounts
+    assert from_arrow(export, s.to_pandas(), a.to_pandas(), b.to_pandas()).amounts == want
+    polars = pytest.importorskip("polars")
+    assert from_arrow(export, polars.from_arrow(s), polars.from_arrow(a), polars.from_arrow(b)).amounts == want
+    for name, t in (("s", s), ("a", a), ("b", b)):
+        pq.write_table(t, tmp_path / f"{name}.parquet")
+    assert from_arrow(export, str(tmp_path / "s.parquet"), tmp_path / "a.parquet", tmp_path / "b.parquet").amounts == want
+
+
+def test_typed_columns_out(export) -> None:
+    s, a, b = tables(export)
+    r = from_arrow(export, s, a, b)
+    t = r.to_arrow()
+    assert t.num_rows == len(r) == len(r.rows())
+    assert t.schema.field("amount").type == pa.decimal128(38, 12) and t.schema.field("date").type == pa.date32()
+    assert pa.types.is_dictionary(t.schema.field("person").type)
+    rows = r.rows()
+    for i, row in enumerate(t.to_pylist()):
+        assert row["person"] == rows[i]["person"] and row["counted_minutes"] == rows[i]["counted_minutes"]
+        assert row["amount"].quantize(Decimal("0.01")) == rows[i]["amount"].quantize(Decimal("0.01"))
+    total = sum(t.column("amount").to_pylist(), Decimal(0))
+    assert abs(total - r.amounts["uncapped"]) < Decimal("0.000001")
+    ex = r.excluded_to_arrow(text=True)
+    assert ex.schema.field("from").type == pa.timestamp("s", tz="Europe/Brussels")
+    first = ex.to_pylist()[0]
+    assert first["rule"].startswith("SUB-") and first["text"] and first["line"] < t.num_rows
+    assert list(r.to_pandas().columns) == t.column_names
+    pytest.importorskip("polars")
+    assert r.to_polars().height == t.num_rows
+
+
+@pytest.mark.parametrize("change,where", [
+    (lambda s, a: (s.drop_columns(["status"]), a), "sessions: the column 'status' is missing"),
+    (lambda s, a: (s, a.set_column(0, "session", pa.array(["S-404"] + a.column("session").to_pylist()[1:]))),
+     "attendance[0].session"),
+    (lambda s, a: (s, a.set_column(a.schema.get_field_index("check_out"), "check_out",
+                                    pa.array([None] + a.column("check_out").to_pylist()[1:], a.schema.field("check_out").type))),
+     "attendance[0].check_out"),
+    (lambda s, a: (s.set_column(s.schema.get_field_index("status"), "status", pa.array(["Done"] * s.num_rows)), a),
+     "sessions[0].status"),
+])
+def test_errors_name_table_row_and_column(export, change, where) -> None:
+    s, a, b = tables(export)
+    s, a = change(s, a)
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, s, a, b)
+    assert where in e.value.message_en, e.value.message_en
+
+
+def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
+    call = synth.call(projects=6, intervals=6_000, seed=9)
+    sums = ta.call_totals_from_arrow(call["sessions"], call["attendance"], breaks=call["breaks"],
+                                     params=synth.PARAMS, at=synth.REFERENCE)
+    for p, t in synth.project_tables(call):
+        rec = {"project": p, "params": synth.PARAMS, "sessions": []}
+        brk = {}
+        for r in t["breaks"].to_pylist():
+            brk.setdefault(r["session"], []).append({"start": r["start"], "end": r["end"]})
+        parts = {}
+        for r in t["attendance"].to_pylist():
+            sess = parts.setdefault(r["session"], {})
+            person = sess.setdefault(r["person"], {"person": r["person"], "intervals": [], "absent": bool(r["absent"])})
+            if r["check_in"] is not None:
+                person["intervals"].append({"check_in": r["check_in"], "check_out": r["check_out"]})
+        for x in t["sessions"].to_pylist():
+            rec["sessions"].append({"id": x["id"], "training": x["training"], "date": x["date"], "start": x["start"],
+                                    "end": x["end"], "status": x["status"], "breaks": brk.get(x["id"], []),
+                                    "participants": list(parts.get(x["id"], {}).values())})
+        by_json = tijdreg.report_from_records(rec, synth.REFERENCE)
+        assert {k: v for k, v in by_json.amounts.items() if v is not None} == sums[p]["amounts"], p
+        assert sums[p]["realised"]["counted_minutes"] == by_json.realised["counted_minutes"], p

@@ -1,0 +1,57 @@
+"""A whole call on Dask (issue 11): the same totals, to the cent, for 1, 2 and 8 partitions on
+a LocalCluster with two worker processes, from a parquet dataset and from Dask DataFrames, and
+in a single process; and the same as counting each project on its own."""
+
+import datetime as dt
+
+import pytest
+
+pytest.importorskip("distributed")
+pyarrow = pytest.importorskip("pyarrow")
+
+import tijdreg.arrow as ta  # noqa: E402
+from tijdreg import dask as tdask  # noqa: E402
+from tijdreg import synth  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def call():
+    return synth.call(projects=24, intervals=20_000, seed=5)
+
+
+@pytest.fixture(scope="module")
+def dataset(call, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("call")
+    synth.write_parquet(call, str(folder))
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def single(dataset):
+    return tdask.evaluate_call(dataset, at=synth.REFERENCE, params=synth.PARAMS, client=False)
+
+
+def test_the_single_process_run_is_the_sum_of_each_project_on_its_own(call, single) -> None:
+    assert len(single.projects) == 24 and single.total > 0
+    for p, tables in list(synth.project_tables(call))[:6]:
+        alone = ta.totals_from_arrow(tables["sessions"], tables["attendance"], breaks=tables["breaks"], project=p,
+                                     params=synth.PARAMS, at=synth.REFERENCE)
+        mine = next(x for x in single.projects if x.project == p)
+        assert mine.total == alone["amounts"]["total"] and mine.counted_minutes == alone["realised"]["counted_minutes"]
+    assert single.total == sum(p.total for p in single.projects)
+    assert single.esf + single.flemish + single.own == single.total
+
+
+def test_partition_invariance_on_a_local_cluster(dataset, call, single) -> None:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        for k in (1, 2, 8):
+            got = tdask.evaluate_call(dataset, at=synth.REFERENCE, params=synth.PARAMS, client=client, partitions=k)
+            assert got == single, f"{k} partitions"
+        frames = {name: dd.from_pandas(call[name].to_pandas(), npartitions=3) for name in ("sessions", "attendance", "breaks")}
+        got = tdask.evaluate_call(frames, at=synth.REFERENCE, params=synth.PARAMS, client=client, partitions=4)
+        assert got == single, "Dask DataFrames"
