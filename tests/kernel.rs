@@ -369,9 +369,7 @@ fn sub_columns_give_the_records_report() {
         rows.reverse();
         let n = rows.len();
         rows.rotate_left(n / 3);
-        let col = |f: fn(&Row) -> u32| {
-            rows.iter().map(f).collect::<Vec<_>>()
-        };
+        let col = |f: fn(&Row) -> u32| rows.iter().map(f).collect::<Vec<_>>();
         let (session, person) = (col(|r| r.0), col(|r| r.1));
         let check_in: Vec<Option<i64>> = rows.iter().map(|r| r.2).collect();
         let check_out: Vec<Option<i64>> = rows.iter().map(|r| r.3).collect();

@@ -608,3 +608,104 @@ pub(crate) fn call_totals_from_columns(
         serde_json::to_string(&out).map_err(|_| Error::invalid("the summaries as JSON", "de samenvattingen als JSON"))
     })
 }
+
+/// A refused row: its index, code, rule, Dutch and English message.
+type Refusal = (usize, String, String, String, String);
+
+/// Applies a columnar batch of scans — check-ins, check-outs, absences — in order, in one
+/// native call without the GIL: per row a command id, actor, instant, kind, session, and a
+/// person or a token (and optionally the registered time). Returns the number applied and,
+/// per refused row, `(row, code, rule, message_nl, message_en)`; a refusal does not stop the
+/// batch (each command stands alone, ATT-3 retries included).
+#[pyfunction]
+pub(crate) fn apply_scan_columns(
+    py: Python<'_>,
+    ledger: &Bound<'_, crate::PyLedger>,
+    scans: &Bound<'_, PyDict>,
+) -> PyResult<(usize, Vec<Refusal>)> {
+    use tijdreg::ledger::{Actor, Command, Envelope};
+    let ids = str_col(scans, "command_id")?;
+    let actors = str_col(scans, "actor")?;
+    let kinds = str_col(scans, "kind")?;
+    let sessions_ = str_col(scans, "session")?;
+    let persons = str_col(scans, "person")?;
+    let tokens = str_col(scans, "token")?;
+    let at = bytes_of(scans, "at")?.unwrap_or_default();
+    let time = bytes_of(scans, "time")?;
+    let person_set = bytes_of(scans, "person_set")?.unwrap_or_default();
+    let ledger = ledger.get();
+    ledger.with(py, move |l| {
+        let (ids, actors, kinds, sessions_, persons, tokens) = (ids?, actors?, kinds?, sessions_?, persons?, tokens?);
+        let at = i64s(&at, "scans.at")?;
+        let time = time.map(|t| i64s(&t, "scans.time")).transpose()?;
+        let n = ids.len();
+        if [actors.len(), kinds.len(), sessions_.len(), at.len()]
+            .iter()
+            .any(|&x| x != n)
+        {
+            return Err(invalid(
+                "scans: every column has one value per row".into(),
+                "scans: elke kolom heeft één waarde per rij".into(),
+            ));
+        }
+        let instant = |s: i64, what: &str| {
+            chrono::DateTime::from_timestamp(s, 0)
+                .ok_or_else(|| invalid(format!("{what}: not an instant"), format!("{what}: geen tijdstip")))
+        };
+        let mut applied = 0usize;
+        let mut refused = Vec::new();
+        for i in 0..n {
+            let has_person = person_set.get(i).is_some_and(|b| *b != 0);
+            let person = has_person.then(|| tijdreg::ids::PersonId::from(persons.get(i)));
+            let token = (!has_person && i < tokens.len()).then(|| tokens.get(i).to_owned());
+            let when = time
+                .as_ref()
+                .and_then(|t| t.get(i).copied())
+                .filter(|s| *s != i64::MIN)
+                .map(|s| instant(s, &format!("scans[{i}].time")))
+                .transpose()?;
+            let session = tijdreg::ids::SessionId::from(sessions_.get(i));
+            let command = match kinds.get(i) {
+                "check_in" => Command::CheckIn {
+                    session,
+                    person,
+                    token,
+                    time: when,
+                },
+                "check_out" => Command::CheckOut {
+                    session,
+                    person,
+                    token,
+                    time: when,
+                },
+                "mark_absent" => Command::MarkAbsent {
+                    session,
+                    person: person.unwrap_or_default(),
+                },
+                _ => {
+                    return Err(invalid(
+                        format!("scans[{i}].kind: one of check_in, check_out, mark_absent"),
+                        format!("scans[{i}].kind: een van check_in, check_out, mark_absent"),
+                    ));
+                }
+            };
+            let env = Envelope {
+                command_id: tijdreg::ids::CommandId::from(ids.get(i)),
+                actor: Actor::from(actors.get(i)),
+                at: instant(at.get(i).copied().unwrap_or_default(), &format!("scans[{i}].at"))?,
+                command,
+            };
+            match l.apply(&env) {
+                Ok(_) => applied += 1,
+                Err(e) => refused.push((
+                    i,
+                    e.code().to_owned(),
+                    e.rule().to_owned(),
+                    e.message_nl(),
+                    e.message_en(),
+                )),
+            }
+        }
+        Ok((applied, refused))
+    })
+}

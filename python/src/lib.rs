@@ -13,6 +13,7 @@ use tijdreg::subsidy::{self, Grouping};
 use tijdreg::{Error, ErrorKind};
 
 mod columns;
+mod convert;
 
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
 mod exc {
@@ -184,7 +185,7 @@ impl PyKeyring {
 /// A ledger shared safely between Python threads: one lock inside serialises the calls, and
 /// a thread waits for it without holding the GIL.
 #[pyclass(module = "tijdreg._tijdreg", name = "NativeLedger", frozen)]
-struct PyLedger {
+pub(crate) struct PyLedger {
     inner: std::sync::Mutex<Ledger>,
 }
 
@@ -197,7 +198,11 @@ impl PyLedger {
 
     /// Runs `f` on the locked ledger, without the GIL. A ledger whose lock was poisoned by an
     /// internal error is refused from then on (its state may be half-changed).
-    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut Ledger) -> Result<T, Error> + Send) -> PyResult<T> {
+    pub(crate) fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Ledger) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
         let inner = &self.inner;
         let mut poisoned = false;
         let out = guarded(py, || match inner.lock() {
@@ -238,6 +243,27 @@ impl PyLedger {
                 .and_then(|env| l.apply(&env))
                 .and_then(|o| json(&o))
         })
+    }
+
+    /// Applies a typed command (a `tijdreg.commands` dataclass or a dict), converted natively;
+    /// returns `(replayed, events)` with native values (no JSON text either way).
+    fn apply_obj<'py>(
+        &self,
+        py: Python<'py>,
+        command: &Bound<'py, PyAny>,
+        actor: &str,
+        at: &Bound<'py, PyAny>,
+        command_id: &str,
+    ) -> PyResult<(bool, Bound<'py, PyAny>)> {
+        let cmd = convert::to_value(command, "command")?;
+        let at = convert::to_value(at, "at")?;
+        let env = serde_json::json!({"command_id": command_id, "actor": actor, "at": at, "command": cmd});
+        let out = self.with(py, move |l| {
+            let env = Envelope::from_value(env)?;
+            let out = l.apply(&env)?;
+            Ok((out.replayed, serde_json::to_value(&out.events).unwrap_or_default()))
+        })?;
+        Ok((out.0, convert::to_python(py, &out.1, "events")?))
     }
 
     /// Applies a JSON list of envelopes in order; returns a JSON list with, per command, the
@@ -507,6 +533,20 @@ fn arrow_call(slf: &Bound<'_, PyReport>, f: &str) -> PyResult<Py<PyAny>> {
     Ok(slf.py().import("tijdreg.arrow")?.call_method1(f, (slf,))?.unbind())
 }
 
+/// The report of plain records given as Python values (dicts and lists, `datetime`, `date`,
+/// `Decimal`), converted natively.
+#[pyfunction]
+fn report_from_records_obj(py: Python<'_>, records: &Bound<'_, PyAny>, at: &Bound<'_, PyAny>) -> PyResult<PyReport> {
+    let v = convert::to_value(records, "records")?;
+    let at = convert::to_value(at, "at")?;
+    guarded(py, move || {
+        let r: subsidy::Records = tijdreg::decode::from_value(v, "records")?;
+        let at: String = tijdreg::decode::from_value(at, "at")?;
+        subsidy::report(&r, tijdreg::calendar::parse_instant(&at)?)
+    })
+    .map(|inner| PyReport { inner })
+}
+
 /// The report of plain records (the documented export format, JSON) at `at` (RFC 3339).
 #[pyfunction]
 fn report_from_records_json(py: Python<'_>, records: &str, at: &str) -> PyResult<PyReport> {
@@ -677,9 +717,11 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyReport>()?;
     m.add_class::<PyInsz>()?;
     m.add_function(wrap_pyfunction!(report_from_records_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report_from_records_obj, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_line_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::call_totals_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::apply_scan_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_excluded_columns, m)?)?;
     m.add_function(wrap_pyfunction!(easter, m)?)?;
     m.add_function(wrap_pyfunction!(is_working_day, m)?)?;

@@ -128,3 +128,35 @@ def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
         by_json = tijdreg.report_from_records(rec, synth.REFERENCE)
         assert {k: v for k, v in by_json.amounts.items() if v is not None} == sums[p]["amounts"], p
         assert sums[p]["realised"]["counted_minutes"] == by_json.realised["counted_minutes"], p
+
+
+def test_apply_scans_applies_a_columnar_batch_with_per_row_refusals(started) -> None:
+    led = started
+    tok = led._keys.issue("k1", "P-1", "p-bart")
+    t = pa.table({
+        "command_id": ["s1", "s2", "s3", "s4", "s1"],
+        "actor": ["p-tom"] * 5,
+        "at": pa.array([dt.datetime(2026, 3, 2, 7, 55, tzinfo=dt.timezone.utc)] * 5),
+        "kind": ["check_in", "check_in", "check_in", "check_out", "check_in"],
+        "session": ["S-1", "S-1", "S-1", "S-404", "S-1"],
+        "person": ["p-ann", None, "p-ann", "p-ann", "p-ann"],
+        "token": [None, tok, None, None, None],
+    })
+    before = led.event_count
+    applied, refused = led.apply_scans(t)
+    # s1 and s2 apply; s3 is a second check-in of Ann (ATT-3); s4 names no session the
+    # trainer may see (ACC-6); the last row retries s1 and changes nothing (ATT-3).
+    assert applied == 3 and [f.row for f in refused] == [2, 3]
+    assert (refused[0].code, refused[0].rule) == ("already_present", "ATT-3")
+    assert refused[1].rule == "ACC-6" and refused[1].message_nl
+    assert led.event_count == before + 2
+    session = led.query({"type": "session", "session": "S-1"}, actor="p-tom", at=dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc))
+    assert {"p-ann", "p-bart"} <= {p for p, r in session["participants"].items() if r.get("present_since")}
+
+
+def test_records_as_python_values_are_converted_natively(export) -> None:
+    text = json.dumps(export)
+    assert tijdreg.report_from_records(export, AT).rows() == tijdreg.report_from_records(text, AT).rows()
+    bad = dict(export, params={"unit_cost_per_participant_hour": {"2026-01-01": {"name": "unit_cost_per_participant_hour", "value": 12.5}}})
+    with pytest.raises(TypeError, match="floats are not accepted"):
+        tijdreg.report_from_records(bad, AT)

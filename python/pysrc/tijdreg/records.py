@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from typing import Any, Mapping, Union
 
 from . import _tijdreg
@@ -11,7 +10,9 @@ from ._convert import to_json
 
 
 def report_from_records(records: Union[str, Mapping[str, Any]], at: _dt.datetime) -> _tijdreg.Report:
-    """The subsidy report of plain records (the JSON export format of ``docs/records.md``)
-    at a reference instant. Same answer as the ledger on the same data."""
-    text = records if isinstance(records, str) else json.dumps(to_json(dict(records), where="records"))
-    return _tijdreg.report_from_records_json(text, to_json(at, where="at"))
+    """The subsidy report of plain records (the JSON export format of ``docs/records.md``, as
+    text or as Python values — converted natively, never re-serialised) at a reference
+    instant. Same answer as the ledger on the same data."""
+    if isinstance(records, str):
+        return _tijdreg.report_from_records_json(records, to_json(at, where="at"))
+    return _tijdreg.report_from_records_obj(records, at)
