@@ -185,7 +185,7 @@ fn without_scope(mut v: Value) -> Value {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
-    /// SUB-1..SUB-9 in SPEC order, AUD-4: the kernel's report is the reference report, field
+    /// SUB-1..SUB-9 in the rulebook's order, AUD-4: the kernel's report is the reference report, field
     /// for field, text for text; and `totals` gives the report's sums.
     #[test]
     fn sub_kernel_agrees_with_the_reference(

@@ -1,5 +1,5 @@
 //! The one typed error of the engine (AUD-3). Every variant has a stable snake_case
-//! [`Error::code`], the SPEC rule it enforces ([`Error::rule`]), an English message
+//! [`Error::code`], the rule it enforces (docs/rules.md) ([`Error::rule`]), an English message
 //! (`Display`) and a Dutch one ([`Error::message_nl`]). Messages say what was wrong and what
 //! would have been right; they never contain a national number (ID-3).
 
@@ -96,7 +96,7 @@ pub enum ErrorKind {
     NotFound,
     /// Something with that id or in that state exists already (ids, codes, presence).
     Conflict,
-    /// A rule of SPEC.md refuses the command (status, windows, deadlines, overlaps, caps).
+    /// A rule of the rulebook refuses the command (status, windows, deadlines, overlaps, caps).
     Rejected,
 }
 
@@ -105,7 +105,7 @@ pub enum ErrorKind {
 pub struct ErrorInfo {
     /// Stable code.
     pub code: String,
-    /// SPEC rule ID.
+    /// Rule ID (docs/rules.md).
     pub rule: String,
     /// Kind.
     pub kind: ErrorKind,
@@ -670,7 +670,7 @@ impl Error {
         }
     }
 
-    /// The SPEC.md rule this error enforces.
+    /// The rule (docs/rules.md) this error enforces.
     pub fn rule(&self) -> &str {
         match self {
             Error::InvalidInsz { .. } => "ID-1",

@@ -1,6 +1,6 @@
 //! Call parameters with validity dates, rule ORG-3. A call holds, per parameter, the values
 //! with the date from which each is in force; the value in force on a session's date applies.
-//! Every number the \[design\] rules of SPEC.md carry is here, with the SPEC default.
+//! Every number the design rules of the rulebook carry is here, with its default (docs/rules.md).
 
 use crate::calendar::HolidayProfile;
 use crate::error::Error;
@@ -205,7 +205,7 @@ pub const MAX_UNIT_COST: i64 = 100_000;
 /// The highest project subsidy cap (euro).
 pub const MAX_CAP: i64 = 1_000_000_000_000;
 
-/// The parameters in force on one date, resolved with the SPEC defaults (ORG-3).
+/// The parameters in force on one date, resolved with the rulebook's defaults (ORG-3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
     /// Euro per counted participant hour. Default 0 (a call sets it).
@@ -333,7 +333,7 @@ impl DatedParams {
             .insert(valid_from, value);
     }
 
-    /// The parameters in force on `date`, SPEC defaults where nothing is set.
+    /// The parameters in force on `date`, the defaults where nothing is set.
     pub fn on(&self, date: NaiveDate) -> Params {
         let mut p = Params::default();
         for by_date in self.values.values() {

@@ -21,7 +21,7 @@ use tijdreg::{Error, ErrorKind};
 
 uniffi::setup_scaffolding!();
 
-/// A refusal or an input error, by kind, with the stable code, the SPEC rule and the
+/// A refusal or an input error, by kind, with the stable code, the rule (docs/rules.md) and the
 /// messages in Dutch (`message_nl`) and English (`message_en`) — the same four fields in
 /// every variant (not `message`: Kotlin's exceptions already have one).
 #[derive(Debug, thiserror::Error, uniffi::Error)]

@@ -212,7 +212,7 @@ pub enum HostCommand {
         call: String,
         /// From.
         valid_from: Day,
-        /// Name (SPEC ORG-3).
+        /// Name (rule ORG-3, docs/rules.md).
         name: String,
         /// Value.
         value: String,

@@ -4,7 +4,7 @@
 //! The report is computed from plain records — sessions with planned times and breaks,
 //! attendance intervals, e-learning entries, dated parameters — so that a back-office script
 //! holding an export gets the same answer as the ledger (which turns its state into records
-//! and calls the same counting). The counting order is SPEC §10's:
+//! and calls the same counting). The counting order is the rulebook's (docs/rules.md, "Order of the counting rules"):
 //! SUB-1 → SUB-4 → SUB-6 → SUB-2 → SUB-5 → SUB-8.
 //!
 //! Three ways in, one kernel ([`kernel`](self) in the source):

@@ -1,6 +1,6 @@
 """tijdreg — the rules of ESF Vlaanderen training attendance as a library.
 
-Every refusal is a :class:`Error` with ``.code``, ``.rule`` (a SPEC.md rule ID), ``.message``
+Every refusal is a :class:`Error` with ``.code``, ``.rule`` (a rule ID of docs/rules.md), ``.message``
 (Dutch), ``.message_en`` and ``.kind``; subclasses tell the kind. A fault inside the engine
 (a bug, never a verdict) is an :class:`InternalError` of kind ``internal``. A :class:`Ledger`
 may be shared between threads: calls are serialised by a lock inside, and a waiting thread

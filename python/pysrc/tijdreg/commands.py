@@ -67,7 +67,7 @@ ParamValue = Union[Decimal, int, bool, str, None, Dict[str, Any]]
 
 @dataclasses.dataclass(frozen=True)
 class Parameter:
-    """A call parameter (SPEC ORG-3), e.g. ``Parameter("unit_cost_per_participant_hour", Decimal("12.50"))``."""
+    """A call parameter (rule ORG-3), e.g. ``Parameter("unit_cost_per_participant_hour", Decimal("12.50"))``."""
 
     name: str
     value: ParamValue
