@@ -160,3 +160,16 @@ def test_records_as_python_values_are_converted_natively(export) -> None:
     bad = dict(export, params={"unit_cost_per_participant_hour": {"2026-01-01": {"name": "unit_cost_per_participant_hour", "value": 12.5}}})
     with pytest.raises(TypeError, match="floats are not accepted"):
         tijdreg.report_from_records(bad, AT)
+
+
+def test_apply_returns_typed_events(started) -> None:
+    from tijdreg import commands as c
+    from tijdreg import events as ev
+
+    out = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom",
+                        at=dt.datetime(2026, 3, 2, 7, 55, tzinfo=dt.timezone.utc), command_id="typed")
+    rec = out.events[0]
+    assert isinstance(rec, ev.Recorded) and isinstance(rec.event, ev.CheckedIn)
+    assert rec.event.time == dt.datetime(2026, 3, 2, 7, 55, tzinfo=dt.timezone.utc) and rec.event.method == "manual"
+    assert rec["event"]["person"] == "p-ann" and rec.event["type"] == "checked_in" and out.event_types == ["checked_in"]
+    assert rec.event.to_dict()["type"] == "checked_in"

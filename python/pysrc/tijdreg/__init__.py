@@ -8,7 +8,7 @@ does not hold the GIL. Instants are aware ``datetime``
 (judged in Europe/Brussels), money and hours ``Decimal``.
 """
 
-from . import commands
+from . import commands, events
 from ._tijdreg import (
     VERSION,
     AccessDeniedError,
@@ -34,5 +34,5 @@ __version__ = VERSION
 __all__ = [
     "VERSION", "AccessDeniedError", "ConflictError", "Error", "Failed", "Insz", "InternalError", "InvalidInputError", "Keyring",
     "Ledger", "NotFoundError", "Outcome", "RejectedError", "Report", "commands", "easter", "is_working_day",
-    "next_working_day", "registration_deadline", "report_from_records",
+    "next_working_day", "registration_deadline", "report_from_records", "events",
 ]

@@ -109,6 +109,13 @@ class PythonDriver(Driver):
 
 def _plain(value: Any) -> Any:
     """Native values back to JSON-like ones, for matching."""
+    from .events import Event, Recorded
+
+    if isinstance(value, Recorded):
+        return {"seq": value.seq, "command_id": value.command_id, "actor": value.actor, "at": _plain(value.at),
+                "fingerprint": value.fingerprint, "hash": value.hash, "event": _plain(value.event)}
+    if isinstance(value, Event):
+        return _plain(value.to_dict())
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -8,6 +8,7 @@ import json
 from typing import Tuple, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _tijdreg
+from .events import Recorded, recorded_from_dict
 from ._convert import from_json, to_json
 from .commands import Command
 
@@ -16,9 +17,11 @@ CommandLike = Union[Command, Mapping[str, Any]]
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """An accepted command: its events (native values) and whether this was a retry (ATT-3)."""
+    """An accepted command: its events — :class:`tijdreg.events.Recorded`, each with a typed
+    event (``out.events[0].event.time``; dict-style reading still works) — and whether this
+    was a retry (ATT-3)."""
 
-    events: List[Dict[str, Any]]
+    events: List[Recorded]
     replayed: bool
 
     @property
@@ -72,7 +75,7 @@ class Ledger:
     def apply(self, command: CommandLike, *, actor: str, at: _dt.datetime, command_id: str) -> Outcome:
         """Checks a command and applies it. Raises a :class:`tijdreg.Error` subclass when refused."""
         replayed, events = self._native.apply_obj(command, actor, at, command_id)
-        return Outcome(events=events, replayed=replayed)
+        return Outcome(events=[recorded_from_dict(e) for e in events], replayed=replayed)
 
     def apply_json(self, envelope: str) -> str:
         """The JSON interface: one envelope in, the outcome out."""
@@ -87,7 +90,8 @@ class Ledger:
             if "error" in r:
                 results.append(Failed(**r["error"]))
             else:
-                results.append(Outcome(events=from_json(r["events"]), replayed=bool(r["replayed"])))
+                results.append(Outcome(events=[recorded_from_dict(e) for e in from_json(r["events"])],
+                                       replayed=bool(r["replayed"])))
         return results
 
     def apply_scans(self, scans: Any) -> Tuple[int, List[Failed]]:
