@@ -132,10 +132,10 @@ fuzz-seed:
 	cd tests/fuzz && cargo +nightly build --bin seed
 	tests/fuzz/target/debug/seed
 
-# MUTANTS_SHARD=0/24 runs one 24th of core's mutants (a sample; docs/quality.md).
+# MUTANTS_SHARD=0/30 runs every 30th of the core's mutants (a sample; docs/quality.md).
 MUTANTS_SHARD ?= 0/1
 mutants:
-	cargo mutants --package tijdreg --test-package tijdreg,tijdreg-workspace --shard $(MUTANTS_SHARD) -j 2 --timeout 240 \
+	cargo mutants --package tijdreg --test-workspace=true --shard $(MUTANTS_SHARD) --sharding round-robin -j 2 --timeout 240 \
 	  --cargo-test-arg=--lib --cargo-test-arg=--test=conformance --cargo-test-arg=--test=hardening \
 	  --cargo-test-arg=--test=kernel --cargo-test-arg=--test=log --cargo-test-arg=--test=properties
 
