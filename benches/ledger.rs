@@ -289,6 +289,25 @@ fn main() {
     }
     let events = l.state().event_count as usize;
     drop(l);
+    if args.iter().any(|a| a == "--only-load") {
+        // For profiling the load paths: replay and load a few times, print the rates.
+        for _ in 0..3 {
+            let t = Instant::now();
+            let r = Ledger::replay_jsonl(log.as_bytes(), keys.clone()).unwrap_or_else(|e| panic!("{e}"));
+            let replay = t.elapsed();
+            drop(r);
+            let t = Instant::now();
+            let r = Ledger::from_snapshot_json(&snap, keys.clone()).unwrap_or_else(|e| panic!("{e}"));
+            let load = t.elapsed();
+            drop(r);
+            println!(
+                "replay {:.0} k events/s, snapshot load {:.0} k events/s",
+                events as f64 / replay.as_secs_f64() / 1e3,
+                events as f64 / load.as_secs_f64() / 1e3
+            );
+        }
+        return;
+    }
     let t = Instant::now();
     let replayed = Ledger::replay_jsonl(log.as_bytes(), keys).unwrap_or_else(|e| panic!("{e}"));
     let replay = t.elapsed();

@@ -75,6 +75,27 @@ fn body(r: &Recorded, prev: &Hash, buf: &mut Vec<u8>) -> Hash {
         .into()
 }
 
+/// The end of a line as the engine writes it: `,"hash":"`, 64 hex digits, `"}`.
+const TAIL: usize = 75;
+
+/// Splits a line as the engine writes it into its body without the closing brace and its
+/// hash (hex); `None` for any other shape (another field order, spaces, a pretty-printed
+/// line).
+fn split_line(line: &str) -> Option<(&str, &[u8])> {
+    let cut = line.len().checked_sub(TAIL)?;
+    let open = line.get(..cut)?;
+    let hash = line.get(cut..)?.strip_prefix(",\"hash\":\"")?.strip_suffix("\"}")?;
+    (hash.len() == 64).then_some((open, hash.as_bytes()))
+}
+
+/// Whether `hex` is the lower-case hex of `h`.
+fn hex_is(hex: &[u8], h: &Hash) -> bool {
+    hex.len() == 64
+        && h.iter().zip(hex.chunks_exact(2)).all(|(b, pair)| {
+            pair.first().copied() == Some(hex_digit(b >> 4) as u8) && pair.get(1).copied() == Some(hex_digit(b & 15) as u8)
+        })
+}
+
 /// Where a command's events are: the FNV-1a hash of its id (clashes are kept apart).
 fn key(id: &CommandId) -> u64 {
     super::fingerprint::fnv(id.as_str().as_bytes())
@@ -84,12 +105,24 @@ fn key(id: &CommandId) -> u64 {
 /// while it grows.
 const CHUNK: usize = 4 << 20;
 
+/// A piece of the log text with where its lines start. The offsets are kept per chunk (4 bytes
+/// an event, growing with the chunk) rather than in one array for the whole log, which would
+/// double past the need as it grows.
+#[derive(Clone, Debug, Default)]
+struct Chunk {
+    text: String,
+    /// The index of the chunk's first event.
+    first: u32,
+    /// Where each line starts in `text`.
+    starts: Vec<u32>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Log {
     /// The lines, each followed by a newline; no line spans two chunks.
-    chunks: Vec<String>,
-    /// Where each event's line starts: chunk index (high 32 bits) and offset.
-    starts: Vec<u64>,
+    chunks: Vec<Chunk>,
+    /// The number of events.
+    len: u32,
     /// Command id (hashed) → index of its first event. Ids whose hash is taken by another id
     /// go to `clashes`.
     index: BTreeMap<u64, u32>,
@@ -102,12 +135,7 @@ pub(crate) struct Log {
 
 impl Log {
     pub fn len(&self) -> u64 {
-        self.starts.len() as u64
-    }
-
-    /// Room for about this many events.
-    pub fn reserve(&mut self, events: usize) {
-        self.starts.reserve(events);
+        u64::from(self.len)
     }
 
     pub fn head(&self) -> &Hash {
@@ -116,15 +144,26 @@ impl Log {
 
     /// Writes the line of the body in `scratch` (hash `hash`) at the end of the log.
     fn push_line(&mut self, hash: &Hash) {
-        let body = std::str::from_utf8(&self.scratch).unwrap_or("{}");
-        let need = body.len() + 80;
-        if self.chunks.last().is_none_or(|c| c.len() + need > c.capacity()) {
-            self.chunks.push(String::with_capacity(CHUNK.max(need)));
+        let scratch = std::mem::take(&mut self.scratch);
+        let body = std::str::from_utf8(&scratch).unwrap_or("{}");
+        self.push_open(body.strip_suffix('}').unwrap_or(body), hash);
+        self.scratch = scratch;
+    }
+
+    /// Writes a line: `open` is the canonical body without its closing brace.
+    fn push_open(&mut self, open: &str, hash: &Hash) {
+        let need = open.len() + TAIL + 1;
+        if self.chunks.last().is_none_or(|c| c.text.len() + need > c.text.capacity()) {
+            self.chunks.push(Chunk {
+                text: String::with_capacity(CHUNK.max(need)),
+                first: self.len,
+                starts: Vec::new(),
+            });
         }
-        let n = self.chunks.len() - 1;
-        if let Some(c) = self.chunks.last_mut() {
-            self.starts.push(((n as u64) << 32) | c.len() as u64);
-            c.push_str(body.strip_suffix('}').unwrap_or(body));
+        if let Some(Chunk { text: c, starts, .. }) = self.chunks.last_mut() {
+            starts.push(c.len() as u32);
+            self.len += 1;
+            c.push_str(open);
             c.push_str(",\"hash\":\"");
             push_hex(c, hash);
             c.push_str("\"}\n");
@@ -143,11 +182,36 @@ impl Log {
         self.last = Some(id.clone());
     }
 
+    /// Indexes a command read back from a log, starting at event `at`, unless its id is taken
+    /// by an earlier command (then `false`, nothing changed). One lookup in the index.
+    fn claim(&mut self, id: &CommandId, at: u32) -> bool {
+        let first = match self.index.entry(key(id)) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(at);
+                None
+            }
+            std::collections::btree_map::Entry::Occupied(o) => Some(*o.get()),
+        };
+        if let Some(first) = first {
+            if self.command_of(first).as_ref() == Some(id) {
+                return false;
+            }
+            match self.clashes.entry(id.0.clone()) {
+                std::collections::btree_map::Entry::Occupied(_) => return false,
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(at);
+                }
+            }
+        }
+        self.last = Some(id.clone());
+        true
+    }
+
     /// Appends the events of one accepted command (their `seq` follow the log's); fills in
     /// their hashes.
     pub fn append(&mut self, events: &mut [Recorded]) {
         let Some(first) = events.first() else { return };
-        let at = self.starts.len() as u32;
+        let at = self.len;
         let id = first.command_id.clone();
         for r in events.iter_mut() {
             let mut scratch = std::mem::take(&mut self.scratch);
@@ -161,14 +225,12 @@ impl Log {
     }
 
     fn raw(&self, i: u32) -> Option<&str> {
-        let s = *self.starts.get(i as usize)?;
-        let (chunk, at) = ((s >> 32) as usize, (s & 0xffff_ffff) as usize);
-        let c = self.chunks.get(chunk)?;
-        let end = match self.starts.get(i as usize + 1) {
-            Some(&n) if (n >> 32) as usize == chunk => (n & 0xffff_ffff) as usize,
-            _ => c.len(),
-        };
-        c.get(at..end).map(str::trim_end)
+        // The last chunk whose first event is at or before `i`.
+        let c = self.chunks.get(self.chunks.partition_point(|c| c.first <= i).checked_sub(1)?)?;
+        let k = (i - c.first) as usize;
+        let at = *c.starts.get(k)? as usize;
+        let end = c.starts.get(k + 1).map_or(c.text.len(), |&n| n as usize);
+        c.text.get(at..end).map(str::trim_end)
     }
 
     /// The event at index `i`.
@@ -204,17 +266,17 @@ impl Log {
 
     /// The chunks of the log text (JSON lines).
     pub fn chunks(&self) -> impl Iterator<Item = &str> {
-        self.chunks.iter().map(String::as_str)
+        self.chunks.iter().map(|c| c.text.as_str())
     }
 
     /// The lines of the log, without their newlines.
     pub fn lines(&self) -> impl Iterator<Item = &str> {
-        self.chunks.iter().flat_map(|c| c.lines())
+        self.chunks.iter().flat_map(|c| c.text.lines())
     }
 
     /// Every event, in order.
     pub fn iter(&self) -> impl Iterator<Item = Recorded> + '_ {
-        (0..self.starts.len() as u32).filter_map(|i| self.get(i))
+        (0..self.len).filter_map(|i| self.get(i))
     }
 
     /// Appends an event read back from a log, checking its place and its hash (AUD-2).
@@ -222,7 +284,12 @@ impl Log {
     /// # Errors
     /// [`Error::DamagedLog`] naming the event's position when its sequence number is not the
     /// next one or its hash does not match.
-    pub fn append_checked(&mut self, r: Recorded) -> Result<Recorded, Error> {
+    ///
+    /// `line` is the text `r` was read from, when there is one. When it has the shape the
+    /// engine writes, its own bytes are hashed and kept (a match proves they are the canonical
+    /// bytes the chain was made of); otherwise — a log reformatted by some tool — `r` is
+    /// written canonically again and that is hashed, so the chain is checked on values.
+    pub fn append_checked(&mut self, r: Recorded, line: Option<&str>) -> Result<Recorded, Error> {
         let position = self.len() + 1;
         if r.seq != position {
             return Err(Error::DamagedLog {
@@ -239,30 +306,45 @@ impl Log {
                 },
             });
         }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let hash = body(&r, &self.head, &mut scratch);
-        self.scratch = scratch;
-        if r.hash != hex(&hash) {
-            return Err(Error::DamagedLog {
-                position,
-                reason: "its hash does not match its content and the events before it (altered, or a log with events left out)".into(),
-                reason_nl: "de hash klopt niet met de inhoud en de voorgaande gebeurtenissen (gewijzigd, of een logboek waaruit gebeurtenissen weggelaten zijn)".into(),
-            });
-        }
-        let at = self.starts.len() as u32;
+        let raw = line.and_then(split_line).and_then(|(open, hex)| {
+            let hash: Hash = Sha256::new()
+                .chain_update(self.head)
+                .chain_update(open.as_bytes())
+                .chain_update(b"}")
+                .finalize()
+                .into();
+            hex_is(hex, &hash).then_some((open, hash))
+        });
+        let hash = match raw {
+            Some((_, hash)) => hash,
+            None => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                let hash = body(&r, &self.head, &mut scratch);
+                self.scratch = scratch;
+                if !hex_is(r.hash.as_bytes(), &hash) {
+                    return Err(Error::DamagedLog {
+                        position,
+                        reason: "its hash does not match its content and the events before it (altered, or a log with events left out)".into(),
+                        reason_nl: "de hash klopt niet met de inhoud en de voorgaande gebeurtenissen (gewijzigd, of een logboek waaruit gebeurtenissen weggelaten zijn)".into(),
+                    });
+                }
+                hash
+            }
+        };
+        let at = self.len;
         let new_command = self.last.as_ref() != Some(&r.command_id);
-        if new_command && self.of_command(&r.command_id).is_some() {
+        if new_command && !self.claim(&r.command_id, at) {
             return Err(Error::DamagedLog {
                 position,
                 reason: "its command id was used by an earlier command".into(),
                 reason_nl: "de opdracht-id werd al door een eerdere opdracht gebruikt".into(),
             });
         }
-        self.push_line(&hash);
-        self.head = hash;
-        if new_command {
-            self.index_command(&r.command_id, at);
+        match raw {
+            Some((open, _)) => self.push_open(open, &hash),
+            None => self.push_line(&hash),
         }
+        self.head = hash;
         Ok(r)
     }
 }

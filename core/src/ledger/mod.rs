@@ -446,7 +446,7 @@ impl Ledger {
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a Recorded>, keys: Keyring) -> Result<Ledger, Error> {
         let mut l = Ledger::with_keys(keys);
         for r in events {
-            l.push_checked(r.clone())?;
+            l.push_checked(r.clone(), None)?;
         }
         Ok(l)
     }
@@ -459,28 +459,45 @@ impl Ledger {
     /// [`Error::DamagedLog`] as [`Ledger::replay`].
     pub fn replay_jsonl(reader: impl std::io::BufRead, keys: Keyring) -> Result<Ledger, Error> {
         let mut l = Ledger::with_keys(keys);
-        for (i, line) in reader.lines().enumerate() {
-            let line = line.map_err(|_| {
+        let mut reader = reader;
+        let mut buf = String::new();
+        let mut number: usize = 0;
+        loop {
+            buf.clear();
+            let read = reader.read_line(&mut buf).map_err(|_| {
                 Error::invalid(
                     "the event log could not be read",
                     "het gebeurtenissenlogboek kon niet gelezen worden",
                 )
             })?;
+            if read == 0 {
+                break;
+            }
+            number = number.saturating_add(1);
+            let line = buf.strip_suffix('\n').unwrap_or(&buf);
+            let line = line.strip_suffix('\r').unwrap_or(line);
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Recorded = crate::decode::from_str_max(
-                &line,
-                &format!("log line {}", i.saturating_add(1)),
-                crate::decode::MAX_COMMAND_BYTES,
-            )?;
-            l.push_checked(r)?;
+            // The line's number is written only for a line that does not decode.
+            let r: Recorded = match (line.len() <= crate::decode::MAX_COMMAND_BYTES)
+                .then(|| serde_json::from_str(line).ok())
+                .flatten()
+            {
+                Some(r) => r,
+                None => crate::decode::from_str_max(
+                    line,
+                    &format!("log line {number}"),
+                    crate::decode::MAX_COMMAND_BYTES,
+                )?,
+            };
+            l.push_checked(r, Some(line))?;
         }
         Ok(l)
     }
 
-    fn push_checked(&mut self, r: Recorded) -> Result<(), Error> {
-        let r = self.log.append_checked(r)?;
+    fn push_checked(&mut self, r: Recorded, line: Option<&str>) -> Result<(), Error> {
+        let r = self.log.append_checked(r, line)?;
         self.state.evolve(&r);
         Ok(())
     }

@@ -23,13 +23,13 @@ struct Loading {
     head: Option<String>,
     /// Schema 1: the document is read again as a whole.
     legacy: bool,
+    /// Events read as typed values (the second reading, after a failure), not as raw text.
+    typed: bool,
 }
 
 pub(super) fn load(json: &str, keys: Keyring) -> Result<Ledger, Error> {
     let fresh = |keys: Keyring| {
-        let mut ledger = Ledger::with_keys(keys);
-        // About one event per 256 bytes of snapshot: the index of lines does not double.
-        ledger.log.reserve(json.len() / 256);
+        let ledger = Ledger::with_keys(keys);
         Loading {
             ledger,
             err: None,
@@ -37,6 +37,7 @@ pub(super) fn load(json: &str, keys: Keyring) -> Result<Ledger, Error> {
             events: None,
             head: None,
             legacy: false,
+            typed: false,
         }
     };
     let mut st = fresh(keys.clone());
@@ -50,6 +51,7 @@ pub(super) fn load(json: &str, keys: Keyring) -> Result<Ledger, Error> {
     }
     if fast.is_err() {
         let mut again = fresh(keys);
+        again.typed = true;
         let mut de = serde_json::Deserializer::from_str(json);
         let mut track = serde_path_to_error::Track::new();
         let r = Top(&mut again).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
@@ -201,8 +203,22 @@ impl<'de> Visitor<'de> for Events<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
         let st = self.0;
-        while let Some(r) = s.next_element::<Recorded>()? {
-            if let Err(e) = st.ledger.push_checked(r) {
+        if st.typed {
+            while let Some(r) = s.next_element::<Recorded>()? {
+                if let Err(e) = st.ledger.push_checked(r, None) {
+                    st.err.get_or_insert(e);
+                    return Err(de::Error::custom(REFUSED));
+                }
+            }
+            return Ok(());
+        }
+        // Each event's own text, so that its bytes are hashed as they are (no writing again);
+        // an event that does not decode sends the loader to its second, typed reading, which
+        // names where it failed.
+        while let Some(raw) = s.next_element::<&'de serde_json::value::RawValue>()? {
+            let line = raw.get();
+            let r: Recorded = serde_json::from_str(line).map_err(|_| de::Error::custom(REFUSED))?;
+            if let Err(e) = st.ledger.push_checked(r, Some(line)) {
                 st.err.get_or_insert(e);
                 return Err(de::Error::custom(REFUSED));
             }
