@@ -195,11 +195,78 @@ pub(crate) fn fast_rfc3339(s: &str) -> Option<(i64, u32)> {
     Some((days * 86_400 + h * 3600 + mi * 60 + se - offset, nanos))
 }
 
-/// Serde for instants read in bulk (event logs, commands): the common RFC 3339 forms parsed
-/// by hand, anything else as chrono reads it.
+/// Serde for instants read and written in bulk (event logs, commands): the common RFC 3339
+/// forms parsed by hand, anything else as chrono reads it; written exactly as chrono writes
+/// them (`2026-03-02T08:00:00Z`, a fraction only when there is one), whole seconds without
+/// chrono's formatting machinery.
 pub mod instant_serde {
-    use chrono::{DateTime, Utc};
-    use serde::{Deserialize, Deserializer};
+    use chrono::{DateTime, Datelike, Timelike, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::fmt;
+
+    /// An instant in whole seconds of a four-digit year, as chrono's RFC 3339 text.
+    struct Whole([u8; 20]);
+
+    impl Whole {
+        fn of(t: &DateTime<Utc>) -> Option<Whole> {
+            let n = t.naive_utc();
+            let y = u32::try_from(n.year()).ok().filter(|y| *y <= 9999)?;
+            if n.nanosecond() != 0 {
+                return None;
+            }
+            let d = |v: u32| b'0' + (v % 10) as u8;
+            let (mo, da, h, mi, se) = (n.month(), n.day(), n.hour(), n.minute(), n.second());
+            Some(Whole([
+                d(y / 1000),
+                d(y / 100),
+                d(y / 10),
+                d(y),
+                b'-',
+                d(mo / 10),
+                d(mo),
+                b'-',
+                d(da / 10),
+                d(da),
+                b'T',
+                d(h / 10),
+                d(h),
+                b':',
+                d(mi / 10),
+                d(mi),
+                b':',
+                d(se / 10),
+                d(se),
+                b'Z',
+            ]))
+        }
+    }
+
+    impl fmt::Display for Whole {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(std::str::from_utf8(&self.0).map_err(|_| fmt::Error)?)
+        }
+    }
+
+    /// Serialises an instant: the same text (and the same serializer call, `collect_str`) as
+    /// chrono's own `Serialize`, so fingerprints and hashes do not change.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        match Whole::of(t) {
+            Some(w) => s.collect_str(&w),
+            None => t.serialize(s),
+        }
+    }
+
+    /// An instant that serialises through [`serialize`].
+    pub(crate) struct Fast<'a>(pub &'a DateTime<Utc>);
+
+    impl Serialize for Fast<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            serialize(self.0, s)
+        }
+    }
 
     fn from_text<E: serde::de::Error>(s: &str) -> Result<DateTime<Utc>, E> {
         if let Some((secs, nanos)) = super::fast_rfc3339(s)
@@ -224,9 +291,21 @@ pub mod instant_serde {
         from_text(&s)
     }
 
-    /// Deserialises an optional instant.
+    /// Optional instants.
     pub mod option {
         use super::*;
+
+        /// Serialises an optional instant as [`super::serialize`] does.
+        ///
+        /// # Errors
+        /// The serializer's.
+        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_some(&Fast(t)),
+                None => s.serialize_none(),
+            }
+        }
+
         /// Deserialises an optional instant.
         ///
         /// # Errors
@@ -602,4 +681,27 @@ mod tests {
             assert_eq!(fast_rfc3339(s), None, "{s}");
         }
     }
+    proptest::proptest! {
+        /// AUD-2: instants are written byte for byte as chrono writes them (the hash chain and
+        /// the fingerprints of logs written before the fast path must not change), through the
+        /// same serializer call.
+        #[test]
+        fn aud_2_instants_written_as_chrono_writes_them(
+            secs in -70_000_000_000i64..300_000_000_000, nanos in 0u32..1_000_000_000, whole in proptest::bool::ANY,
+            round in 0u32..3,
+        ) {
+            let nanos = if whole { 0 } else { [nanos, nanos / 1000 * 1000, nanos / 1_000_000 * 1_000_000][round as usize] };
+            let t = DateTime::from_timestamp(secs, nanos).unwrap();
+            let fast = serde_json::to_string(&instant_serde::Fast(&t)).unwrap();
+            proptest::prop_assert_eq!(&fast, &serde_json::to_string(&t).unwrap());
+            let opt = |t: Option<DateTime<Utc>>| {
+                let mut out = Vec::new();
+                instant_serde::option::serialize(&t, &mut serde_json::Serializer::new(&mut out)).unwrap();
+                String::from_utf8(out).unwrap()
+            };
+            proptest::prop_assert_eq!(opt(Some(t)), fast);
+            proptest::prop_assert_eq!(opt(None), "null");
+        }
+    }
 }
+

@@ -266,6 +266,60 @@ impl PyLedger {
         Ok((out.0, convert::to_python(py, &out.1, "events")?))
     }
 
+    /// Applies `(command, actor, at, command_id)` tuples from any iterable, in order, in
+    /// batches of `batch`: each batch is converted natively with the GIL held, applied without
+    /// it, and its results converted back, so a long stream is never held whole. Per item
+    /// `(replayed, events)` or the refusal as an error-info dict; an item Python cannot convert
+    /// (a naive datetime, a float) is a refusal of its own (invalid_input) and the rest goes on.
+    #[pyo3(signature = (items, batch = 4096))]
+    fn apply_many_obj<'py>(&self, py: Python<'py>, items: &Bound<'py, PyAny>, batch: usize) -> PyResult<Bound<'py, PyList>> {
+        let batch = batch.clamp(1, 1 << 20);
+        let out = PyList::empty(py);
+        let mut iter = items.try_iter()?;
+        loop {
+            let mut envs: Vec<Result<serde_json::Value, Error>> = Vec::with_capacity(batch);
+            for item in iter.by_ref().take(batch) {
+                let item = item?;
+                let (command, actor, at, command_id): (Bound<'py, PyAny>, String, Bound<'py, PyAny>, String) =
+                    item.extract()?;
+                envs.push(
+                    convert::to_value(&command, "command")
+                        .and_then(|cmd| Ok((cmd, convert::to_value(&at, "at")?)))
+                        .map(|(cmd, at)| {
+                            serde_json::json!({"command_id": command_id, "actor": actor, "at": at, "command": cmd})
+                        })
+                        .map_err(|e| {
+                            Error::invalid(
+                                e.value(py).to_string(),
+                                "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
+                            )
+                        }),
+                );
+            }
+            if envs.is_empty() {
+                break;
+            }
+            let results = self.with(py, move |l| {
+                Ok(envs
+                    .into_iter()
+                    .map(|env| {
+                        env.and_then(Envelope::from_value)
+                            .and_then(|env| l.apply(&env))
+                            .map(|o| (o.replayed, serde_json::to_value(&o.events).unwrap_or_default()))
+                            .map_err(|e| serde_json::to_value(e.info()).unwrap_or_default())
+                    })
+                    .collect::<Vec<_>>())
+            })?;
+            for r in results {
+                match r {
+                    Ok((replayed, events)) => out.append((replayed, convert::to_python(py, &events, "events")?))?,
+                    Err(info) => out.append(convert::to_python(py, &info, "error")?)?,
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Applies a JSON list of envelopes in order; returns a JSON list with, per command, the
     /// outcome or the error (`{"error": {...}}`). Releases the GIL for the whole batch.
     fn apply_many_json(&self, py: Python<'_>, envelopes: &str) -> PyResult<String> {

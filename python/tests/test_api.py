@@ -140,6 +140,25 @@ def test_apply_many_mixes_outcomes_and_failures(started: tijdreg.Ledger) -> None
     assert isinstance(res[1], tijdreg.Failed) and res[1].code == "already_present" and res[1].rule == "ATT-3"
 
 
+def test_apply_many_streams_batches_and_reports_bad_values_per_item(started: tijdreg.Ledger) -> None:
+    def stream():  # a generator: read batch by batch, never as a whole list
+        yield {"command_id": "g1", "actor": "p-tom", "at": at(2, 8, 55), "command": c.CheckIn("S-1", person="p-ann")}
+        yield {"command_id": "g2", "actor": "p-tom", "at": dt.datetime(2026, 3, 2, 8, 56),  # naive
+               "command": c.CheckIn("S-1", person="p-bart")}
+        yield {"command_id": "g3", "actor": "p-tom", "at": at(2, 8, 57),
+               "command": {"type": "check_in", "session": "S-1", "person": "p-bart"}}
+        yield {"command_id": "g1", "actor": "p-tom", "at": at(2, 8, 55), "command": c.CheckIn("S-1", person="p-ann")}
+        yield {"command_id": "g4", "actor": "p-nobody", "at": at(2, 8, 58), "command": c.CheckIn("S-1", person="p-cas")}
+    before = started.event_count
+    res = started.apply_many(stream(), batch=2)
+    assert [type(r).__name__ for r in res] == ["Outcome", "Failed", "Outcome", "Outcome", "Failed"]
+    assert isinstance(res[0], tijdreg.Outcome) and isinstance(res[0].events[0].event, tijdreg.events.CheckedIn)
+    assert isinstance(res[1], tijdreg.Failed) and res[1].code == "invalid_input" and "at" in res[1].message_en
+    assert isinstance(res[3], tijdreg.Outcome) and res[3].replayed, "a retry answered from the log (ATT-3)"
+    assert isinstance(res[4], tijdreg.Failed) and res[4].kind == "access_denied"
+    assert started.event_count == before + 2
+
+
 def test_preview_changes_nothing(started: tijdreg.Ledger) -> None:
     before = started.snapshot()
     ev = started.preview(c.CloseSession("S-1"), actor="p-tom", at=at(2, 12))

@@ -236,7 +236,11 @@ crate::tagged::tagged_enum! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
         /// The registered instant (default: the command's instant).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::calendar::instant_serde::option::serialize"
+        )]
         time: Option<DateTime<Utc>>,
     },
     /// Assigned trainer or OrganisationResponsible. ATT-1..4.
@@ -250,7 +254,11 @@ crate::tagged::tagged_enum! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
         /// The registered instant (default: the command's instant).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::calendar::instant_serde::option::serialize"
+        )]
         time: Option<DateTime<Utc>>,
     },
     /// Assigned trainer or OrganisationResponsible. ATT-5.

@@ -98,7 +98,7 @@ pub enum Event / EventMirror ("an event: an object with a type") {
     CheckedIn {
         session: SessionId,
         person: PersonId,
-        #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
+        #[serde(with = "crate::calendar::instant_serde")]
         time: DateTime<Utc>,
         method: Method,
         late: bool,
@@ -106,7 +106,7 @@ pub enum Event / EventMirror ("an event: an object with a type") {
     CheckedOut {
         session: SessionId,
         person: PersonId,
-        #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
+        #[serde(with = "crate::calendar::instant_serde")]
         time: DateTime<Utc>,
         method: Method,
         late: bool,
@@ -174,7 +174,7 @@ pub enum Event / EventMirror ("an event: an object with a type") {
         session: SessionId,
         person: PersonId,
         kind: ScanKind,
-        #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
+        #[serde(with = "crate::calendar::instant_serde")]
         time: DateTime<Utc>,
         device: DeviceId,
         seq: u64,

@@ -40,7 +40,7 @@ impl Fnv {
 /// The fingerprint of a command: 16 hex digits.
 pub(crate) fn of(env: &Envelope) -> String {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    let _ = (&env.actor, &env.at, &env.command).serialize(&mut h);
+    let _ = (&env.actor, crate::calendar::instant_serde::Fast(&env.at), &env.command).serialize(&mut h);
     format!("{:016x}", h.0)
 }
 
@@ -301,4 +301,25 @@ mod tests {
         assert_eq!(of(&a).len(), 16);
         assert_ne!(of(&a), legacy(&a));
     }
+    #[test]
+    fn att_3_fingerprints_of_instants_as_chrono_serialises_them() {
+        // The fast instant writer must give the fingerprints engine versions before it gave
+        // (they are in the logs: a retry is compared with them).
+        for t in [
+            "2026-03-02T08:00:00Z",
+            "1999-12-31T23:59:59Z",
+            "2026-03-02T08:00:00.5Z",
+            "2026-03-02T08:00:00.000123Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+        ] {
+            let t: chrono::DateTime<chrono::Utc> = t.parse().unwrap_or_else(|e| panic!("{e}"));
+            let mut fast = Fnv(7);
+            let _ = crate::calendar::instant_serde::Fast(&t).serialize(&mut fast);
+            let mut chrono = Fnv(7);
+            let _ = t.serialize(&mut chrono);
+            assert_eq!(fast.0, chrono.0, "{t}");
+        }
+    }
 }
+

@@ -33,6 +33,7 @@ struct Body<'a> {
     seq: u64,
     command_id: &'a CommandId,
     actor: &'a super::Actor,
+    #[serde(serialize_with = "crate::calendar::instant_serde::serialize")]
     at: chrono::DateTime<chrono::Utc>,
     fingerprint: &'a str,
     event: &'a super::Event,

@@ -97,7 +97,7 @@ pub struct Envelope {
     /// Who.
     pub actor: Actor,
     /// When.
-    #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
+    #[serde(with = "crate::calendar::instant_serde")]
     pub at: DateTime<Utc>,
     /// What.
     pub command: Command,
@@ -146,7 +146,7 @@ pub struct Recorded {
     /// Who.
     pub actor: Actor,
     /// When.
-    #[serde(deserialize_with = "crate::calendar::instant_serde::deserialize")]
+    #[serde(with = "crate::calendar::instant_serde")]
     pub at: DateTime<Utc>,
     /// Fingerprint of the command, to tell a retry from a reused id (ATT-3).
     pub fingerprint: String,

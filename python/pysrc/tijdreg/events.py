@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type
+from typing import Any, ClassVar, Dict, FrozenSet, List, Mapping, Optional, Type
 
 __all__ = [
     "Event", "Recorded", "UnknownEvent", "event_from_dict", "recorded_from_dict",
@@ -400,6 +400,8 @@ class OfflineBatchReceived(Event):
 
 _CLASSES: List[Type[Event]] = [OrganisationCreated, BranchAdded, CallCreated, ParameterSet, ClosureDatesAdded, PersonRegistered, ProjectCreated, TrainingAdded, RoleGranted, GrantRevoked, WorkRelationshipAdded, SessionPlanned, SessionRescheduled, TrainersAssigned, SessionDeleted, ParticipantAdded, QrCodeToSend, SessionStarted, CheckedIn, CheckedOut, MarkedAbsent, SessionClosed, SessionSubmitted, ProblemReported, CorrectionWindowGranted, SessionReopened, AttendanceCorrected, ElearningParticipantCreated, ElearningHoursEntered, ElearningEntryCorrected, ElearningEntryApproved, ElearningEntryRejected, MlpProfileSet, DeviceRegistered, DeviceRevoked, DeviceSynced, OfflineScanApplied, OfflineBatchReceived]
 _BY_TYPE: Dict[str, Type[Event]] = {c.type: c for c in _CLASSES if c.type}
+# Each class's field names, looked up once rather than per event.
+_NAMES: Dict[str, FrozenSet[str]] = {c.type: frozenset(f.name for f in dataclasses.fields(c)) for c in _CLASSES}
 
 
 def event_from_dict(d: Mapping[str, Any]) -> Event:
@@ -407,7 +409,7 @@ def event_from_dict(d: Mapping[str, Any]) -> Event:
     cls = _BY_TYPE.get(str(d.get("type", "")))
     if cls is None:
         return UnknownEvent(type_name=str(d.get("type", "")), fields={k: v for k, v in d.items() if k != "type"})
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _NAMES[cls.type]
     kwargs = {}
     for k, v in d.items():
         if k == "type":

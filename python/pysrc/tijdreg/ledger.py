@@ -81,17 +81,22 @@ class Ledger:
         """The JSON interface: one envelope in, the outcome out."""
         return self._native.apply_json(envelope)
 
-    def apply_many(self, commands: Iterable[Mapping[str, Any]]) -> List[Union[Outcome, Failed]]:
-        """Applies envelopes (``command_id``, ``actor``, ``at``, ``command``) in order, in one
-        native call without the GIL; returns an :class:`Outcome` or a :class:`Failed` each."""
-        envs = [_envelope(e["command"], e["actor"], e["at"], e["command_id"]) for e in commands]
+    def apply_many(self, commands: Iterable[Mapping[str, Any]], *, batch: int = 4096) -> List[Union[Outcome, Failed]]:
+        """Applies envelopes (``command_id``, ``actor``, ``at``, ``command`` — a typed command
+        or a dict) in order and returns an :class:`Outcome` or a :class:`Failed` each; a
+        refusal does not stop the rest. ``commands`` may be any iterable (a generator too): it
+        is read and applied ``batch`` at a time, each batch converted natively and applied
+        without the GIL. An envelope whose values cannot be converted (a naive datetime, a
+        float) is a :class:`Failed` with code ``invalid_input``."""
+        items = ((e["command"], e["actor"], e["at"], e["command_id"]) for e in commands)
         results: List[Union[Outcome, Failed]] = []
-        for r in json.loads(self._native.apply_many_json(json.dumps(envs))):
-            if "error" in r:
-                results.append(Failed(**r["error"]))
+        for r in self._native.apply_many_obj(items, batch):
+            if isinstance(r, dict):
+                results.append(Failed(code=r["code"], rule=r["rule"], kind=r["kind"], message=r["message"],
+                                      message_en=r["message_en"], message_nl=r["message_nl"]))
             else:
-                results.append(Outcome(events=[recorded_from_dict(e) for e in from_json(r["events"])],
-                                       replayed=bool(r["replayed"])))
+                replayed, events = r
+                results.append(Outcome(events=[recorded_from_dict(e) for e in events], replayed=replayed))
         return results
 
     def apply_scans(self, scans: Any) -> Tuple[int, List[Failed]]:
