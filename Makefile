@@ -134,8 +134,9 @@ fuzz-seed:
 
 # MUTANTS_SHARD=0/30 runs every 30th of the core's mutants (a sample; docs/quality.md).
 MUTANTS_SHARD ?= 0/1
+MUTANTS_JOBS ?= 2
 mutants:
-	cargo mutants --package tijdreg --test-workspace=true --shard $(MUTANTS_SHARD) --sharding round-robin -j 2 --timeout 240 \
+	cargo mutants --package tijdreg --test-workspace=true --profile mutants --shard $(MUTANTS_SHARD) --sharding round-robin -j $(MUTANTS_JOBS) --timeout 240 \
 	  --cargo-test-arg=--lib --cargo-test-arg=--test=conformance --cargo-test-arg=--test=hardening \
 	  --cargo-test-arg=--test=kernel --cargo-test-arg=--test=log --cargo-test-arg=--test=properties
 
