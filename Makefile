@@ -136,9 +136,8 @@ fuzz-seed:
 MUTANTS_SHARD ?= 0/1
 MUTANTS_JOBS ?= 2
 mutants:
-	cargo mutants --package tijdreg --test-workspace=true --profile mutants --shard $(MUTANTS_SHARD) --sharding round-robin -j $(MUTANTS_JOBS) --timeout 240 \
-	  --cargo-test-arg=--lib --cargo-test-arg=--test=conformance --cargo-test-arg=--test=hardening \
-	  --cargo-test-arg=--test=kernel --cargo-test-arg=--test=log --cargo-test-arg=--test=properties
+	cargo mutants --package tijdreg --test-package tijdreg,tijdreg-workspace --profile mutants --shard $(MUTANTS_SHARD) \
+	  --sharding round-robin -j $(MUTANTS_JOBS) --timeout 240 --cargo-test-arg=--tests
 
 clean:
 	rm -rf $(VENV) .tools target

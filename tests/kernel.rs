@@ -12,7 +12,18 @@ use serde_json::{Value, json};
 use tijdreg::subsidy::{Records, report, totals};
 
 const DAYS: &[&str] = &["2026-03-02", "2026-03-03", "2026-03-29", "2026-10-25"];
-const PEOPLE: &[&str] = &["p-ann", "p-bart", "p-cas", "p-dirk", "z-eva"];
+/// Short ids, and long ones that share their first 16 bytes (the kernel sorts by a 16-byte
+/// prefix and compares the rest only when it must): "participant-0000" is exactly 16 bytes.
+const PEOPLE: &[&str] = &["p-ann", "p-bart", "participant-0000", "participant-00001", "participant-0000-z"];
+
+/// A session id: short, or long with a shared 16-byte prefix (one of them exactly the prefix).
+fn session_id(id: u8) -> String {
+    match id % 3 {
+        0 => format!("S-{id}"),
+        _ if id == 1 => "session-long-id-".to_owned(),
+        _ => format!("session-long-id-{id}"),
+    }
+}
 
 /// A participant: person, absent, intervals (offset, length in minutes), unused.
 type Part = (usize, bool, Vec<(i32, i32)>, bool);
@@ -109,7 +120,7 @@ fn records(sessions: &[Sess], entries: &[Entry], params: &Value) -> Option<Recor
                 .push(json!({"person": PEOPLE[*p], "absent": *absent && intervals.is_empty(), "intervals": intervals}));
         }
         out.push(json!({
-            "id": format!("S-{}", s.id), "training": format!("T-{}", s.training), "date": DAYS[s.day],
+            "id": session_id(s.id), "training": format!("T-{}", s.training), "date": DAYS[s.day],
             "start": hm(s.start), "end": hm(end), "breaks": breaks,
             "status": (["Planned", "InProgress", "Executed", "Submitted"][usize::from(s.status)]),
             "participants": parts,
@@ -424,5 +435,57 @@ fn sub_columns_give_the_records_report() {
             tijdreg::subsidy::totals_compact(&by_project[0], at).expect("totals"),
             want.summary()
         );
+        // As the second project of a call whose first session row belongs to another
+        // project: breaks and attendance name global rows, renumbered per project.
+        let mut sessions2 = vec![SessionRow { id: "S-other", training: "T-other", ..sessions[0] }];
+        sessions2.extend_from_slice(&sessions);
+        let breaks2: Vec<BreakRow> = breaks.iter().map(|b| BreakRow { session: b.session + 1, ..*b }).collect();
+        let session2: Vec<u32> = session.iter().map(|s| s + 1).collect();
+        let mut session_project = vec![0u32];
+        session_project.extend(std::iter::repeat_n(1u32, sessions.len()));
+        let call2 = CallColumns {
+            projects: &["P-other", r.project.as_str()],
+            session_project: &session_project,
+            elearning_project: &vec![1; elearning.len()],
+            columns: Columns {
+                sessions: &sessions2,
+                breaks: &breaks2,
+                attendance: Attendance { session: &session2, ..columns.attendance },
+                ..columns
+            },
+        };
+        let by_project = tijdreg::subsidy::columns::compacts_by_project(&call2).expect("call of two");
+        assert_eq!(by_project.len(), 2);
+        assert_eq!(
+            tijdreg::subsidy::totals_compact(&by_project[1], at).expect("totals"),
+            want.summary(),
+            "seed {seed}"
+        );
     }
+}
+
+/// The benchmarks' memory figure (docs/benchmarks.md) counts what the compact records hold:
+/// it grows with every session, participant and interval.
+#[test]
+fn sub_1_compact_records_report_what_they_hold() {
+    use tijdreg::ids::ProjectId;
+    use tijdreg::session::SessionStatus;
+    use tijdreg::subsidy::{Compact, CompactBuilder};
+    let build = |n: u32| -> Compact {
+        let mut b = CompactBuilder::new(ProjectId::new("P-1"));
+        for i in 0..n {
+            let date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap() + Duration::days(i64::from(i));
+            let (start, end) = (NaiveTime::from_hms_opt(9, 0, 0).unwrap(), NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+            b.session(&format!("S-{i}"), "T-1", date, start, end, &[], SessionStatus::Executed).unwrap();
+            b.participant(&format!("p-{i}"), false).unwrap();
+            let at = Utc.from_utc_datetime(&date.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap()));
+            b.interval(at, at + Duration::hours(3), false).unwrap();
+        }
+        b.finish()
+    };
+    let (one, many) = (build(1), build(500));
+    assert_eq!((many.session_count(), many.participant_count(), many.interval_count()), (500, 500, 500));
+    // At least one session, participant, interval and two names more per extra session.
+    assert!(many.heap_bytes() >= one.heap_bytes() + 499 * 64, "{} vs {}", many.heap_bytes(), one.heap_bytes());
+    assert!(many.heap_bytes() < 500 * 1024, "{}", many.heap_bytes());
 }

@@ -106,3 +106,17 @@ pub struct WorkRelationship {
     #[serde(flatten)]
     pub validity: Validity,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acc_1_roles_display_as_they_are_written_in_commands() {
+        // Hosts show roles to people and match them against the JSON of grants.
+        for r in [Role::Trainer, Role::OrganisationResponsible, Role::EsfSupport, Role::Supervisor] {
+            let json = serde_json::to_string(&r).unwrap_or_default();
+            assert_eq!(format!("\"{r}\""), json);
+        }
+    }
+}

@@ -521,6 +521,9 @@ mod tests {
         assert_eq!(easter(2025), Some(d(2025, 4, 20)));
         assert_eq!(easter(2019), Some(d(2019, 4, 21)));
         assert_eq!(easter(2038), Some(d(2038, 4, 25)), "latest possible");
+        // The two years of the century where the computus's correction term m is 1.
+        assert_eq!(easter(2049), Some(d(2049, 4, 18)));
+        assert_eq!(easter(2076), Some(d(2076, 4, 19)));
         assert_eq!(easter(2285), Some(d(2285, 3, 22)), "earliest possible");
     }
 
@@ -681,6 +684,20 @@ mod tests {
             assert_eq!(fast_rfc3339(s), None, "{s}");
         }
     }
+    #[test]
+    fn dl_4_day_counts_and_years_agree_with_chrono() {
+        // The hand-made civil-date arithmetic behind the fast Brussels offsets, over years far
+        // beyond the limits, before and after 1970 and year 0.
+        let mut day = NaiveDate::from_ymd_opt(-1200, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(3000, 12, 31).unwrap();
+        while day <= end {
+            let z = days_from_civil(i64::from(day.year()), i64::from(day.month()), i64::from(day.day()));
+            assert_eq!(z, i64::from(day.num_days_from_ce()) - 719_163, "{day}");
+            assert_eq!(year_of_days(z), i64::from(day.year()), "{day}");
+            day = day + chrono::Duration::days(13);
+        }
+    }
+
     proptest::proptest! {
         /// AUD-2: instants are written byte for byte as chrono writes them (the hash chain and
         /// the fingerprints of logs written before the fast path must not change), through the

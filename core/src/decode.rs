@@ -404,7 +404,7 @@ mod tests {
             ),
             (
                 r#"{"n": 1, "at": "2026-03-02T09:00:00Z", "amount": "1", "who": "p", "85073003328": 1}"#,
-                "doc: a field that does not belong here",
+                "doc: a field that does not belong here; allowed: n, at, amount, who, list",
             ),
             (
                 r#"{"n": 1, "at": "2026-03-02T09:00:00Z", "amount": "1", "who": "p", "list": [1, "85073003328"]}"#,
