@@ -694,7 +694,7 @@ mod tests {
             let z = days_from_civil(i64::from(day.year()), i64::from(day.month()), i64::from(day.day()));
             assert_eq!(z, i64::from(day.num_days_from_ce()) - 719_163, "{day}");
             assert_eq!(year_of_days(z), i64::from(day.year()), "{day}");
-            day = day + chrono::Duration::days(13);
+            day += chrono::Duration::days(13);
         }
     }
 
