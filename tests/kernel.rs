@@ -489,3 +489,23 @@ fn sub_1_compact_records_report_what_they_hold() {
     assert!(many.heap_bytes() >= one.heap_bytes() + 499 * 64, "{} vs {}", many.heap_bytes(), one.heap_bytes());
     assert!(many.heap_bytes() < 500 * 1024, "{}", many.heap_bytes());
 }
+
+/// SUB-9: the explanation for people names every line and every stretch not counted, with
+/// its rule; the CSV export carries the same stretches.
+#[test]
+fn sub_9_the_explanation_names_each_line_and_each_uncounted_stretch() {
+    let records = r#"{"project": "P-1",
+      "params": {"unit_cost_per_participant_hour": {"2026-01-01": {"name": "unit_cost_per_participant_hour", "value": "12.00"}}},
+      "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00",
+        "status": "Executed", "breaks": [{"start": "10:30", "end": "10:45"}],
+        "participants": [{"person": "p-ann", "intervals": [
+          {"check_in": "2026-03-02T08:55:00+01:00", "check_out": "2026-03-02T11:30:00+01:00"}]},
+          {"person": "p-bart", "absent": true, "intervals": []}]}]}"#;
+    let r = tijdreg::subsidy::report_json(records, "2026-03-10T12:00:00Z".parse().unwrap()).unwrap();
+    let text = r.explain();
+    assert_eq!(text.lines().filter(|l| l.starts_with("2026-03-02 ")).count(), 2, "{text}");
+    for want in ["p-ann", "p-bart", "counted 2 h 15 min", "11:30–12:00 after check-out (SUB-1)", "10:30–10:45"] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+    assert!(r.to_csv().contains("SUB-1"));
+}

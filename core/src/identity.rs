@@ -496,6 +496,23 @@ mod tests {
     }
 
     #[test]
+    fn id_1_29_february_only_in_leap_years() {
+        // The check digits fix the century; the birth date must exist in it (1900 was not a
+        // leap year, 2000 was).
+        for (n9, century, ok) in [
+            ("000229001", 1900, false),
+            ("000229001", 2000, true),
+            ("960229001", 1900, true),
+            ("010229001", 2000, false),
+            ("040229001", 2000, true),
+            ("990229001", 1900, false),
+        ] {
+            let s = with_check(n9, century);
+            assert_eq!(Insz::parse(&s).is_ok(), ok, "{n9} in {century}");
+        }
+    }
+
+    #[test]
     fn id_1_birth_date_and_sex() {
         let n = Insz::parse("85073003328").unwrap();
         assert_eq!(n.birth_date(), NaiveDate::from_ymd_opt(1985, 7, 30));
