@@ -17,6 +17,13 @@ from tijdreg import dask as tdask
 from tijdreg import synth
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory (on a worker: the worker's)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--projects", type=int, default=500)
@@ -40,6 +47,11 @@ def main() -> int:
             summary = tdask.evaluate_call(folder, at=synth.REFERENCE, params=synth.PARAMS, client=client,
                                           progress=True)
             print(f"\n{args.workers} workers: {time.perf_counter() - t:.2f} s")
+            peaks = sorted(client.run(_peak_mb).values())
+        rows = call["attendance"].group_by("project").aggregate([("project", "count")]).column(1).to_pylist()
+        whole = sum(call[t].nbytes for t in ("sessions", "attendance", "breaks")) / 1e6
+        print(f"peak memory per worker: {', '.join(f'{m:,.0f} MB' for m in peaks)} "
+              f"(the call in Arrow: {whole:,.0f} MB; the largest project: {max(rows):,} attendance rows)")
     assert summary == alone, "the cluster and a single process disagree"
     print(f"\nCall summary ({len(summary.projects)} projects, reference {synth.REFERENCE:%Y-%m-%d})")
     print(f"  counted:     {summary.counted_minutes:,} min = {summary.counted_minutes / 60:,.2f} participant hours")

@@ -1,5 +1,5 @@
-"""A whole call on Dask (issue 11): the same totals, to the cent, for 1, 2 and 8 partitions on
-a LocalCluster with two worker processes, from a parquet dataset and from Dask DataFrames, and
+"""A whole call on Dask (issue 11): the same totals, to the cent, for 1, 2 and 8 partitions
+(their projects read one, five or all at a time) on a LocalCluster with two worker processes, from a parquet dataset and from Dask DataFrames, and
 in a single process; and the same as counting each project on its own."""
 
 import datetime as dt
@@ -49,9 +49,12 @@ def test_partition_invariance_on_a_local_cluster(dataset, call, single) -> None:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        for k in (1, 2, 8):
-            got = tdask.evaluate_call(dataset, at=synth.REFERENCE, params=synth.PARAMS, client=client, partitions=k)
-            assert got == single, f"{k} partitions"
+        # Partitions of whole projects, each read one project at a time (the default), all at
+        # once (0) or five at a time.
+        for k, per_read in ((1, 1), (2, 1), (8, 1), (1, 0), (2, 5), (8, 0)):
+            got = tdask.evaluate_call(dataset, at=synth.REFERENCE, params=synth.PARAMS, client=client, partitions=k,
+                                      projects_per_read=per_read)
+            assert got == single, f"{k} partitions, {per_read} per read"
         frames = {name: dd.from_pandas(call[name].to_pandas(), npartitions=3) for name in ("sessions", "attendance", "breaks")}
         got = tdask.evaluate_call(frames, at=synth.REFERENCE, params=synth.PARAMS, client=client, partitions=4)
         assert got == single, "Dask DataFrames"

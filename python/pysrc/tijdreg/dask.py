@@ -96,8 +96,9 @@ def evaluate_tables(tables: Mapping[str, Any], *, at: _dt.datetime, params: Opti
 
 
 def _read_projects(folder: str, projects: Optional[Sequence[str]]) -> Dict[str, Any]:
-    """The tables of some projects (all when ``projects`` is None) from a hive-partitioned
-    dataset; partition pruning reads only their folders."""
+    """The tables of some projects from a hive-partitioned dataset: all of them (discovering
+    the partitions) when ``projects`` is None, otherwise each project's own folders, read
+    directly (the other projects' folders are not even listed)."""
     import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
@@ -106,21 +107,41 @@ def _read_projects(folder: str, projects: Optional[Sequence[str]]) -> Dict[str, 
         path = os.path.join(folder, name)
         if not os.path.isdir(path):
             continue
-        filters = None if projects is None else [("project", "in", list(projects))]
-        t = pq.read_table(path, partitioning="hive", filters=filters)
-        i = t.schema.get_field_index("project")
-        out[name] = t.set_column(i, "project", t.column("project").cast(pa.string()))
+        if projects is None:
+            t = pq.read_table(path, partitioning="hive")
+            i = t.schema.get_field_index("project")
+            out[name] = t.set_column(i, "project", t.column("project").cast(pa.string()))
+            continue
+        parts = []
+        for p in projects:
+            d = os.path.join(path, f"project={p}")
+            if os.path.isdir(d):
+                t = pq.read_table(d)
+                parts.append(t.append_column("project", pa.array([p] * t.num_rows, pa.string())))
+        if parts:
+            out[name] = pa.concat_tables(parts, promote_options="default")
     return out
 
 
 def _evaluate_chunk(folder: str, projects: Optional[Sequence[str]], at: _dt.datetime, params: Optional[Mapping[str, Any]],
-                    closures: Sequence[_dt.date]) -> List[ProjectSummary]:
-    tables = _read_projects(folder, projects)
-    if "sessions" not in tables or tables["sessions"].num_rows == 0:
-        return []
-    if "breaks" not in tables:
-        tables["breaks"] = None
-    return evaluate_tables(tables, at=at, params=params, closures=closures)
+                    closures: Sequence[_dt.date], per_read: int = 0) -> List[ProjectSummary]:
+    """The projects of a chunk, ``per_read`` at a time (all at once when 0), so that the
+    memory a task needs is bounded by that many projects, not by its chunk."""
+    groups: List[Optional[Sequence[str]]]
+    if projects is None or per_read <= 0:
+        groups = [projects]
+    else:
+        groups = [projects[i:i + per_read] for i in range(0, len(projects), per_read)]
+    out: List[ProjectSummary] = []
+    for group in groups:
+        tables = _read_projects(folder, group)
+        if "sessions" not in tables or tables["sessions"].num_rows == 0:
+            continue
+        if "breaks" not in tables:
+            tables["breaks"] = None
+        out.extend(evaluate_tables(tables, at=at, params=params, closures=closures))
+        del tables
+    return out
 
 
 def projects_of(folder: str) -> List[str]:
@@ -137,6 +158,7 @@ def evaluate_call(
     client: Any = None,
     partitions: Optional[int] = None,
     progress: bool = False,
+    projects_per_read: int = 1,
 ) -> CallSummary:
     """A call's summary, computed on the Dask cluster of ``client`` (the current one if
     omitted; with ``client=False``, in this process).
@@ -144,7 +166,9 @@ def evaluate_call(
     ``data`` is a parquet dataset folder partitioned by project, or a dict of Dask DataFrames
     (``sessions``, ``attendance``, optionally ``breaks``, ``elearning``) with a ``project``
     column. ``partitions`` groups of whole projects are evaluated as separate tasks (default:
-    four per worker thread); memory per task is bounded by its group, never the call.
+    four per worker thread). From a folder, a task reads and counts its projects
+    ``projects_per_read`` at a time (default one), so the memory of a worker is bounded by its
+    largest project, never by the call; Dask DataFrames are bounded by their partition.
     ``progress`` shows Dask's progress bar.
     """
     if client is False:
@@ -164,7 +188,7 @@ def evaluate_call(
         k = max(1, min(partitions, len(projects)))
         chunks = [projects[i::k] for i in range(k)]
         futures = client.map(_evaluate_chunk, [folder] * k, chunks, at=at, params=params, closures=closures,
-                             pure=False)
+                             per_read=max(0, projects_per_read), pure=False)
     else:
         futures = _dataframes(client, data, partitions, at, params, closures)
     if progress:
