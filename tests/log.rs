@@ -165,3 +165,40 @@ fn aud_2_a_reformatted_log_is_checked_on_its_values() {
         .expect_err("altered");
     assert_eq!(e.code(), "damaged_log");
 }
+
+#[test]
+fn aud_2_a_log_line_above_the_size_limit_is_refused_before_it_is_read() {
+    // Limits (docs/limits.md): a line of the event log is at most MAX_COMMAND_BYTES, even
+    // when it would parse.
+    let l = ledger();
+    let text = l.events_jsonl();
+    let first = text.lines().next().expect("a line");
+    let v: Value = serde_json::from_str(first).expect("line");
+    let fp = v["fingerprint"].as_str().expect("fingerprint");
+    let huge = first.replacen(fp, &"f".repeat(tijdreg::decode::MAX_COMMAND_BYTES + 1), 1);
+    let e = Ledger::replay_jsonl(huge.as_bytes(), Keyring::default())
+        .map(|_| ())
+        .expect_err("too large");
+    assert_eq!(e.code(), "invalid_input", "{}", e.message_en());
+    assert!(e.message_en().contains("log line 1"), "{}", e.message_en());
+}
+
+#[test]
+fn el_2_the_state_records_who_decided_an_entry() {
+    // The supervisor who approved or rejected an entry is part of the state folded from the
+    // log (four eyes, EL-2), not only of the log.
+    let mut l = ledger();
+    let case: Value = serde_json::from_str(include_str!("conformance/el-3-reject-correct-approve.json")).expect("case");
+    let steps = case["setup"].as_array().expect("setup").iter().chain(case["steps"].as_array().expect("steps"));
+    let entry = |l: &Ledger| l.state().entries.get(&tijdreg::ids::EntryId::new("E-1")).cloned().expect("E-1");
+    for (i, s) in steps.enumerate() {
+        let env = json!({"command_id": format!("el-{i}"), "actor": s["actor"], "at": s["at"], "command": s["command"]});
+        let _ = l.apply(&Envelope::from_value(env).expect("step"));
+        if s["command"]["type"] == "reject_elearning_entry" {
+            assert_eq!(entry(&l).decided_by, Some(tijdreg::ids::PersonId::new("p-sup")));
+        }
+    }
+    let e = entry(&l);
+    assert_eq!(e.status, tijdreg::subsidy::EntryStatus::Approved);
+    assert_eq!(e.decided_by, Some(tijdreg::ids::PersonId::new("p-sup")));
+}

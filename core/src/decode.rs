@@ -92,7 +92,11 @@ pub(crate) fn too_large(max_bytes: usize) -> Problem {
 
 pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes: usize) -> Result<T, Problem> {
     if json.len() > max_bytes {
-        return Err(too_large(max_bytes));
+        // Named by its root (`command`, `log line 7`…), as every other decode error.
+        return Err(Problem {
+            path: root.to_owned(),
+            ..too_large(max_bytes)
+        });
     }
     // Without tracking the field path first (it costs on every value); only input that fails
     // is read again with it, to name where it failed.
@@ -415,6 +419,18 @@ mod tests {
                 "doc: the field who is missing",
             ),
             (r#"{"n": 1, "#, "the text ends too early"),
+            (
+                "{\"n\": 1, \"at\": \"2026-03-02T09:00:00Z\", \"amount\": \"1\", \"who\": \"p\u{1}85073003328\"}",
+                "a string holds a character that JSON does not allow",
+            ),
+            (
+                r#"{"n": 1, "at": "2026-03-02T09:00:00Z", "amount": "1", "who": "p\q85073003328"}"#,
+                "a string holds a character that JSON does not allow",
+            ),
+            (
+                r#"{"n": 1, "at": "2026-03-02T09:00:00Z", "amount": "1", "who": "p\ud800"}"#,
+                "a string holds a character that JSON does not allow",
+            ),
         ];
         for (json, want) in cases {
             let (en, nl) = err(json);

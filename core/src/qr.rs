@@ -157,9 +157,6 @@ fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
 fn split_payload(mut b: &[u8]) -> Option<[String; 3]> {
     let mut out: [String; 3] = Default::default();
     for slot in &mut out {
-        if b.len() < 2 {
-            return None;
-        }
         let (&[hi, lo], rest) = b.split_first_chunk::<2>()?;
         let len = usize::from(u16::from_be_bytes([hi, lo]));
         let (part, rest) = rest.split_at_checked(len)?;

@@ -300,6 +300,13 @@ mod tests {
         assert_eq!(of(&a), of(&c), "the same command, however written, with another id");
         assert_eq!(of(&a).len(), 16);
         assert_ne!(of(&a), legacy(&a));
+        // Commands that differ only in an enum value (a unit variant) differ.
+        let grant = |role: &str| {
+            env(&format!(
+                r#"{{"command_id": "g", "actor": "system", "at": "2026-03-02T08:00:00Z", "command": {{"type": "grant_role", "grant": "g-1", "person": "p-tom", "role": "{role}", "organisation": "o", "valid_from": "2026-01-01"}}}}"#
+            ))
+        };
+        assert_ne!(of(&grant("Trainer")), of(&grant("Supervisor")));
     }
     #[test]
     fn att_3_fingerprints_of_instants_as_chrono_serialises_them() {
