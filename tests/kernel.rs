@@ -273,6 +273,8 @@ fn records_json_errors_and_field_order() {
     let c = compact_from_json(ok).expect("any field order");
     assert_eq!(c.interval_count(), 1);
     let cases = [
+        ("[]", "records: a list where an object was expected"),
+        ("85073003328", "records: a number where an object was expected"),
         (
             r#"{"project": "P-1", "sessions": [{"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "end": "12:00:00", "status": "Executed",
             "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T08:12:00Z", "check_out": 85073003328}]}]}]}"#,
