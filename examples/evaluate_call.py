@@ -18,10 +18,14 @@ from tijdreg import synth
 
 
 def _peak_mb() -> float:
-    """This process's peak resident memory (on a worker: the worker's)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory (on a worker: the worker's), from the kernel's
+    high-water mark of its address space (``ru_maxrss`` would carry the parent's peak across
+    the worker's ``exec``)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> int:
