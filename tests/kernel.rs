@@ -14,7 +14,13 @@ use tijdreg::subsidy::{Records, report, totals};
 const DAYS: &[&str] = &["2026-03-02", "2026-03-03", "2026-03-29", "2026-10-25"];
 /// Short ids, and long ones that share their first 16 bytes (the kernel sorts by a 16-byte
 /// prefix and compares the rest only when it must): "participant-0000" is exactly 16 bytes.
-const PEOPLE: &[&str] = &["p-ann", "p-bart", "participant-0000", "participant-00001", "participant-0000-z"];
+const PEOPLE: &[&str] = &[
+    "p-ann",
+    "p-bart",
+    "participant-0000",
+    "participant-00001",
+    "participant-0000-z",
+];
 
 /// A session id: short, or long with a shared 16-byte prefix (one of them exactly the prefix).
 fn session_id(id: u8) -> String {
@@ -439,9 +445,19 @@ fn sub_columns_give_the_records_report() {
         );
         // As the second project of a call whose first session row belongs to another
         // project: breaks and attendance name global rows, renumbered per project.
-        let mut sessions2 = vec![SessionRow { id: "S-other", training: "T-other", ..sessions[0] }];
+        let mut sessions2 = vec![SessionRow {
+            id: "S-other",
+            training: "T-other",
+            ..sessions[0]
+        }];
         sessions2.extend_from_slice(&sessions);
-        let breaks2: Vec<BreakRow> = breaks.iter().map(|b| BreakRow { session: b.session + 1, ..*b }).collect();
+        let breaks2: Vec<BreakRow> = breaks
+            .iter()
+            .map(|b| BreakRow {
+                session: b.session + 1,
+                ..*b
+            })
+            .collect();
         let session2: Vec<u32> = session.iter().map(|s| s + 1).collect();
         let mut session_project = vec![0u32];
         session_project.extend(std::iter::repeat_n(1u32, sessions.len()));
@@ -452,7 +468,10 @@ fn sub_columns_give_the_records_report() {
             columns: Columns {
                 sessions: &sessions2,
                 breaks: &breaks2,
-                attendance: Attendance { session: &session2, ..columns.attendance },
+                attendance: Attendance {
+                    session: &session2,
+                    ..columns.attendance
+                },
                 ..columns
             },
         };
@@ -477,8 +496,12 @@ fn sub_1_compact_records_report_what_they_hold() {
         let mut b = CompactBuilder::new(ProjectId::new("P-1"));
         for i in 0..n {
             let date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap() + Duration::days(i64::from(i));
-            let (start, end) = (NaiveTime::from_hms_opt(9, 0, 0).unwrap(), NaiveTime::from_hms_opt(12, 0, 0).unwrap());
-            b.session(&format!("S-{i}"), "T-1", date, start, end, &[], SessionStatus::Executed).unwrap();
+            let (start, end) = (
+                NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+            );
+            b.session(&format!("S-{i}"), "T-1", date, start, end, &[], SessionStatus::Executed)
+                .unwrap();
             b.participant(&format!("p-{i:0>98}"), false).unwrap(); // 100 characters
             let at = Utc.from_utc_datetime(&date.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap()));
             b.interval(at, at + Duration::hours(3), false).unwrap();
@@ -486,10 +509,18 @@ fn sub_1_compact_records_report_what_they_hold() {
         b.finish()
     };
     let (one, many) = (build(1), build(500));
-    assert_eq!((many.session_count(), many.participant_count(), many.interval_count()), (500, 500, 500));
+    assert_eq!(
+        (many.session_count(), many.participant_count(), many.interval_count()),
+        (500, 500, 500)
+    );
     // At least a session, a participant, an interval and a 100-byte name more per extra
     // session; and not much more (a name counts its bytes once).
-    assert!(many.heap_bytes() >= one.heap_bytes() + 499 * 164, "{} vs {}", many.heap_bytes(), one.heap_bytes());
+    assert!(
+        many.heap_bytes() >= one.heap_bytes() + 499 * 164,
+        "{} vs {}",
+        many.heap_bytes(),
+        one.heap_bytes()
+    );
     assert!(many.heap_bytes() < 500 * 1024, "{}", many.heap_bytes());
 }
 
@@ -506,8 +537,18 @@ fn sub_9_the_explanation_names_each_line_and_each_uncounted_stretch() {
           {"person": "p-bart", "absent": true, "intervals": []}]}]}"#;
     let r = tijdreg::subsidy::report_json(records, "2026-03-10T12:00:00Z".parse().unwrap()).unwrap();
     let text = r.explain();
-    assert_eq!(text.lines().filter(|l| l.starts_with("2026-03-02 ")).count(), 2, "{text}");
-    for want in ["p-ann", "p-bart", "counted 2 h 15 min", "11:30–12:00 after check-out (SUB-1)", "10:30–10:45"] {
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("2026-03-02 ")).count(),
+        2,
+        "{text}"
+    );
+    for want in [
+        "p-ann",
+        "p-bart",
+        "counted 2 h 15 min",
+        "11:30–12:00 after check-out (SUB-1)",
+        "10:30–10:45",
+    ] {
         assert!(text.contains(want), "{want:?} missing from:\n{text}");
     }
     assert!(r.to_csv().contains("SUB-1"));

@@ -189,8 +189,18 @@ fn el_2_the_state_records_who_decided_an_entry() {
     // log (four eyes, EL-2), not only of the log.
     let mut l = ledger();
     let case: Value = serde_json::from_str(include_str!("conformance/el-3-reject-correct-approve.json")).expect("case");
-    let steps = case["setup"].as_array().expect("setup").iter().chain(case["steps"].as_array().expect("steps"));
-    let entry = |l: &Ledger| l.state().entries.get(&tijdreg::ids::EntryId::new("E-1")).cloned().expect("E-1");
+    let steps = case["setup"]
+        .as_array()
+        .expect("setup")
+        .iter()
+        .chain(case["steps"].as_array().expect("steps"));
+    let entry = |l: &Ledger| {
+        l.state()
+            .entries
+            .get(&tijdreg::ids::EntryId::new("E-1"))
+            .cloned()
+            .expect("E-1")
+    };
     for (i, s) in steps.enumerate() {
         let env = json!({"command_id": format!("el-{i}"), "actor": s["actor"], "at": s["at"], "command": s["command"]});
         let _ = l.apply(&Envelope::from_value(env).expect("step"));

@@ -114,7 +114,12 @@ mod tests {
     #[test]
     fn acc_1_roles_display_as_they_are_written_in_commands() {
         // Hosts show roles to people and match them against the JSON of grants.
-        for r in [Role::Trainer, Role::OrganisationResponsible, Role::EsfSupport, Role::Supervisor] {
+        for r in [
+            Role::Trainer,
+            Role::OrganisationResponsible,
+            Role::EsfSupport,
+            Role::Supervisor,
+        ] {
             let json = serde_json::to_string(&r).unwrap_or_default();
             assert_eq!(format!("\"{r}\""), json);
         }

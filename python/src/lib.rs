@@ -272,7 +272,12 @@ impl PyLedger {
     /// `(replayed, events)` or the refusal as an error-info dict; an item Python cannot convert
     /// (a naive datetime, a float) is a refusal of its own (invalid_input) and the rest goes on.
     #[pyo3(signature = (items, batch = 4096))]
-    fn apply_many_obj<'py>(&self, py: Python<'py>, items: &Bound<'py, PyAny>, batch: usize) -> PyResult<Bound<'py, PyList>> {
+    fn apply_many_obj<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyAny>,
+        batch: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
         let batch = batch.clamp(1, 1 << 20);
         let out = PyList::empty(py);
         let mut iter = items.try_iter()?;

@@ -93,7 +93,8 @@ fn split_line(line: &str) -> Option<(&str, &[u8])> {
 fn hex_is(hex: &[u8], h: &Hash) -> bool {
     hex.len() == 64
         && h.iter().zip(hex.chunks_exact(2)).all(|(b, pair)| {
-            pair.first().copied() == Some(hex_digit(b >> 4) as u8) && pair.get(1).copied() == Some(hex_digit(b & 15) as u8)
+            pair.first().copied() == Some(hex_digit(b >> 4) as u8)
+                && pair.get(1).copied() == Some(hex_digit(b & 15) as u8)
         })
 }
 
@@ -154,7 +155,11 @@ impl Log {
     /// Writes a line: `open` is the canonical body without its closing brace.
     fn push_open(&mut self, open: &str, hash: &Hash) {
         let need = open.len() + TAIL + 1;
-        if self.chunks.last().is_none_or(|c| c.text.len() + need > c.text.capacity()) {
+        if self
+            .chunks
+            .last()
+            .is_none_or(|c| c.text.len() + need > c.text.capacity())
+        {
             self.chunks.push(Chunk {
                 text: String::with_capacity(CHUNK.max(need)),
                 first: self.len,
@@ -227,7 +232,9 @@ impl Log {
 
     fn raw(&self, i: u32) -> Option<&str> {
         // The last chunk whose first event is at or before `i`.
-        let c = self.chunks.get(self.chunks.partition_point(|c| c.first <= i).checked_sub(1)?)?;
+        let c = self
+            .chunks
+            .get(self.chunks.partition_point(|c| c.first <= i).checked_sub(1)?)?;
         let k = (i - c.first) as usize;
         let at = *c.starts.get(k)? as usize;
         let end = c.starts.get(k + 1).map_or(c.text.len(), |&n| n as usize);

@@ -485,11 +485,9 @@ impl Ledger {
                 .flatten()
             {
                 Some(r) => r,
-                None => crate::decode::from_str_max(
-                    line,
-                    &format!("log line {number}"),
-                    crate::decode::MAX_COMMAND_BYTES,
-                )?,
+                None => {
+                    crate::decode::from_str_max(line, &format!("log line {number}"), crate::decode::MAX_COMMAND_BYTES)?
+                }
             };
             l.push_checked(r, Some(line))?;
         }

@@ -306,14 +306,17 @@ impl State {
                 if let Some(rec) = self.record_mut(session, person)
                     && let Some((since, m_in, late_in)) = rec.present_since.take()
                 {
-                    push_interval(&mut rec.intervals, Interval {
-                        check_in: since,
-                        check_out: *time,
-                        check_in_method: m_in,
-                        check_out_method: *method,
-                        late: late_in || *late,
-                        clock_suspect: rec.present_clock_suspect,
-                    });
+                    push_interval(
+                        &mut rec.intervals,
+                        Interval {
+                            check_in: since,
+                            check_out: *time,
+                            check_in_method: m_in,
+                            check_out_method: *method,
+                            late: late_in || *late,
+                            clock_suspect: rec.present_clock_suspect,
+                        },
+                    );
                     rec.present_clock_suspect = false;
                 }
             }
@@ -336,14 +339,17 @@ impl State {
                         }
                         crate::offline::ScanKind::CheckOut => {
                             if let Some((since, m_in, late_in)) = rec.present_since.take() {
-                                push_interval(&mut rec.intervals, Interval {
-                                    check_in: since,
-                                    check_out: *time,
-                                    check_in_method: m_in,
-                                    check_out_method: Method::OfflineScan,
-                                    late: late_in,
-                                    clock_suspect: *clock_suspect || rec.present_clock_suspect,
-                                });
+                                push_interval(
+                                    &mut rec.intervals,
+                                    Interval {
+                                        check_in: since,
+                                        check_out: *time,
+                                        check_in_method: m_in,
+                                        check_out_method: Method::OfflineScan,
+                                        late: late_in,
+                                        clock_suspect: *clock_suspect || rec.present_clock_suspect,
+                                    },
+                                );
                                 rec.present_clock_suspect = false;
                             }
                         }
