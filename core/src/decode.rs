@@ -91,10 +91,24 @@ pub(crate) fn too_large(max_bytes: usize) -> Problem {
 }
 
 pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes: usize) -> Result<T, Problem> {
+    decode_lazy(json, || root.to_owned(), max_bytes)
+}
+
+/// As [`from_str_max`], with the root made only when the input fails (a log read back line by
+/// line names each line without formatting a label for every good one).
+pub(crate) fn from_str_max_lazy<T: DeserializeOwned>(
+    json: &str,
+    root: impl FnOnce() -> String,
+    max_bytes: usize,
+) -> Result<T, Error> {
+    decode_lazy(json, root, max_bytes).map_err(Problem::into_error)
+}
+
+fn decode_lazy<T: DeserializeOwned>(json: &str, root: impl FnOnce() -> String, max_bytes: usize) -> Result<T, Problem> {
     if json.len() > max_bytes {
         // Named by its root (`command`, `log line 7`…), as every other decode error.
         return Err(Problem {
-            path: root.to_owned(),
+            path: root(),
             ..too_large(max_bytes)
         });
     }
@@ -104,9 +118,10 @@ pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes:
     if let Ok(v) = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
         return Ok(v);
     }
+    let root = root();
     let mut de = serde_json::Deserializer::from_str(json);
-    let v = serde_path_to_error::deserialize(&mut de).map_err(|e| problem(root, &e))?;
-    de.end().map_err(|e| problem_of(root, String::new(), &e))?;
+    let v = serde_path_to_error::deserialize(&mut de).map_err(|e| problem(&root, &e))?;
+    de.end().map_err(|e| problem_of(&root, String::new(), &e))?;
     Ok(v)
 }
 

@@ -15,6 +15,24 @@ use tijdreg::{Error, ErrorKind};
 mod columns;
 mod convert;
 
+/// A command envelope from Python values (a typed command or a dict, an aware datetime).
+fn envelope_value(
+    command: &Bound<'_, PyAny>,
+    actor: &str,
+    at: &Bound<'_, PyAny>,
+    command_id: &str,
+) -> PyResult<serde_json::Value> {
+    let cmd = convert::to_value(command, "command")?;
+    let at = convert::to_value(at, "at")?;
+    Ok(serde_json::json!({"command_id": command_id, "actor": actor, "at": at, "command": cmd}))
+}
+
+/// Applies an envelope value; the outcome's replay flag and its events as JSON.
+fn apply_value(l: &mut Ledger, env: serde_json::Value) -> Result<(bool, serde_json::Value), Error> {
+    let out = l.apply(&Envelope::from_value(env)?)?;
+    Ok((out.replayed, serde_json::to_value(&out.events).unwrap_or_default()))
+}
+
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
 mod exc {
     use pyo3::create_exception;
@@ -255,14 +273,8 @@ impl PyLedger {
         at: &Bound<'py, PyAny>,
         command_id: &str,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
-        let cmd = convert::to_value(command, "command")?;
-        let at = convert::to_value(at, "at")?;
-        let env = serde_json::json!({"command_id": command_id, "actor": actor, "at": at, "command": cmd});
-        let out = self.with(py, move |l| {
-            let env = Envelope::from_value(env)?;
-            let out = l.apply(&env)?;
-            Ok((out.replayed, serde_json::to_value(&out.events).unwrap_or_default()))
-        })?;
+        let env = envelope_value(command, actor, at, command_id)?;
+        let out = self.with(py, move |l| apply_value(l, env))?;
         Ok((out.0, convert::to_python(py, &out.1, "events")?))
     }
 
@@ -287,19 +299,12 @@ impl PyLedger {
                 let item = item?;
                 let (command, actor, at, command_id): (Bound<'py, PyAny>, String, Bound<'py, PyAny>, String) =
                     item.extract()?;
-                envs.push(
-                    convert::to_value(&command, "command")
-                        .and_then(|cmd| Ok((cmd, convert::to_value(&at, "at")?)))
-                        .map(|(cmd, at)| {
-                            serde_json::json!({"command_id": command_id, "actor": actor, "at": at, "command": cmd})
-                        })
-                        .map_err(|e| {
-                            Error::invalid(
-                                e.value(py).to_string(),
-                                "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
-                            )
-                        }),
-                );
+                envs.push(envelope_value(&command, &actor, &at, &command_id).map_err(|e| {
+                    Error::invalid(
+                        e.value(py).to_string(),
+                        "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
+                    )
+                }));
             }
             if envs.is_empty() {
                 break;
@@ -308,9 +313,7 @@ impl PyLedger {
                 Ok(envs
                     .into_iter()
                     .map(|env| {
-                        env.and_then(Envelope::from_value)
-                            .and_then(|env| l.apply(&env))
-                            .map(|o| (o.replayed, serde_json::to_value(&o.events).unwrap_or_default()))
+                        env.and_then(|env| apply_value(l, env))
                             .map_err(|e| serde_json::to_value(e.info()).unwrap_or_default())
                     })
                     .collect::<Vec<_>>())

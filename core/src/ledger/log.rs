@@ -69,9 +69,15 @@ fn body(r: &Recorded, prev: &Hash, buf: &mut Vec<u8>) -> Hash {
         event: &r.event,
     };
     let _ = serde_json::to_writer(&mut *buf, &b);
+    chain(prev, &buf[..], b"")
+}
+
+/// `SHA-256(prev ‖ body ‖ tail)`: the chain hash of a body given in up to two pieces.
+fn chain(prev: &Hash, body: &[u8], tail: &[u8]) -> Hash {
     Sha256::new()
         .chain_update(prev)
-        .chain_update(&buf[..])
+        .chain_update(body)
+        .chain_update(tail)
         .finalize()
         .into()
 }
@@ -176,20 +182,8 @@ impl Log {
         }
     }
 
-    fn index_command(&mut self, id: &CommandId, at: u32) {
-        match self.index.entry(key(id)) {
-            std::collections::btree_map::Entry::Occupied(_) => {
-                self.clashes.insert(id.0.clone(), at);
-            }
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(at);
-            }
-        }
-        self.last = Some(id.clone());
-    }
-
-    /// Indexes a command read back from a log, starting at event `at`, unless its id is taken
-    /// by an earlier command (then `false`, nothing changed). One lookup in the index.
+    /// Indexes a command starting at event `at`, unless its id is taken by an earlier command
+    /// (then `false`, nothing changed). One lookup in the index.
     fn claim(&mut self, id: &CommandId, at: u32) -> bool {
         let first = match self.index.entry(key(id)) {
             std::collections::btree_map::Entry::Vacant(v) => {
@@ -227,7 +221,8 @@ impl Log {
             self.push_line(&hash);
             self.head = hash;
         }
-        self.index_command(&id, at);
+        // An accepted command's id is new (ATT-3 was decided before).
+        let _ = self.claim(&id, at);
     }
 
     fn raw(&self, i: u32) -> Option<&str> {
@@ -315,12 +310,7 @@ impl Log {
             });
         }
         let raw = line.and_then(split_line).and_then(|(open, hex)| {
-            let hash: Hash = Sha256::new()
-                .chain_update(self.head)
-                .chain_update(open.as_bytes())
-                .chain_update(b"}")
-                .finalize()
-                .into();
+            let hash = chain(&self.head, open.as_bytes(), b"}");
             hex_is(hex, &hash).then_some((open, hash))
         });
         let hash = match raw {

@@ -479,16 +479,11 @@ impl Ledger {
             if line.trim().is_empty() {
                 continue;
             }
-            // The line's number is written only for a line that does not decode.
-            let r: Recorded = match (line.len() <= crate::decode::MAX_COMMAND_BYTES)
-                .then(|| serde_json::from_str(line).ok())
-                .flatten()
-            {
-                Some(r) => r,
-                None => {
-                    crate::decode::from_str_max(line, &format!("log line {number}"), crate::decode::MAX_COMMAND_BYTES)?
-                }
-            };
+            let r: Recorded = crate::decode::from_str_max_lazy(
+                line,
+                || format!("log line {number}"),
+                crate::decode::MAX_COMMAND_BYTES,
+            )?;
             l.push_checked(r, Some(line))?;
         }
         Ok(l)

@@ -92,8 +92,7 @@ class Ledger:
         results: List[Union[Outcome, Failed]] = []
         for r in self._native.apply_many_obj(items, batch):
             if isinstance(r, dict):
-                results.append(Failed(code=r["code"], rule=r["rule"], kind=r["kind"], message=r["message"],
-                                      message_en=r["message_en"], message_nl=r["message_nl"]))
+                results.append(Failed(**r))
             else:
                 replayed, events = r
                 results.append(Outcome(events=[recorded_from_dict(e) for e in events], replayed=replayed))
