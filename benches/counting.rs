@@ -82,6 +82,11 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000_000);
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let at = chrono::DateTime::parse_from_rfc3339("2027-03-01T12:00:00+01:00")
         .expect("instant")
         .with_timezone(&chrono::Utc);
@@ -97,6 +102,20 @@ fn main() {
         let c = synth::compact(7, n);
         let intervals = c.interval_count();
         let budget = Duration::from_millis(if n >= 10_000_000 { 4000 } else { 1500 });
+        if let Some(only) = only.as_deref() {
+            // For a profiler: one path alone, about ten seconds of it, at the largest size asked.
+            if n * 10 <= max {
+                continue;
+            }
+            let long = Duration::from_secs(10);
+            let (t, _) = match only {
+                "totals" => measure(long, || tijdreg::subsidy::totals_compact(&c, at).expect("totals")),
+                "report" => measure(long, || tijdreg::subsidy::report_compact(&c, at).expect("report")),
+                _ => measure(long, || synth::floor(&flat)),
+            };
+            println!("{only}: {:.1} ns per interval", ns_per(t, intervals));
+            break;
+        }
         let (floor, _) = measure(budget, || synth::floor(&flat));
         let (tot, _) = measure(budget, || tijdreg::subsidy::totals_compact(&c, at).expect("totals"));
         let (rep, rep_peak) = measure(budget, || tijdreg::subsidy::report_compact(&c, at).expect("report"));

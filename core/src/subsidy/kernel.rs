@@ -480,6 +480,17 @@ impl Acc {
             *slot = Some(slot.unwrap_or(0) + i64::from(l.minutes));
         }
     }
+
+    /// Moves a line already added by `by` minutes (a second look at its day changed it).
+    fn shift(&mut self, l: &LineRec, by: i64) {
+        let r = usize::from(l.has(flag::REALISED));
+        if let Some(m) = self.minutes.get_mut(r) {
+            *m += by;
+        }
+        if let Some(slot) = self.per_set.get_mut(l.params as usize).and_then(|s| s.get_mut(r)) {
+            *slot = Some(slot.unwrap_or(0) + by);
+        }
+    }
 }
 
 /// A participant's day so far.
@@ -592,7 +603,8 @@ struct Plan {
     session: u32,
     start: i64,
     end: i64,
-    planned: i64,
+    /// The planned net time in whole minutes, rounded down: no line counts more (ADR 04).
+    planned_minutes: i64,
     need: i64,
     pidx: u16,
     realised: bool,
@@ -758,7 +770,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     session: s,
                     start,
                     end,
-                    planned,
+                    planned_minutes: planned / 60,
                     need,
                     pidx,
                     realised: matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted),
@@ -782,6 +794,9 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     };
                     let (minutes, span) =
                         classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut day.counted, &mut k.parts, out)?;
+                    if let Some(l) = out.last() {
+                        acc.add(l, planned as i32);
+                    }
                     day.link(part.person, line, span, minutes, pset.cap_minutes, explain);
                 }
                 sc.order = order;
@@ -830,6 +845,9 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     params: pidx,
                     flags,
                 });
+                if let Some(l) = out.last() {
+                    acc.add(l, secs as i32);
+                }
                 day.link(entry.person, line, None, minutes, pset.cap_minutes, explain);
             }
         }
@@ -884,17 +902,27 @@ fn classroom_line<const EXPLAIN: bool>(
     out: &mut Vec<LineRec>,
 ) -> Result<(i64, Option<(i64, i64)>), Error> {
     let ints: &[CInterval] = c.intervals.get(part.intervals.range()).unwrap_or(&[]);
-    let att = &mut sc.att;
-    att.clear();
     let (mut late, mut suspect) = (false, false);
-    for i in ints {
-        att.push((i.check_in, i.check_out));
-        late |= i.late;
-        suspect |= i.clock_suspect;
-    }
-    if att.len() > 1 || att.first().is_some_and(|(a, b)| b <= a) {
-        normalise(att);
-    }
+    // Most participants have one interval: it is read where it is, without a scratch copy.
+    let one: [(i64, i64); 1];
+    let att: &[(i64, i64)] = match ints {
+        [i] if i.check_in < i.check_out => {
+            late = i.late;
+            suspect = i.clock_suspect;
+            one = [(i.check_in, i.check_out)];
+            &one
+        }
+        _ => {
+            sc.att.clear();
+            for i in ints {
+                sc.att.push((i.check_in, i.check_out));
+                late |= i.late;
+                suspect |= i.clock_suspect;
+            }
+            normalise(&mut sc.att);
+            &sc.att
+        }
+    };
     let first_in = att.first().map(|x| x.0);
     let last_out = att.last().map(|x| x.1);
     let parts = parts_out.len();
@@ -971,7 +999,7 @@ fn classroom_line<const EXPLAIN: bool>(
             flags |= flag::EARLY_DEPARTURE;
         }
     }
-    let minutes = round(pset, counted_secs, plan.planned);
+    let minutes = round_within(pset, counted_secs, plan.planned_minutes);
     out.push(LineRec {
         parts: parts as u32,
         source: plan.session,
@@ -1058,12 +1086,18 @@ fn recount(
 /// SUB-2: whole minutes by the call's rounding, never above the planned net time (ADR 04).
 #[inline(always)]
 fn round(pset: &PSet, secs: i64, planned: i64) -> i64 {
+    round_within(pset, secs, planned / 60)
+}
+
+/// [`round`] with the planned net time already in whole minutes (once per session).
+#[inline(always)]
+fn round_within(pset: &PSet, secs: i64, planned_minutes: i64) -> i64 {
     let minutes = if pset.whole_minutes_down {
         secs.div_euclid(60)
     } else {
         pset.rounding.apply(secs)
     };
-    minutes.min(planned / 60)
+    minutes.min(planned_minutes)
 }
 
 /// What closing a day needs besides the day.
@@ -1115,6 +1149,12 @@ fn close_day(
             l = day.lines.get(l as usize).map_or(NONE, |x| x.prev);
         }
         members.reverse();
+        // The lines were added to the sums as they came: take them out, put them back after.
+        for &m in &members {
+            if let Some(x) = lines.get(m as usize) {
+                acc.shift(x, -i64::from(x.minutes));
+            }
+        }
         if pd.complex {
             if !ctx.explain {
                 // The day came in input order: order the participant's lines by start, then
@@ -1237,11 +1277,13 @@ fn close_day(
                 }
             }
         }
+        for &m in &members {
+            if let Some(x) = lines.get(m as usize) {
+                acc.shift(x, i64::from(x.minutes));
+            }
+        }
     }
     acc.reserve(psets.len());
-    for l in lines.iter() {
-        acc.add(l, planned_of(l));
-    }
     for &p in &day.queued {
         if let Some(pd) = day.persons.get_mut(p as usize) {
             pd.queued = false;
