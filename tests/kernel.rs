@@ -553,3 +553,51 @@ fn sub_9_the_explanation_names_each_line_and_each_uncounted_stretch() {
     }
     assert!(r.to_csv().contains("SUB-1"));
 }
+
+/// SUB-6 (which line counts a shared stretch first) follows the report's order: by start, then
+/// id as a string, a session before an entry of the same id. Here every source of the day
+/// starts at 09:00, the ids come in reverse order and share 16-byte prefixes, and an entry has
+/// a session's id: the kernel's order (sort keys made once) is the reference's.
+#[test]
+fn sub_6_order_of_sources_with_equal_starts_and_shared_prefixes() {
+    let ids = [
+        "session-long-id-9",
+        "session-long-id-10",
+        "session-long-id-1",
+        "session-long-id-",
+        "X-1",
+        "S-2",
+    ];
+    let ann = json!([{"person": "p-ann", "absent": false,
+        "intervals": [{"check_in": "2026-03-02T08:00:00Z", "check_out": "2026-03-02T11:00:00Z"}]}]);
+    let sessions: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            json!({"id": id, "training": format!("T-{}", i % 2), "date": "2026-03-02", "start": "09:00:00",
+                "end": "12:00:00", "status": "Executed", "participants": ann})
+        })
+        .collect();
+    let doc = json!({"project": "P-1", "sessions": sessions, "elearning": [
+        {"id": "X-1", "person": "p-ann", "training": "T-0", "date": "2026-03-02", "start": "09:00:00", "minutes": 60, "status": "Approved"},
+        {"id": "A-0", "person": "p-ann", "training": "T-1", "date": "2026-03-02", "start": "09:00:00", "minutes": 30, "status": "Approved"}]});
+    let r = Records::from_json(&doc.to_string()).expect("records");
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("instant");
+    let mine = report(&r, at).expect("kernel report");
+    let reference = tijdreg_workspace::oracle::report(&r, at).expect("reference report");
+    assert_eq!(
+        without_scope(serde_json::to_value(&mine).expect("json")),
+        serde_json::to_value(&reference).expect("json")
+    );
+    // The first session in string order counts the morning, every other session nothing;
+    // e-learning is not classroom time and keeps its own minutes.
+    let counted: Vec<(String, i64)> = mine
+        .lines()
+        .iter()
+        .filter(|l| l.counted_minutes() > 0)
+        .map(|l| (l.source().to_owned(), l.counted_minutes()))
+        .collect();
+    let want = [("A-0", 30), ("S-2", 180), ("X-1", 60)].map(|(s, m)| (s.to_owned(), m));
+    assert_eq!(counted, want);
+    assert_eq!(totals(&r, at).expect("totals"), mine.summary());
+}

@@ -4,7 +4,9 @@
 //! fields; out, instants, dates, times and decimals by the field they are in.
 
 use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
 use serde_json::{Map, Value};
 
@@ -48,34 +50,70 @@ pub(crate) const DECIMAL_KEYS: &[&str] = &[
     "amount_change",
 ];
 
-struct Modules<'py> {
-    datetime: Bound<'py, PyAny>,
-    date: Bound<'py, PyAny>,
-    time: Bound<'py, PyAny>,
-    timedelta: Bound<'py, PyAny>,
-    decimal: Bound<'py, PyAny>,
+/// The standard types a value is told apart by, imported once per process.
+struct Modules {
+    datetime: Py<PyAny>,
+    date: Py<PyAny>,
+    time: Py<PyAny>,
+    timedelta: Py<PyAny>,
+    decimal: Py<PyAny>,
 }
 
-impl<'py> Modules<'py> {
-    fn new(py: Python<'py>) -> PyResult<Self> {
+static MODULES: PyOnceLock<Modules> = PyOnceLock::new();
+
+fn modules(py: Python<'_>) -> PyResult<&'static Modules> {
+    MODULES.get_or_try_init(py, || {
         let dt = py.import("datetime")?;
         Ok(Modules {
-            datetime: dt.getattr("datetime")?,
-            date: dt.getattr("date")?,
-            time: dt.getattr("time")?,
-            timedelta: dt.getattr("timedelta")?,
-            decimal: py.import("decimal")?.getattr("Decimal")?,
+            datetime: dt.getattr("datetime")?.unbind(),
+            date: dt.getattr("date")?.unbind(),
+            time: dt.getattr("time")?.unbind(),
+            timedelta: dt.getattr("timedelta")?.unbind(),
+            decimal: py.import("decimal")?.getattr("Decimal")?.unbind(),
         })
+    })
+}
+
+/// Where a value sits (`command.timing.start`), made into text only for an error.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    key: &'a str,
+}
+
+impl Path<'_> {
+    fn child<'b>(&'b self, key: &'b str) -> Path<'b> {
+        Path {
+            parent: Some(self),
+            key,
+        }
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(p) = self.parent {
+            write!(f, "{p}.")?;
+        }
+        f.write_str(self.key)
     }
 }
 
 /// A Python value (a typed command, a dict of records…) as JSON.
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, where_: &str) -> PyResult<Value> {
-    let m = Modules::new(obj.py())?;
-    walk(obj, where_, &m)
+    let m = modules(obj.py())?;
+    walk(
+        obj,
+        Path {
+            parent: None,
+            key: where_,
+        },
+        m,
+    )
 }
 
-fn walk(obj: &Bound<'_, PyAny>, where_: &str, m: &Modules<'_>) -> PyResult<Value> {
+fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value> {
+    let py = obj.py();
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -102,7 +140,7 @@ fn walk(obj: &Bound<'_, PyAny>, where_: &str, m: &Modules<'_>) -> PyResult<Value
         let mut out = Map::with_capacity(d.len());
         for (k, v) in d.iter() {
             let k: String = k.str()?.to_cow()?.into_owned();
-            let inner = walk(&v, &format!("{where_}.{k}"), m)?;
+            let inner = walk(&v, where_.child(&k), m)?;
             out.insert(k, inner);
         }
         return Ok(Value::Object(out));
@@ -115,37 +153,40 @@ fn walk(obj: &Bound<'_, PyAny>, where_: &str, m: &Modules<'_>) -> PyResult<Value
         }
         return Ok(Value::Array(out));
     }
-    if obj.is_instance(&m.decimal)? {
+    if obj.is_instance(m.datetime.bind(py))? {
+        // An aware datetime's ISO form ends with its offset; a naive one's (or one whose
+        // tzinfo gives no offset) does not.
+        let s: String = obj.call_method0(intern!(py, "isoformat"))?.extract()?;
+        let aware = s.get(10..).is_some_and(|t| t.contains(['+', '-']));
+        if !aware {
+            return Err(PyTypeError::new_err(format!(
+                "{where_}: naive datetime; give a time zone, e.g. datetime(..., tzinfo=ZoneInfo('Europe/Brussels'))"
+            )));
+        }
+        return Ok(Value::String(s));
+    }
+    if obj.is_instance(m.decimal.bind(py))? {
         let s = obj.str()?.to_cow()?.into_owned();
         if !obj.call_method0("is_finite")?.is_truthy()? {
             return Err(PyTypeError::new_err(format!("{where_}: {s} is not a finite decimal")));
         }
         return Ok(Value::String(s));
     }
-    if obj.is_instance(&m.datetime)? {
-        let tz = obj.getattr("tzinfo")?;
-        if tz.is_none() || obj.call_method0("utcoffset")?.is_none() {
-            return Err(PyTypeError::new_err(format!(
-                "{where_}: naive datetime; give a time zone, e.g. datetime(..., tzinfo=ZoneInfo('Europe/Brussels'))"
-            )));
-        }
-        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+    if obj.is_instance(m.date.bind(py))? || obj.is_instance(m.time.bind(py))? {
+        return Ok(Value::String(obj.call_method0(intern!(py, "isoformat"))?.extract()?));
     }
-    if obj.is_instance(&m.date)? || obj.is_instance(&m.time)? {
-        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
-    }
-    if obj.is_instance(&m.timedelta)? {
+    if obj.is_instance(m.timedelta.bind(py))? {
         return Err(PyTypeError::new_err(format!(
             "{where_}: a timedelta is only accepted where a duration is asked for"
         )));
     }
-    if let Ok(fields) = obj.getattr("__dataclass_fields__")
+    if let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__"))
         && !obj.is_instance_of::<pyo3::types::PyType>()
     {
         // A typed command: its `type`, then its fields (a trailing `_` dropped, `from_` →
         // `from`), absent optional fields left out. Other dataclasses keep every field.
         let ty: Option<String> = obj
-            .getattr("type")
+            .getattr(intern!(py, "type"))
             .ok()
             .and_then(|t| t.extract().ok())
             .filter(|t: &String| !t.is_empty());
@@ -154,13 +195,14 @@ fn walk(obj: &Bound<'_, PyAny>, where_: &str, m: &Modules<'_>) -> PyResult<Value
             out.insert("type".into(), Value::String(t.clone()));
         }
         for name in fields.cast::<PyDict>()?.keys() {
-            let name: String = name.extract()?;
-            let v = obj.getattr(name.as_str())?;
+            let name = name.cast_into::<PyString>()?;
+            let v = obj.getattr(&name)?;
             if ty.is_some() && v.is_none() {
                 continue;
             }
+            let name = name.to_cow()?;
             let key = name.trim_end_matches('_').to_owned();
-            let inner = walk(&v, &format!("{where_}.{key}"), m)?;
+            let inner = walk(&v, where_.child(&key), m)?;
             out.insert(key, inner);
         }
         return Ok(Value::Object(out));
@@ -174,6 +216,123 @@ fn walk(obj: &Bound<'_, PyAny>, where_: &str, m: &Modules<'_>) -> PyResult<Value
     Err(PyTypeError::new_err(format!(
         "{where_}: cannot send a {name} to the engine"
     )))
+}
+
+/// A dataclass of `tijdreg.events`, with its fields as the engine's JSON names them.
+struct Class {
+    cls: Py<PyAny>,
+    /// Attribute name, JSON key, default (a field without one is `None` when absent).
+    fields: Vec<(Py<PyString>, String, Option<Py<PyAny>>)>,
+}
+
+/// The typed event classes of `tijdreg.events` (issue 11: typed events made natively).
+struct EventClasses {
+    object_new: Py<PyAny>,
+    by_type: std::collections::HashMap<String, Class>,
+    recorded: Class,
+    unknown: Py<PyAny>,
+}
+
+static EVENT_CLASSES: PyOnceLock<EventClasses> = PyOnceLock::new();
+
+fn event_classes(py: Python<'_>) -> PyResult<&'static EventClasses> {
+    EVENT_CLASSES.get_or_try_init(py, || {
+        let events = py.import("tijdreg.events")?;
+        let dataclasses = py.import("dataclasses")?;
+        let missing = dataclasses.getattr("MISSING")?;
+        let class = |cls: Bound<'_, PyAny>| -> PyResult<Class> {
+            let mut fields = Vec::new();
+            for f in dataclasses.call_method1("fields", (&cls,))?.try_iter()? {
+                let f = f?;
+                let attr = f.getattr("name")?.cast_into::<PyString>()?;
+                let key = attr.to_cow()?.trim_end_matches('_').to_owned();
+                let default = f.getattr("default")?;
+                let default = (!default.is(&missing)).then(|| default.unbind());
+                fields.push((attr.unbind(), key, default));
+            }
+            Ok(Class {
+                cls: cls.unbind(),
+                fields,
+            })
+        };
+        let mut by_type = std::collections::HashMap::new();
+        for (k, cls) in events.getattr("_BY_TYPE")?.cast_into::<PyDict>()?.iter() {
+            by_type.insert(k.extract::<String>()?, class(cls)?);
+        }
+        Ok(EventClasses {
+            object_new: py.import("builtins")?.getattr("object")?.getattr("__new__")?.unbind(),
+            by_type,
+            recorded: class(events.getattr("Recorded")?)?,
+            unknown: events.getattr("UnknownEvent")?.unbind(),
+        })
+    })
+}
+
+/// An instance of a (frozen) dataclass made without its `__init__`: every field set in the
+/// instance's dict, from `value` or, when absent, its default or `None`.
+fn instance<'py>(
+    py: Python<'py>,
+    ec: &EventClasses,
+    class: &Class,
+    mut value: impl FnMut(&str) -> PyResult<Option<Bound<'py, PyAny>>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let inst = ec.object_new.bind(py).call1((class.cls.bind(py),))?;
+    let dict = inst.getattr(intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+    for (attr, key, default) in &class.fields {
+        let v = match value(key)? {
+            Some(v) => v,
+            None => default
+                .as_ref()
+                .map_or_else(|| py.None().into_bound(py), |d| d.bind(py).clone()),
+        };
+        dict.set_item(attr.bind(py), v)?;
+    }
+    Ok(inst)
+}
+
+/// A recorded event's JSON as `tijdreg.events.Recorded` with its typed event.
+fn recorded<'py>(py: Python<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    let Value::Object(o) = v else {
+        return to_python(py, v, "event");
+    };
+    instance(py, ec, &ec.recorded, |key| match (key, o.get(key)) {
+        ("event", Some(e)) => event(py, ec, e).map(Some),
+        (_, Some(x)) => to_python(py, x, key).map(Some),
+        (_, None) => Ok(None),
+    })
+}
+
+/// An event's JSON as its dataclass of `tijdreg.events` (`UnknownEvent` for a type it lacks).
+fn event<'py>(py: Python<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    let Value::Object(o) = v else {
+        return to_python(py, v, "event");
+    };
+    let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
+    match ec.by_type.get(ty) {
+        Some(class) => instance(py, ec, class, |key| {
+            o.get(key).map(|x| to_python(py, x, key)).transpose()
+        }),
+        None => {
+            let fields = PyDict::new(py);
+            for (k, x) in o.iter().filter(|(k, _)| *k != "type") {
+                fields.set_item(k, to_python(py, x, k)?)?;
+            }
+            let kw = PyDict::new(py);
+            kw.set_item("type_name", ty)?;
+            kw.set_item("fields", fields)?;
+            ec.unknown.bind(py).call((), Some(&kw))
+        }
+    }
+}
+
+/// A list of recorded events' JSON as a list of `tijdreg.events.Recorded`.
+pub(crate) fn to_recorded<'py>(py: Python<'py>, events: &Value) -> PyResult<Bound<'py, PyAny>> {
+    let ec = event_classes(py)?;
+    let out = PyList::empty(py);
+    for e in events.as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        out.append(recorded(py, ec, e)?)?;
+    }
+    Ok(out.into_any())
 }
 
 /// The engine's JSON as Python values: instants as aware `datetime` (UTC), dates `date`,

@@ -33,6 +33,15 @@ fn apply_value(l: &mut Ledger, env: serde_json::Value) -> Result<(bool, serde_js
     Ok((out.replayed, serde_json::to_value(&out.events).unwrap_or_default()))
 }
 
+/// Events as Python values: dicts, or `tijdreg.events.Recorded` values.
+fn events_out<'py>(py: Python<'py>, events: &serde_json::Value, typed: bool) -> PyResult<Bound<'py, PyAny>> {
+    if typed {
+        convert::to_recorded(py, events)
+    } else {
+        convert::to_python(py, events, "events")
+    }
+}
+
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
 mod exc {
     use pyo3::create_exception;
@@ -264,7 +273,9 @@ impl PyLedger {
     }
 
     /// Applies a typed command (a `tijdreg.commands` dataclass or a dict), converted natively;
-    /// returns `(replayed, events)` with native values (no JSON text either way).
+    /// returns `(replayed, events)` with native values (no JSON text either way): dicts, or
+    /// with `typed` `tijdreg.events.Recorded` values made natively.
+    #[pyo3(signature = (command, actor, at, command_id, typed = false))]
     fn apply_obj<'py>(
         &self,
         py: Python<'py>,
@@ -272,10 +283,11 @@ impl PyLedger {
         actor: &str,
         at: &Bound<'py, PyAny>,
         command_id: &str,
+        typed: bool,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
         let env = envelope_value(command, actor, at, command_id)?;
         let out = self.with(py, move |l| apply_value(l, env))?;
-        Ok((out.0, convert::to_python(py, &out.1, "events")?))
+        Ok((out.0, events_out(py, &out.1, typed)?))
     }
 
     /// Applies `(command, actor, at, command_id)` tuples from any iterable, in order, in
@@ -283,12 +295,13 @@ impl PyLedger {
     /// it, and its results converted back, so a long stream is never held whole. Per item
     /// `(replayed, events)` or the refusal as an error-info dict; an item Python cannot convert
     /// (a naive datetime, a float) is a refusal of its own (invalid_input) and the rest goes on.
-    #[pyo3(signature = (items, batch = 4096))]
+    #[pyo3(signature = (items, batch = 4096, typed = false))]
     fn apply_many_obj<'py>(
         &self,
         py: Python<'py>,
         items: &Bound<'py, PyAny>,
         batch: usize,
+        typed: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let batch = batch.clamp(1, 1 << 20);
         let out = PyList::empty(py);
@@ -320,7 +333,7 @@ impl PyLedger {
             })?;
             for r in results {
                 match r {
-                    Ok((replayed, events)) => out.append((replayed, convert::to_python(py, &events, "events")?))?,
+                    Ok((replayed, events)) => out.append((replayed, events_out(py, &events, typed)?))?,
                     Err(info) => out.append(convert::to_python(py, &info, "error")?)?,
                 }
             }

@@ -7,6 +7,7 @@ import io
 import json
 import threading
 from decimal import Decimal
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -453,3 +454,61 @@ def test_report_rows_make_a_pandas_dataframe(started: tijdreg.Ledger) -> None:
     assert list(frame["person"]) == ["p-ann", "p-bart"]
     assert frame["counted_minutes"].sum() == 153
     assert frame.loc[0, "amount"] == Decimal("30.60")
+
+
+# --- typed events made natively (issue 11) ---------------------------------------------------
+
+def test_native_typed_events_equal_the_python_built_ones_on_every_case() -> None:
+    """Every accepted command of every conformance case: the events `Ledger.apply` returns
+    (dataclasses made natively, AUD-1) equal those `recorded_from_dict` builds from the dict
+    form of the same outcome (asked again with the same command id: a replay, AUD-3)."""
+    from tijdreg import conformance, events as ev
+
+    checked: List[str] = []
+
+    class Twice(conformance.PythonDriver):
+        def apply(self, envelope: Dict[str, Any]) -> Dict[str, Any]:
+            out = super().apply(envelope)
+            replayed, dicts = self._ledger._native.apply_obj(
+                envelope["command"], envelope["actor"], conformance.parse_instant(envelope["at"]),
+                envelope["command_id"])
+            assert replayed
+            typed = self._ledger.apply(envelope["command"], actor=envelope["actor"],
+                                       at=conformance.parse_instant(envelope["at"]),
+                                       command_id=envelope["command_id"]).events
+            assert typed == [ev.recorded_from_dict(d) for d in dicts]
+            checked.extend(type(r.event).__name__ for r in typed)
+            return out
+
+    passed, failed, problems = conformance.run_dir(CASES, Twice)
+    assert failed == 0, problems[:3]
+    # Every kind of event the cases produce went through both paths.
+    assert {"CheckedIn", "CheckedOut", "SessionPlanned", "ElearningHoursEntered", "OfflineScanApplied",
+            "CorrectionWindowGranted"} <= set(checked), sorted(set(checked))
+
+
+def test_native_typed_events_are_frozen_with_defaults(started: tijdreg.Ledger) -> None:
+    import dataclasses
+
+    from tijdreg import events as ev
+
+    rec = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="fz").events[0]
+    assert isinstance(rec, ev.Recorded) and isinstance(rec.event, ev.CheckedIn)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.event.person = "p-bob"  # type: ignore[misc]
+    assert rec.fingerprint and len(rec.hash) == 64
+    assert rec == dataclasses.replace(rec) and hash(rec.event) == hash(dataclasses.replace(rec.event))
+    assert repr(rec.event).startswith("CheckedIn(session='S-1', person='p-ann'")
+
+
+def test_a_tzinfo_without_an_offset_is_naive(ledger: tijdreg.Ledger) -> None:
+    class NoOffset(dt.tzinfo):
+        def utcoffset(self, d: Optional[dt.datetime]) -> Optional[dt.timedelta]:
+            return None
+
+    with pytest.raises(TypeError, match="at: naive datetime"):
+        ledger.apply(c.StartSession("S-1"), actor="p-tom", at=dt.datetime(2026, 3, 2, 8, 45, tzinfo=NoOffset()),
+                     command_id="n")
+    with pytest.raises(TypeError, match=r"command\.time: naive datetime"):
+        ledger.apply(c.CheckIn("S-1", person="p-ann", time=dt.datetime(2026, 3, 2, 9)), actor="p-tom",
+                     at=at(2, 9), command_id="n2")

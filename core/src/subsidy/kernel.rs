@@ -405,6 +405,9 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], explain: bool) -
             let (sb, kb, ib, tb) = key(b);
             sa.cmp(&sb).then_with(|| cmp_ids(ka, ia, kb, ib)).then(ta.cmp(&tb))
         };
+        // A day out of order is sorted on its keys made once (start, id prefix, kind), the
+        // full ids read only when two prefixes are equal.
+        let mut keyed: Vec<(i64, u128, u8, Src)> = Vec::new();
         let mut i = 0;
         while i < out.len() {
             let d = out.get(i).map_or(0, date_of);
@@ -417,7 +420,15 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], explain: bool) -
                     .windows(2)
                     .all(|w| matches!(w, [a, b] if cmp(a, b) != Ordering::Greater))
             {
-                day_slice.sort_unstable_by(cmp);
+                keyed.clear();
+                keyed.extend(day_slice.iter().map(|s| {
+                    let (start, k, _, tag) = key(s);
+                    (start, k, tag, *s)
+                }));
+                keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| cmp(&a.3, &b.3)));
+                for (slot, k) in day_slice.iter_mut().zip(&keyed) {
+                    *slot = k.3;
+                }
             }
             i = j;
         }

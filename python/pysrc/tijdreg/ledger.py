@@ -8,7 +8,7 @@ import json
 from typing import Tuple, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _tijdreg
-from .events import Recorded, recorded_from_dict
+from .events import Recorded
 from ._convert import from_json, to_json
 from .commands import Command
 
@@ -74,8 +74,8 @@ class Ledger:
 
     def apply(self, command: CommandLike, *, actor: str, at: _dt.datetime, command_id: str) -> Outcome:
         """Checks a command and applies it. Raises a :class:`tijdreg.Error` subclass when refused."""
-        replayed, events = self._native.apply_obj(command, actor, at, command_id)
-        return Outcome(events=[recorded_from_dict(e) for e in events], replayed=replayed)
+        replayed, events = self._native.apply_obj(command, actor, at, command_id, True)
+        return Outcome(events=events, replayed=replayed)
 
     def apply_json(self, envelope: str) -> str:
         """The JSON interface: one envelope in, the outcome out."""
@@ -90,12 +90,12 @@ class Ledger:
         float) is a :class:`Failed` with code ``invalid_input``."""
         items = ((e["command"], e["actor"], e["at"], e["command_id"]) for e in commands)
         results: List[Union[Outcome, Failed]] = []
-        for r in self._native.apply_many_obj(items, batch):
+        for r in self._native.apply_many_obj(items, batch, True):
             if isinstance(r, dict):
                 results.append(Failed(**r))
             else:
                 replayed, events = r
-                results.append(Outcome(events=[recorded_from_dict(e) for e in events], replayed=replayed))
+                results.append(Outcome(events=events, replayed=replayed))
         return results
 
     def apply_scans(self, scans: Any) -> Tuple[int, List[Failed]]:
