@@ -137,6 +137,11 @@ pub(crate) fn decode_value<T: DeserializeOwned>(v: serde_json::Value, root: &str
     serde_path_to_error::deserialize(v).map_err(|e| problem(root, &e))
 }
 
+/// [`decode_value`] from a borrowed value, which the caller keeps (to locate an error in it).
+pub(crate) fn decode_ref<T: DeserializeOwned>(v: &serde_json::Value, root: &str) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(v).map_err(|e| problem(root, &e))
+}
+
 pub(crate) fn problem(root: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     use serde_path_to_error::Segment;
     let mut segments: Vec<&Segment> = e.path().iter().collect();

@@ -131,8 +131,7 @@ impl Envelope {
     /// # Errors
     /// As [`Envelope::from_json`].
     pub fn from_value(v: serde_json::Value) -> Result<Envelope, Error> {
-        let copy = v.get("command").map(|c| serde_json::json!({"command": c}));
-        crate::decode::decode_value(v, "").map_err(|p| Self::locate(p, || copy))
+        crate::decode::decode_ref(&v, "").map_err(|p| Self::locate(p, || Some(v)))
     }
 }
 
