@@ -479,16 +479,28 @@ impl Acc {
 
     #[inline(always)]
     pub fn add(&mut self, l: &LineRec, planned: i32) {
-        let r = usize::from(l.has(flag::REALISED));
+        self.add_lines(
+            l.has(flag::REALISED),
+            l.params,
+            1,
+            i64::from(planned),
+            i64::from(l.minutes),
+        );
+    }
+
+    /// Adds `lines` lines of one side and parameter set at once (a session's participants).
+    #[inline(always)]
+    fn add_lines(&mut self, realised: bool, params: u16, lines: usize, planned: i64, minutes: i64) {
+        let r = usize::from(realised);
         if let (Some(n), Some(p), Some(m)) = (self.lines.get_mut(r), self.planned.get_mut(r), self.minutes.get_mut(r)) {
-            *n += 1;
-            *p += i64::from(planned);
-            *m += i64::from(l.minutes);
+            *n += lines;
+            *p += planned;
+            *m += minutes;
         }
-        let i = l.params as usize;
+        let i = params as usize;
         self.reserve(i + 1);
         if let Some(slot) = self.per_set.get_mut(i).and_then(|s| s.get_mut(r)) {
-            *slot = Some(slot.unwrap_or(0) + i64::from(l.minutes));
+            *slot = Some(slot.unwrap_or(0) + minutes);
         }
     }
 
@@ -789,11 +801,18 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 let range = sess.participants.range();
                 let mut order = std::mem::take(&mut sc.order);
                 order.clear();
-                order.extend((range.start as u32)..(range.end as u32));
                 if explain {
+                    order.extend((range.start as u32)..(range.end as u32));
                     order_participants(c, &person_rank, &mut order);
                 }
-                for &pi in &order {
+                // Without explanations the participants come as they are stored.
+                let mut stored = (range.start as u32)..(range.end as u32);
+                let mut ordered = order.iter().copied();
+                let mut next = || if explain { ordered.next() } else { stored.next() };
+                // The session's lines share their side and parameter set: summed here, added
+                // to the sums once.
+                let (mut lines, mut minutes_sum) = (0usize, 0i64);
+                while let Some(pi) = next() {
                     let Some(part) = c.participants.get(pi as usize) else {
                         continue;
                     };
@@ -805,10 +824,12 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     };
                     let (minutes, span) =
                         classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut day.counted, &mut k.parts, out)?;
-                    if let Some(l) = out.last() {
-                        acc.add(l, planned as i32);
-                    }
+                    lines += 1;
+                    minutes_sum += minutes;
                     day.link(part.person, line, span, minutes, pset.cap_minutes, explain);
+                }
+                if lines > 0 {
+                    acc.add_lines(plan.realised, pidx, lines, planned * lines as i64, minutes_sum);
                 }
                 sc.order = order;
             }
