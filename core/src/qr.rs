@@ -37,7 +37,9 @@ const PREFIX: &str = "TR1.";
 /// Never serialised; `Debug` shows only the key ids.
 #[derive(Clone, Default)]
 pub struct Keyring {
-    keys: BTreeMap<String, Vec<u8>>,
+    /// Per key id, the HMAC already keyed with its secret and fed the domain tag: a token
+    /// costs the two hash blocks of its own bytes, not the two of the key as well.
+    keys: BTreeMap<String, HmacSha256>,
 }
 
 impl fmt::Debug for Keyring {
@@ -66,7 +68,11 @@ impl Keyring {
                 "een QR-sleutel heeft minstens 16 bytes nodig",
             ));
         }
-        self.keys.insert(key_id.to_owned(), secret);
+        // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
+        let mut keyed = <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(&secret)
+            .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
+        keyed.update(DOMAIN);
+        self.keys.insert(key_id.to_owned(), keyed);
         Ok(())
     }
 
@@ -145,11 +151,8 @@ fn token_err(en: &str, nl: &str) -> Error {
     }
 }
 
-fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail for HMAC.
-    let mut m = <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
-    m.update(DOMAIN);
+fn mac(keyed: &HmacSha256, payload: &[u8]) -> HmacSha256 {
+    let mut m = keyed.clone();
     m.update(payload);
     m
 }
@@ -230,6 +233,34 @@ pub(crate) fn b64_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// QR-2: a token's tag is HMAC-SHA256(secret, domain ‖ payload), computed here from the
+    /// secret afresh and compared with the keyring's (which keys its HMAC once); and a fixed
+    /// token, so that tokens issued by an older engine keep verifying.
+    #[test]
+    fn qr_2_tag_is_hmac_of_domain_and_payload_known_answer() {
+        let secret = b"0123456789abcdef-known-answer".to_vec();
+        let mut ring = Keyring::default();
+        ring.add("k1", secret.clone()).expect("key");
+        let token = ring
+            .issue("k1", &ProjectId::new("P-1"), &PersonId::new("p-ann"))
+            .expect("token");
+        let (payload, tag) = token
+            .strip_prefix(PREFIX)
+            .and_then(|r| r.split_once('.'))
+            .expect("shape");
+        let payload = b64_decode(payload).expect("payload");
+        let mut fresh = <HmacSha256 as hmac::digest::KeyInit>::new_from_slice(&secret).expect("key");
+        fresh.update(DOMAIN);
+        fresh.update(&payload);
+        assert_eq!(b64_decode(tag).expect("tag"), fresh.finalize().into_bytes().to_vec());
+        assert_eq!(token, KNOWN);
+        assert_eq!(
+            ring.verify(KNOWN).expect("verifies"),
+            (ProjectId::new("P-1"), PersonId::new("p-ann"))
+        );
+    }
+    const KNOWN: &str = "TR1.AAJrMQADUC0xAAVwLWFubg.cgPgQLzhQyjm8wJE-TQxOxCinDLpD_v_IXcLrfQMdRE";
 
     #[test]
     fn base64_round_trip() {
