@@ -213,14 +213,25 @@ fn read(
             }
         }
         let session_row = |c: &StrCol, table: &str| -> Result<Vec<u32>, Error> {
+            // Rows of one session usually follow each other: a row naming the same session as
+            // the row before costs a comparison, not a lookup.
+            let mut last: Option<(&str, u32)> = None;
             (0..c.len())
                 .map(|i| {
-                    row_of.get(c.get(i)).copied().ok_or_else(|| {
+                    let id = c.get(i);
+                    if let Some((prev, row)) = last
+                        && prev == id
+                    {
+                        return Ok(row);
+                    }
+                    let row = row_of.get(id).copied().ok_or_else(|| {
                         invalid(
                             format!("{table}[{i}].session: no such session in the sessions table"),
                             format!("{table}[{i}].session: geen sessie van de sessietabel"),
                         )
-                    })
+                    })?;
+                    last = Some((id, row));
+                    Ok(row)
                 })
                 .collect()
         };
