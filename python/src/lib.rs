@@ -307,17 +307,23 @@ impl PyLedger {
         let out = PyList::empty(py);
         let mut iter = items.try_iter()?;
         loop {
-            let mut envs: Vec<Result<serde_json::Value, Error>> = Vec::with_capacity(batch);
+            // Each envelope decoded as it is read (its JSON form dropped at once): the batch
+            // holds typed envelopes, then typed outcomes, not trees of JSON values.
+            let mut envs: Vec<Result<Envelope, Error>> = Vec::with_capacity(batch);
             for item in iter.by_ref().take(batch) {
                 let item = item?;
                 let (command, actor, at, command_id): (Bound<'py, PyAny>, String, Bound<'py, PyAny>, String) =
                     item.extract()?;
-                envs.push(envelope_value(&command, &actor, &at, &command_id).map_err(|e| {
-                    Error::invalid(
-                        e.value(py).to_string(),
-                        "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
-                    )
-                }));
+                envs.push(
+                    envelope_value(&command, &actor, &at, &command_id)
+                        .map_err(|e| {
+                            Error::invalid(
+                                e.value(py).to_string(),
+                                "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
+                            )
+                        })
+                        .and_then(Envelope::from_value),
+                );
             }
             if envs.is_empty() {
                 break;
@@ -325,16 +331,20 @@ impl PyLedger {
             let results = self.with(py, move |l| {
                 Ok(envs
                     .into_iter()
-                    .map(|env| {
-                        env.and_then(|env| apply_value(l, env))
-                            .map_err(|e| serde_json::to_value(e.info()).unwrap_or_default())
-                    })
+                    .map(|env| env.and_then(|env| l.apply(&env)))
                     .collect::<Vec<_>>())
             })?;
             for r in results {
                 match r {
-                    Ok((replayed, events)) => out.append((replayed, events_out(py, &events, typed)?))?,
-                    Err(info) => out.append(convert::to_python(py, &info, "error")?)?,
+                    Ok(o) => {
+                        let events = serde_json::to_value(&o.events).unwrap_or_default();
+                        out.append((o.replayed, events_out(py, &events, typed)?))?
+                    }
+                    Err(e) => out.append(convert::to_python(
+                        py,
+                        &serde_json::to_value(e.info()).unwrap_or_default(),
+                        "error",
+                    )?)?,
                 }
             }
         }
