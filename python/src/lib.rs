@@ -355,15 +355,43 @@ impl PyLedger {
     /// outcome or the error (`{"error": {...}}`). Releases the GIL for the whole batch.
     fn apply_many_json(&self, py: Python<'_>, envelopes: &str) -> PyResult<String> {
         self.with(py, |inner| {
-            let list: Vec<serde_json::Value> = tijdreg::decode::from_str(envelopes, "")?;
-            let results: Vec<serde_json::Value> = list
-                .into_iter()
-                .map(|v| match Envelope::from_value(v).and_then(|env| inner.apply(&env)) {
-                    Ok(o) => serde_json::to_value(&o).unwrap_or_default(),
-                    Err(e) => serde_json::json!({"error": e.info()}),
-                })
-                .collect();
-            json(&results)
+            // The list is split into its items' texts (no tree of values), each item decoded
+            // as `apply_json` decodes one, and every outcome written straight into the answer.
+            // A list that does not parse is decoded again the thorough way, for its error.
+            let list: Vec<&serde_json::value::RawValue> = match serde_json::from_str(envelopes) {
+                Ok(list) if envelopes.len() <= tijdreg::decode::MAX_RECORDS_BYTES => list,
+                _ => {
+                    tijdreg::decode::from_str::<Vec<serde_json::Value>>(envelopes, "")?;
+                    return Err(Error::invalid(
+                        "expected a JSON list of envelopes",
+                        "verwacht een JSON-lijst van enveloppen",
+                    ));
+                }
+            };
+            let mut out = Vec::with_capacity(envelopes.len().saturating_add(list.len().saturating_mul(256)));
+            out.push(b'[');
+            for (i, raw) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let written = match Envelope::from_json(raw.get()).and_then(|env| inner.apply(&env)) {
+                    Ok(o) => serde_json::to_writer(&mut out, &o),
+                    Err(e) => serde_json::to_writer(&mut out, &serde_json::json!({"error": e.info()})),
+                };
+                written.map_err(|_| {
+                    Error::invalid(
+                        "the answer could not be written as JSON",
+                        "het antwoord kon niet als JSON geschreven worden",
+                    )
+                })?;
+            }
+            out.push(b']');
+            String::from_utf8(out).map_err(|_| {
+                Error::invalid(
+                    "the answer could not be written as JSON",
+                    "het antwoord kon niet als JSON geschreven worden",
+                )
+            })
         })
     }
 

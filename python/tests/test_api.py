@@ -160,6 +160,44 @@ def test_apply_many_streams_batches_and_reports_bad_values_per_item(started: tij
     assert started.event_count == before + 2
 
 
+def test_apply_many_json_answers_as_apply_json_item_by_item(started: tijdreg.Ledger, keys: tijdreg.Keyring) -> None:
+    """The JSON bulk path (one native call): per envelope the outcome `apply_json` gives, or
+    `{"error": ...}` with the same code and rule; a refusal does not stop the rest (ATT-3)."""
+    twin = tijdreg.Ledger.load(started.snapshot(), keys)
+    envs = [
+        {"command_id": "j1", "actor": "p-tom", "at": "2026-03-02T08:55:00+01:00",
+         "command": {"type": "check_in", "session": "S-1", "person": "p-ann"}},
+        {"command_id": "j2", "actor": "p-tom", "at": "2026-03-02T08:56:00+01:00",
+         "command": {"type": "check_in", "session": "S-1", "person": "p-ann"}},  # already present
+        {"command_id": "j3", "actor": "p-tom", "at": "2026-03-02T08:57:00+01:00",
+         "command": {"type": "check_in", "session": "S-1", "person": "p-bart", "shoe_size": 42}},  # unknown field
+        {"command_id": "j4", "actor": "p-tom", "at": "2026-03-02T08:58:00+01:00",
+         "command": {"type": "check_in", "session": "S-1", "person": "p-bart"}},
+        {"command_id": "j1", "actor": "p-tom", "at": "2026-03-02T08:55:00+01:00",
+         "command": {"type": "check_in", "session": "S-1", "person": "p-ann"}},  # a retry
+        "not an envelope",
+    ]
+    bulk = json.loads(started._native.apply_many_json(json.dumps(envs)))
+    assert len(bulk) == len(envs)
+    for env, got in zip(envs, bulk):
+        try:
+            want = json.loads(twin.apply_json(json.dumps(env)))
+        except tijdreg.Error as e:
+            assert "error" in got and (got["error"]["code"], got["error"]["rule"]) == (e.code, e.rule), got
+            assert got["error"]["message_en"] in str(e)
+        else:
+            assert got == want
+    assert [("error" in g) for g in bulk] == [False, True, True, False, False, True]
+    assert bulk[4]["replayed"] is True and started.snapshot() == twin.snapshot()
+
+
+@pytest.mark.parametrize("bad", ["", "[", "{}", '{"command_id": "x"}', "[1,]"])
+def test_apply_many_json_refuses_what_is_not_a_list(ledger: tijdreg.Ledger, bad: str) -> None:
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        ledger._native.apply_many_json(bad)
+    assert e.value.code == "invalid_input" and e.value.rule == "AUD-3"
+
+
 def test_preview_changes_nothing(started: tijdreg.Ledger) -> None:
     before = started.snapshot()
     ev = started.preview(c.CloseSession("S-1"), actor="p-tom", at=at(2, 12))
