@@ -291,31 +291,31 @@ fn instance<'py>(
 }
 
 /// A recorded event's JSON as `tijdreg.events.Recorded` with its typed event.
-fn recorded<'py>(py: Python<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+fn recorded<'py>(out: &mut Out<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    let py = out.py;
     let Value::Object(o) = v else {
-        return to_python(py, v, "event");
+        return out.value(v, "event");
     };
     instance(py, ec, &ec.recorded, |key| match (key, o.get(key)) {
-        ("event", Some(e)) => event(py, ec, e).map(Some),
-        (_, Some(x)) => to_python(py, x, key).map(Some),
+        ("event", Some(e)) => event(out, ec, e).map(Some),
+        (_, Some(x)) => out.value(x, key).map(Some),
         (_, None) => Ok(None),
     })
 }
 
 /// An event's JSON as its dataclass of `tijdreg.events` (`UnknownEvent` for a type it lacks).
-fn event<'py>(py: Python<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+fn event<'py>(out: &mut Out<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    let py = out.py;
     let Value::Object(o) = v else {
-        return to_python(py, v, "event");
+        return out.value(v, "event");
     };
     let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
     match ec.by_type.get(ty) {
-        Some(class) => instance(py, ec, class, |key| {
-            o.get(key).map(|x| to_python(py, x, key)).transpose()
-        }),
+        Some(class) => instance(py, ec, class, |key| o.get(key).map(|x| out.value(x, key)).transpose()),
         None => {
             let fields = PyDict::new(py);
             for (k, x) in o.iter().filter(|(k, _)| *k != "type") {
-                fields.set_item(k, to_python(py, x, k)?)?;
+                fields.set_item(k, out.value(x, k)?)?;
             }
             let kw = PyDict::new(py);
             kw.set_item("type_name", ty)?;
@@ -328,9 +328,10 @@ fn event<'py>(py: Python<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'
 /// A list of recorded events' JSON as a list of `tijdreg.events.Recorded`.
 pub(crate) fn to_recorded<'py>(py: Python<'py>, events: &Value) -> PyResult<Bound<'py, PyAny>> {
     let ec = event_classes(py)?;
+    let mut conv = Out::new(py);
     let out = PyList::empty(py);
     for e in events.as_array().map(Vec::as_slice).unwrap_or(&[]) {
-        out.append(recorded(py, ec, e)?)?;
+        out.append(recorded(&mut conv, ec, e)?)?;
     }
     Ok(out.into_any())
 }
@@ -338,39 +339,68 @@ pub(crate) fn to_recorded<'py>(py: Python<'py>, events: &Value) -> PyResult<Boun
 /// The engine's JSON as Python values: instants as aware `datetime` (UTC), dates `date`,
 /// local times `time`, money and hours `Decimal`, by the field they are in.
 pub(crate) fn to_python<'py>(py: Python<'py>, v: &Value, key: &str) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into_pyobject(py)?.into_any(),
-            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
-            _ => n.to_string().into_pyobject(py)?.into_any(),
-        },
-        Value::String(s) => typed(py, s, key)?,
-        Value::Array(a) => {
-            let l = PyList::empty(py);
-            for x in a {
-                l.append(to_python(py, x, key)?)?;
+    Out::new(py).value(v, key)
+}
+
+/// Engine JSON to Python values, remembering the last instant made: a recorded event's `at`
+/// and its event's `time`, or the scans of one minute, share one `datetime`.
+struct Out<'py> {
+    py: Python<'py>,
+    instant: Option<(String, Bound<'py, PyAny>)>,
+}
+
+impl<'py> Out<'py> {
+    fn new(py: Python<'py>) -> Self {
+        Out { py, instant: None }
+    }
+
+    fn value(&mut self, v: &Value, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match v {
+            Value::Null => py.None().into_bound(py),
+            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i.into_pyobject(py)?.into_any(),
+                (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+                _ => n.to_string().into_pyobject(py)?.into_any(),
+            },
+            Value::String(s) => self.typed(s, key)?,
+            Value::Array(a) => {
+                let l = PyList::empty(py);
+                for x in a {
+                    l.append(self.value(x, key)?)?;
+                }
+                l.into_any()
             }
-            l.into_any()
-        }
-        Value::Object(o) => {
-            let d = PyDict::new(py);
-            for (k, x) in o {
-                d.set_item(k, to_python(py, x, k)?)?;
+            Value::Object(o) => {
+                let d = PyDict::new(py);
+                for (k, x) in o {
+                    d.set_item(k, self.value(x, k)?)?;
+                }
+                d.into_any()
             }
-            d.into_any()
+        })
+    }
+
+    fn typed(&mut self, s: &str, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        if INSTANT_KEYS.contains(&key) && s.contains('T') {
+            if let Some((last, obj)) = &self.instant
+                && last == s
+            {
+                return Ok(obj.clone());
+            }
+            if let Ok(t) = tijdreg::calendar::parse_instant(s) {
+                let obj = t.into_pyobject(py)?.into_any();
+                self.instant = Some((s.to_owned(), obj.clone()));
+                return Ok(obj);
+            }
         }
-    })
+        typed(py, s, key)
+    }
 }
 
 fn typed<'py>(py: Python<'py>, s: &str, key: &str) -> PyResult<Bound<'py, PyAny>> {
-    if INSTANT_KEYS.contains(&key)
-        && s.contains('T')
-        && let Ok(t) = tijdreg::calendar::parse_instant(s)
-    {
-        return Ok(t.into_pyobject(py)?.into_any());
-    }
     if DATE_KEYS.contains(&key)
         && s.len() == 10
         && let Ok(d) = s.parse::<chrono::NaiveDate>()
