@@ -51,17 +51,17 @@ pub(crate) const DECIMAL_KEYS: &[&str] = &[
 ];
 
 /// The standard types a value is told apart by, imported once per process.
-struct Modules {
-    datetime: Py<PyAny>,
-    date: Py<PyAny>,
-    time: Py<PyAny>,
-    timedelta: Py<PyAny>,
-    decimal: Py<PyAny>,
+pub(crate) struct Modules {
+    pub(crate) datetime: Py<PyAny>,
+    pub(crate) date: Py<PyAny>,
+    pub(crate) time: Py<PyAny>,
+    pub(crate) timedelta: Py<PyAny>,
+    pub(crate) decimal: Py<PyAny>,
 }
 
 static MODULES: PyOnceLock<Modules> = PyOnceLock::new();
 
-fn modules(py: Python<'_>) -> PyResult<&'static Modules> {
+pub(crate) fn modules(py: Python<'_>) -> PyResult<&'static Modules> {
     MODULES.get_or_try_init(py, || {
         let dt = py.import("datetime")?;
         Ok(Modules {
@@ -72,6 +72,12 @@ fn modules(py: Python<'_>) -> PyResult<&'static Modules> {
             decimal: py.import("decimal")?.getattr("Decimal")?.unbind(),
         })
     })
+}
+
+/// Whether a datetime's ISO form ends with an offset: an aware one's does; a naive one's (or
+/// one whose tzinfo gives no offset) does not.
+pub(crate) fn is_aware_iso(s: &str) -> bool {
+    s.get(10..).is_some_and(|t| t.contains(['+', '-']))
 }
 
 /// Where a value sits (`command.timing.start`), made into text only for an error.
@@ -154,11 +160,8 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
         return Ok(Value::Array(out));
     }
     if obj.is_instance(m.datetime.bind(py))? {
-        // An aware datetime's ISO form ends with its offset; a naive one's (or one whose
-        // tzinfo gives no offset) does not.
         let s: String = obj.call_method0(intern!(py, "isoformat"))?.extract()?;
-        let aware = s.get(10..).is_some_and(|t| t.contains(['+', '-']));
-        if !aware {
+        if !is_aware_iso(&s) {
             return Err(PyTypeError::new_err(format!(
                 "{where_}: naive datetime; give a time zone, e.g. datetime(..., tzinfo=ZoneInfo('Europe/Brussels'))"
             )));

@@ -14,6 +14,7 @@ use tijdreg::{Error, ErrorKind};
 
 mod columns;
 mod convert;
+mod pyde;
 
 /// A command envelope from Python values (a typed command or a dict, an aware datetime).
 fn envelope_value(
@@ -285,8 +286,17 @@ impl PyLedger {
         command_id: &str,
         typed: bool,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
-        let env = envelope_value(command, actor, at, command_id)?;
-        let out = self.with(py, move |l| apply_value(l, env))?;
+        let out = match pyde::envelope(command, actor, at, command_id) {
+            Ok(env) => self.with(py, move |l| {
+                let o = l.apply(&env)?;
+                Ok((o.replayed, serde_json::to_value(&o.events).unwrap_or_default()))
+            })?,
+            // Not read directly: the JSON way, which gives the error.
+            Err(pyde::Miss) => {
+                let env = envelope_value(command, actor, at, command_id)?;
+                self.with(py, move |l| apply_value(l, env))?
+            }
+        };
         Ok((out.0, events_out(py, &out.1, typed)?))
     }
 
@@ -314,8 +324,9 @@ impl PyLedger {
                 let item = item?;
                 let (command, actor, at, command_id): (Bound<'py, PyAny>, String, Bound<'py, PyAny>, String) =
                     item.extract()?;
-                envs.push(
-                    envelope_value(&command, &actor, &at, &command_id)
+                envs.push(match pyde::envelope(&command, &actor, &at, &command_id) {
+                    Ok(env) => Ok(env),
+                    Err(pyde::Miss) => envelope_value(&command, &actor, &at, &command_id)
                         .map_err(|e| {
                             Error::invalid(
                                 e.value(py).to_string(),
@@ -323,7 +334,7 @@ impl PyLedger {
                             )
                         })
                         .and_then(Envelope::from_value),
-                );
+                });
             }
             if envs.is_empty() {
                 break;
@@ -808,6 +819,23 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
     guarded(py, || -> Result<(), Error> { std::panic::panic_any("a test panic") })
 }
 
+/// For the tests: an envelope read directly from Python objects and the JSON way, as
+/// `(direct, json)`, each the envelope's JSON or `None` where that path refuses it.
+#[pyfunction]
+fn _envelope_paths_for_tests(
+    command: &Bound<'_, PyAny>,
+    actor: &str,
+    at: &Bound<'_, PyAny>,
+    command_id: &str,
+) -> (Option<String>, Option<String>) {
+    let text = |e: &Envelope| serde_json::to_string(e).ok();
+    let direct = pyde::envelope(command, actor, at, command_id).ok();
+    let via_json = envelope_value(command, actor, at, command_id)
+        .ok()
+        .and_then(|v| Envelope::from_value(v).ok());
+    (direct.as_ref().and_then(text), via_json.as_ref().and_then(text))
+}
+
 #[pymodule]
 fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -825,6 +853,7 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RejectedError", py.get_type::<RejectedError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_envelope_paths_for_tests, m)?)?;
     m.add_class::<PyKeyring>()?;
     m.add_class::<PyLedger>()?;
     m.add_class::<PyReport>()?;

@@ -550,3 +550,103 @@ def test_a_tzinfo_without_an_offset_is_naive(ledger: tijdreg.Ledger) -> None:
     with pytest.raises(TypeError, match=r"command\.time: naive datetime"):
         ledger.apply(c.CheckIn("S-1", person="p-ann", time=dt.datetime(2026, 3, 2, 9)), actor="p-tom",
                      at=at(2, 9), command_id="n2")
+
+
+# --- typed commands read directly (issue 11) ---------------------------------------------------
+
+def _typed(cmd: Dict[str, Any]) -> Any:
+    """A command dict of the conformance cases as its `tijdreg.commands` dataclass, converting
+    each value by the field's annotation (None when the dict does not fit a dataclass)."""
+    import dataclasses
+    import typing
+
+    from tijdreg.conformance import parse_instant
+
+    classes = {cl.type: cl for cl in vars(c).values()
+               if isinstance(cl, type) and issubclass(cl, c.Command) and cl.type}
+
+    def conv(hint: Any, v: Any) -> Any:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if v is None:
+            return None
+        if origin is typing.Union:
+            inner = [a for a in args if a is not type(None)]
+            return conv(inner[0], v) if len(inner) == 1 else v
+        if origin in (list, tuple, typing.Sequence) or str(origin) == "<class 'collections.abc.Sequence'>":
+            return [conv(args[0], x) for x in v] if isinstance(v, list) else v
+        if hint is dt.date:
+            return dt.date.fromisoformat(v)
+        if hint is dt.time:
+            return dt.time.fromisoformat(v)
+        if hint is dt.datetime:
+            return parse_instant(v)
+        if hint is Decimal:
+            return Decimal(str(v))
+        if dataclasses.is_dataclass(hint) and isinstance(v, dict):
+            return build(hint, v)
+        return v
+
+    def build(cl: Any, d: Dict[str, Any]) -> Any:
+        hints = typing.get_type_hints(cl)
+        kwargs = {}
+        for k, v in d.items():
+            if k == "type":
+                continue
+            name = k + "_" if k + "_" in hints else k
+            if name not in hints:
+                raise TypeError(k)
+            kwargs[name] = conv(hints[name], v)
+        return cl(**kwargs)
+
+    cl = classes.get(cmd.get("type"))
+    try:
+        return build(cl, cmd) if cl else None
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def test_typed_commands_read_directly_equal_the_json_way_on_every_case() -> None:
+    """AUD-3: every command of every conformance case, as a dict and as its typed dataclass,
+    read directly from the Python objects gives the envelope the JSON way gives; what the JSON
+    way refuses the direct reading leaves to it (so the error is the JSON way's)."""
+    import glob
+
+    from tijdreg import _tijdreg
+    from tijdreg.conformance import parse_instant
+
+    steps: List[Dict[str, Any]] = []
+    for path in sorted(glob.glob(os.path.join(CASES, "*.json"))) + sorted(glob.glob(os.path.join(CASES, "fixtures", "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            case = json.load(f)
+        steps += [s for s in case.get("setup", []) + case.get("steps", []) if isinstance(s.get("command"), dict)]
+    direct = typed_direct = refused = 0
+    for n, s in enumerate(steps):
+        at_ = parse_instant(s["at"])
+        forms = [s["command"]] + ([t] if (t := _typed(s["command"])) is not None else [])
+        for form in forms:
+            fast, slow = _tijdreg._envelope_paths_for_tests(form, s["actor"], at_, f"c-{n}")
+            if slow is None:
+                assert fast is None, (form, fast)
+                refused += 1
+            else:
+                assert fast == slow, (form, fast, slow)
+                direct += form is s["command"]
+                typed_direct += form is not s["command"]
+    # What the JSON way refuses: a field the command lacks, a value of the wrong kind, a missing
+    # field, an unknown command, a float, a naive datetime, a decimal that is not finite.
+    at_ = at(2, 9)
+    for bad in [
+        {"type": "check_in", "session": "S-1", "person": "p-ann", "shoe_size": 42},
+        {"type": "check_in", "session": 7},
+        {"type": "check_in"},
+        {"type": "teleport", "session": "S-1"},
+        {"session": "S-1", "person": "p-ann"},
+        c.SetParameter("call-472", dt.date(2026, 1, 1), c.Parameter("unit_cost_per_participant_hour", 12.5)),  # type: ignore[arg-type]
+        c.CheckIn("S-1", person="p-ann", time=dt.datetime(2026, 3, 2, 9)),
+        c.SetParameter("call-472", dt.date(2026, 1, 1), c.Parameter("unit_cost_per_participant_hour", Decimal("NaN"))),
+        {"type": "plan_session", "session": "S-9", "training": "T-1", "date": "2026-03-40", "start": "09:00:00", "end": "12:00:00"},
+    ]:
+        fast, slow = _tijdreg._envelope_paths_for_tests(bad, "p-tom", at_, "bad")
+        assert fast is None and slow is None, (bad, fast, slow)
+        refused += 1
+    assert direct > 400 and typed_direct > 300 and refused == 9, (direct, typed_direct, refused)

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional, Tuple, final
 __all__ = [
     "AccessDeniedError", "ConflictError", "Error", "Insz", "InternalError", "InvalidInputError", "Keyring", "NativeLedger",
     "NotFoundError", "RejectedError", "Report", "VERSION", "easter", "is_working_day", "next_working_day",
-    "registration_deadline", "report_from_records_json", "_panic_for_tests", "report_from_columns",
+    "registration_deadline", "report_from_records_json", "_panic_for_tests", "_envelope_paths_for_tests", "report_from_columns",
     "call_totals_from_columns", "report_line_columns", "report_excluded_columns", "report_from_records_obj", "apply_scan_columns",
 ]
 
@@ -33,6 +33,7 @@ class RejectedError(Error): ...
 class InternalError(Error): ...
 
 def _panic_for_tests() -> None: ...
+def _envelope_paths_for_tests(command: Any, actor: str, at: datetime.datetime, command_id: str) -> Tuple[Optional[str], Optional[str]]: ...
 def report_from_columns(project: str, params_json: str, closures: List[str], sessions: Dict[str, Any],
                         breaks: Dict[str, Any], attendance: Dict[str, Any], elearning_json: str, at: str,
                         totals_only: bool = False) -> Any: ...

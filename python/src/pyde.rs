@@ -1,0 +1,318 @@
+//! Typed commands read straight from Python objects into the engine's types (issue 11): a serde
+//! `Deserializer` over Python values that presents each value as [`crate::convert::to_value`]
+//! would have written it as JSON — the same types in the same order of checks — without
+//! building the JSON tree first. It only has to be right for what it accepts: whatever it
+//! cannot read (a naive datetime, a float, a field the command lacks…) is read again the JSON
+//! way, which gives the canonical error (AUD-3), so errors never differ between the two.
+
+use crate::convert::{Modules, is_aware_iso, modules};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde::de::value::{StrDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+use tijdreg::ledger::Envelope;
+
+/// Why the direct reading gave up (never shown: the JSON path then gives the error).
+#[derive(Debug)]
+pub(crate) struct Miss;
+
+impl fmt::Display for Miss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not read directly")
+    }
+}
+
+impl std::error::Error for Miss {}
+
+impl de::Error for Miss {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Miss
+    }
+}
+
+impl From<PyErr> for Miss {
+    fn from(_: PyErr) -> Self {
+        Miss
+    }
+}
+
+/// An envelope read directly from its Python parts, or `Miss`.
+pub(crate) fn envelope(
+    command: &Bound<'_, PyAny>,
+    actor: &str,
+    at: &Bound<'_, PyAny>,
+    command_id: &str,
+) -> Result<Envelope, Miss> {
+    let m = modules(command.py())?;
+    let fields = [
+        ("command_id", Part::Str(command_id)),
+        ("actor", Part::Str(actor)),
+        ("at", Part::Py(Value { obj: at, m })),
+        ("command", Part::Py(Value { obj: command, m })),
+    ];
+    serde::Deserialize::deserialize(Fields {
+        fields: &fields,
+        next: 0,
+    })
+}
+
+/// One Python value.
+#[derive(Clone, Copy)]
+struct Value<'a, 'py> {
+    obj: &'a Bound<'py, PyAny>,
+    m: &'a Modules,
+}
+
+enum Part<'a, 'py> {
+    Str(&'a str),
+    Py(Value<'a, 'py>),
+}
+
+/// The envelope as a map of its four parts.
+struct Fields<'a, 'py> {
+    fields: &'a [(&'static str, Part<'a, 'py>)],
+    next: usize,
+}
+
+impl<'de> Deserializer<'de> for Fields<'_, '_> {
+    type Error = Miss;
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Miss> {
+        visitor.visit_map(self)
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de> MapAccess<'de> for Fields<'_, '_> {
+    type Error = Miss;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Miss> {
+        match self.fields.get(self.next) {
+            Some((k, _)) => seed.deserialize(StrDeserializer::<Miss>::new(k)).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Miss> {
+        let part = self.fields.get(self.next).ok_or(Miss)?;
+        self.next += 1;
+        match &part.1 {
+            Part::Str(s) => seed.deserialize(StrDeserializer::<Miss>::new(s)),
+            Part::Py(v) => seed.deserialize(*v),
+        }
+    }
+}
+
+impl<'de> Deserializer<'de> for Value<'_, '_> {
+    type Error = Miss;
+
+    /// The value as `convert::walk` would write it, checked in the same order.
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Miss> {
+        let (obj, m) = (self.obj, self.m);
+        let py = obj.py();
+        if obj.is_none() {
+            return visitor.visit_unit();
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return visitor.visit_str(&s.to_cow()?);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return visitor.visit_bool(b.is_true());
+        }
+        if obj.is_instance_of::<PyInt>() {
+            // As a JSON number: non-negative integers are unsigned.
+            return match obj.extract::<i64>() {
+                Ok(i) if i >= 0 => visitor.visit_u64(i.unsigned_abs()),
+                Ok(i) => visitor.visit_i64(i),
+                Err(_) => visitor.visit_u64(obj.extract::<u64>()?),
+            };
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return Err(Miss);
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            let mut entries = Vec::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                entries.push((k.str()?.to_cow()?.into_owned(), v));
+            }
+            return visitor.visit_map(Entries::new(entries, m));
+        }
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
+            return visitor.visit_seq(Items { items, next: 0, m });
+        }
+        if obj.is_instance(m.datetime.bind(py))? {
+            let s: String = obj.call_method0(intern!(py, "isoformat"))?.extract()?;
+            return if is_aware_iso(&s) {
+                visitor.visit_string(s)
+            } else {
+                Err(Miss)
+            };
+        }
+        if obj.is_instance(m.decimal.bind(py))? {
+            if !obj.call_method0("is_finite")?.is_truthy()? {
+                return Err(Miss);
+            }
+            return visitor.visit_string(obj.str()?.to_cow()?.into_owned());
+        }
+        if obj.is_instance(m.date.bind(py))? || obj.is_instance(m.time.bind(py))? {
+            return visitor.visit_string(obj.call_method0(intern!(py, "isoformat"))?.extract()?);
+        }
+        if obj.is_instance(m.timedelta.bind(py))? {
+            return Err(Miss);
+        }
+        if let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__"))
+            && !obj.is_instance_of::<PyType>()
+        {
+            // A typed command: its `type`, then its fields (a trailing `_` dropped), absent
+            // optional fields left out. Other dataclasses keep every field.
+            let ty: Option<String> = obj
+                .getattr(intern!(py, "type"))
+                .ok()
+                .and_then(|t| t.extract().ok())
+                .filter(|t: &String| !t.is_empty());
+            let fields = fields.cast_into::<PyDict>().map_err(PyErr::from)?;
+            let mut tag = ty.clone();
+            let mut entries: Vec<(String, Bound<'_, PyAny>)> = Vec::with_capacity(fields.len());
+            for name in fields.keys() {
+                let name = name.cast_into::<PyString>().map_err(PyErr::from)?;
+                let v = obj.getattr(&name)?;
+                if ty.is_some() && v.is_none() {
+                    continue;
+                }
+                let key = name.to_cow()?.trim_end_matches('_').to_owned();
+                if tag.is_some() && key == "type" {
+                    // The `type` class variable is among the fields: JSON keeps one `type`,
+                    // the field's.
+                    tag = Some(v.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned());
+                    continue;
+                }
+                if entries.iter().any(|(k, _)| *k == key) {
+                    return Err(Miss); // two fields, one JSON key: left to the JSON path
+                }
+                entries.push((key, v));
+            }
+            let mut e = Entries::new(entries, m);
+            e.tag = tag;
+            return visitor.visit_map(e);
+        }
+        if obj.hasattr("items")? {
+            let d = PyDict::new(py);
+            d.update(obj.cast::<pyo3::types::PyMapping>().map_err(PyErr::from)?)?;
+            return Value { obj: d.as_any(), m }.deserialize_any(visitor);
+        }
+        Err(Miss)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Miss> {
+        if self.obj.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Miss> {
+        // As from JSON: a string is a unit variant; other shapes are left to the JSON path.
+        match self.obj.cast::<PyString>() {
+            Ok(s) => visitor.visit_enum(s.to_cow()?.into_owned().into_deserializer()),
+            Err(_) => Err(Miss),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Miss> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Miss> {
+        if self.obj.is_none() {
+            visitor.visit_unit()
+        } else {
+            Err(Miss)
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Miss> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Miss> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        seq tuple tuple_struct map struct identifier
+    }
+}
+
+/// The entries of a dict or a dataclass, after a typed command's `type` (its tag).
+struct Entries<'a, 'py> {
+    entries: std::vec::IntoIter<(String, Bound<'py, PyAny>)>,
+    value: Option<Bound<'py, PyAny>>,
+    tag: Option<String>,
+    m: &'a Modules,
+}
+
+impl<'a, 'py> Entries<'a, 'py> {
+    fn new(entries: Vec<(String, Bound<'py, PyAny>)>, m: &'a Modules) -> Self {
+        Entries {
+            entries: entries.into_iter(),
+            value: None,
+            tag: None,
+            m,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for Entries<'_, '_> {
+    type Error = Miss;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Miss> {
+        if self.tag.is_some() {
+            return seed.deserialize(StrDeserializer::<Miss>::new("type")).map(Some);
+        }
+        match self.entries.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(StringDeserializer::<Miss>::new(k)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Miss> {
+        if let Some(tag) = self.tag.take() {
+            return seed.deserialize(StringDeserializer::<Miss>::new(tag));
+        }
+        match self.value.take() {
+            Some(obj) => seed.deserialize(Value { obj: &obj, m: self.m }),
+            None => Err(Miss),
+        }
+    }
+}
+
+struct Items<'a, 'py> {
+    items: Vec<Bound<'py, PyAny>>,
+    next: usize,
+    m: &'a Modules,
+}
+
+impl<'de> SeqAccess<'de> for Items<'_, '_> {
+    type Error = Miss;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Miss> {
+        let Some(obj) = self.items.get(self.next) else {
+            return Ok(None);
+        };
+        self.next += 1;
+        seed.deserialize(Value { obj, m: self.m }).map(Some)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len() - self.next)
+    }
+}
