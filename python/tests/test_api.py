@@ -530,7 +530,11 @@ def test_native_typed_events_are_frozen_with_defaults(started: tijdreg.Ledger) -
 
     from tijdreg import events as ev
 
-    rec = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="fz").events[0]
+    out = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="fz")
+    assert out == tijdreg.Outcome(events=list(out.events), replayed=False) and repr(out).startswith("Outcome(events=[")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        out.replayed = True  # type: ignore[misc]
+    rec = out.events[0]
     assert isinstance(rec, ev.Recorded) and isinstance(rec.event, ev.CheckedIn)
     with pytest.raises(dataclasses.FrozenInstanceError):
         rec.event.person = "p-bob"  # type: ignore[misc]
