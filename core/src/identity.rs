@@ -203,10 +203,11 @@ pub fn contains_insz(s: &str) -> bool {
             let plausible = if len == 11 {
                 w.iter().all(u8::is_ascii_digit)
             } else {
-                w.iter().filter(|c| c.is_ascii_digit()).count() == 11
-                    && [2usize, 5, 8, 12]
-                        .iter()
-                        .all(|&k| w.get(k).is_some_and(|c| matches!(c, b'.' | b'-' | b' ')))
+                // The separators first: most windows fail there, before any counting.
+                [2usize, 5, 8, 12]
+                    .iter()
+                    .all(|&k| w.get(k).is_some_and(|c| matches!(c, b'.' | b'-' | b' ')))
+                    && w.iter().filter(|c| c.is_ascii_digit()).count() == 11
             };
             if plausible
                 && bounded(i, len)
