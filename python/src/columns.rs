@@ -237,7 +237,7 @@ fn read(
         };
         let att_session = session_row(&a_session, "attendance")?;
         let bs = session_row(&b_session, "breaks")?;
-        let mut person_code: HashMap<&str, u32> = HashMap::new();
+        let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(a_person.len());
         let mut persons: Vec<String> = Vec::new();
         let att_person: Vec<u32> = (0..a_person.len())
             .map(|i| {
