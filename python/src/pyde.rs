@@ -244,6 +244,9 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Miss> {
+        // Walked all the same: the JSON way refuses a float or a naive datetime even where the
+        // value would be ignored.
+        self.deserialize_any(de::IgnoredAny)?;
         visitor.visit_unit()
     }
 

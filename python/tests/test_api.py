@@ -649,11 +649,19 @@ def test_typed_commands_read_directly_equal_the_json_way_on_every_case() -> None
         c.CheckIn("S-1", person="p-ann", time=dt.datetime(2026, 3, 2, 9)),
         c.SetParameter("call-472", dt.date(2026, 1, 1), c.Parameter("unit_cost_per_participant_hour", Decimal("NaN"))),
         {"type": "plan_session", "session": "S-9", "training": "T-1", "date": "2026-03-40", "start": "09:00:00", "end": "12:00:00"},
+        # A field the break ignores, holding a float: the JSON way refuses the float anyway.
+        {"type": "plan_session", "session": "S-9", "training": "T-1", "date": "2026-03-09", "start": "09:00:00",
+         "end": "12:00:00", "breaks": [{"start": "10:00:00", "end": "10:15:00", "note": 1.5}]},
     ]:
         fast, slow = _tijdreg._envelope_paths_for_tests(bad, "p-tom", at_, "bad")
         assert fast is None and slow is None, (bad, fast, slow)
         refused += 1
-    assert direct > 400 and typed_direct > 300 and refused == 9, (direct, typed_direct, refused)
+    # The same ignored field holding text is read, and read alike.
+    ok = {"type": "plan_session", "session": "S-9", "training": "T-1", "date": "2026-03-09", "start": "09:00:00",
+          "end": "12:00:00", "breaks": [{"start": "10:00:00", "end": "10:15:00", "note": "koffie"}]}
+    fast, slow = _tijdreg._envelope_paths_for_tests(ok, "p-tom", at_, "ok")
+    assert slow is not None and fast == slow
+    assert direct > 400 and typed_direct > 300 and refused == 10, (direct, typed_direct, refused)
 
 
 def test_typed_commands_read_directly_never_accept_what_json_refuses_random() -> None:
@@ -691,10 +699,13 @@ def test_typed_commands_read_directly_never_accept_what_json_refuses_random() ->
             del cmd[rng.choice(keys)]
         elif roll < 0.9:
             cmd[rng.choice(["extra", "from", "type", "time", "token"])] = rng.choice(values)
+        else:
+            # A field inside a nested record (a break), which may be one that is ignored.
+            cmd["breaks"] = [{"start": "10:00:00", "end": "10:15:00", rng.choice(["note", "start", "end"]): rng.choice(values)}]
         fast, slow = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", parse_instant("2026-03-02T09:00:00+01:00"), f"r-{n}")
         assert fast == slow or (fast is None and slow is not None), (cmd, fast, slow)
         agreed += fast == slow
         accepted += slow is not None
-    # About a third still read (934 of 3,000 with this seed), and the direct way read every one
-    # of them itself (it may leave a shape, like an externally tagged value, to the JSON way).
-    assert accepted > 800 and agreed > 2900, (accepted, agreed)
+    # Some still read (673 of 3,000 with this seed), and the direct way read every one of them
+    # itself (it may leave a shape, like an externally tagged value, to the JSON way).
+    assert accepted > 500 and agreed > 2900, (accepted, agreed)
