@@ -230,6 +230,24 @@ proptest! {
             prop_assert_eq!(l.counted_minutes() * 60 + ex, l.planned_seconds());
         }
         prop_assert_eq!(mine.amounts.esf + mine.amounts.flemish + mine.amounts.own, mine.amounts.total);
+        // ARC-2, ADR 09: a view of every other session reads each kept line as the whole
+        // project's report does, its SUB-6 stretches and SUB-5 cut included (only the name of
+        // a session the view hides is left out of the texts, so the stretches are compared).
+        let explained = |l: tijdreg::subsidy::Line<'_>| {
+            let stretches: Vec<_> = l.excluded().map(|e| (e.rule(), e.from(), e.seconds())).collect();
+            (l.source().to_owned(), l.person().as_str().to_owned(), l.counted_minutes(), stretches)
+        };
+        let whole: Vec<_> = mine.lines().iter().map(explained).collect();
+        let mut view = mine.clone();
+        let mut alternate = std::collections::BTreeMap::new();
+        for l in mine.lines().iter() {
+            let n = alternate.len();
+            alternate.entry(l.source().to_owned()).or_insert(n % 2 == 0);
+        }
+        view.restrict(|s| alternate.get(s).copied().unwrap_or(false), |e| alternate.get(e).copied().unwrap_or(false));
+        let kept: Vec<_> = view.lines().iter().map(explained).collect();
+        let expected: Vec<_> = whole.iter().filter(|x| alternate.get(&x.0).copied().unwrap_or(false)).cloned().collect();
+        prop_assert_eq!(kept, expected);
         prop_assert!(mine.amounts.total >= Decimal::ZERO);
     }
 }

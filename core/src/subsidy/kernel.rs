@@ -11,7 +11,8 @@
 //!   minutes, where their counted time ends): a day needs a second look only when a line
 //!   overlaps an earlier one (SUB-6), arrives out of order, or the day goes over the daily
 //!   cap (SUB-5) — all other lines are finished in the pass;
-//! - scratch is per day and reused; a line is 44 bytes, an excluded stretch 16;
+//! - scratch is per day and reused; a line is 32 bytes, an excluded stretch 16; what only
+//!   a second look at a day gives a line (SUB-6 stretches, a SUB-5 cut) is kept beside it;
 //! - explanations are facts (reason, from, length, the other session), kept only when asked
 //!   for; texts are rendered later, on demand;
 //! - money is summed as integer minutes per parameter set and turned into `Decimal` once per
@@ -45,9 +46,12 @@ pub(crate) mod flag {
     pub const EARLY_DEPARTURE: u8 = 16;
     pub const CLOCK_SUSPECT: u8 = 32;
     pub const REJECTED: u8 = 64;
+    /// A second look at its day gave the line SUB-6 stretches or a SUB-5 cut, kept beside the
+    /// lines (`Kernel::sub6_of`, `Kernel::cap_of`).
+    pub const SECOND_LOOK: u8 = 128;
 }
 
-/// One line (a participant in a session, or an e-learning entry), 44 bytes. Its date,
+/// One line (a participant in a session, or an e-learning entry), 32 bytes. Its date,
 /// planned time and start are its source's (see [`Kernel::sessions`], [`Kernel::entries`]).
 /// Every figure is bounded by the planned net time, which lies within one day (SES-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,11 +66,6 @@ pub(crate) struct LineRec {
     pub counted_secs: i32,
     /// Final counted minutes (after SUB-2 and SUB-5).
     pub minutes: i32,
-    /// Minutes cut by SUB-5.
-    pub cap_cut: i32,
-    /// First of its SUB-6 parts in `Kernel::sub6`.
-    pub sub6: u32,
-    pub n_sub6: u32,
     pub n_parts: u16,
     pub params: u16,
     pub flags: u8,
@@ -76,10 +75,6 @@ impl LineRec {
     #[inline(always)]
     pub fn has(&self, f: u8) -> bool {
         self.flags & f != 0
-    }
-    /// Seconds lost (or, rounding up, gained: negative) to SUB-2.
-    pub fn rounding_diff(&self) -> i64 {
-        i64::from(self.counted_secs) - (i64::from(self.minutes) + i64::from(self.cap_cut)) * 60
     }
 }
 
@@ -142,6 +137,11 @@ pub(crate) struct Kernel {
     pub lines: Vec<LineRec>,
     pub parts: Vec<Part>,
     pub sub6: Vec<Part>,
+    /// Per line with SUB-6 stretches (by line index, ascending): its first stretch in `sub6`
+    /// and how many.
+    pub sub6_of: Vec<(u32, u32, u32)>,
+    /// Per line cut by SUB-5 (by line index, ascending): the minutes cut.
+    pub cap_of: Vec<(u32, i32)>,
     pub psets: Vec<PSet>,
     pub sessions: Vec<SessionFacts>,
     pub breaks: Vec<(i64, i64)>,
@@ -150,6 +150,67 @@ pub(crate) struct Kernel {
 }
 
 impl Kernel {
+    /// The SUB-6 stretches of line `i`.
+    pub fn sub6_parts(&self, i: usize, l: &LineRec) -> &[Part] {
+        if !l.has(flag::SECOND_LOOK) {
+            return &[];
+        }
+        match self.sub6_of.binary_search_by_key(&(i as u32), |e| e.0) {
+            Ok(at) => self.sub6_of.get(at).map_or(&[][..], |&(_, first, n)| {
+                let first = first as usize;
+                self.sub6.get(first..first.saturating_add(n as usize)).unwrap_or(&[])
+            }),
+            Err(_) => &[],
+        }
+    }
+
+    /// The minutes SUB-5 cut from line `i`.
+    pub fn cap_cut(&self, i: usize, l: &LineRec) -> i32 {
+        if !l.has(flag::SECOND_LOOK) {
+            return 0;
+        }
+        match self.cap_of.binary_search_by_key(&(i as u32), |e| e.0) {
+            Ok(at) => self.cap_of.get(at).map_or(0, |e| e.1),
+            Err(_) => 0,
+        }
+    }
+
+    /// Seconds line `i` lost (or, rounding up, gained: negative) to SUB-2.
+    pub fn rounding_diff(&self, i: usize, l: &LineRec) -> i64 {
+        i64::from(l.counted_secs) - (i64::from(l.minutes) + i64::from(self.cap_cut(i, l))) * 60
+    }
+
+    /// Keeps the lines `keep` says, their SUB-6 stretches and SUB-5 cuts with them.
+    pub fn retain_lines(&mut self, keep: impl Fn(&LineRec) -> bool) {
+        let mut new_index: Vec<u32> = Vec::with_capacity(self.lines.len());
+        let mut next = 0u32;
+        for l in &self.lines {
+            if keep(l) {
+                new_index.push(next);
+                next += 1;
+            } else {
+                new_index.push(NONE);
+            }
+        }
+        let moved = |i: u32| new_index.get(i as usize).copied().filter(|&n| n != NONE);
+        self.sub6_of = self
+            .sub6_of
+            .iter()
+            .filter_map(|&(i, first, n)| moved(i).map(|j| (j, first, n)))
+            .collect();
+        self.cap_of = self
+            .cap_of
+            .iter()
+            .filter_map(|&(i, cut)| moved(i).map(|j| (j, cut)))
+            .collect();
+        let mut i = 0usize;
+        self.lines.retain(|_| {
+            let k = new_index.get(i).is_some_and(|&n| n != NONE);
+            i += 1;
+            k
+        });
+    }
+
     /// A line's date and planned net seconds.
     pub fn date_and_planned(&self, c_entries: &[(NaiveDate, i32)], l: &LineRec) -> (NaiveDate, i32) {
         if l.has(flag::ELEARNING) {
@@ -733,7 +794,12 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 lines,
                 &mut day,
                 &cache.sets,
-                &mut k.sub6,
+                Side {
+                    parts: &mut k.sub6,
+                    sub6_of: &mut k.sub6_of,
+                    cap_of: &mut k.cap_of,
+                    base: day_start,
+                },
                 &k.sessions,
                 &e_facts,
                 &ctx,
@@ -870,9 +936,6 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     attended: counted_secs as i32,
                     counted_secs: counted_secs as i32,
                     minutes: minutes as i32,
-                    cap_cut: 0,
-                    sub6: 0,
-                    n_sub6: 0,
                     n_parts,
                     params: pidx,
                     flags,
@@ -893,7 +956,12 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
         lines,
         &mut day,
         &cache.sets,
-        &mut k.sub6,
+        Side {
+            parts: &mut k.sub6,
+            sub6_of: &mut k.sub6_of,
+            cap_of: &mut k.cap_of,
+            base: day_start,
+        },
         &k.sessions,
         &e_facts,
         &ctx,
@@ -1039,9 +1107,6 @@ fn classroom_line<const EXPLAIN: bool>(
         attended: attended as i32,
         counted_secs: counted_secs as i32,
         minutes: minutes as i32,
-        cap_cut: 0,
-        sub6: 0,
-        n_sub6: 0,
         n_parts: u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?,
         params: plan.pidx,
         flags,
@@ -1141,6 +1206,16 @@ struct CloseCtx<'a> {
     explain: bool,
 }
 
+/// Where a second look at a day puts what it gives lines beside them (explain mode): the SUB-6
+/// stretches, and per line its stretches and its SUB-5 cut, by line index (`base` is the index
+/// of the day's first line).
+struct Side<'a> {
+    parts: &'a mut Vec<Part>,
+    sub6_of: &'a mut Vec<(u32, u32, u32)>,
+    cap_of: &'a mut Vec<(u32, i32)>,
+    base: usize,
+}
+
 /// Closes a day: a second look at the participants whose day needs one — SUB-6 in full when a
 /// line overlapped an earlier one (or came out of order), then SUB-2 again; SUB-5 when the day
 /// goes over the cap (the excess off the latest lines first) — then the day's lines are added
@@ -1150,7 +1225,7 @@ fn close_day(
     lines: &mut [LineRec],
     day: &mut Day,
     psets: &[PSet],
-    sub6_out: &mut Vec<Part>,
+    side: Side<'_>,
     sessions: &[SessionFacts],
     entries: &[(NaiveDate, i32)],
     ctx: &CloseCtx<'_>,
@@ -1163,6 +1238,13 @@ fn close_day(
             sessions.get(l.source as usize).map_or(0, |s| s.planned)
         }
     };
+    let Side {
+        parts: sub6_out,
+        sub6_of,
+        cap_of,
+        base,
+    } = side;
+    let (sub6_from, cap_from) = (sub6_of.len(), cap_of.len());
     let mut members: Vec<u32> = Vec::new();
     let mut seen: Vec<(i64, i64, u32)> = Vec::new();
     let mut mine: Vec<((i64, i64), u32)> = Vec::new();
@@ -1268,8 +1350,10 @@ fn close_day(
                     }
                     if let Some(x) = lines.get_mut(m as usize) {
                         x.counted_secs = total(&now) as i32;
-                        x.sub6 = at as u32;
-                        x.n_sub6 = (sub6_out.len() - at) as u32;
+                        if ctx.explain {
+                            x.flags |= flag::SECOND_LOOK;
+                            sub6_of.push(((base + m as usize) as u32, at as u32, (sub6_out.len() - at) as u32));
+                        }
                     }
                 }
                 seen.extend(now.iter().map(|&(a, b)| (a, b, source)));
@@ -1304,7 +1388,10 @@ fn close_day(
                 let cut = excess.min(i64::from(x.minutes));
                 if cut > 0 {
                     x.minutes -= cut as i32;
-                    x.cap_cut = cut as i32;
+                    if ctx.explain {
+                        x.flags |= flag::SECOND_LOOK;
+                        cap_of.push(((base + m as usize) as u32, cut as i32));
+                    }
                     excess -= cut;
                 }
             }
@@ -1314,6 +1401,14 @@ fn close_day(
                 acc.shift(x, i64::from(x.minutes));
             }
         }
+    }
+    // The day's lines come after every earlier day's: sorting the day's own entries keeps both
+    // lists in line order.
+    if let Some(new) = sub6_of.get_mut(sub6_from..) {
+        new.sort_unstable_by_key(|e| e.0);
+    }
+    if let Some(new) = cap_of.get_mut(cap_from..) {
+        new.sort_unstable_by_key(|e| e.0);
     }
     acc.reserve(psets.len());
     for &p in &day.queued {

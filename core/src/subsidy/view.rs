@@ -60,6 +60,8 @@ pub struct Report {
 pub struct Line<'r> {
     r: &'r Report,
     l: &'r LineRec,
+    /// Its index in the report's lines.
+    i: usize,
 }
 
 impl std::fmt::Debug for Line<'_> {
@@ -179,12 +181,7 @@ impl<'r> Line<'r> {
             .parts
             .get(first..first.saturating_add(usize::from(l.n_parts)))
             .unwrap_or(&[]);
-        let s6 = l.sub6 as usize;
-        let sub6 = if l.n_sub6 == 0 {
-            &[][..]
-        } else {
-            k.sub6.get(s6..s6.saturating_add(l.n_sub6 as usize)).unwrap_or(&[])
-        };
+        let sub6 = k.sub6_parts(self.i, l);
         let stretch = move |p: &super::kernel::Part| Excluded {
             line,
             reason: p.reason(),
@@ -192,7 +189,8 @@ impl<'r> Line<'r> {
             seconds: p.until().saturating_sub(p.from),
             other: p.other(),
         };
-        let diff = l.rounding_diff();
+        let diff = k.rounding_diff(self.i, l);
+        let cut = k.cap_cut(self.i, l);
         let rounding = (diff != 0).then_some(Excluded {
             line,
             reason: Reason::Rounding,
@@ -200,11 +198,11 @@ impl<'r> Line<'r> {
             seconds: diff,
             other: 0,
         });
-        let cap = (l.cap_cut > 0).then_some(Excluded {
+        let cap = (cut > 0).then_some(Excluded {
             line,
             reason: Reason::DailyCap,
             from: 0,
-            seconds: i64::from(l.cap_cut).saturating_mul(60),
+            seconds: i64::from(cut).saturating_mul(60),
             other: 0,
         });
         primary.iter().chain(sub6).map(stretch).chain(rounding).chain(cap)
@@ -389,12 +387,12 @@ impl<'r> Lines<'r> {
     }
     /// The line at `i`.
     pub fn get(&self, i: usize) -> Option<Line<'r>> {
-        self.r.k.lines.get(i).map(|l| Line { r: self.r, l })
+        self.r.k.lines.get(i).map(|l| Line { r: self.r, l, i })
     }
     /// Iterates the lines.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Line<'r>> + 'r {
         let r = self.r;
-        r.k.lines.iter().map(move |l| Line { r, l })
+        r.k.lines.iter().enumerate().map(move |(i, l)| Line { r, l, i })
     }
 }
 
@@ -431,7 +429,7 @@ impl Report {
         if sessions.iter().chain(&entries).all(|v| *v) {
             return;
         }
-        self.k.lines.retain(|l| {
+        self.k.retain_lines(|l| {
             let v = if l.has(flag::ELEARNING) { &entries } else { &sessions };
             v.get(l.source as usize).copied().unwrap_or(false)
         });
