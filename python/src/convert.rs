@@ -183,28 +183,12 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
             "{where_}: a timedelta is only accepted where a duration is asked for"
         )));
     }
-    if let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__"))
-        && !obj.is_instance_of::<pyo3::types::PyType>()
-    {
-        // A typed command: its `type`, then its fields (a trailing `_` dropped, `from_` →
-        // `from`), absent optional fields left out. Other dataclasses keep every field.
-        let ty: Option<String> = obj
-            .getattr(intern!(py, "type"))
-            .ok()
-            .and_then(|t| t.extract().ok())
-            .filter(|t: &String| !t.is_empty());
+    if let Some((ty, fields)) = dataclass_fields(obj)? {
         let mut out = Map::new();
-        if let Some(t) = &ty {
-            out.insert("type".into(), Value::String(t.clone()));
+        if let Some(t) = ty {
+            out.insert("type".into(), Value::String(t));
         }
-        for name in fields.cast::<PyDict>()?.keys() {
-            let name = name.cast_into::<PyString>()?;
-            let v = obj.getattr(&name)?;
-            if ty.is_some() && v.is_none() {
-                continue;
-            }
-            let name = name.to_cow()?;
-            let key = name.trim_end_matches('_').to_owned();
+        for (key, v) in fields {
             let inner = walk(&v, where_.child(&key), m)?;
             out.insert(key, inner);
         }
@@ -219,6 +203,39 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
     Err(PyTypeError::new_err(format!(
         "{where_}: cannot send a {name} to the engine"
     )))
+}
+
+/// A dataclass's fields: JSON key and value, in the dataclass's order.
+pub(crate) type Fields<'py> = Vec<(String, Bound<'py, PyAny>)>;
+
+/// A dataclass instance's fields as the JSON way names them (`None` for any other value): a
+/// typed command's `type`, then every field under its name without a trailing `_` (`from_` →
+/// `from`), a typed command's absent (`None`) fields left out; other dataclasses keep every
+/// field. Shared by [`to_value`] and the direct reading of `pyde`.
+pub(crate) fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<(Option<String>, Fields<'py>)>> {
+    let py = obj.py();
+    let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__")) else {
+        return Ok(None);
+    };
+    if obj.is_instance_of::<pyo3::types::PyType>() {
+        return Ok(None);
+    }
+    let ty: Option<String> = obj
+        .getattr(intern!(py, "type"))
+        .ok()
+        .and_then(|t| t.extract().ok())
+        .filter(|t: &String| !t.is_empty());
+    let fields = fields.cast_into::<PyDict>()?;
+    let mut out = Vec::with_capacity(fields.len());
+    for name in fields.keys() {
+        let name = name.cast_into::<PyString>()?;
+        let v = obj.getattr(&name)?;
+        if ty.is_some() && v.is_none() {
+            continue;
+        }
+        out.push((name.to_cow()?.trim_end_matches('_').to_owned(), v));
+    }
+    Ok(Some((ty, out)))
 }
 
 /// A dataclass of `tijdreg.events`, with its fields as the engine's JSON names them.

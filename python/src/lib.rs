@@ -28,19 +28,31 @@ fn envelope_value(
     Ok(serde_json::json!({"command_id": command_id, "actor": actor, "at": at, "command": cmd}))
 }
 
-/// Applies an envelope value; the outcome's replay flag and its events as JSON.
-fn apply_value(l: &mut Ledger, env: serde_json::Value) -> Result<(bool, serde_json::Value), Error> {
-    let out = l.apply(&Envelope::from_value(env)?)?;
-    Ok((out.replayed, serde_json::to_value(&out.events).unwrap_or_default()))
+/// A command envelope from Python values: read directly (ADR 13), or else the JSON way, which
+/// gives the error — a value Python cannot send (the outer error) or an envelope the engine
+/// refuses (the inner one).
+fn read_envelope(
+    command: &Bound<'_, PyAny>,
+    actor: &str,
+    at: &Bound<'_, PyAny>,
+    command_id: &str,
+) -> PyResult<Result<Envelope, Error>> {
+    match pyde::envelope(command, actor, at, command_id) {
+        Ok(env) => Ok(Ok(env)),
+        Err(pyde::Miss) => Ok(Envelope::from_value(envelope_value(command, actor, at, command_id)?)),
+    }
 }
 
-/// Events as Python values: dicts, or `tijdreg.events.Recorded` values.
-fn events_out<'py>(py: Python<'py>, events: &serde_json::Value, typed: bool) -> PyResult<Bound<'py, PyAny>> {
-    if typed {
-        convert::to_recorded(py, events)
+/// An outcome as `(replayed, events)` for Python: the events as dicts, or as
+/// `tijdreg.events.Recorded` values.
+fn outcome_out<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome, typed: bool) -> PyResult<(bool, Bound<'py, PyAny>)> {
+    let events = serde_json::to_value(&o.events).unwrap_or_default();
+    let events = if typed {
+        convert::to_recorded(py, &events)?
     } else {
-        convert::to_python(py, events, "events")
-    }
+        convert::to_python(py, &events, "events")?
+    };
+    Ok((o.replayed, events))
 }
 
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
@@ -148,12 +160,14 @@ fn to_py(py: Python<'_>, e: &Error) -> PyErr {
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string(v).map_err(|_| {
-        Error::invalid(
-            "the answer could not be written as JSON",
-            "het antwoord kon niet als JSON geschreven worden",
-        )
-    })
+    serde_json::to_string(v).map_err(|_| unwritable())
+}
+
+fn unwritable() -> Error {
+    Error::invalid(
+        "the answer could not be written as JSON",
+        "het antwoord kon niet als JSON geschreven worden",
+    )
 }
 
 /// The host's QR signing keys (QR-2).
@@ -286,18 +300,9 @@ impl PyLedger {
         command_id: &str,
         typed: bool,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
-        let out = match pyde::envelope(command, actor, at, command_id) {
-            Ok(env) => self.with(py, move |l| {
-                let o = l.apply(&env)?;
-                Ok((o.replayed, serde_json::to_value(&o.events).unwrap_or_default()))
-            })?,
-            // Not read directly: the JSON way, which gives the error.
-            Err(pyde::Miss) => {
-                let env = envelope_value(command, actor, at, command_id)?;
-                self.with(py, move |l| apply_value(l, env))?
-            }
-        };
-        Ok((out.0, events_out(py, &out.1, typed)?))
+        let env = read_envelope(command, actor, at, command_id)?;
+        let o = self.with(py, move |l| l.apply(&env?))?;
+        outcome_out(py, &o, typed)
     }
 
     /// Applies `(command, actor, at, command_id)` tuples from any iterable, in order, in
@@ -324,17 +329,12 @@ impl PyLedger {
                 let item = item?;
                 let (command, actor, at, command_id): (Bound<'py, PyAny>, String, Bound<'py, PyAny>, String) =
                     item.extract()?;
-                envs.push(match pyde::envelope(&command, &actor, &at, &command_id) {
-                    Ok(env) => Ok(env),
-                    Err(pyde::Miss) => envelope_value(&command, &actor, &at, &command_id)
-                        .map_err(|e| {
-                            Error::invalid(
-                                e.value(py).to_string(),
-                                "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
-                            )
-                        })
-                        .and_then(Envelope::from_value),
-                });
+                envs.push(read_envelope(&command, &actor, &at, &command_id).unwrap_or_else(|e| {
+                    Err(Error::invalid(
+                        e.value(py).to_string(),
+                        "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
+                    ))
+                }));
             }
             if envs.is_empty() {
                 break;
@@ -347,10 +347,7 @@ impl PyLedger {
             })?;
             for r in results {
                 match r {
-                    Ok(o) => {
-                        let events = serde_json::to_value(&o.events).unwrap_or_default();
-                        out.append((o.replayed, events_out(py, &events, typed)?))?
-                    }
+                    Ok(o) => out.append(outcome_out(py, &o, typed)?)?,
                     Err(e) => out.append(convert::to_python(
                         py,
                         &serde_json::to_value(e.info()).unwrap_or_default(),
@@ -389,20 +386,10 @@ impl PyLedger {
                     Ok(o) => serde_json::to_writer(&mut out, &o),
                     Err(e) => serde_json::to_writer(&mut out, &serde_json::json!({"error": e.info()})),
                 };
-                written.map_err(|_| {
-                    Error::invalid(
-                        "the answer could not be written as JSON",
-                        "het antwoord kon niet als JSON geschreven worden",
-                    )
-                })?;
+                written.map_err(|_| unwritable())?;
             }
             out.push(b']');
-            String::from_utf8(out).map_err(|_| {
-                Error::invalid(
-                    "the answer could not be written as JSON",
-                    "het antwoord kon niet als JSON geschreven worden",
-                )
-            })
+            String::from_utf8(out).map_err(|_| unwritable())
         })
     }
 

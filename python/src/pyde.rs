@@ -5,10 +5,10 @@
 //! cannot read (a naive datetime, a float, a field the command lacks…) is read again the JSON
 //! way, which gives the canonical error (AUD-3), so errors never differ between the two.
 
-use crate::convert::{Modules, is_aware_iso, modules};
+use crate::convert::{Modules, dataclass_fields, is_aware_iso, modules};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::value::{StrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -163,36 +163,20 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
         if obj.is_instance(m.timedelta.bind(py))? {
             return Err(Miss);
         }
-        if let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__"))
-            && !obj.is_instance_of::<PyType>()
-        {
-            // A typed command: its `type`, then its fields (a trailing `_` dropped), absent
-            // optional fields left out. Other dataclasses keep every field.
-            let ty: Option<String> = obj
-                .getattr(intern!(py, "type"))
-                .ok()
-                .and_then(|t| t.extract().ok())
-                .filter(|t: &String| !t.is_empty());
-            let fields = fields.cast_into::<PyDict>().map_err(PyErr::from)?;
-            let mut tag = ty.clone();
+        if let Some((ty, fields)) = dataclass_fields(obj)? {
+            // The `type` class variable is among a typed command's fields: JSON keeps one
+            // `type`, the field's; two fields under one JSON key are left to the JSON path.
+            let typed = ty.is_some();
+            let mut tag = ty;
             let mut entries: Vec<(String, Bound<'_, PyAny>)> = Vec::with_capacity(fields.len());
-            for name in fields.keys() {
-                let name = name.cast_into::<PyString>().map_err(PyErr::from)?;
-                let v = obj.getattr(&name)?;
-                if ty.is_some() && v.is_none() {
-                    continue;
-                }
-                let key = name.to_cow()?.trim_end_matches('_').to_owned();
-                if tag.is_some() && key == "type" {
-                    // The `type` class variable is among the fields: JSON keeps one `type`,
-                    // the field's.
+            for (key, v) in fields {
+                if typed && key == "type" {
                     tag = Some(v.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned());
-                    continue;
+                } else if entries.iter().any(|(k, _)| *k == key) {
+                    return Err(Miss);
+                } else {
+                    entries.push((key, v));
                 }
-                if entries.iter().any(|(k, _)| *k == key) {
-                    return Err(Miss); // two fields, one JSON key: left to the JSON path
-                }
-                entries.push((key, v));
             }
             let mut e = Entries::new(entries, m);
             e.tag = tag;

@@ -303,21 +303,8 @@ impl State {
                 method,
                 late,
             } => {
-                if let Some(rec) = self.record_mut(session, person)
-                    && let Some((since, m_in, late_in)) = rec.present_since.take()
-                {
-                    push_interval(
-                        &mut rec.intervals,
-                        Interval {
-                            check_in: since,
-                            check_out: *time,
-                            check_in_method: m_in,
-                            check_out_method: *method,
-                            late: late_in || *late,
-                            clock_suspect: rec.present_clock_suspect,
-                        },
-                    );
-                    rec.present_clock_suspect = false;
+                if let Some(rec) = self.record_mut(session, person) {
+                    check_out(rec, *time, *method, *late, false);
                 }
             }
             Event::OfflineScanApplied {
@@ -338,20 +325,7 @@ impl State {
                             rec.absent = false;
                         }
                         crate::offline::ScanKind::CheckOut => {
-                            if let Some((since, m_in, late_in)) = rec.present_since.take() {
-                                push_interval(
-                                    &mut rec.intervals,
-                                    Interval {
-                                        check_in: since,
-                                        check_out: *time,
-                                        check_in_method: m_in,
-                                        check_out_method: Method::OfflineScan,
-                                        late: late_in,
-                                        clock_suspect: *clock_suspect || rec.present_clock_suspect,
-                                    },
-                                );
-                                rec.present_clock_suspect = false;
-                            }
+                            check_out(rec, *time, Method::OfflineScan, false, *clock_suspect);
                         }
                     }
                 }
@@ -619,6 +593,25 @@ fn actor_person(a: &Actor) -> Option<PersonId> {
     match a {
         Actor::Person(p) => Some(p.clone()),
         Actor::System => None,
+    }
+}
+
+/// Ends a participant's presence, if any, with an interval: late or clock-suspect when its
+/// check-in or this check-out was.
+fn check_out(rec: &mut ParticipantRecord, at: DateTime<Utc>, method: Method, late: bool, clock_suspect: bool) {
+    if let Some((since, m_in, late_in)) = rec.present_since.take() {
+        push_interval(
+            &mut rec.intervals,
+            Interval {
+                check_in: since,
+                check_out: at,
+                check_in_method: m_in,
+                check_out_method: method,
+                late: late_in || late,
+                clock_suspect: clock_suspect || rec.present_clock_suspect,
+            },
+        );
+        rec.present_clock_suspect = false;
     }
 }
 

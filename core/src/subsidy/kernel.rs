@@ -76,6 +76,11 @@ impl LineRec {
     pub fn has(&self, f: u8) -> bool {
         self.flags & f != 0
     }
+    /// Seconds lost (or, rounding up, gained: negative) to SUB-2, given the line's SUB-5 cut
+    /// ([`Kernel::cap_cut`]).
+    pub fn rounding_diff(&self, cap_cut: i32) -> i64 {
+        i64::from(self.counted_secs) - (i64::from(self.minutes) + i64::from(cap_cut)) * 60
+    }
 }
 
 /// An excluded stretch as facts (SUB-9), 16 bytes: its start, length, reason and, for SUB-6,
@@ -173,11 +178,6 @@ impl Kernel {
             Ok(at) => self.cap_of.get(at).map_or(0, |e| e.1),
             Err(_) => 0,
         }
-    }
-
-    /// Seconds line `i` lost (or, rounding up, gained: negative) to SUB-2.
-    pub fn rounding_diff(&self, i: usize, l: &LineRec) -> i64 {
-        i64::from(l.counted_secs) - (i64::from(l.minutes) + i64::from(self.cap_cut(i, l))) * 60
     }
 
     /// Keeps the lines `keep` says, their SUB-6 stretches and SUB-5 cuts with them.

@@ -189,8 +189,8 @@ impl<'r> Line<'r> {
             seconds: p.until().saturating_sub(p.from),
             other: p.other(),
         };
-        let diff = k.rounding_diff(self.i, l);
         let cut = k.cap_cut(self.i, l);
+        let diff = l.rounding_diff(cut);
         let rounding = (diff != 0).then_some(Excluded {
             line,
             reason: Reason::Rounding,
