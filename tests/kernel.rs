@@ -500,6 +500,30 @@ fn sub_columns_give_the_records_report() {
             want.summary(),
             "seed {seed}"
         );
+        // A call whose persons dictionary holds one entry per row (a person's id repeated, as
+        // a bulk reader passes an id column as it is): persons are matched by id per project,
+        // streamed one project at a time.
+        let per_row: Vec<&str> = person.iter().map(|&c| persons[c as usize]).collect();
+        let row_codes: Vec<u32> = (0..per_row.len() as u32).collect();
+        let call3 = CallColumns {
+            columns: Columns {
+                persons: &per_row,
+                attendance: Attendance {
+                    person: &row_codes,
+                    ..call2.columns.attendance
+                },
+                ..call2.columns
+            },
+            ..call2
+        };
+        let mut seen = Vec::new();
+        tijdreg::subsidy::columns::each_project(&call3, |p, c| {
+            seen.push((p, tijdreg::subsidy::totals_compact(&c, at)?));
+            Ok(())
+        })
+        .expect("call with a person per row");
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1], (1, want.summary()), "seed {seed}");
     }
 }
 

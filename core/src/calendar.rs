@@ -424,6 +424,7 @@ const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The proleptic Gregorian year of a day count since 1970-01-01 (inverse of the above).
+#[cfg(test)]
 const fn year_of_days(z: i64) -> i64 {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
@@ -447,13 +448,35 @@ const fn last_sunday_0100_utc(year: i64, month: i64) -> i64 {
 /// the last Sunday of October, 01:00 UTC both); outside them the tz database is asked.
 const FAST_YEARS: std::ops::RangeInclusive<i64> = 1996..=2099;
 
+/// How many years [`FAST_YEARS`] holds.
+const FAST_COUNT: usize = 104;
+const _: () = assert!(FAST_COUNT as i64 == *FAST_YEARS.end() - *FAST_YEARS.start() + 1);
+
+/// The clock changes of [`FAST_YEARS`] in order: per year the spring and the autumn one.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time
+const CHANGES: [i64; 2 * FAST_COUNT] = {
+    let mut t = [0i64; 2 * FAST_COUNT];
+    let mut i = 0;
+    while i < FAST_COUNT {
+        let year = *FAST_YEARS.start() + i as i64;
+        t[2 * i] = last_sunday_0100_utc(year, 3);
+        t[2 * i + 1] = last_sunday_0100_utc(year, 10);
+        i += 1;
+    }
+    t
+};
+
+/// The instants [`FAST_YEARS`] covers: from its first new year to the one after it, UTC.
+const FAST_INSTANTS: std::ops::Range<i64> =
+    days_from_civil(*FAST_YEARS.start(), 1, 1) * 86_400..days_from_civil(*FAST_YEARS.end() + 1, 1, 1) * 86_400;
+
 /// Seconds east of UTC in Brussels at an instant (DL-4): 3600 in winter, 7200 in summer.
-/// Arithmetic for 1996–2099 (checked hour by hour against the tz database in the tests),
-/// the tz database otherwise.
+/// For 1996–2099 a lookup among that span's clock changes, computed once at compile time
+/// (checked hour by hour against the tz database in the tests); the tz database otherwise.
 pub fn brussels_offset(unix: i64) -> i32 {
-    let year = year_of_days(unix.div_euclid(86_400));
-    if FAST_YEARS.contains(&year) {
-        if last_sunday_0100_utc(year, 3) <= unix && unix < last_sunday_0100_utc(year, 10) {
+    if FAST_INSTANTS.contains(&unix) {
+        // After an odd number of changes (a spring one last) it is summer time.
+        if CHANGES.partition_point(|&t| t <= unix) % 2 == 1 {
             7_200
         } else {
             3_600

@@ -144,7 +144,9 @@ struct Owned {
     session_starts: Vec<NaiveTime>,
     session_ends: Vec<NaiveTime>,
     breaks: Vec<col::BreakRow>,
-    persons: Vec<String>,
+    /// The persons `att_person` indexes: distinct ids (one project's tables), or for a whole
+    /// call the attendance table's own column, row by row (matched per project by the core).
+    persons: Persons,
     att_session: Vec<u32>,
     att_person: Vec<u32>,
     att_in: Vec<Option<i64>>,
@@ -155,11 +157,18 @@ struct Owned {
     elearning: Vec<subsidy::ElearningRecord>,
 }
 
+enum Persons {
+    Distinct(Vec<String>),
+    Rows(StrCol),
+}
+
 fn flags(b: Option<Vec<u8>>) -> Option<Vec<bool>> {
     b.map(|v| v.into_iter().map(|x| x != 0).collect())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read(
+    intern_persons: bool,
     project: String,
     params_json: &str,
     closures: Vec<String>,
@@ -237,17 +246,28 @@ fn read(
         };
         let att_session = session_row(&a_session, "attendance")?;
         let bs = session_row(&b_session, "breaks")?;
-        let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(a_person.len());
-        let mut persons: Vec<String> = Vec::new();
-        let att_person: Vec<u32> = (0..a_person.len())
-            .map(|i| {
-                let p = a_person.get(i);
-                *person_code.entry(p).or_insert_with(|| {
-                    persons.push(p.to_owned());
-                    (persons.len() - 1) as u32
+        let (persons, att_person) = if intern_persons {
+            let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(a_person.len());
+            let mut persons: Vec<String> = Vec::new();
+            let att_person: Vec<u32> = (0..a_person.len())
+                .map(|i| {
+                    let p = a_person.get(i);
+                    *person_code.entry(p).or_insert_with(|| {
+                        persons.push(p.to_owned());
+                        (persons.len() - 1) as u32
+                    })
                 })
-            })
-            .collect();
+                .collect();
+            (Persons::Distinct(persons), att_person)
+        } else {
+            let rows = u32::try_from(a_person.len()).map_err(|_| {
+                invalid(
+                    "attendance: at most 4294967295 rows".into(),
+                    "attendance: hoogstens 4294967295 rijen".into(),
+                )
+            })?;
+            (Persons::Rows(a_person), (0..rows).collect())
+        };
         let dates = i32s(&dates, "sessions.date")?;
         let starts = i32s(&starts, "sessions.start")?;
         let ends = i32s(&ends, "sessions.end")?;
@@ -328,7 +348,10 @@ fn rows(o: &Owned) -> Rows<'_> {
             status: o.session_status[i],
         })
         .collect();
-    let persons: Vec<&str> = o.persons.iter().map(String::as_str).collect();
+    let persons: Vec<&str> = match &o.persons {
+        Persons::Distinct(v) => v.iter().map(String::as_str).collect(),
+        Persons::Rows(c) => (0..c.len()).map(|i| c.get(i)).collect(),
+    };
     let elearning: Vec<col::ElearningRow<'_>> = o
         .elearning
         .iter()
@@ -393,6 +416,7 @@ pub(crate) fn report_from_columns(
     totals_only: bool,
 ) -> PyResult<Py<PyAny>> {
     let owned = read(
+        true,
         project,
         params_json,
         closures,
@@ -588,6 +612,7 @@ pub(crate) fn call_totals_from_columns(
 ) -> PyResult<String> {
     let session_project = bytes_of(sessions, "project")?.unwrap_or_default();
     let owned = read(
+        false,
         String::from("call"),
         params_json,
         closures,
@@ -612,10 +637,12 @@ pub(crate) fn call_totals_from_columns(
             elearning_project: &elearning_project,
             columns: columns_of(&o, &sessions, &persons, &elearning),
         };
+        // Each project counted as soon as it is built, its records dropped before the next.
         let mut out = Vec::with_capacity(names.len());
-        for c in col::compacts_by_project(&call)? {
+        col::each_project(&call, |_, c| {
             out.push(subsidy::totals_compact(&c, at)?);
-        }
+            Ok(())
+        })?;
         serde_json::to_string(&out).map_err(|_| Error::invalid("the summaries as JSON", "de samenvattingen als JSON"))
     })
 }

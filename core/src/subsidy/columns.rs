@@ -43,6 +43,7 @@ use crate::error::Error;
 use crate::params::DatedParams;
 use crate::session::{Break, SessionStatus};
 use chrono::{NaiveDate, NaiveTime};
+use std::collections::HashMap;
 
 /// One session (a row of the sessions table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,15 +226,15 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
             ));
         }
     }
-    let mut order: Vec<u32> = (0..u32::try_from(n).map_err(|_| {
+    let rows = u32::try_from(n).map_err(|_| {
         bad_column(
             "attendance",
             "*",
             "at most 4294967295 rows",
             "hoogstens 4294967295 rijen",
         )
-    })?)
-        .collect();
+    })?;
+    let mut order: Vec<u32> = (0..rows).collect();
     let key = |i: &u32| {
         let i = *i as usize;
         (
@@ -243,7 +244,7 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
         )
     };
     if !order.windows(2).all(|w| matches!(w, [a, b] if key(a) <= key(b))) {
-        order.sort_unstable_by_key(key);
+        order = group_by_session(attendance, sessions.len());
     }
     let mut by_session: Vec<Vec<Break>> = vec![Vec::new(); sessions.len()];
     for (row, br) in breaks.iter().enumerate() {
@@ -308,6 +309,57 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
     Ok(b.finish())
 }
 
+/// Row indices `0..n` grouped by a key in `0..buckets` (table order within a key), and where
+/// each key's rows start (`buckets + 1` offsets): a counting sort. Rows whose key is out of
+/// range are left out (callers check keys first).
+fn bucket_rows(n: usize, buckets: usize, key: impl Fn(usize) -> usize) -> (Vec<u32>, Vec<u32>) {
+    let mut first = vec![0u32; buckets.saturating_add(1)];
+    for i in 0..n {
+        if let Some(x) = first.get_mut(key(i).saturating_add(1)) {
+            *x = x.saturating_add(1);
+        }
+    }
+    let mut total = 0u32;
+    for x in &mut first {
+        total = total.saturating_add(*x);
+        *x = total;
+    }
+    let mut fill = first.clone();
+    let mut order = vec![0u32; total as usize];
+    for i in 0..n {
+        if let Some(at) = fill.get_mut(key(i)) {
+            if let Some(slot) = order.get_mut(*at as usize) {
+                *slot = i as u32;
+            }
+            *at = at.saturating_add(1);
+        }
+    }
+    (first, order)
+}
+
+/// Attendance rows ordered by session, person and check-in: grouped by session (the sessions
+/// are a table's rows), then each session's few rows sorted by person and check-in.
+fn group_by_session(a: &Attendance<'_>, sessions: usize) -> Vec<u32> {
+    let n = a.session.len();
+    let (first, mut order) = bucket_rows(n, sessions, |i| a.session.get(i).map_or(usize::MAX, |&s| s as usize));
+    let key = |i: &u32| {
+        let i = *i as usize;
+        (
+            a.person.get(i).copied().unwrap_or(0),
+            a.check_in.get(i).copied().flatten().unwrap_or(i64::MIN),
+        )
+    };
+    for w in first.windows(2) {
+        if let [from, to] = *w
+            && let Some(rows) = order.get_mut(from as usize..to as usize)
+            && !rows.windows(2).all(|p| matches!(p, [x, y] if key(x) <= key(y)))
+        {
+            rows.sort_unstable_by_key(key);
+        }
+    }
+    order
+}
+
 /// A whole call's records as tables: the sessions (and e-learning entries) say which project
 /// they belong to; attendance and breaks follow their session. Projects are independent
 /// (ADR 03): each is counted on its own.
@@ -324,11 +376,73 @@ pub struct CallColumns<'a> {
 }
 
 /// One [`Compact`] per project of a call's tables, in the order of `projects` (a project
-/// without sessions or entries gets an empty one).
+/// without sessions or entries gets an empty one). [`each_project`] gives them one at a
+/// time instead, without holding the whole call's compact records.
 ///
 /// # Errors
 /// As [`compact_from_columns`], the table and row named as in the whole call's tables.
 pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
+    let mut out = Vec::with_capacity(c.projects.len());
+    each_project(c, |_, compact| {
+        out.push(compact);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Each project's [`Compact`] records in the order of `projects`, handed to `f` as soon as
+/// they are built (its index and the records); an error of `f` stops the walk and is returned.
+///
+/// A call is split in one pass (attendance rows taken by project with a counting sort); each
+/// project's rows are then gathered into buffers reused from project to project, and its
+/// persons are matched by id within the project only (persons of different projects never
+/// meet, ADR 03), so the work and memory per project follow the project, not the call.
+///
+/// ```
+/// use tijdreg::subsidy::columns::{Attendance, CallColumns, Columns, SessionRow, each_project};
+/// use tijdreg::session::SessionStatus;
+/// use chrono::{NaiveDate, NaiveTime};
+///
+/// let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+/// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+/// let s = |id| SessionRow { id, training: "T-1", date: day, start: t(9), end: t(12), status: SessionStatus::Executed };
+/// let sessions = [s("S-1"), s("S-2")];
+/// // One row each: Ann in S-1 (project P-1), Ann in S-2 (project P-2), 09:00–12:00 Brussels.
+/// let attendance = Attendance {
+///     session: &[0, 1],
+///     person: &[0, 0],
+///     check_in: &[Some(1_772_438_400), Some(1_772_438_400)],
+///     check_out: &[Some(1_772_449_200), Some(1_772_449_200)],
+///     late: None,
+///     clock_suspect: None,
+///     absent: None,
+/// };
+/// let params = Default::default();
+/// let call = CallColumns {
+///     projects: &["P-1", "P-2"],
+///     session_project: &[0, 1],
+///     elearning_project: &[],
+///     columns: Columns {
+///         project: "", params: &params, closures: &[], sessions: &sessions, breaks: &[],
+///         persons: &["p-ann"], attendance, elearning: &[],
+///     },
+/// };
+/// let at = "2026-03-10T12:00:00Z".parse().unwrap();
+/// let mut minutes = Vec::new();
+/// each_project(&call, |_, c| {
+///     minutes.push(tijdreg::subsidy::totals_compact(&c, at)?.realised.counted_minutes);
+///     Ok(())
+/// })?;
+/// assert_eq!(minutes, [180, 180]);
+/// # Ok::<(), tijdreg::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`compacts_by_project`], or the first error of `f`.
+pub fn each_project<F>(c: &CallColumns<'_>, mut f: F) -> Result<(), Error>
+where
+    F: FnMut(usize, Compact) -> Result<(), Error>,
+{
     let cols = &c.columns;
     let p_count = c.projects.len();
     if c.session_project.len() != cols.sessions.len() || c.elearning_project.len() != cols.elearning.len() {
@@ -380,8 +494,28 @@ pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
             list.push(BreakRow { session: s, ..*b });
         }
     }
+    let a = &cols.attendance;
+    let n = a.session.len();
+    // Attendance rows by project, in table order within a project.
+    for (i, &s) in a.session.iter().enumerate() {
+        owner(s, "attendance", i)?;
+    }
+    let (first, by_project) = bucket_rows(n, p_count, |i| {
+        a.session
+            .get(i)
+            .and_then(|&s| local.get(s as usize))
+            .map_or(usize::MAX, |x| x.0)
+    });
+    let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
+    for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
+        let p = project_of(p, "elearning", row)?;
+        if let Some(list) = entries.get_mut(p) {
+            list.push(*e);
+        }
+    }
+    // One project's rows, reused from project to project.
     #[derive(Default)]
-    struct Rows {
+    struct Rows<'a> {
         session: Vec<u32>,
         person: Vec<u32>,
         check_in: Vec<Option<i64>>,
@@ -390,15 +524,43 @@ pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
         suspect: Vec<bool>,
         absent: Vec<bool>,
         global: Vec<usize>,
+        persons: Vec<&'a str>,
+        code: HashMap<&'a str, u32>,
     }
-    let a = &cols.attendance;
-    let mut rows: Vec<Rows> = (0..p_count).map(|_| Rows::default()).collect();
+    let mut r = Rows::default();
     let flag = |col: Option<&[bool]>, i: usize| col.and_then(|x| x.get(i)).copied().unwrap_or(false);
-    for (i, &s) in a.session.iter().enumerate() {
-        let (p, s) = owner(s, "attendance", i)?;
-        if let Some(r) = rows.get_mut(p) {
+    for (p, project) in c.projects.iter().enumerate() {
+        let rows = match (first.get(p), first.get(p.saturating_add(1))) {
+            (Some(&a), Some(&b)) => by_project.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        };
+        r.session.clear();
+        r.person.clear();
+        r.check_in.clear();
+        r.check_out.clear();
+        r.late.clear();
+        r.suspect.clear();
+        r.absent.clear();
+        r.global.clear();
+        r.persons.clear();
+        r.code.clear();
+        for &i in rows {
+            let i = i as usize;
+            let s = a.session.get(i).and_then(|&s| local.get(s as usize)).map_or(0, |x| x.1);
+            // A person code of the table that names no person stays out of range, for
+            // `compact_from_columns` to refuse.
+            let person = match a.person.get(i).and_then(|&x| cols.persons.get(x as usize)) {
+                Some(&name) => {
+                    let next = u32::try_from(r.persons.len()).unwrap_or(u32::MAX);
+                    *r.code.entry(name).or_insert_with(|| {
+                        r.persons.push(name);
+                        next
+                    })
+                }
+                None => u32::MAX,
+            };
             r.session.push(s);
-            r.person.push(a.person.get(i).copied().unwrap_or(u32::MAX));
+            r.person.push(person);
             r.check_in.push(a.check_in.get(i).copied().flatten());
             r.check_out.push(a.check_out.get(i).copied().flatten());
             r.late.push(flag(a.late, i));
@@ -406,24 +568,13 @@ pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
             r.absent.push(flag(a.absent, i));
             r.global.push(i);
         }
-    }
-    let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
-    for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
-        let p = project_of(p, "elearning", row)?;
-        if let Some(list) = entries.get_mut(p) {
-            list.push(*e);
-        }
-    }
-    let mut out = Vec::with_capacity(p_count);
-    for (p, project) in c.projects.iter().enumerate() {
-        let r = rows.get(p).ok_or_else(|| bad_column("attendance", "project", "", ""))?;
         let one = Columns {
             project,
             params: cols.params,
             closures: cols.closures,
             sessions: sessions.get(p).map_or(&[][..], Vec::as_slice),
             breaks: breaks.get(p).map_or(&[][..], Vec::as_slice),
-            persons: cols.persons,
+            persons: &r.persons,
             attendance: Attendance {
                 session: &r.session,
                 person: &r.person,
@@ -435,9 +586,10 @@ pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
             },
             elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
         };
-        out.push(compact_from_columns(&one).map_err(|e| in_project(project, &r.global, e))?);
+        let compact = compact_from_columns(&one).map_err(|e| in_project(project, &r.global, e))?;
+        f(p, compact)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// An error of one project's tables, saying which project, with attendance rows numbered as
