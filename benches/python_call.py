@@ -27,11 +27,11 @@ UNIT = Decimal("12.50")
 
 
 def tijdreg_run(folder: str) -> dict:
-    import pyarrow.parquet as pq
     import tijdreg.arrow as ta
     from tijdreg import synth
 
-    t = {n: pq.read_table(os.path.join(folder, f"{n}.parquet")) for n in ("sessions", "breaks", "attendance")}
+    # Paths: tijdreg reads the files itself, ids dictionary-encoded as parquet stores them.
+    t = {n: os.path.join(folder, f"{n}.parquet") for n in ("sessions", "breaks", "attendance")}
     sums = ta.call_totals_from_arrow(t["sessions"], t["attendance"], breaks=t["breaks"], params=synth.PARAMS,
                                      at=synth.REFERENCE)
     return {p: s["realised"]["counted_minutes"] + s["provisional"]["counted_minutes"] for p, s in sums.items()}

@@ -70,26 +70,68 @@ fn str_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<StrCol, Error>> 
         }));
     };
     let (offsets, data): (Vec<u8>, Vec<u8>) = v.extract()?;
-    Ok((|| {
-        let what = key.to_owned();
-        let data = String::from_utf8(data)
-            .map_err(|_| invalid(format!("{what}: not UTF-8 text"), format!("{what}: geen UTF-8-tekst")))?;
-        let offsets: Vec<usize> = i32s(&offsets, &what)?
-            .into_iter()
-            .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
-            .collect();
-        for w in offsets.windows(2) {
-            if let [a, b] = w
-                && (a > b || data.get(*a..*b).is_none())
-            {
-                return Err(invalid(
-                    format!("{what}: broken string offsets"),
-                    format!("{what}: kapotte tekstoffsets"),
-                ));
-            }
+    Ok(checked_strings(offsets, data, key))
+}
+
+fn checked_strings(offsets: Vec<u8>, data: Vec<u8>, what: &str) -> Result<StrCol, Error> {
+    let data = String::from_utf8(data)
+        .map_err(|_| invalid(format!("{what}: not UTF-8 text"), format!("{what}: geen UTF-8-tekst")))?;
+    let offsets: Vec<usize> = i32s(&offsets, what)?
+        .into_iter()
+        .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
+        .collect();
+    for w in offsets.windows(2) {
+        if let [a, b] = w
+            && (a > b || data.get(*a..*b).is_none())
+        {
+            return Err(invalid(
+                format!("{what}: broken string offsets"),
+                format!("{what}: kapotte tekstoffsets"),
+            ));
         }
-        Ok(StrCol { data, offsets })
-    })())
+    }
+    Ok(StrCol { data, offsets })
+}
+
+/// A text column as Arrow may hold it: every row's text, or dictionary-encoded (a code per
+/// row into a table of values, as parquet stores repeated ids).
+enum Text {
+    Plain(StrCol),
+    Dict { values: StrCol, codes: Vec<u32> },
+}
+
+impl Text {
+    fn len(&self) -> usize {
+        match self {
+            Text::Plain(c) => c.len(),
+            Text::Dict { codes, .. } => codes.len(),
+        }
+    }
+}
+
+/// `(offsets, data)` as [`str_col`], or `(offsets, data, codes)`: the dictionary's values and a
+/// code per row (int32 LE), each code checked to name a value.
+fn text_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<Text, Error>> {
+    let Some(v) = get(d, key)? else {
+        return str_col(d, key).map(|c| c.map(Text::Plain));
+    };
+    if let Ok((offsets, data, codes)) = v.extract::<(Vec<u8>, Vec<u8>, Vec<u8>)>() {
+        return Ok((|| {
+            let values = checked_strings(offsets, data, key)?;
+            let codes: Vec<u32> = i32s(&codes, key)?
+                .into_iter()
+                .map(|k| u32::try_from(k).ok().filter(|&k| (k as usize) < values.len()))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    invalid(
+                        format!("{key}: a dictionary code names no value"),
+                        format!("{key}: een woordenboekcode verwijst naar geen waarde"),
+                    )
+                })?;
+            Ok(Text::Dict { values, codes })
+        })());
+    }
+    str_col(d, key).map(|c| c.map(Text::Plain))
 }
 
 fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -105,20 +147,27 @@ fn bytes_of(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<Vec<u8>>> {
 
 const EPOCH_DAYS: i32 = 719_163; // days from 0001-01-01 to 1970-01-01
 
-fn day(d: i32, what: &str) -> Result<NaiveDate, Error> {
+/// A date column's value; `table`, `row` and `column` name it in an error.
+fn day(d: i32, table: &str, row: usize, column: &str) -> Result<NaiveDate, Error> {
     d.checked_add(EPOCH_DAYS)
         .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .ok_or_else(|| invalid(format!("{what}: not a date"), format!("{what}: geen datum")))
+        .ok_or_else(|| {
+            invalid(
+                format!("{table}[{row}].{column}: not a date"),
+                format!("{table}[{row}].{column}: geen datum"),
+            )
+        })
 }
 
-fn time(s: i32, what: &str) -> Result<NaiveTime, Error> {
+/// A time-of-day column's value; `table`, `row` and `column` name it in an error.
+fn time(s: i32, table: &str, row: usize, column: &str) -> Result<NaiveTime, Error> {
     u32::try_from(s)
         .ok()
         .and_then(|s| NaiveTime::from_num_seconds_from_midnight_opt(s, 0))
         .ok_or_else(|| {
             invalid(
-                format!("{what}: not a time of day"),
-                format!("{what}: geen tijdstip van de dag"),
+                format!("{table}[{row}].{column}: not a time of day"),
+                format!("{table}[{row}].{column}: geen tijdstip van de dag"),
             )
         })
 }
@@ -159,7 +208,8 @@ struct Owned {
 
 enum Persons {
     Distinct(Vec<String>),
-    Rows(StrCol),
+    /// Every row's person, or a dictionary's values (not necessarily distinct).
+    Table(StrCol),
 }
 
 fn flags(b: Option<Vec<u8>>) -> Option<Vec<bool>> {
@@ -183,11 +233,11 @@ fn read(
     let dates = bytes_of(sessions, "date")?.unwrap_or_default();
     let starts = bytes_of(sessions, "start")?.unwrap_or_default();
     let ends = bytes_of(sessions, "end")?.unwrap_or_default();
-    let b_session = str_col(breaks, "breaks.session")?;
+    let b_session = text_col(breaks, "breaks.session")?;
     let b_start = bytes_of(breaks, "start")?.unwrap_or_default();
     let b_end = bytes_of(breaks, "end")?.unwrap_or_default();
-    let a_session = str_col(attendance, "attendance.session")?;
-    let a_person = str_col(attendance, "attendance.person")?;
+    let a_session = text_col(attendance, "attendance.session")?;
+    let a_person = text_col(attendance, "attendance.person")?;
     let a_in = bytes_of(attendance, "check_in")?.unwrap_or_default();
     let a_out = bytes_of(attendance, "check_out")?.unwrap_or_default();
     let late = flags(bytes_of(attendance, "late")?);
@@ -221,52 +271,84 @@ fn read(
                 });
             }
         }
-        let session_row = |c: &StrCol, table: &str| -> Result<Vec<u32>, Error> {
-            // Rows of one session usually follow each other: a row naming the same session as
-            // the row before costs a comparison, not a lookup.
-            let mut last: Option<(&str, u32)> = None;
-            (0..c.len())
-                .map(|i| {
-                    let id = c.get(i);
-                    if let Some((prev, row)) = last
-                        && prev == id
-                    {
-                        return Ok(row);
-                    }
-                    let row = row_of.get(id).copied().ok_or_else(|| {
-                        invalid(
-                            format!("{table}[{i}].session: no such session in the sessions table"),
-                            format!("{table}[{i}].session: geen sessie van de sessietabel"),
-                        )
-                    })?;
-                    last = Some((id, row));
-                    Ok(row)
-                })
-                .collect()
+        let no_session = |table: &str, i: usize| {
+            invalid(
+                format!("{table}[{i}].session: no such session in the sessions table"),
+                format!("{table}[{i}].session: geen sessie van de sessietabel"),
+            )
+        };
+        let session_row = |c: &Text, table: &str| -> Result<Vec<u32>, Error> {
+            match c {
+                Text::Plain(c) => {
+                    // Rows of one session usually follow each other: a row naming the same
+                    // session as the row before costs a comparison, not a lookup.
+                    let mut last: Option<(&str, u32)> = None;
+                    (0..c.len())
+                        .map(|i| {
+                            let id = c.get(i);
+                            if let Some((prev, row)) = last
+                                && prev == id
+                            {
+                                return Ok(row);
+                            }
+                            let row = row_of.get(id).copied().ok_or_else(|| no_session(table, i))?;
+                            last = Some((id, row));
+                            Ok(row)
+                        })
+                        .collect()
+                }
+                // A lookup per value of the dictionary, not per row.
+                Text::Dict { values, codes } => {
+                    let rows: Vec<Option<u32>> =
+                        (0..values.len()).map(|k| row_of.get(values.get(k)).copied()).collect();
+                    codes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &k)| {
+                            rows.get(k as usize)
+                                .copied()
+                                .flatten()
+                                .ok_or_else(|| no_session(table, i))
+                        })
+                        .collect()
+                }
+            }
         };
         let att_session = session_row(&a_session, "attendance")?;
         let bs = session_row(&b_session, "breaks")?;
-        let (persons, att_person) = if intern_persons {
-            let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(a_person.len());
-            let mut persons: Vec<String> = Vec::new();
-            let att_person: Vec<u32> = (0..a_person.len())
-                .map(|i| {
-                    let p = a_person.get(i);
-                    *person_code.entry(p).or_insert_with(|| {
-                        persons.push(p.to_owned());
-                        (persons.len() - 1) as u32
+        let rows = u32::try_from(a_person.len()).map_err(|_| {
+            invalid(
+                "attendance: at most 4294967295 rows".into(),
+                "attendance: hoogstens 4294967295 rijen".into(),
+            )
+        })?;
+        let (persons, att_person) = match (intern_persons, a_person) {
+            // One project: its persons made distinct here, once per value.
+            (true, a_person) => {
+                let (table, codes): (&StrCol, Vec<u32>) = match &a_person {
+                    Text::Plain(c) => (c, (0..rows).collect()),
+                    Text::Dict { values, codes } => (values, codes.clone()),
+                };
+                let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(table.len());
+                let mut persons: Vec<String> = Vec::new();
+                let distinct: Vec<u32> = (0..table.len())
+                    .map(|k| {
+                        let p = table.get(k);
+                        *person_code.entry(p).or_insert_with(|| {
+                            persons.push(p.to_owned());
+                            (persons.len() - 1) as u32
+                        })
                     })
-                })
-                .collect();
-            (Persons::Distinct(persons), att_person)
-        } else {
-            let rows = u32::try_from(a_person.len()).map_err(|_| {
-                invalid(
-                    "attendance: at most 4294967295 rows".into(),
-                    "attendance: hoogstens 4294967295 rijen".into(),
-                )
-            })?;
-            (Persons::Rows(a_person), (0..rows).collect())
+                    .collect();
+                let att_person = codes
+                    .iter()
+                    .map(|&k| distinct.get(k as usize).copied().unwrap_or(u32::MAX))
+                    .collect();
+                (Persons::Distinct(persons), att_person)
+            }
+            // A whole call: the column as it is, persons matched per project by the core.
+            (false, Text::Plain(c)) => (Persons::Table(c), (0..rows).collect()),
+            (false, Text::Dict { values, codes }) => (Persons::Table(values), codes),
         };
         let dates = i32s(&dates, "sessions.date")?;
         let starts = i32s(&starts, "sessions.start")?;
@@ -292,17 +374,17 @@ fn read(
         let mut session_ends = Vec::with_capacity(n);
         for row in 0..n {
             session_status.push(status(status_names.get(row), row)?);
-            session_dates.push(day(dates[row], &format!("sessions[{row}].date"))?);
-            session_starts.push(time(starts[row], &format!("sessions[{row}].start"))?);
-            session_ends.push(time(ends[row], &format!("sessions[{row}].end"))?);
+            session_dates.push(day(dates[row], "sessions", row, "date")?);
+            session_starts.push(time(starts[row], "sessions", row, "start")?);
+            session_ends.push(time(ends[row], "sessions", row, "end")?);
         }
         let (bst, ben) = (i32s(&b_start, "breaks.start")?, i32s(&b_end, "breaks.end")?);
         let mut breaks = Vec::with_capacity(bs.len());
         for (row, ((s, a), b)) in bs.iter().zip(&bst).zip(&ben).enumerate() {
             breaks.push(col::BreakRow {
                 session: *s,
-                start: time(*a, &format!("breaks[{row}].start"))?,
-                end: time(*b, &format!("breaks[{row}].end"))?,
+                start: time(*a, "breaks", row, "start")?,
+                end: time(*b, "breaks", row, "end")?,
             });
         }
         let opt = |v: Vec<i64>| v.into_iter().map(|x| (x != i64::MIN).then_some(x)).collect::<Vec<_>>();
@@ -350,7 +432,7 @@ fn rows(o: &Owned) -> Rows<'_> {
         .collect();
     let persons: Vec<&str> = match &o.persons {
         Persons::Distinct(v) => v.iter().map(String::as_str).collect(),
-        Persons::Rows(c) => (0..c.len()).map(|i| c.get(i)).collect(),
+        Persons::Table(c) => (0..c.len()).map(|i| c.get(i)).collect(),
     };
     let elearning: Vec<col::ElearningRow<'_>> = o
         .elearning

@@ -106,6 +106,62 @@ def test_errors_name_table_row_and_column(export, change, where) -> None:
     assert where in e.value.message_en, e.value.message_en
 
 
+def _dictionary(col, values=None):
+    """A text column dictionary-encoded, over `values` (unused and repeated ones allowed)."""
+    rows = col.to_pylist()
+    values = values or sorted(set(rows))
+    first = {}
+    for k, v in enumerate(values):
+        first.setdefault(v, k)
+    return pa.DictionaryArray.from_arrays(pa.array([first[r] for r in rows], pa.int32()), pa.array(values))
+
+
+def test_dictionary_encoded_ids_give_the_same_report(export, tmp_path) -> None:
+    s, a, b = tables(export)
+    want = from_arrow(export, s, a, b)
+    ses = a.schema.get_field_index("session")
+    per = a.schema.get_field_index("person")
+    enc = a.set_column(ses, "session", _dictionary(a.column("session"))).set_column(
+        per, "person", _dictionary(a.column("person")))
+    b_enc = b.set_column(0, "session", _dictionary(b.column("session")))
+    got = from_arrow(export, s, enc, b_enc)
+    assert got.rows() == want.rows() and got.amounts == want.amounts
+    # A dictionary holding an id twice, and ids no row uses.
+    names = sorted(set(a.column("person").to_pylist()))
+    twice = a.set_column(per, "person", pa.DictionaryArray.from_arrays(
+        pa.array([names.index(p) + (len(names) if i % 2 else 0) for i, p in enumerate(a.column("person").to_pylist())],
+                 pa.int32()),
+        pa.array(names + names + ["p-nobody"])))
+    assert from_arrow(export, s, twice, b).rows() == want.rows()
+    # Parquet read by path keeps ids dictionary-encoded.
+    pq.write_table(a, tmp_path / "a.parquet")
+    assert from_arrow(export, s, str(tmp_path / "a.parquet"), b).amounts == want.amounts
+    # Errors still name the row: an unknown session, a missing person.
+    sessions = a.column("session").to_pylist()
+    bad = enc.set_column(ses, "session", pa.DictionaryArray.from_arrays(
+        pa.array([0] + list(range(1, a.num_rows)), pa.int32()), pa.array(["S-404"] + sessions[1:])))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, s, bad, b)
+    assert "attendance[0].session" in e.value.message_en
+    missing = enc.set_column(per, "person", pa.DictionaryArray.from_arrays(
+        pa.array([None] + list(range(1, a.num_rows)), pa.int32()), pa.array(a.column("person").to_pylist())))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, s, missing, b)
+    assert "attendance[0].person" in e.value.message_en
+
+
+def test_a_call_with_dictionary_encoded_ids_gives_the_same_totals(tmp_path) -> None:
+    call = synth.call(projects=5, intervals=4_000, seed=3)
+    plain = ta.call_totals_from_arrow(call["sessions"], call["attendance"], breaks=call["breaks"],
+                                      params=synth.PARAMS, at=synth.REFERENCE)
+    for name in ("sessions", "attendance", "breaks"):
+        pq.write_table(call[name], tmp_path / f"{name}.parquet")
+    by_path = ta.call_totals_from_arrow(str(tmp_path / "sessions.parquet"), str(tmp_path / "attendance.parquet"),
+                                        breaks=str(tmp_path / "breaks.parquet"), params=synth.PARAMS,
+                                        at=synth.REFERENCE)
+    assert by_path == plain and len(plain) == 5
+
+
 def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
     call = synth.call(projects=6, intervals=6_000, seed=9)
     sums = ta.call_totals_from_arrow(call["sessions"], call["attendance"], breaks=call["breaks"],

@@ -526,8 +526,16 @@ where
         global: Vec<usize>,
         persons: Vec<&'a str>,
         code: HashMap<&'a str, u32>,
+        /// Per entry of the call's persons dictionary, its person's code in this project
+        /// (`NONE` until met); `met` lists the entries to reset for the next project.
+        local: Vec<u32>,
+        met: Vec<u32>,
     }
-    let mut r = Rows::default();
+    const NONE: u32 = u32::MAX;
+    let mut r = Rows {
+        local: vec![NONE; cols.persons.len()],
+        ..Rows::default()
+    };
     let flag = |col: Option<&[bool]>, i: usize| col.and_then(|x| x.get(i)).copied().unwrap_or(false);
     for (p, project) in c.projects.iter().enumerate() {
         let rows = match (first.get(p), first.get(p.saturating_add(1))) {
@@ -544,20 +552,33 @@ where
         r.global.clear();
         r.persons.clear();
         r.code.clear();
+        for g in r.met.drain(..) {
+            if let Some(x) = r.local.get_mut(g as usize) {
+                *x = NONE;
+            }
+        }
         for &i in rows {
             let i = i as usize;
             let s = a.session.get(i).and_then(|&s| local.get(s as usize)).map_or(0, |x| x.1);
-            // A person code of the table that names no person stays out of range, for
+            // A dictionary entry is matched by id once per project (two entries may hold the
+            // same id); a code that names no entry stays out of range, for
             // `compact_from_columns` to refuse.
-            let person = match a.person.get(i).and_then(|&x| cols.persons.get(x as usize)) {
-                Some(&name) => {
-                    let next = u32::try_from(r.persons.len()).unwrap_or(u32::MAX);
-                    *r.code.entry(name).or_insert_with(|| {
+            let g = a.person.get(i).copied().unwrap_or(NONE);
+            let person = match (r.local.get(g as usize).copied(), cols.persons.get(g as usize)) {
+                (Some(code), _) if code != NONE => code,
+                (Some(_), Some(&name)) => {
+                    let next = u32::try_from(r.persons.len()).unwrap_or(NONE);
+                    let code = *r.code.entry(name).or_insert_with(|| {
                         r.persons.push(name);
                         next
-                    })
+                    });
+                    if let Some(x) = r.local.get_mut(g as usize) {
+                        *x = code;
+                    }
+                    r.met.push(g);
+                    code
                 }
-                None => u32::MAX,
+                _ => NONE,
             };
             r.session.push(s);
             r.person.push(person);

@@ -51,7 +51,8 @@ def _table(obj: TableLike, name: str) -> Any:
     if obj is None:
         return None
     if isinstance(obj, (str, os.PathLike)):
-        return pa.parquet.read_table(obj)
+        # Ids as parquet stores them, dictionary-encoded: each distinct id is read once.
+        return pa.parquet.read_table(obj, read_dictionary=["project", "session", "person"])
     if isinstance(obj, pa.Table):
         return obj
     if isinstance(obj, pa.RecordBatch):
@@ -172,6 +173,22 @@ def _strings(arr: Any, table: str, name: str) -> tuple:
     return offsets, (data.to_pybytes() if data is not None else b"")
 
 
+def _keys(t: Any, table: str, name: str) -> tuple:
+    """An id column as ``_strings`` gives it or, when Arrow holds it dictionary-encoded (as
+    parquet stores repeated ids), ``(offsets, data, codes)``: the dictionary's values and an
+    int32 code per row, so that each distinct id is read once."""
+    pa = _pa()
+    if name not in t.column_names:
+        _column(t, table, name)  # raises: the column is missing
+    col = t.column(name).combine_chunks()
+    typ = col.type
+    if (pa.types.is_dictionary(typ) and (pa.types.is_string(typ.value_type) or pa.types.is_large_string(typ.value_type))
+            and not col.dictionary.null_count):
+        col = _no_nulls(col, table, name)
+        return _strings(col.dictionary, table, name) + (_bytes(col.indices.cast(pa.int32())),)
+    return _strings(_text(col), table, name)
+
+
 def _codes(arr: Any) -> tuple:
     pa = _pa()
     if not pa.types.is_dictionary(arr.type):
@@ -191,8 +208,8 @@ def _columns(sessions: TableLike, attendance: TableLike, breaks: Optional[TableL
         "end": _seconds_of_day(_column(s, "sessions", "end"), "sessions", "end"),
     }
     att = {
-        "attendance.session": _strings(_column(a, "attendance", "session"), "attendance", "session"),
-        "attendance.person": _strings(_column(a, "attendance", "person"), "attendance", "person"),
+        "attendance.session": _keys(a, "attendance", "session"),
+        "attendance.person": _keys(a, "attendance", "person"),
         "check_in": _instants(_column(a, "attendance", "check_in"), "attendance", "check_in"),
         "check_out": _instants(_column(a, "attendance", "check_out"), "attendance", "check_out"),
         "late": _flags(_column(a, "attendance", "late", required=False)),
@@ -203,7 +220,7 @@ def _columns(sessions: TableLike, attendance: TableLike, breaks: Optional[TableL
     b = _table(breaks, "breaks")
     if b is not None and b.num_rows:
         brk = {
-            "breaks.session": _strings(_column(b, "breaks", "session"), "breaks", "session"),
+            "breaks.session": _keys(b, "breaks", "session"),
             "start": _seconds_of_day(_column(b, "breaks", "start"), "breaks", "start"),
             "end": _seconds_of_day(_column(b, "breaks", "end"), "breaks", "end"),
         }
