@@ -51,8 +51,10 @@ def _table(obj: TableLike, name: str) -> Any:
     if obj is None:
         return None
     if isinstance(obj, (str, os.PathLike)):
-        # Ids as parquet stores them, dictionary-encoded: each distinct id is read once.
-        return pa.parquet.read_table(obj, read_dictionary=["project", "session", "person"])
+        # Session ids as parquet stores them, dictionary-encoded: each distinct id is read once.
+        # Not person ids: a call's are often nearly all distinct, and a dictionary built for
+        # them on reading costs more than it saves (0.05 → 0.3 s for 1.2 M rows).
+        return pa.parquet.read_table(obj, read_dictionary=["project", "session"])
     if isinstance(obj, pa.Table):
         return obj
     if isinstance(obj, pa.RecordBatch):
