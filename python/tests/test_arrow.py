@@ -160,6 +160,16 @@ def test_a_call_with_dictionary_encoded_ids_gives_the_same_totals(tmp_path) -> N
                                         breaks=str(tmp_path / "breaks.parquet"), params=synth.PARAMS,
                                         at=synth.REFERENCE)
     assert by_path == plain and len(plain) == 5
+    # Person ids dictionary-encoded too (a category column), the dictionary holding each twice.
+    a = call["attendance"]
+    per = a.schema.get_field_index("person")
+    names = sorted(set(a.column("person").to_pylist()))
+    twice = pa.DictionaryArray.from_arrays(
+        pa.array([names.index(p) + (len(names) if i % 3 == 0 else 0) for i, p in enumerate(a.column("person").to_pylist())],
+                 pa.int32()), pa.array(names + names))
+    coded = ta.call_totals_from_arrow(call["sessions"], a.set_column(per, "person", twice), breaks=call["breaks"],
+                                      params=synth.PARAMS, at=synth.REFERENCE)
+    assert coded == plain
 
 
 def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
