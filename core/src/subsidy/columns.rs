@@ -151,6 +151,18 @@ fn bad_column(table: &str, column: &str, en: &str, nl: &str) -> Error {
     Error::invalid(format!("{table}.{column}: {en}"), format!("{table}.{column}: {nl}"))
 }
 
+/// The attendance table's row count, which row indices (`u32`) must hold.
+fn attendance_rows(n: usize) -> Result<u32, Error> {
+    u32::try_from(n).map_err(|_| {
+        bad_column(
+            "attendance",
+            "*",
+            "at most 4294967295 rows",
+            "hoogstens 4294967295 rijen",
+        )
+    })
+}
+
 /// One project's records as tables.
 #[derive(Clone, Copy, Debug)]
 pub struct Columns<'a> {
@@ -226,14 +238,7 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
             ));
         }
     }
-    let rows = u32::try_from(n).map_err(|_| {
-        bad_column(
-            "attendance",
-            "*",
-            "at most 4294967295 rows",
-            "hoogstens 4294967295 rijen",
-        )
-    })?;
+    let rows = attendance_rows(n)?;
     let mut order: Vec<u32> = (0..rows).collect();
     let key = |i: &u32| {
         let i = *i as usize;
@@ -496,6 +501,7 @@ where
     }
     let a = &cols.attendance;
     let n = a.session.len();
+    attendance_rows(n)?;
     // Attendance rows by project, in table order within a project.
     for (i, &s) in a.session.iter().enumerate() {
         owner(s, "attendance", i)?;
