@@ -768,9 +768,14 @@ pub(crate) fn apply_scan_columns(
                 "scans: elke kolom heeft één waarde per rij".into(),
             ));
         }
-        let instant = |s: i64, what: &str| {
-            chrono::DateTime::from_timestamp(s, 0)
-                .ok_or_else(|| invalid(format!("{what}: not an instant"), format!("{what}: geen tijdstip")))
+        // An error names the row and column; the name is made only then.
+        let instant = |s: i64, row: usize, column: &str| {
+            chrono::DateTime::from_timestamp(s, 0).ok_or_else(|| {
+                invalid(
+                    format!("scans[{row}].{column}: not an instant"),
+                    format!("scans[{row}].{column}: geen tijdstip"),
+                )
+            })
         };
         let mut applied = 0usize;
         let mut refused = Vec::new();
@@ -782,7 +787,7 @@ pub(crate) fn apply_scan_columns(
                 .as_ref()
                 .and_then(|t| t.get(i).copied())
                 .filter(|s| *s != i64::MIN)
-                .map(|s| instant(s, &format!("scans[{i}].time")))
+                .map(|s| instant(s, i, "time"))
                 .transpose()?;
             let session = tijdreg::ids::SessionId::from(sessions_.get(i));
             let command = match kinds.get(i) {
@@ -812,7 +817,7 @@ pub(crate) fn apply_scan_columns(
             let env = Envelope {
                 command_id: tijdreg::ids::CommandId::from(ids.get(i)),
                 actor: Actor::from(actors.get(i)),
-                at: instant(at.get(i).copied().unwrap_or_default(), &format!("scans[{i}].at"))?,
+                at: instant(at.get(i).copied().unwrap_or_default(), i, "at")?,
                 command,
             };
             match l.apply(&env) {

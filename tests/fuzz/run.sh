@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-900}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(c_api commands records snapshot replay insz qr)
+[ ${#targets[@]} -eq 0 ] && targets=(c_api commands records columns snapshot replay insz qr)
 cargo +nightly fuzz build --fuzz-dir tests/fuzz -O >/dev/null 2>&1 || { echo "fuzz build failed"; exit 1; }
 bin=target/fuzz-bin
 mkdir -p "$bin" target/fuzz-logs
