@@ -296,7 +296,10 @@ fn main() {
             COUNTING.store(i < 5, Ordering::Relaxed);
             let t = Instant::now();
             let r = Ledger::replay_jsonl(log.as_bytes(), keys.clone()).unwrap_or_else(|e| panic!("{e}"));
-            println!("replay {:.0} k events/s", events as f64 / t.elapsed().as_secs_f64() / 1e3);
+            println!(
+                "replay {:.0} k events/s",
+                events as f64 / t.elapsed().as_secs_f64() / 1e3
+            );
             drop(r);
         }
         return;

@@ -524,6 +524,16 @@ fn sub_columns_give_the_records_report() {
         .expect("call with a person per row");
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[1], (1, want.summary()), "seed {seed}");
+        // Split by ranges of projects (as hosts split a call over threads): the same, in order.
+        let mut split = Vec::new();
+        for range in [0..1, 1..2, 2..9] {
+            tijdreg::subsidy::columns::each_project_in(&call3, range, |p, c| {
+                split.push((p, tijdreg::subsidy::totals_compact(&c, at)?));
+                Ok(())
+            })
+            .expect("a range of the call");
+        }
+        assert_eq!(split, seen, "seed {seed}");
     }
 }
 

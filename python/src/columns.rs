@@ -678,7 +678,7 @@ pub(crate) fn report_excluded_columns<'py>(
 /// The totals of every project of a call's tables, as a JSON list of summaries in the order
 /// of `projects` (`sessions["project"]` holds each session's index into it, int32 LE).
 #[pyfunction]
-#[pyo3(signature = (projects, params_json, closures, sessions, breaks, attendance, elearning_json, elearning_project, at))]
+#[pyo3(signature = (projects, params_json, closures, sessions, breaks, attendance, elearning_json, elearning_project, at, threads=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn call_totals_from_columns(
     py: Python<'_>,
@@ -691,6 +691,7 @@ pub(crate) fn call_totals_from_columns(
     elearning_json: &str,
     elearning_project: Vec<u32>,
     at: &str,
+    threads: Option<usize>,
 ) -> PyResult<String> {
     let session_project = bytes_of(sessions, "project")?.unwrap_or_default();
     let owned = read(
@@ -719,14 +720,70 @@ pub(crate) fn call_totals_from_columns(
             elearning_project: &elearning_project,
             columns: columns_of(&o, &sessions, &persons, &elearning),
         };
-        // Each project counted as soon as it is built, its records dropped before the next.
+        // Projects are independent (ADR 03): contiguous ranges of them, of about as many
+        // attendance rows each, are counted on threads of their own; in each, a project is
+        // counted as soon as it is built and its records dropped before the next. The answer
+        // (and the first error, by project) is the one project-by-project order gives.
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+            .clamp(1, names.len().max(1));
+        let ranges = split_by_rows(&session_project, &o.att_session, names.len(), threads);
+        let parts: Vec<Result<Vec<subsidy::Summary>, Error>> = std::thread::scope(|scope| {
+            let call = &call;
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|range| {
+                    scope.spawn(move || {
+                        let mut out = Vec::with_capacity(range.len());
+                        col::each_project_in(call, range, |_, c| {
+                            out.push(subsidy::totals_compact(&c, at)?);
+                            Ok(())
+                        })?;
+                        Ok(out)
+                    })
+                })
+                .collect();
+            // A thread's panic goes on here, where `guarded` turns it into an internal error.
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
         let mut out = Vec::with_capacity(names.len());
-        col::each_project(&call, |_, c| {
-            out.push(subsidy::totals_compact(&c, at)?);
-            Ok(())
-        })?;
+        for part in parts {
+            out.extend(part?);
+        }
         serde_json::to_string(&out).map_err(|_| Error::invalid("the summaries as JSON", "de samenvattingen als JSON"))
     })
+}
+
+/// `parts` contiguous ranges of `0..projects` of about as many attendance rows each (a
+/// project weighing one row more, so that empty ones spread too). Rows naming no session or
+/// project are not weighed (the core refuses them).
+fn split_by_rows(
+    session_project: &[u32],
+    att_session: &[u32],
+    projects: usize,
+    parts: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut rows = vec![1usize; projects];
+    for &s in att_session {
+        if let Some(x) = session_project.get(s as usize).and_then(|&p| rows.get_mut(p as usize)) {
+            *x += 1;
+        }
+    }
+    let total: usize = rows.iter().sum();
+    let mut out = Vec::with_capacity(parts);
+    let (mut start, mut acc) = (0usize, 0usize);
+    for (p, r) in rows.iter().enumerate() {
+        acc += r;
+        if out.len() + 1 < parts && acc * parts >= total * (out.len() + 1) {
+            out.push(start..p + 1);
+            start = p + 1;
+        }
+    }
+    out.push(start..projects);
+    out
 }
 
 /// A refused row: its index, code, rule, Dutch and English message.

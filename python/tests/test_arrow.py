@@ -172,6 +172,32 @@ def test_a_call_with_dictionary_encoded_ids_gives_the_same_totals(tmp_path) -> N
     assert coded == plain
 
 
+def test_a_call_gives_the_same_totals_and_errors_on_any_number_of_threads() -> None:
+    call = synth.call(projects=7, intervals=5_000, seed=5)
+    args = dict(breaks=call["breaks"], params=synth.PARAMS, at=synth.REFERENCE)
+    one = ta.call_totals_from_arrow(call["sessions"], call["attendance"], threads=1, **args)
+    assert len(one) == 7
+    for n in (None, 2, 3, 7, 64):
+        assert ta.call_totals_from_arrow(call["sessions"], call["attendance"], threads=n, **args) == one, n
+    # Bad check-outs in two projects' rows: the first project's error, whatever the split.
+    a = call["attendance"]
+    projects = a.column("project").to_pylist()
+    first = {p: i for i, p in reversed(list(enumerate(projects)))}
+    in_order = sorted(first, key=first.get)
+    first_bad, second_bad = in_order[1], in_order[5]
+    out = a.column("check_out").to_pylist()
+    for p in (first_bad, second_bad):
+        row = next(i for i, x in enumerate(projects) if x == p and out[i] is not None)
+        out[row] = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    bad = a.set_column(a.schema.get_field_index("check_out"), "check_out", pa.array(out, a.schema.field("check_out").type))
+    messages = set()
+    for n in (1, 2, 3, 7):
+        with pytest.raises(tijdreg.InvalidInputError) as e:
+            ta.call_totals_from_arrow(call["sessions"], bad, threads=n, **args)
+        messages.add(e.value.message_en)
+    assert len(messages) == 1 and f"(project {first_bad})" in messages.pop()
+
+
 def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
     call = synth.call(projects=6, intervals=6_000, seed=9)
     sums = ta.call_totals_from_arrow(call["sessions"], call["attendance"], breaks=call["breaks"],

@@ -444,7 +444,22 @@ pub fn compacts_by_project(c: &CallColumns<'_>) -> Result<Vec<Compact>, Error> {
 ///
 /// # Errors
 /// As [`compacts_by_project`], or the first error of `f`.
-pub fn each_project<F>(c: &CallColumns<'_>, mut f: F) -> Result<(), Error>
+pub fn each_project<F>(c: &CallColumns<'_>, f: F) -> Result<(), Error>
+where
+    F: FnMut(usize, Compact) -> Result<(), Error>,
+{
+    each_project_in(c, 0..c.projects.len(), f)
+}
+
+/// [`each_project`] for the projects `range` only (indices into `projects`; out of range ones
+/// are none): hosts split a call over threads by contiguous ranges, each counting its own
+/// projects. The whole call's tables are still checked (an error outside the range that
+/// [`compacts_by_project`] finds before reaching any project is found here too); an error of
+/// a project outside the range is not.
+///
+/// # Errors
+/// As [`each_project`].
+pub fn each_project_in<F>(c: &CallColumns<'_>, range: std::ops::Range<usize>, mut f: F) -> Result<(), Error>
 where
     F: FnMut(usize, Compact) -> Result<(), Error>,
 {
@@ -544,6 +559,9 @@ where
     };
     let flag = |col: Option<&[bool]>, i: usize| col.and_then(|x| x.get(i)).copied().unwrap_or(false);
     for (p, project) in c.projects.iter().enumerate() {
+        if !range.contains(&p) {
+            continue;
+        }
         let rows = match (first.get(p), first.get(p.saturating_add(1))) {
             (Some(&a), Some(&b)) => by_project.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],

@@ -293,12 +293,17 @@ def call_totals_from_arrow(
     closures: Sequence[_dt.date] = (),
     breaks: Optional[TableLike] = None,
     elearning: Optional[TableLike] = None,
+    threads: Optional[int] = None,
 ) -> Dict[str, dict]:
     """The totals of every project of a call in one pass: the sessions table (and the
     e-learning table) carry a ``project`` column; attendance and breaks follow their session.
     Projects are counted independently (one project's figures never depend on another's),
     so any split of a call into groups of whole projects gives the same totals. Returns
-    ``{project: summary}`` as :func:`totals_from_arrow` gives it."""
+    ``{project: summary}`` as :func:`totals_from_arrow` gives it.
+
+    ``threads``: how many threads count the projects (ranges of whole projects, the GIL
+    released); ``None`` uses every core the process may use, ``1`` counts in the calling
+    thread's order on one thread. The answer is the same for any number."""
     from ._convert import from_json
 
     pa = _pa()
@@ -319,7 +324,7 @@ def call_totals_from_arrow(
         el = el.drop_columns(["project"])
     text = _tijdreg.call_totals_from_columns([str(p) for p in projects], _params(params),
                                              [d.isoformat() for d in closures], sess, brk, att, _elearning(el),
-                                             el_project, to_json(at, where="at"))
+                                             el_project, to_json(at, where="at"), threads)
     return {str(p): from_json(x) for p, x in zip(projects, json.loads(text))}
 
 

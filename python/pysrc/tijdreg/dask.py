@@ -85,13 +85,15 @@ def _summaries(sums: Mapping[str, Mapping[str, Any]]) -> List[ProjectSummary]:
 
 
 def evaluate_tables(tables: Mapping[str, Any], *, at: _dt.datetime, params: Optional[Mapping[str, Any]] = None,
-                    closures: Sequence[_dt.date] = ()) -> List[ProjectSummary]:
+                    closures: Sequence[_dt.date] = (), threads: Optional[int] = None) -> List[ProjectSummary]:
     """The projects of in-memory tables (pyarrow or anything with ``__arrow_c_stream__``),
-    in this process."""
+    in this process, on ``threads`` threads (every core when None; a Dask task uses one, the
+    cluster's workers being the parallelism)."""
     from .arrow import call_totals_from_arrow
 
     sums = call_totals_from_arrow(tables["sessions"], tables["attendance"], breaks=tables.get("breaks"),
-                                  elearning=tables.get("elearning"), params=params, closures=closures, at=at)
+                                  elearning=tables.get("elearning"), params=params, closures=closures, at=at,
+                                  threads=threads)
     return _summaries(sums)
 
 
@@ -124,9 +126,10 @@ def _read_projects(folder: str, projects: Optional[Sequence[str]]) -> Dict[str, 
 
 
 def _evaluate_chunk(folder: str, projects: Optional[Sequence[str]], at: _dt.datetime, params: Optional[Mapping[str, Any]],
-                    closures: Sequence[_dt.date], per_read: int = 0) -> List[ProjectSummary]:
+                    closures: Sequence[_dt.date], per_read: int = 0, threads: Optional[int] = 1) -> List[ProjectSummary]:
     """The projects of a chunk, ``per_read`` at a time (all at once when 0), so that the
-    memory a task needs is bounded by that many projects, not by its chunk."""
+    memory a task needs is bounded by that many projects, not by its chunk; counted on
+    ``threads`` threads (one in a Dask task)."""
     groups: List[Optional[Sequence[str]]]
     if projects is None or per_read <= 0:
         groups = [projects]
@@ -139,7 +142,7 @@ def _evaluate_chunk(folder: str, projects: Optional[Sequence[str]], at: _dt.date
             continue
         if "breaks" not in tables:
             tables["breaks"] = None
-        out.extend(evaluate_tables(tables, at=at, params=params, closures=closures))
+        out.extend(evaluate_tables(tables, at=at, params=params, closures=closures, threads=threads))
         del tables
     return out
 
@@ -161,7 +164,7 @@ def evaluate_call(
     projects_per_read: int = 1,
 ) -> CallSummary:
     """A call's summary, computed on the Dask cluster of ``client`` (the current one if
-    omitted; with ``client=False``, in this process).
+    omitted; with ``client=False``, in this process, on every core).
 
     ``data`` is a parquet dataset folder partitioned by project, or a dict of Dask DataFrames
     (``sessions``, ``attendance``, optionally ``breaks``, ``elearning``) with a ``project``
@@ -173,7 +176,7 @@ def evaluate_call(
     """
     if client is False:
         if isinstance(data, (str, os.PathLike)):
-            return CallSummary.of(_evaluate_chunk(os.fspath(data), None, at, params, closures))
+            return CallSummary.of(_evaluate_chunk(os.fspath(data), None, at, params, closures, threads=None))
         return CallSummary.of(evaluate_tables({k: v.compute() if hasattr(v, "compute") else v for k, v in data.items()},
                                               at=at, params=params, closures=closures))
     from distributed import get_client, progress as show
@@ -221,4 +224,4 @@ def _evaluate_frames(parts: Mapping[str, Any], at: _dt.datetime, params: Optiona
     tables = {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in parts.items()}
     if tables["sessions"].num_rows == 0:
         return []
-    return evaluate_tables(tables, at=at, params=params, closures=closures)
+    return evaluate_tables(tables, at=at, params=params, closures=closures, threads=1)
