@@ -728,26 +728,29 @@ pub(crate) fn call_totals_from_columns(
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
             .clamp(1, names.len().max(1));
         let ranges = split_by_rows(&session_project, &o.att_session, names.len(), threads);
+        let count = |range: std::ops::Range<usize>| -> Result<Vec<subsidy::Summary>, Error> {
+            let mut out = Vec::with_capacity(range.len());
+            col::each_project_in(&call, range, |_, c| {
+                out.push(subsidy::totals_compact(&c, at)?);
+                Ok(())
+            })?;
+            Ok(out)
+        };
+        // The first range is counted in this thread (no thread at all for one range: a new
+        // thread's allocations come from a fresh malloc arena, whose pages fault in anew).
+        let mut ranges = ranges.into_iter();
+        let first = ranges.next().unwrap_or(0..0);
         let parts: Vec<Result<Vec<subsidy::Summary>, Error>> = std::thread::scope(|scope| {
-            let call = &call;
-            let handles: Vec<_> = ranges
-                .into_iter()
-                .map(|range| {
-                    scope.spawn(move || {
-                        let mut out = Vec::with_capacity(range.len());
-                        col::each_project_in(call, range, |_, c| {
-                            out.push(subsidy::totals_compact(&c, at)?);
-                            Ok(())
-                        })?;
-                        Ok(out)
-                    })
-                })
-                .collect();
+            let count = &count;
+            let handles: Vec<_> = ranges.map(|range| scope.spawn(move || count(range))).collect();
+            let mut parts = vec![count(first)];
             // A thread's panic goes on here, where `guarded` turns it into an internal error.
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+            parts.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+            );
+            parts
         });
         let mut out = Vec::with_capacity(names.len());
         for part in parts {
