@@ -316,19 +316,15 @@ fn read(
         };
         let att_session = session_row(&a_session, "attendance")?;
         let bs = session_row(&b_session, "breaks")?;
-        let rows = u32::try_from(a_person.len()).map_err(|_| {
-            invalid(
-                "attendance: at most 4294967295 rows".into(),
-                "attendance: hoogstens 4294967295 rijen".into(),
-            )
-        })?;
+        let rows = col::attendance_rows(a_person.len())?;
         let (persons, att_person) = match (intern_persons, a_person) {
             // One project: its persons made distinct here, once per value.
             (true, a_person) => {
-                let (table, codes): (&StrCol, Vec<u32>) = match &a_person {
-                    Text::Plain(c) => (c, (0..rows).collect()),
-                    Text::Dict { values, codes } => (values, codes.clone()),
+                let (table, codes) = match a_person {
+                    Text::Plain(c) => (c, (0..rows).collect::<Vec<u32>>()),
+                    Text::Dict { values, codes } => (values, codes),
                 };
+                let table = &table;
                 let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(table.len());
                 let mut persons: Vec<String> = Vec::new();
                 let distinct: Vec<u32> = (0..table.len())

@@ -151,8 +151,12 @@ fn bad_column(table: &str, column: &str, en: &str, nl: &str) -> Error {
     Error::invalid(format!("{table}.{column}: {en}"), format!("{table}.{column}: {nl}"))
 }
 
-/// The attendance table's row count, which row indices (`u32`) must hold.
-fn attendance_rows(n: usize) -> Result<u32, Error> {
+/// The attendance table's row count, which row indices (`u32`) must hold (hosts that number
+/// rows before calling [`compact_from_columns`] or [`each_project`] check with it too).
+///
+/// # Errors
+/// [`Error::InvalidInput`] for more rows than a `u32` holds.
+pub fn attendance_rows(n: usize) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| {
         bad_column(
             "attendance",
@@ -544,7 +548,6 @@ where
         late: Vec<bool>,
         suspect: Vec<bool>,
         absent: Vec<bool>,
-        global: Vec<usize>,
         persons: Vec<&'a str>,
         code: HashMap<&'a str, u32>,
         /// Per entry of the call's persons dictionary, its person's code in this project
@@ -573,7 +576,6 @@ where
         r.late.clear();
         r.suspect.clear();
         r.absent.clear();
-        r.global.clear();
         r.persons.clear();
         r.code.clear();
         for g in r.met.drain(..) {
@@ -611,7 +613,6 @@ where
             r.late.push(flag(a.late, i));
             r.suspect.push(flag(a.clock_suspect, i));
             r.absent.push(flag(a.absent, i));
-            r.global.push(i);
         }
         let one = Columns {
             project,
@@ -631,7 +632,7 @@ where
             },
             elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
         };
-        let compact = compact_from_columns(&one).map_err(|e| in_project(project, &r.global, e))?;
+        let compact = compact_from_columns(&one).map_err(|e| in_project(project, rows, e))?;
         f(p, compact)?;
     }
     Ok(())
@@ -639,7 +640,7 @@ where
 
 /// An error of one project's tables, saying which project, with attendance rows numbered as
 /// in the whole call's table.
-fn in_project(project: &str, global: &[usize], e: Error) -> Error {
+fn in_project(project: &str, global: &[u32], e: Error) -> Error {
     let renumber = |path: String| -> String {
         let Some(rest) = path.strip_prefix("attendance[") else {
             return path;
