@@ -125,6 +125,12 @@ impl std::str::FromStr for HolidayProfile {
 /// # Errors
 /// [`Error::InvalidInput`] saying what form is expected (never echoing the text).
 pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, Error> {
+    // The common forms by hand (a subset of what chrono accepts, read the same), the rest by chrono.
+    if let Some((secs, nanos)) = fast_rfc3339(s)
+        && let Some(t) = DateTime::from_timestamp(secs, nanos)
+    {
+        return Ok(t);
+    }
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
@@ -697,6 +703,8 @@ mod tests {
                 .ok()
                 .map(|t| (t.timestamp(), t.timestamp_subsec_nanos()));
             assert_eq!(fast_rfc3339(s), slow, "{s}");
+            let chrono_rfc = DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
+            assert_eq!(parse_instant(s).ok(), chrono_rfc, "{s}");
         }
         for s in [
             "2026-13-02T08:12:00Z",
@@ -707,6 +715,7 @@ mod tests {
             "x",
         ] {
             assert_eq!(fast_rfc3339(s), None, "{s}");
+            assert!(parse_instant(s).is_err(), "{s}");
         }
     }
     #[test]

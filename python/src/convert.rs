@@ -9,46 +9,48 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
 use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex};
 
-/// Field names whose text is an instant, a date, a local time or a decimal (as `_convert.py`).
-pub(crate) const INSTANT_KEYS: &[&str] = &[
-    "at",
-    "time",
-    "check_in",
-    "check_out",
-    "from",
-    "until",
-    "start_at",
-    "end_at",
-    "deadline",
-    "since",
-    "planned_end",
-    "reference_instant",
-    "revoked_at",
-    "problem_reported_at",
-    "sync_at",
-    "device_time",
-    "instant",
-];
-pub(crate) const DATE_KEYS: &[&str] = &["date", "valid_from", "valid_until", "birth_date", "today", "given"];
-pub(crate) const TIME_KEYS: &[&str] = &["start", "end"];
-pub(crate) const DECIMAL_KEYS: &[&str] = &[
-    "hours",
-    "amount",
-    "unit_cost",
-    "total",
-    "esf",
-    "flemish",
-    "own",
-    "uncapped",
-    "cap",
-    "counted_hours",
-    "provisional_amount",
-    "cap_hours",
-    "amount_before",
-    "amount_after",
-    "amount_change",
-];
+/// What a field's text is, by the field's name (as `_convert.py`'s key sets): an instant, a
+/// date, a local time, a decimal, or plain text. A `match` (by length, then bytes), not a scan of
+/// lists: every text of every event goes through it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Instant,
+    Date,
+    Time,
+    Decimal,
+    Text,
+}
+
+pub(crate) fn kind(key: &str) -> Kind {
+    match key {
+        "at"
+        | "time"
+        | "check_in"
+        | "check_out"
+        | "from"
+        | "until"
+        | "start_at"
+        | "end_at"
+        | "deadline"
+        | "since"
+        | "planned_end"
+        | "reference_instant"
+        | "revoked_at"
+        | "problem_reported_at"
+        | "sync_at"
+        | "device_time"
+        | "instant" => Kind::Instant,
+        "date" | "valid_from" | "valid_until" | "birth_date" | "today" | "given" => Kind::Date,
+        "start" | "end" => Kind::Time,
+        "hours" | "amount" | "unit_cost" | "total" | "esf" | "flemish" | "own" | "uncapped" | "cap"
+        | "counted_hours" | "provisional_amount" | "cap_hours" | "amount_before" | "amount_after" | "amount_change" => {
+            Kind::Decimal
+        }
+        _ => Kind::Text,
+    }
+}
 
 /// The standard types a value is told apart by, imported once per process.
 pub(crate) struct Modules {
@@ -57,6 +59,10 @@ pub(crate) struct Modules {
     pub(crate) time: Py<PyAny>,
     pub(crate) timedelta: Py<PyAny>,
     pub(crate) decimal: Py<PyAny>,
+    /// 1970-01-01T00:00:00 UTC, an aware datetime.
+    pub(crate) epoch: Py<PyAny>,
+    /// `datetime.timezone.utc`.
+    pub(crate) utc: Py<PyAny>,
 }
 
 static MODULES: PyOnceLock<Modules> = PyOnceLock::new();
@@ -70,6 +76,11 @@ pub(crate) fn modules(py: Python<'_>) -> PyResult<&'static Modules> {
             time: dt.getattr("time")?.unbind(),
             timedelta: dt.getattr("timedelta")?.unbind(),
             decimal: py.import("decimal")?.getattr("Decimal")?.unbind(),
+            epoch: dt
+                .getattr("datetime")?
+                .call1((1970, 1, 1, 0, 0, 0, 0, dt.getattr("timezone")?.getattr("utc")?))?
+                .unbind(),
+            utc: dt.getattr("timezone")?.getattr("utc")?.unbind(),
         })
     })
 }
@@ -190,7 +201,7 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
         }
         for (key, v) in fields {
             let inner = walk(&v, where_.child(&key), m)?;
-            out.insert(key, inner);
+            out.insert(key.to_string(), inner);
         }
         return Ok(Value::Object(out));
     }
@@ -206,7 +217,56 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
 }
 
 /// A dataclass's fields: JSON key and value, in the dataclass's order.
-pub(crate) type Fields<'py> = Vec<(String, Bound<'py, PyAny>)>;
+pub(crate) type Fields<'py> = Vec<(Arc<str>, Bound<'py, PyAny>)>;
+
+/// A dataclass's field names: attribute and JSON key, in the class's order.
+type Names = Arc<[(Py<PyString>, Arc<str>)]>;
+
+/// A dataclass's field names, read once per class.
+struct Shape {
+    /// Held so that the class (and so its address) lives as long as the entry.
+    class: Py<PyAny>,
+    fields: Names,
+}
+
+/// The shapes of the dataclasses met so far; a process rarely has more than the typed
+/// commands' few dozen, and past `SHAPES_MAX` a class is read afresh each time.
+static SHAPES: Mutex<Vec<Shape>> = Mutex::new(Vec::new());
+const SHAPES_MAX: usize = 256;
+
+/// The field names of `obj`'s class, if it is a dataclass instance (not a class).
+fn shape(obj: &Bound<'_, PyAny>) -> PyResult<Option<Names>> {
+    let py = obj.py();
+    let class = obj.get_type();
+    if let Ok(shapes) = SHAPES.lock()
+        && let Some(s) = shapes.iter().find(|s| s.class.bind(py).is(&class))
+    {
+        return Ok(Some(s.fields.clone()));
+    }
+    let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__")) else {
+        return Ok(None);
+    };
+    if obj.is_instance_of::<pyo3::types::PyType>() {
+        return Ok(None);
+    }
+    let fields = fields.cast_into::<PyDict>()?;
+    let mut names = Vec::with_capacity(fields.len());
+    for name in fields.keys() {
+        let name = name.cast_into::<PyString>()?;
+        let key: Arc<str> = Arc::from(name.to_cow()?.trim_end_matches('_'));
+        names.push((name.unbind(), key));
+    }
+    let names: Names = names.into();
+    if let Ok(mut shapes) = SHAPES.lock()
+        && shapes.len() < SHAPES_MAX
+    {
+        shapes.push(Shape {
+            class: class.into_any().unbind(),
+            fields: names.clone(),
+        });
+    }
+    Ok(Some(names))
+}
 
 /// A dataclass instance's fields as the JSON way names them (`None` for any other value): a
 /// typed command's `type`, then every field under its name without a trailing `_` (`from_` →
@@ -214,48 +274,45 @@ pub(crate) type Fields<'py> = Vec<(String, Bound<'py, PyAny>)>;
 /// field. Shared by [`to_value`] and the direct reading of `pyde`.
 pub(crate) fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<(Option<String>, Fields<'py>)>> {
     let py = obj.py();
-    let Ok(fields) = obj.getattr(intern!(py, "__dataclass_fields__")) else {
+    let Some(names) = shape(obj)? else {
         return Ok(None);
     };
-    if obj.is_instance_of::<pyo3::types::PyType>() {
-        return Ok(None);
-    }
     let ty: Option<String> = obj
         .getattr(intern!(py, "type"))
         .ok()
         .and_then(|t| t.extract().ok())
         .filter(|t: &String| !t.is_empty());
-    let fields = fields.cast_into::<PyDict>()?;
-    let mut out = Vec::with_capacity(fields.len());
-    for name in fields.keys() {
-        let name = name.cast_into::<PyString>()?;
-        let v = obj.getattr(&name)?;
+    let mut out = Vec::with_capacity(names.len());
+    for (name, key) in names.iter() {
+        let v = obj.getattr(name.bind(py))?;
         if ty.is_some() && v.is_none() {
             continue;
         }
-        out.push((name.to_cow()?.trim_end_matches('_').to_owned(), v));
+        out.push((key.clone(), v));
     }
     Ok(Some((ty, out)))
 }
 
 /// A dataclass of `tijdreg.events`, with its fields as the engine's JSON names them.
-struct Class {
+pub(crate) struct Class {
     cls: Py<PyAny>,
     /// Attribute name, JSON key, default (a field without one is `None` when absent).
     fields: Vec<(Py<PyString>, String, Option<Py<PyAny>>)>,
 }
 
 /// The typed event classes of `tijdreg.events` (issue 11: typed events made natively).
-struct EventClasses {
+pub(crate) struct EventClasses {
     object_new: Py<PyAny>,
-    by_type: std::collections::HashMap<String, Class>,
-    recorded: Class,
-    unknown: Py<PyAny>,
+    pub(crate) by_type: std::collections::HashMap<String, Class>,
+    pub(crate) recorded: Class,
+    pub(crate) unknown: Py<PyAny>,
+    /// `tijdreg.Outcome` (events, replayed).
+    pub(crate) outcome: Class,
 }
 
 static EVENT_CLASSES: PyOnceLock<EventClasses> = PyOnceLock::new();
 
-fn event_classes(py: Python<'_>) -> PyResult<&'static EventClasses> {
+pub(crate) fn event_classes(py: Python<'_>) -> PyResult<&'static EventClasses> {
     EVENT_CLASSES.get_or_try_init(py, || {
         let events = py.import("tijdreg.events")?;
         let dataclasses = py.import("dataclasses")?;
@@ -283,6 +340,7 @@ fn event_classes(py: Python<'_>) -> PyResult<&'static EventClasses> {
             object_new: py.import("builtins")?.getattr("object")?.getattr("__new__")?.unbind(),
             by_type,
             recorded: class(events.getattr("Recorded")?)?,
+            outcome: class(py.import("tijdreg.ledger")?.getattr("Outcome")?)?,
             unknown: events.getattr("UnknownEvent")?.unbind(),
         })
     })
@@ -290,7 +348,7 @@ fn event_classes(py: Python<'_>) -> PyResult<&'static EventClasses> {
 
 /// An instance of a (frozen) dataclass made without its `__init__`: every field set in the
 /// instance's dict, from `value` or, when absent, its default or `None`.
-fn instance<'py>(
+pub(crate) fn instance<'py>(
     py: Python<'py>,
     ec: &EventClasses,
     class: &Class,
@@ -310,52 +368,6 @@ fn instance<'py>(
     Ok(inst)
 }
 
-/// A recorded event's JSON as `tijdreg.events.Recorded` with its typed event.
-fn recorded<'py>(out: &mut Out<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    let py = out.py;
-    let Value::Object(o) = v else {
-        return out.value(v, "event");
-    };
-    instance(py, ec, &ec.recorded, |key| match (key, o.get(key)) {
-        ("event", Some(e)) => event(out, ec, e).map(Some),
-        (_, Some(x)) => out.value(x, key).map(Some),
-        (_, None) => Ok(None),
-    })
-}
-
-/// An event's JSON as its dataclass of `tijdreg.events` (`UnknownEvent` for a type it lacks).
-fn event<'py>(out: &mut Out<'py>, ec: &EventClasses, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    let py = out.py;
-    let Value::Object(o) = v else {
-        return out.value(v, "event");
-    };
-    let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
-    match ec.by_type.get(ty) {
-        Some(class) => instance(py, ec, class, |key| o.get(key).map(|x| out.value(x, key)).transpose()),
-        None => {
-            let fields = PyDict::new(py);
-            for (k, x) in o.iter().filter(|(k, _)| *k != "type") {
-                fields.set_item(k, out.value(x, k)?)?;
-            }
-            let kw = PyDict::new(py);
-            kw.set_item("type_name", ty)?;
-            kw.set_item("fields", fields)?;
-            ec.unknown.bind(py).call((), Some(&kw))
-        }
-    }
-}
-
-/// A list of recorded events' JSON as a list of `tijdreg.events.Recorded`.
-pub(crate) fn to_recorded<'py>(py: Python<'py>, events: &Value) -> PyResult<Bound<'py, PyAny>> {
-    let ec = event_classes(py)?;
-    let mut conv = Out::new(py);
-    let out = PyList::empty(py);
-    for e in events.as_array().map(Vec::as_slice).unwrap_or(&[]) {
-        out.append(recorded(&mut conv, ec, e)?)?;
-    }
-    Ok(out.into_any())
-}
-
 /// The engine's JSON as Python values: instants as aware `datetime` (UTC), dates `date`,
 /// local times `time`, money and hours `Decimal`, by the field they are in.
 pub(crate) fn to_python<'py>(py: Python<'py>, v: &Value, key: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -364,14 +376,18 @@ pub(crate) fn to_python<'py>(py: Python<'py>, v: &Value, key: &str) -> PyResult<
 
 /// Engine JSON to Python values, remembering the last instant made: a recorded event's `at`
 /// and its event's `time`, or the scans of one minute, share one `datetime`.
-struct Out<'py> {
+pub(crate) struct Out<'py> {
     py: Python<'py>,
     instant: Option<(String, Bound<'py, PyAny>)>,
 }
 
 impl<'py> Out<'py> {
-    fn new(py: Python<'py>) -> Self {
+    pub(crate) fn new(py: Python<'py>) -> Self {
         Out { py, instant: None }
+    }
+
+    pub(crate) fn py(&self) -> Python<'py> {
+        self.py
     }
 
     fn value(&mut self, v: &Value, key: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -402,16 +418,16 @@ impl<'py> Out<'py> {
         })
     }
 
-    fn typed(&mut self, s: &str, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn typed(&mut self, s: &str, key: &str) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
-        if INSTANT_KEYS.contains(&key) && s.contains('T') {
+        if kind(key) == Kind::Instant && s.contains('T') {
             if let Some((last, obj)) = &self.instant
                 && last == s
             {
                 return Ok(obj.clone());
             }
             if let Ok(t) = tijdreg::calendar::parse_instant(s) {
-                let obj = t.into_pyobject(py)?.into_any();
+                let obj = utc_datetime(py, &t)?;
                 self.instant = Some((s.to_owned(), obj.clone()));
                 return Ok(obj);
             }
@@ -420,23 +436,45 @@ impl<'py> Out<'py> {
     }
 }
 
+/// An instant as an aware `datetime` in UTC, made with positional arguments only (pyo3's own
+/// conversion passes `fold` as a keyword under the stable ABI: a dict and keyword parsing for
+/// every instant). The engine's instants are within years 1–9999 (its limits, LIM).
+fn utc_datetime<'py>(py: Python<'py>, t: &chrono::DateTime<chrono::Utc>) -> PyResult<Bound<'py, PyAny>> {
+    use chrono::{Datelike, Timelike};
+    let m = modules(py)?;
+    let n = t.naive_utc();
+    m.datetime.bind(py).call1((
+        n.year(),
+        n.month(),
+        n.day(),
+        n.hour(),
+        n.minute(),
+        n.second(),
+        // A leap second (chrono's nanoseconds past 10⁹) is its second's last microsecond's
+        // neighbour in `datetime`, which has none: as pyo3 does, it is dropped.
+        n.nanosecond() % 1_000_000_000 / 1000,
+        m.utc.bind(py),
+    ))
+}
+
 fn typed<'py>(py: Python<'py>, s: &str, key: &str) -> PyResult<Bound<'py, PyAny>> {
-    if DATE_KEYS.contains(&key)
-        && s.len() == 10
-        && let Ok(d) = s.parse::<chrono::NaiveDate>()
-    {
-        return Ok(d.into_pyobject(py)?.into_any());
-    }
-    if TIME_KEYS.contains(&key)
-        && s.len() == 8
-        && let Ok(t) = s.parse::<chrono::NaiveTime>()
-    {
-        return Ok(t.into_pyobject(py)?.into_any());
-    }
-    if DECIMAL_KEYS.contains(&key)
-        && let Ok(d) = s.parse::<rust_decimal::Decimal>()
-    {
-        return Ok(d.into_pyobject(py)?.into_any());
+    match kind(key) {
+        Kind::Date if s.len() == 10 => {
+            if let Ok(d) = s.parse::<chrono::NaiveDate>() {
+                return Ok(d.into_pyobject(py)?.into_any());
+            }
+        }
+        Kind::Time if s.len() == 8 => {
+            if let Ok(t) = s.parse::<chrono::NaiveTime>() {
+                return Ok(t.into_pyobject(py)?.into_any());
+            }
+        }
+        Kind::Decimal => {
+            if let Ok(d) = s.parse::<rust_decimal::Decimal>() {
+                return Ok(d.into_pyobject(py)?.into_any());
+            }
+        }
+        _ => {}
     }
     Ok(PyString::new(py, s).into_any())
 }

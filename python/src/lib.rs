@@ -15,6 +15,7 @@ use tijdreg::{Error, ErrorKind};
 mod columns;
 mod convert;
 mod pyde;
+mod pyser;
 
 /// A command envelope from Python values (a typed command or a dict, an aware datetime).
 fn envelope_value(
@@ -43,16 +44,14 @@ fn read_envelope(
     }
 }
 
-/// An outcome as `(replayed, events)` for Python: the events as dicts, or as
-/// `tijdreg.events.Recorded` values.
-fn outcome_out<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome, typed: bool) -> PyResult<(bool, Bound<'py, PyAny>)> {
-    let events = serde_json::to_value(&o.events).unwrap_or_default();
-    let events = if typed {
-        convert::to_recorded(py, &events)?
-    } else {
-        convert::to_python(py, &events, "events")?
-    };
-    Ok((o.replayed, events))
+/// An outcome for Python: a `tijdreg.Outcome` with typed events, or `(replayed, events)` with
+/// the events as dicts.
+fn outcome_out<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome, typed: bool) -> PyResult<Bound<'py, PyAny>> {
+    if typed {
+        return pyser::outcome(py, o);
+    }
+    let events = convert::to_python(py, &serde_json::to_value(&o.events).unwrap_or_default(), "events")?;
+    Ok((o.replayed, events).into_pyobject(py)?.into_any())
 }
 
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
@@ -259,6 +258,35 @@ impl PyLedger {
             _ => Err(internal(py)),
         }
     }
+
+    /// One command: run with the GIL held when the lock is free at once (a command takes a
+    /// few microseconds; letting the GIL go and taking it back costs a few percent of that).
+    /// When another thread holds the ledger, waits for it without the GIL, as [`Self::with`].
+    /// A panic poisons the lock and is an internal error, as there.
+    pub(crate) fn with_one<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Ledger) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
+        enum Quick<T> {
+            Done(Result<T, Error>),
+            Busy,
+            Poisoned,
+        }
+        let inner = &self.inner;
+        let mut f = Some(f);
+        let quick = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match inner.try_lock() {
+            // The guard lives inside the caught closure: a panic in `f` poisons the lock.
+            Ok(mut l) => f.take().map_or(Quick::Poisoned, |f| Quick::Done(f(&mut l))),
+            Err(std::sync::TryLockError::WouldBlock) => Quick::Busy,
+            Err(std::sync::TryLockError::Poisoned(_)) => Quick::Poisoned,
+        }));
+        match (quick, f) {
+            (Ok(Quick::Done(r)), _) => r.map_err(|e| to_py(py, &e)),
+            (Ok(Quick::Busy), Some(f)) => self.with(py, f),
+            _ => Err(internal(py)),
+        }
+    }
 }
 
 #[pymethods]
@@ -280,7 +308,7 @@ impl PyLedger {
 
     /// Applies one command envelope (JSON); returns the outcome as JSON.
     fn apply_json(&self, py: Python<'_>, envelope: &str) -> PyResult<String> {
-        self.with(py, |l| {
+        self.with_one(py, |l| {
             Envelope::from_json(envelope)
                 .and_then(|env| l.apply(&env))
                 .and_then(|o| json(&o))
@@ -288,8 +316,8 @@ impl PyLedger {
     }
 
     /// Applies a typed command (a `tijdreg.commands` dataclass or a dict), converted natively;
-    /// returns `(replayed, events)` with native values (no JSON text either way): dicts, or
-    /// with `typed` `tijdreg.events.Recorded` values made natively.
+    /// returns `(replayed, events)` with the events as dicts, or with `typed` a `tijdreg.Outcome`
+    /// whose events are `tijdreg.events.Recorded` values, made natively (no JSON either way).
     #[pyo3(signature = (command, actor, at, command_id, typed = false))]
     fn apply_obj<'py>(
         &self,
@@ -299,16 +327,16 @@ impl PyLedger {
         at: &Bound<'py, PyAny>,
         command_id: &str,
         typed: bool,
-    ) -> PyResult<(bool, Bound<'py, PyAny>)> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let env = read_envelope(command, actor, at, command_id)?;
-        let o = self.with(py, move |l| l.apply(&env?))?;
+        let o = self.with_one(py, move |l| l.apply(&env?))?;
         outcome_out(py, &o, typed)
     }
 
     /// Applies `(command, actor, at, command_id)` tuples from any iterable, in order, in
     /// batches of `batch`: each batch is converted natively with the GIL held, applied without
     /// it, and its results converted back, so a long stream is never held whole. Per item
-    /// `(replayed, events)` or the refusal as an error-info dict; an item Python cannot convert
+    /// `(replayed, events)` (with `typed` a `tijdreg.Outcome`) or the refusal as an error-info dict; an item Python cannot convert
     /// (a naive datetime, a float) is a refusal of its own (invalid_input) and the rest goes on.
     #[pyo3(signature = (items, batch = 4096, typed = false))]
     fn apply_many_obj<'py>(
@@ -806,6 +834,19 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
     guarded(py, || -> Result<(), Error> { std::panic::panic_any("a test panic") })
 }
 
+/// For the tests: what the native conversion makes of a field's text, by the field's name
+/// (`instant`, `date`, `time`, `decimal` or `text`), to compare with `tijdreg/_convert.py`.
+#[pyfunction]
+fn _field_kind_for_tests(key: &str) -> &'static str {
+    match convert::kind(key) {
+        convert::Kind::Instant => "instant",
+        convert::Kind::Date => "date",
+        convert::Kind::Time => "time",
+        convert::Kind::Decimal => "decimal",
+        convert::Kind::Text => "text",
+    }
+}
+
 /// For the tests: an envelope read directly from Python objects and the JSON way, as
 /// `(direct, json)`, each the envelope's JSON or `None` where that path refuses it.
 #[pyfunction]
@@ -841,6 +882,7 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InternalError", py.get_type::<InternalError>())?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_envelope_paths_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_field_kind_for_tests, m)?)?;
     m.add_class::<PyKeyring>()?;
     m.add_class::<PyLedger>()?;
     m.add_class::<PyReport>()?;

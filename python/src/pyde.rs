@@ -49,13 +49,68 @@ pub(crate) fn envelope(
     let fields = [
         ("command_id", Part::Str(command_id)),
         ("actor", Part::Str(actor)),
-        ("at", Part::Py(Value { obj: at, m })),
+        ("at", Part::At(Value { obj: at, m })),
         ("command", Part::Py(Value { obj: command, m })),
     ];
     serde::Deserialize::deserialize(Fields {
         fields: &fields,
         next: 0,
     })
+}
+
+/// A `datetime.datetime` (not a subclass) with an offset as RFC 3339 UTC text, from
+/// `obj - epoch` in whole days, seconds and microseconds (exact integers, no float; its
+/// `isoformat` and the parsing of that text cost ~0.5 µs); `None` for anything else, a naive
+/// datetime (the subtraction refuses it) or a year outside 1–9999, which are then read as any
+/// value is.
+fn exact_instant(obj: &Bound<'_, PyAny>, m: &Modules) -> Option<Instant> {
+    let py = obj.py();
+    if !obj.get_type().is(m.datetime.bind(py)) {
+        return None;
+    }
+    let delta = obj.sub(m.epoch.bind(py)).ok()?;
+    let days: i64 = delta.getattr(intern!(py, "days")).ok()?.extract().ok()?;
+    let secs: i64 = delta.getattr(intern!(py, "seconds")).ok()?.extract().ok()?;
+    let micros: u32 = delta.getattr(intern!(py, "microseconds")).ok()?.extract().ok()?;
+    let t = chrono::DateTime::from_timestamp(days.checked_mul(86_400)?.checked_add(secs)?, micros.checked_mul(1000)?)?;
+    Instant::of(&t)
+}
+
+/// An instant's RFC 3339 text in UTC (`2026-03-02T08:55:00Z`, `….123456Z`), on the stack.
+struct Instant {
+    buf: [u8; 27],
+    len: usize,
+}
+
+impl Instant {
+    fn of(t: &chrono::DateTime<chrono::Utc>) -> Option<Instant> {
+        use chrono::{Datelike, Timelike};
+        let year = u32::try_from(t.year()).ok().filter(|y| (1..=9999).contains(y))?;
+        let mut buf = *b"0000-00-00T00:00:00.000000Z";
+        let put = |buf: &mut [u8; 27], at: usize, width: usize, mut v: u32| {
+            for i in (at..at + width).rev() {
+                buf[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(&mut buf, 0, 4, year);
+        put(&mut buf, 5, 2, t.month());
+        put(&mut buf, 8, 2, t.day());
+        put(&mut buf, 11, 2, t.hour());
+        put(&mut buf, 14, 2, t.minute());
+        put(&mut buf, 17, 2, t.second());
+        let micros = t.nanosecond() / 1000;
+        if micros == 0 {
+            buf[19] = b'Z';
+            return Some(Instant { buf, len: 20 });
+        }
+        put(&mut buf, 20, 6, micros);
+        Some(Instant { buf, len: 27 })
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
 }
 
 /// One Python value.
@@ -68,6 +123,9 @@ struct Value<'a, 'py> {
 enum Part<'a, 'py> {
     Str(&'a str),
     Py(Value<'a, 'py>),
+    /// The envelope's instant: only ever read as an instant, so a plain datetime's text need
+    /// not be its own (`isoformat`), only the same instant.
+    At(Value<'a, 'py>),
 }
 
 /// The envelope as a map of its four parts.
@@ -101,6 +159,10 @@ impl<'de> MapAccess<'de> for Fields<'_, '_> {
         match &part.1 {
             Part::Str(s) => seed.deserialize(StrDeserializer::<Miss>::new(s)),
             Part::Py(v) => seed.deserialize(*v),
+            Part::At(v) => match exact_instant(v.obj, v.m) {
+                Some(text) => seed.deserialize(StrDeserializer::<Miss>::new(text.as_str())),
+                None => seed.deserialize(*v),
+            },
         }
     }
 }
@@ -135,7 +197,7 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
         if let Ok(d) = obj.cast::<PyDict>() {
             let mut entries = Vec::with_capacity(d.len());
             for (k, v) in d.iter() {
-                entries.push((k.str()?.to_cow()?.into_owned(), v));
+                entries.push((Key::Owned(k.str()?.to_cow()?.into_owned()), v));
             }
             return visitor.visit_map(Entries::new(entries, m));
         }
@@ -168,14 +230,14 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
             // `type`, the field's; two fields under one JSON key are left to the JSON path.
             let typed = ty.is_some();
             let mut tag = ty;
-            let mut entries: Vec<(String, Bound<'_, PyAny>)> = Vec::with_capacity(fields.len());
+            let mut entries: Vec<(Key, Bound<'_, PyAny>)> = Vec::with_capacity(fields.len());
             for (key, v) in fields {
-                if typed && key == "type" {
+                if typed && &*key == "type" {
                     tag = Some(v.cast::<PyString>().map_err(PyErr::from)?.to_cow()?.into_owned());
-                } else if entries.iter().any(|(k, _)| *k == key) {
+                } else if entries.iter().any(|(k, _)| k.as_str() == &*key) {
                     return Err(Miss);
                 } else {
-                    entries.push((key, v));
+                    entries.push((Key::Shared(key), v));
                 }
             }
             let mut e = Entries::new(entries, m);
@@ -240,16 +302,31 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
     }
 }
 
+/// A key of a dict (its text) or of a dataclass (its class's, shared).
+enum Key {
+    Owned(String),
+    Shared(std::sync::Arc<str>),
+}
+
+impl Key {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Owned(s) => s,
+            Key::Shared(s) => s,
+        }
+    }
+}
+
 /// The entries of a dict or a dataclass, after a typed command's `type` (its tag).
 struct Entries<'a, 'py> {
-    entries: std::vec::IntoIter<(String, Bound<'py, PyAny>)>,
+    entries: std::vec::IntoIter<(Key, Bound<'py, PyAny>)>,
     value: Option<Bound<'py, PyAny>>,
     tag: Option<String>,
     m: &'a Modules,
 }
 
 impl<'a, 'py> Entries<'a, 'py> {
-    fn new(entries: Vec<(String, Bound<'py, PyAny>)>, m: &'a Modules) -> Self {
+    fn new(entries: Vec<(Key, Bound<'py, PyAny>)>, m: &'a Modules) -> Self {
         Entries {
             entries: entries.into_iter(),
             value: None,
@@ -266,9 +343,13 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
             return seed.deserialize(StrDeserializer::<Miss>::new("type")).map(Some);
         }
         match self.entries.next() {
-            Some((k, v)) => {
+            Some((Key::Owned(k), v)) => {
                 self.value = Some(v);
                 seed.deserialize(StringDeserializer::<Miss>::new(k)).map(Some)
+            }
+            Some((Key::Shared(k), v)) => {
+                self.value = Some(v);
+                seed.deserialize(StrDeserializer::<Miss>::new(&k)).map(Some)
             }
             None => Ok(None),
         }

@@ -709,3 +709,61 @@ def test_typed_commands_read_directly_never_accept_what_json_refuses_random() ->
     # Some still read (673 of 3,000 with this seed), and the direct way read every one of them
     # itself (it may leave a shape, like an externally tagged value, to the JSON way).
     assert accepted > 500 and agreed > 2900, (accepted, agreed)
+
+
+def test_instants_read_directly_are_the_instants_the_json_way_reads() -> None:
+    """DL-4, AUD-3: an aware datetime is read as its instant without its text (from its distance
+    to the epoch), and gives the envelope the JSON way (its `isoformat`) gives: UTC and other
+    offsets, microseconds, both readings of a repeated Brussels hour (fold), years at the ends of
+    the range, a datetime subclass; a naive datetime, or one whose tzinfo gives no offset, is
+    refused by both."""
+    import zoneinfo
+
+    from tijdreg import _tijdreg
+
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+
+    class NoOffset(dt.tzinfo):
+        def utcoffset(self, d: Optional[dt.datetime]) -> Optional[dt.timedelta]:
+            return None
+
+    class Stamp(dt.datetime):
+        pass
+
+    cmd = c.CheckIn("S-1", person="p-ann")
+    ok = [
+        dt.datetime(2026, 3, 2, 8, 55, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 3, 2, 8, 55, 7, 123456, tzinfo=BRU),
+        dt.datetime(2026, 3, 2, 8, 55, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=-9, minutes=-30))),
+        dt.datetime(2026, 10, 25, 2, 30, tzinfo=brussels),
+        dt.datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=brussels),
+        dt.datetime(2026, 3, 29, 2, 30, tzinfo=brussels),  # a Brussels hour that does not exist
+        dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.timezone.utc),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc),
+        Stamp(2026, 3, 2, 8, 55, tzinfo=BRU),
+    ]
+    seen = set()
+    for at_ in ok:
+        fast, slow = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", at_, "c-1")
+        assert slow is not None and fast == slow, (at_, fast, slow)
+        seen.add(json.loads(fast)["at"])
+    # The repeated hour's two readings are two instants an hour apart.
+    assert {"2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z"} <= seen, seen
+    for at_ in [dt.datetime(2026, 3, 2, 8, 55), dt.datetime(2026, 3, 2, 8, 55, tzinfo=NoOffset())]:
+        fast, slow = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", at_, "c-1")
+        assert fast is None and slow is None, (at_, fast, slow)
+
+
+def test_native_field_kinds_are_the_python_conversions() -> None:
+    """The native conversion types a field's text by the field's name exactly as
+    `tijdreg/_convert.py` does (instants, dates, times, decimals; any other name is text)."""
+    from tijdreg import _convert, _tijdreg
+
+    sets = {"instant": _convert.INSTANT_KEYS, "date": _convert.DATE_KEYS, "time": _convert.TIME_KEYS,
+            "decimal": _convert.DECIMAL_KEYS}
+    for kind, keys in sets.items():
+        for key in keys:
+            assert _tijdreg._field_kind_for_tests(key) == kind, key
+    for key in ["session", "person", "type", "At", "at ", "", "hours_", "datum"]:
+        assert _tijdreg._field_kind_for_tests(key) == "text", key

@@ -45,16 +45,24 @@ pub(crate) fn hex(h: &Hash) -> String {
     s
 }
 
+/// The lower-case hex digits.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The 64 lower-case hex digits of a hash, made on the stack and appended at once.
 fn push_hex(s: &mut String, h: &Hash) {
-    for b in h {
-        s.push(hex_digit(b >> 4));
-        s.push(hex_digit(b & 15));
+    let mut out = [0u8; 64];
+    for (pair, b) in out.chunks_exact_mut(2).zip(h) {
+        if let [hi, lo] = pair {
+            *hi = hex_digit(b >> 4);
+            *lo = hex_digit(b & 15);
+        }
     }
+    s.push_str(std::str::from_utf8(&out).unwrap_or_default());
 }
 
 /// The lower-case hex digit of a nibble (`n < 16`).
-fn hex_digit(n: u8) -> char {
-    char::from_digit(u32::from(n & 15), 16).unwrap_or('0')
+fn hex_digit(n: u8) -> u8 {
+    HEX.get(usize::from(n & 15)).copied().unwrap_or(b'0')
 }
 
 /// Writes the canonical body of a recorded event into `buf` and returns its chained hash.
@@ -99,8 +107,7 @@ fn split_line(line: &str) -> Option<(&str, &[u8])> {
 fn hex_is(hex: &[u8], h: &Hash) -> bool {
     hex.len() == 64
         && h.iter().zip(hex.chunks_exact(2)).all(|(b, pair)| {
-            pair.first().copied() == Some(hex_digit(b >> 4) as u8)
-                && pair.get(1).copied() == Some(hex_digit(b & 15) as u8)
+            pair.first().copied() == Some(hex_digit(b >> 4)) && pair.get(1).copied() == Some(hex_digit(b & 15))
         })
 }
 

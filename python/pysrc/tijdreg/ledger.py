@@ -29,16 +29,6 @@ class Outcome:
         return [e["event"]["type"] for e in self.events]
 
 
-def _outcome(events: List[Recorded], replayed: bool) -> Outcome:
-    """An :class:`Outcome` made without the frozen dataclass's ``__init__`` (which only sets
-    the two fields, at three times the cost), as the native events are (ADR 13)."""
-    out = object.__new__(Outcome)
-    fields = out.__dict__
-    fields["events"] = events
-    fields["replayed"] = replayed
-    return out
-
-
 @dataclasses.dataclass(frozen=True)
 class Failed:
     """A refused command in :meth:`Ledger.apply_many`."""
@@ -84,8 +74,8 @@ class Ledger:
 
     def apply(self, command: CommandLike, *, actor: str, at: _dt.datetime, command_id: str) -> Outcome:
         """Checks a command and applies it. Raises a :class:`tijdreg.Error` subclass when refused."""
-        replayed, events = self._native.apply_obj(command, actor, at, command_id, True)
-        return _outcome(events, replayed)
+        out: Outcome = self._native.apply_obj(command, actor, at, command_id, True)
+        return out
 
     def apply_json(self, envelope: str) -> str:
         """The JSON interface: one envelope in, the outcome out."""
@@ -101,11 +91,7 @@ class Ledger:
         items = ((e["command"], e["actor"], e["at"], e["command_id"]) for e in commands)
         results: List[Union[Outcome, Failed]] = []
         for r in self._native.apply_many_obj(items, batch, True):
-            if isinstance(r, dict):
-                results.append(Failed(**r))
-            else:
-                replayed, events = r
-                results.append(_outcome(events, replayed))
+            results.append(Failed(**r) if isinstance(r, dict) else r)
         return results
 
     def apply_scans(self, scans: Any) -> Tuple[int, List[Failed]]:

@@ -1,0 +1,612 @@
+//! Recorded events written straight into Python objects (issue 11: typed events without a JSON
+//! tree): a serde `Serializer` whose output is what [`crate::convert::to_recorded`] makes from
+//! the events' JSON — a `tijdreg.events.Recorded` per event, its `event` the event type's frozen
+//! dataclass (`UnknownEvent` for a type the module lacks), every other object a dict; texts typed
+//! by the field they are in (instants, dates, times, decimals) — without building the JSON
+//! values first. `tests/test_api.py` compares both on every event of the conformance cases.
+
+use crate::convert::{EventClasses, Out, event_classes, instance};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyString};
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A Python error carried through serde.
+#[derive(Debug)]
+pub(crate) struct SerErr(PyErr);
+
+impl fmt::Display for SerErr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SerErr {}
+
+impl ser::Error for SerErr {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        SerErr(pyo3::exceptions::PyValueError::new_err(msg.to_string()))
+    }
+}
+
+impl From<PyErr> for SerErr {
+    fn from(e: PyErr) -> Self {
+        SerErr(e)
+    }
+}
+
+/// What an object becomes: a recorded event, an event, or a dict.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Recorded,
+    Event,
+    Plain,
+}
+
+/// Recorded events (anything that serialises as a list of them) as a list of
+/// `tijdreg.events.Recorded`.
+pub(crate) fn recorded_list<'py, T: Serialize>(py: Python<'py>, events: &[T]) -> PyResult<Bound<'py, PyAny>> {
+    let ec = event_classes(py)?;
+    let mut out = Out::new(py);
+    let list = PyList::empty(py);
+    for e in events {
+        let obj = e
+            .serialize(Ser {
+                out: &mut out,
+                ec,
+                key: "events",
+                role: Role::Recorded,
+            })
+            .map_err(|e| e.0)?;
+        list.append(obj)?;
+    }
+    Ok(list.into_any())
+}
+
+/// An accepted command as `tijdreg.Outcome` (its events as [`recorded_list`] makes them).
+pub(crate) fn outcome<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome) -> PyResult<Bound<'py, PyAny>> {
+    let ec = event_classes(py)?;
+    let events = recorded_list(py, &o.events)?;
+    let replayed = PyBool::new(py, o.replayed).to_owned().into_any();
+    instance(py, ec, &ec.outcome, |key| {
+        Ok(match key {
+            "events" => Some(events.clone()),
+            "replayed" => Some(replayed.clone()),
+            _ => None,
+        })
+    })
+}
+
+struct Ser<'a, 'py> {
+    out: &'a mut Out<'py>,
+    ec: &'static EventClasses,
+    /// The field the value is in (texts are typed by it).
+    key: &'a str,
+    role: Role,
+}
+
+impl<'a, 'py> Ser<'a, 'py> {
+    fn py(&self) -> Python<'py> {
+        self.out.py()
+    }
+
+    fn text(self, s: &str) -> Result<Bound<'py, PyAny>, SerErr> {
+        Ok(self.out.typed(s, self.key)?)
+    }
+
+    fn int<I: IntoPyObject<'py>>(&self, i: I) -> Result<Bound<'py, PyAny>, SerErr> {
+        use pyo3::IntoPyObjectExt;
+        i.into_bound_py_any(self.py()).map_err(SerErr)
+    }
+
+    fn object(self, len: usize) -> Object<'a, 'py> {
+        Object {
+            out: self.out,
+            ec: self.ec,
+            key: self.key,
+            role: self.role,
+            fields: Vec::with_capacity(len),
+            variant: None,
+            pending_key: None,
+        }
+    }
+
+    /// `{variant: value}`, as JSON writes an externally tagged variant.
+    fn variant(self, variant: &'static str, value: Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>, SerErr> {
+        let d = PyDict::new(self.py());
+        d.set_item(variant, value)?;
+        Ok(d.into_any())
+    }
+}
+
+/// A value of `key` in a plain object.
+fn child<'b, 'py, T: Serialize + ?Sized>(
+    out: &'b mut Out<'py>,
+    ec: &'static EventClasses,
+    key: &'b str,
+    role: Role,
+    v: &T,
+) -> Result<Bound<'py, PyAny>, SerErr> {
+    v.serialize(Ser { out, ec, key, role })
+}
+
+impl<'a, 'py> ser::Serializer for Ser<'a, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    type SerializeSeq = Seq<'a, 'py>;
+    type SerializeTuple = Seq<'a, 'py>;
+    type SerializeTupleStruct = Seq<'a, 'py>;
+    type SerializeTupleVariant = Seq<'a, 'py>;
+    type SerializeMap = Object<'a, 'py>;
+    type SerializeStruct = Object<'a, 'py>;
+    type SerializeStructVariant = Object<'a, 'py>;
+
+    fn serialize_bool(self, v: bool) -> Result<Self::Ok, SerErr> {
+        Ok(PyBool::new(self.py(), v).to_owned().into_any())
+    }
+    fn serialize_i8(self, v: i8) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<Self::Ok, SerErr> {
+        self.int(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<Self::Ok, SerErr> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Self::Ok, SerErr> {
+        // As the JSON path: a finite number that is not an integer becomes its text; the
+        // engine writes none (money and hours are decimals).
+        let py = self.py();
+        Ok(match serde_json::Number::from_f64(v) {
+            Some(n) => PyString::new(py, &n.to_string()).into_any(),
+            None => py.None().into_bound(py),
+        })
+    }
+    fn serialize_char(self, v: char) -> Result<Self::Ok, SerErr> {
+        self.text(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<Self::Ok, SerErr> {
+        self.text(v)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Self::Ok, SerErr> {
+        Ok(PyList::new(self.py(), v)?.into_any())
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, v: &T) -> Result<Self::Ok, SerErr> {
+        // Instants and ids are written this way: short texts, made on the stack.
+        let mut buf = Short { buf: [0; 64], len: 0 };
+        if fmt::write(&mut buf, format_args!("{v}")).is_ok() {
+            let text = std::str::from_utf8(&buf.buf[..buf.len]).map_err(<SerErr as ser::Error>::custom)?;
+            self.text(text)
+        } else {
+            self.text(&v.to_string())
+        }
+    }
+    fn serialize_none(self) -> Result<Self::Ok, SerErr> {
+        let py = self.py();
+        Ok(py.None().into_bound(py))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<Self::Ok, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Self::Ok, SerErr> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, SerErr> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<Self::Ok, SerErr> {
+        self.text(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<Self::Ok, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> Result<Self::Ok, SerErr> {
+        let inner = child(&mut *self.out, self.ec, variant, Role::Plain, v)?;
+        self.variant(variant, inner)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'a, 'py>, SerErr> {
+        Ok(Seq {
+            out: self.out,
+            ec: self.ec,
+            key: self.key,
+            items: Vec::with_capacity(len.unwrap_or(0)),
+            variant: None,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Seq<'a, 'py>, SerErr> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Seq<'a, 'py>, SerErr> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Seq<'a, 'py>, SerErr> {
+        let mut s = Ser { key: variant, ..self }.serialize_seq(Some(len))?;
+        s.variant = Some(variant);
+        Ok(s)
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Object<'a, 'py>, SerErr> {
+        Ok(self.object(len.unwrap_or(0)))
+    }
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Object<'a, 'py>, SerErr> {
+        Ok(self.object(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Object<'a, 'py>, SerErr> {
+        let mut o = Ser {
+            role: Role::Plain,
+            ..self
+        }
+        .object(len);
+        o.variant = Some(variant);
+        o.key = variant;
+        Ok(o)
+    }
+}
+
+/// Up to 64 bytes of text; longer fails (and is then made on the heap).
+struct Short {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl fmt::Write for Short {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A list (or a tuple variant's `{variant: [...]}`).
+pub(crate) struct Seq<'a, 'py> {
+    out: &'a mut Out<'py>,
+    ec: &'static EventClasses,
+    key: &'a str,
+    items: Vec<Bound<'py, PyAny>>,
+    variant: Option<&'static str>,
+}
+
+impl<'py> Seq<'_, 'py> {
+    fn push<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+        let item = child(self.out, self.ec, self.key, Role::Plain, v)?;
+        self.items.push(item);
+        Ok(())
+    }
+    fn finish(self) -> Result<Bound<'py, PyAny>, SerErr> {
+        let py = self.out.py();
+        let list = PyList::new(py, self.items)?.into_any();
+        match self.variant {
+            Some(variant) => {
+                let d = PyDict::new(py);
+                d.set_item(variant, list)?;
+                Ok(d.into_any())
+            }
+            None => Ok(list),
+        }
+    }
+}
+
+impl<'py> ser::SerializeSeq for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeTuple for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeTupleStruct for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeTupleVariant for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+        self.push(v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+/// An object's fields, in the order written; made into a `Recorded`, an event or a dict at
+/// its end. For a struct variant, `variant` holds the variant (the result is
+/// `{variant: {...}}`); for a map, `pending_key` the key waiting for its value.
+pub(crate) struct Object<'a, 'py> {
+    out: &'a mut Out<'py>,
+    ec: &'static EventClasses,
+    key: &'a str,
+    role: Role,
+    fields: Vec<(Cow<'static, str>, Bound<'py, PyAny>)>,
+    variant: Option<&'static str>,
+    pending_key: Option<String>,
+}
+
+impl<'py> Object<'_, 'py> {
+    fn field<T: Serialize + ?Sized>(&mut self, key: Cow<'static, str>, v: &T) -> Result<(), SerErr> {
+        let role = match (self.role, key.as_ref()) {
+            (Role::Recorded, "event") => Role::Event,
+            _ => Role::Plain,
+        };
+        let value = child(self.out, self.ec, &key, role, v)?;
+        self.fields.push((key, value));
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Option<Bound<'py, PyAny>> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    fn dict(&self) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(self.out.py());
+        for (k, v) in &self.fields {
+            d.set_item(k.as_ref(), v)?;
+        }
+        Ok(d)
+    }
+
+    fn finish(self) -> Result<Bound<'py, PyAny>, SerErr> {
+        let py = self.out.py();
+        let ec = self.ec;
+        match self.role {
+            Role::Recorded => Ok(instance(py, ec, &ec.recorded, |key| Ok(self.get(key)))?),
+            Role::Event => {
+                let ty = self.get("type");
+                let ty = ty.as_ref().and_then(|t| t.cast::<PyString>().ok());
+                let ty = ty.map(|t| t.to_cow()).transpose()?;
+                let ty = ty.as_deref().unwrap_or("");
+                match ec.by_type.get(ty) {
+                    Some(class) => Ok(instance(py, ec, class, |key| Ok(self.get(key)))?),
+                    None => {
+                        let fields = PyDict::new(py);
+                        for (k, v) in self.fields.iter().filter(|(k, _)| k != "type") {
+                            fields.set_item(k.as_ref(), v)?;
+                        }
+                        let kw = PyDict::new(py);
+                        kw.set_item("type_name", ty)?;
+                        kw.set_item("fields", fields)?;
+                        Ok(ec.unknown.bind(py).call((), Some(&kw))?)
+                    }
+                }
+            }
+            Role::Plain => {
+                let d = self.dict()?.into_any();
+                match self.variant {
+                    Some(variant) => {
+                        let outer = PyDict::new(py);
+                        outer.set_item(variant, d)?;
+                        Ok(outer.into_any())
+                    }
+                    None => Ok(d),
+                }
+            }
+        }
+    }
+}
+
+impl<'py> ser::SerializeStruct for Object<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), SerErr> {
+        self.field(Cow::Borrowed(key), v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeStructVariant for Object<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), SerErr> {
+        self.field(Cow::Borrowed(key), v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeMap for Object<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerErr;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerErr> {
+        self.pending_key = Some(key.serialize(KeyText)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+        let key = self
+            .pending_key
+            .take()
+            .ok_or_else(|| <SerErr as ser::Error>::custom("a map value without its key"))?;
+        self.field(Cow::Owned(key), v)
+    }
+    fn end(self) -> Result<Self::Ok, SerErr> {
+        self.finish()
+    }
+}
+
+/// A map key as JSON writes it: a text, or a number or bool as text.
+struct KeyText;
+
+impl ser::Serializer for KeyText {
+    type Ok = String;
+    type Error = SerErr;
+    type SerializeSeq = Impossible<String, SerErr>;
+    type SerializeTuple = Impossible<String, SerErr>;
+    type SerializeTupleStruct = Impossible<String, SerErr>;
+    type SerializeTupleVariant = Impossible<String, SerErr>;
+    type SerializeMap = Impossible<String, SerErr>;
+    type SerializeStruct = Impossible<String, SerErr>;
+    type SerializeStructVariant = Impossible<String, SerErr>;
+
+    fn serialize_bool(self, v: bool) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_f32(self, _: f32) -> Result<String, SerErr> {
+        Err(ser::Error::custom("a float as a map key"))
+    }
+    fn serialize_f64(self, _: f64) -> Result<String, SerErr> {
+        Err(ser::Error::custom("a float as a map key"))
+    }
+    fn serialize_char(self, v: char) -> Result<String, SerErr> {
+        Ok(v.to_string())
+    }
+    fn serialize_str(self, v: &str) -> Result<String, SerErr> {
+        Ok(v.to_owned())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<String, SerErr> {
+        Err(ser::Error::custom("bytes as a map key"))
+    }
+    fn serialize_none(self) -> Result<String, SerErr> {
+        Err(ser::Error::custom("null as a map key"))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<String, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<String, SerErr> {
+        Err(ser::Error::custom("null as a map key"))
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<String, SerErr> {
+        Err(ser::Error::custom("null as a map key"))
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, SerErr> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<String, SerErr> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, SerErr> {
+        Err(ser::Error::custom("an object as a map key"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, SerErr> {
+        Err(ser::Error::custom("a list as a map key"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SerErr> {
+        Err(ser::Error::custom("a list as a map key"))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, SerErr> {
+        Err(ser::Error::custom("a list as a map key"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, SerErr> {
+        Err(ser::Error::custom("a list as a map key"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, SerErr> {
+        Err(ser::Error::custom("an object as a map key"))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, SerErr> {
+        Err(ser::Error::custom("an object as a map key"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, SerErr> {
+        Err(ser::Error::custom("an object as a map key"))
+    }
+}
