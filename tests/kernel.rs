@@ -576,6 +576,63 @@ fn sub_1_compact_records_report_what_they_hold() {
     assert!(many.heap_bytes() < 500 * 1024, "{}", many.heap_bytes());
 }
 
+/// SES-1, AUD-3: a participant added again by the code the builder gave (no lookup of the id)
+/// is the same person, counted alike; listed twice in one session, or a code from another
+/// builder, it is refused as by id.
+#[test]
+fn ses_1_participants_added_again_by_code() {
+    use tijdreg::ids::ProjectId;
+    use tijdreg::session::SessionStatus;
+    use tijdreg::subsidy::{CompactBuilder, totals_compact};
+    let day = |i: i64| NaiveDate::from_ymd_opt(2026, 3, 2).unwrap() + Duration::days(i);
+    let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    let at = |d: NaiveDate, h| Utc.from_utc_datetime(&d.and_time(t(h)));
+    let build = |again: bool| {
+        let mut b = CompactBuilder::new(ProjectId::new("P-1"));
+        let mut code = None;
+        for i in 0..3 {
+            b.session(
+                &format!("S-{i}"),
+                "T-1",
+                day(i),
+                t(9),
+                t(12),
+                &[],
+                SessionStatus::Executed,
+            )
+            .unwrap();
+            match code {
+                Some(c) if again => b.participant_again(c, false).unwrap(),
+                _ => b.participant("p-ann", false).unwrap(),
+            }
+            code = b.last_person();
+            b.interval(at(day(i), 8), at(day(i), 11), false).unwrap();
+        }
+        (b, code.unwrap())
+    };
+    let reference = "2026-04-01T12:00:00Z".parse().unwrap();
+    let by_id = totals_compact(&build(false).0.finish(), reference).unwrap();
+    let (mut b, ann) = build(true);
+    assert_eq!(totals_compact(&b.finish(), reference).unwrap(), by_id);
+    // Twice in one session: the same refusal as by id, naming the person.
+    let (mut b2, ann2) = build(true);
+    let e = b2.participant_again(ann2, false).unwrap_err();
+    assert_eq!(e.rule(), "SES-1");
+    assert!(e.to_string().contains("(person p-ann)"), "{e}");
+    // A code this builder never gave.
+    let mut other = CompactBuilder::new(ProjectId::new("P-2"));
+    other
+        .session("S-9", "T-1", day(0), t(9), t(12), &[], SessionStatus::Executed)
+        .unwrap();
+    let e = other.participant_again(ann, false).unwrap_err();
+    assert_eq!(e.rule(), "AUD-3");
+    b = CompactBuilder::new(ProjectId::new("P-3"));
+    assert!(
+        b.participant_again(ann, false).is_err(),
+        "a participant needs a session first"
+    );
+}
+
 /// SUB-9: the explanation for people names every line and every stretch not counted, with
 /// its rule; the CSV export carries the same stretches.
 #[test]

@@ -32,6 +32,11 @@ fn i32s(b: &[u8], what: &str) -> Result<Vec<i32>, Error> {
 }
 
 fn i64s(b: &[u8], what: &str) -> Result<Vec<i64>, Error> {
+    Ok(i64_values(b, what)?.collect())
+}
+
+/// A 64-bit column's values, read in one pass.
+fn i64_values<'a>(b: &'a [u8], what: &str) -> Result<impl Iterator<Item = i64> + 'a, Error> {
     if !b.len().is_multiple_of(8) {
         return Err(invalid(
             format!("{what}: not a column of 64-bit integers"),
@@ -39,8 +44,12 @@ fn i64s(b: &[u8], what: &str) -> Result<Vec<i64>, Error> {
         ));
     }
     Ok(b.chunks_exact(8)
-        .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-        .collect())
+        .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])))
+}
+
+/// Instants in seconds, the minimum standing for none, as options in one pass.
+fn instants(b: &[u8], what: &str) -> Result<Vec<Option<i64>>, Error> {
+    Ok(i64_values(b, what)?.map(|x| (x != i64::MIN).then_some(x)).collect())
 }
 
 /// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
@@ -138,11 +147,17 @@ fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyA
     d.get_item(key)
 }
 
-fn bytes_of(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<Vec<u8>>> {
+/// A column passed as `bytes` (read in place, not copied), if given.
+fn bytes_of<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyBytes>>> {
     Ok(match get(d, key)? {
-        Some(v) if !v.is_none() => Some(v.cast::<PyBytes>()?.as_bytes().to_vec()),
+        Some(v) if !v.is_none() => Some(v.cast_into::<PyBytes>()?),
         _ => None,
     })
+}
+
+/// The bytes of a column passed as `bytes`; none when it was not given.
+fn raw<'a>(b: &'a Option<Bound<'_, PyBytes>>) -> &'a [u8] {
+    b.as_ref().map_or(&[], |b| b.as_bytes())
 }
 
 const EPOCH_DAYS: i32 = 719_163; // days from 0001-01-01 to 1970-01-01
@@ -212,8 +227,8 @@ enum Persons {
     Table(StrCol),
 }
 
-fn flags(b: Option<Vec<u8>>) -> Option<Vec<bool>> {
-    b.map(|v| v.into_iter().map(|x| x != 0).collect())
+fn flags(b: Option<Bound<'_, PyBytes>>) -> Option<Vec<bool>> {
+    b.map(|v| v.as_bytes().iter().map(|&x| x != 0).collect())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -230,16 +245,16 @@ fn read(
     let session_ids = str_col(sessions, "sessions.id")?;
     let session_trainings = str_col(sessions, "sessions.training")?;
     let status_names = str_col(sessions, "sessions.status")?;
-    let dates = bytes_of(sessions, "date")?.unwrap_or_default();
-    let starts = bytes_of(sessions, "start")?.unwrap_or_default();
-    let ends = bytes_of(sessions, "end")?.unwrap_or_default();
+    let dates = bytes_of(sessions, "date")?;
+    let starts = bytes_of(sessions, "start")?;
+    let ends = bytes_of(sessions, "end")?;
     let b_session = text_col(breaks, "breaks.session")?;
-    let b_start = bytes_of(breaks, "start")?.unwrap_or_default();
-    let b_end = bytes_of(breaks, "end")?.unwrap_or_default();
+    let b_start = bytes_of(breaks, "start")?;
+    let b_end = bytes_of(breaks, "end")?;
     let a_session = text_col(attendance, "attendance.session")?;
     let a_person = text_col(attendance, "attendance.person")?;
-    let a_in = bytes_of(attendance, "check_in")?.unwrap_or_default();
-    let a_out = bytes_of(attendance, "check_out")?.unwrap_or_default();
+    let a_in = bytes_of(attendance, "check_in")?;
+    let a_out = bytes_of(attendance, "check_out")?;
     let late = flags(bytes_of(attendance, "late")?);
     let suspect = flags(bytes_of(attendance, "clock_suspect")?);
     let absent = flags(bytes_of(attendance, "absent")?);
@@ -346,9 +361,9 @@ fn read(
             (false, Text::Plain(c)) => (Persons::Table(c), (0..rows).collect()),
             (false, Text::Dict { values, codes }) => (Persons::Table(values), codes),
         };
-        let dates = i32s(&dates, "sessions.date")?;
-        let starts = i32s(&starts, "sessions.start")?;
-        let ends = i32s(&ends, "sessions.end")?;
+        let dates = i32s(raw(&dates), "sessions.date")?;
+        let starts = i32s(raw(&starts), "sessions.start")?;
+        let ends = i32s(raw(&ends), "sessions.end")?;
         if [
             session_trainings.len(),
             status_names.len(),
@@ -374,7 +389,7 @@ fn read(
             session_starts.push(time(starts[row], "sessions", row, "start")?);
             session_ends.push(time(ends[row], "sessions", row, "end")?);
         }
-        let (bst, ben) = (i32s(&b_start, "breaks.start")?, i32s(&b_end, "breaks.end")?);
+        let (bst, ben) = (i32s(raw(&b_start), "breaks.start")?, i32s(raw(&b_end), "breaks.end")?);
         let mut breaks = Vec::with_capacity(bs.len());
         for (row, ((s, a), b)) in bs.iter().zip(&bst).zip(&ben).enumerate() {
             breaks.push(col::BreakRow {
@@ -383,7 +398,6 @@ fn read(
                 end: time(*b, "breaks", row, "end")?,
             });
         }
-        let opt = |v: Vec<i64>| v.into_iter().map(|x| (x != i64::MIN).then_some(x)).collect::<Vec<_>>();
         let elearning: Vec<subsidy::ElearningRecord> = if elearning_json.is_empty() {
             Vec::new()
         } else {
@@ -403,8 +417,8 @@ fn read(
             persons,
             att_session,
             att_person,
-            att_in: opt(i64s(&a_in, "attendance.check_in")?),
-            att_out: opt(i64s(&a_out, "attendance.check_out")?),
+            att_in: instants(raw(&a_in), "attendance.check_in")?,
+            att_out: instants(raw(&a_out), "attendance.check_out")?,
             late,
             suspect,
             absent,
@@ -689,7 +703,7 @@ pub(crate) fn call_totals_from_columns(
     at: &str,
     threads: Option<usize>,
 ) -> PyResult<String> {
-    let session_project = bytes_of(sessions, "project")?.unwrap_or_default();
+    let session_project = i32s(raw(&bytes_of(sessions, "project")?), "sessions.project");
     let owned = read(
         false,
         String::from("call"),
@@ -703,7 +717,7 @@ pub(crate) fn call_totals_from_columns(
     let at = at.to_owned();
     guarded(py, move || {
         let o = owned?;
-        let session_project: Vec<u32> = i32s(&session_project, "sessions.project")?
+        let session_project: Vec<u32> = session_project?
             .into_iter()
             .map(|x| u32::try_from(x).unwrap_or(u32::MAX))
             .collect();
@@ -806,14 +820,14 @@ pub(crate) fn apply_scan_columns(
     let sessions_ = str_col(scans, "session")?;
     let persons = str_col(scans, "person")?;
     let tokens = str_col(scans, "token")?;
-    let at = bytes_of(scans, "at")?.unwrap_or_default();
-    let time = bytes_of(scans, "time")?;
-    let person_set = bytes_of(scans, "person_set")?.unwrap_or_default();
+    let at = i64s(raw(&bytes_of(scans, "at")?), "scans.at");
+    let time = bytes_of(scans, "time")?.map(|t| i64s(t.as_bytes(), "scans.time"));
+    let person_set = raw(&bytes_of(scans, "person_set")?).to_vec();
     let ledger = ledger.get();
     ledger.with(py, move |l| {
         let (ids, actors, kinds, sessions_, persons, tokens) = (ids?, actors?, kinds?, sessions_?, persons?, tokens?);
-        let at = i64s(&at, "scans.at")?;
-        let time = time.map(|t| i64s(&t, "scans.time")).transpose()?;
+        let at = at?;
+        let time = time.transpose()?;
         let n = ids.len();
         if [actors.len(), kinds.len(), sessions_.len(), at.len()]
             .iter()

@@ -172,6 +172,31 @@ def test_a_call_with_dictionary_encoded_ids_gives_the_same_totals(tmp_path) -> N
     assert coded == plain
 
 
+def test_person_ids_are_read_as_a_dictionary_only_when_the_file_keeps_them_so(tmp_path) -> None:
+    """A parquet file whose person column the writer kept dictionary-encoded is read so; one
+    whose writer fell back to plain pages (too many distinct ids) is read plain; a missing file
+    or column reads plain. The call's totals are the same either way."""
+    n = 200_000
+    pq.write_table(pa.table({"person": [f"p-{i % 5000:09d}" for i in range(n)]}), tmp_path / "cohort.parquet")
+    pq.write_table(pa.table({"person": [f"p-{i:09d}" for i in range(n)]}), tmp_path / "distinct.parquet")
+    assert ta._stored_as_dictionary(tmp_path / "cohort.parquet", "person")
+    assert not ta._stored_as_dictionary(tmp_path / "distinct.parquet", "person")
+    assert not ta._stored_as_dictionary(tmp_path / "cohort.parquet", "session")
+    assert not ta._stored_as_dictionary(tmp_path / "none.parquet", "person")
+    call = synth.call(projects=5, intervals=4_000, seed=5)
+    want = ta.call_totals_from_arrow(call["sessions"], call["attendance"], breaks=call["breaks"],
+                                     params=synth.PARAMS, at=synth.REFERENCE)
+    for dictionary in (True, False):
+        folder = tmp_path / str(dictionary)
+        folder.mkdir()
+        for name in ("sessions", "attendance", "breaks"):
+            pq.write_table(call[name], folder / f"{name}.parquet", use_dictionary=dictionary)
+        assert ta._stored_as_dictionary(folder / "attendance.parquet", "person") is dictionary
+        got = ta.call_totals_from_arrow(str(folder / "sessions.parquet"), str(folder / "attendance.parquet"),
+                                        breaks=str(folder / "breaks.parquet"), params=synth.PARAMS, at=synth.REFERENCE)
+        assert got == want
+
+
 def test_a_call_gives_the_same_totals_and_errors_on_any_number_of_threads() -> None:
     call = synth.call(projects=7, intervals=5_000, seed=5)
     args = dict(breaks=call["breaks"], params=synth.PARAMS, at=synth.REFERENCE)

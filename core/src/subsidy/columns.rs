@@ -37,7 +37,7 @@
 //! # Ok::<(), tijdreg::Error>(())
 //! ```
 
-use super::compact::{Compact, CompactBuilder};
+use super::compact::{Compact, CompactBuilder, PersonCode};
 use crate::elearning::EntryStatus;
 use crate::error::Error;
 use crate::params::DatedParams;
@@ -271,6 +271,9 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
         });
     }
     let flag = |c: Option<&[bool]>, i: usize| c.and_then(|c| c.get(i)).copied().unwrap_or(false);
+    // Each dictionary entry's person, once the builder has it: its id is checked and looked
+    // up at its first row only.
+    let mut code: Vec<Option<PersonCode>> = vec![None; persons.len()];
     let mut next = 0usize;
     for (s, row) in sessions.iter().enumerate() {
         let br = by_session.get(s).map_or(&[][..], Vec::as_slice);
@@ -285,9 +288,19 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
             next = next.saturating_add(1);
             let person = attendance.person.get(i).copied().unwrap_or(0);
             if current != Some(person) {
-                let name = persons.get(person as usize).copied().unwrap_or("");
-                b.participant(name, flag(attendance.absent, i))
-                    .map_err(|e| at_row("attendance", i, e))?;
+                let absent = flag(attendance.absent, i);
+                let added = match code.get(person as usize).copied().flatten() {
+                    Some(known) => b.participant_again(known, absent),
+                    None => {
+                        let name = persons.get(person as usize).copied().unwrap_or("");
+                        let added = b.participant(name, absent);
+                        if let Some(slot) = code.get_mut(person as usize) {
+                            *slot = b.last_person();
+                        }
+                        added
+                    }
+                };
+                added.map_err(|e| at_row("attendance", i, e))?;
                 current = Some(person);
             } else if flag(attendance.absent, i) {
                 b.mark_absent();

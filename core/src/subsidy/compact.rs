@@ -152,6 +152,10 @@ impl Compact {
     }
 }
 
+/// A person of a [`CompactBuilder`], as [`CompactBuilder::last_person`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PersonCode(u32);
+
 /// Builds [`Compact`] records one record at a time, checking each as it comes: a session,
 /// then its participants, each followed by its intervals; e-learning entries at any point.
 /// A refusal names the record by its path (`sessions[3] (session S-1).participants[1]
@@ -358,9 +362,9 @@ impl CompactBuilder {
                 .and(crate::limits::time("breaks", b.end))
                 .map_err(limit)?;
         }
-        let mut sorted = breaks.to_vec();
-        sorted.sort();
-        Timing::new(date, start, end, sorted.clone()).map_err(|e| record_error(path(), &e))?;
+        let sorted = Timing::new(date, start, end, breaks.to_vec())
+            .map_err(|e| record_error(path(), &e))?
+            .breaks;
         let training = self.training_code(training)?;
         let breaks = Span {
             first: count(self.c.breaks.len())?,
@@ -390,14 +394,53 @@ impl CompactBuilder {
     /// [`Error::InvalidRecord`] when no session was started, for a bad id, or a person listed
     /// twice in one session.
     pub fn participant(&mut self, person: &str, absent: bool) -> Result<(), Error> {
-        let Some(s) = self.c.sessions.len().checked_sub(1) else {
+        let p = self.open_session()?;
+        let code = match self.persons.get(person) {
+            Some(&code) => code,
+            None => {
+                check_id(person)
+                    .map_err(|e| id_error(&format!("{}.participants[{p}].person", self.session_path()), e))?;
+                self.person_code(person)?
+            }
+        };
+        self.add_participant(code, absent)
+    }
+
+    /// The person of the participant added last, to add again with
+    /// [`CompactBuilder::participant_again`] (readers that know a person from a row before).
+    pub fn last_person(&self) -> Option<PersonCode> {
+        self.c.participants.last().map(|x| PersonCode(x.person))
+    }
+
+    /// [`CompactBuilder::participant`] for a person added before (their id was checked and
+    /// looked up then; it is not again). The same errors, but for the id.
+    ///
+    /// # Errors
+    /// As [`CompactBuilder::participant`].
+    pub fn participant_again(&mut self, person: PersonCode, absent: bool) -> Result<(), Error> {
+        self.open_session()?;
+        if person.0 as usize >= self.names.persons.len() {
+            return Err(record(
+                format!("{}.participants", self.session_path()),
+                "AUD-3",
+                "a participant names a person not added",
+                "een deelnemer noemt een persoon die niet toegevoegd is",
+            ));
+        }
+        self.add_participant(person.0, absent)
+    }
+
+    /// The number of the current session's next participant; an error without a session or
+    /// when the session is full.
+    fn open_session(&self) -> Result<u32, Error> {
+        if self.c.sessions.is_empty() {
             return Err(record(
                 "participants".into(),
                 "AUD-3",
                 "a participant needs a session first",
                 "een deelnemer heeft eerst een sessie nodig",
             ));
-        };
+        }
         let p = self.c.sessions.last().map_or(0, |x| x.participants.count);
         if p as usize >= crate::limits::MAX_PARTICIPANTS {
             return Err(record(
@@ -407,17 +450,15 @@ impl CompactBuilder {
                 "hoogstens 10000 deelnemers in één sessie",
             ));
         }
-        let code = match self.persons.get(person) {
-            Some(&code) => code,
-            None => {
-                check_id(person)
-                    .map_err(|e| id_error(&format!("{}.participants[{p}].person", self.session_path()), e))?;
-                self.person_code(person)?
-            }
-        };
-        let s = count(s)?;
+        Ok(p)
+    }
+
+    fn add_participant(&mut self, code: u32, absent: bool) -> Result<(), Error> {
+        let s = count(self.c.sessions.len().saturating_sub(1))?;
+        let p = self.c.sessions.last().map_or(0, |x| x.participants.count);
         if let Some(last) = self.person_last_session.get_mut(code as usize) {
             if *last == s {
+                let person = self.names.persons.get(code as usize).map_or("", |x| x.as_str());
                 return Err(record(
                     format!("{}.participants[{p}] (person {person})", self.session_path()),
                     "SES-1",

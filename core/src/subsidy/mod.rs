@@ -43,7 +43,7 @@ mod kernel;
 mod records;
 mod view;
 
-pub use compact::{Compact, CompactBuilder, YEARS};
+pub use compact::{Compact, CompactBuilder, PersonCode, YEARS};
 pub use json::compact_from_json;
 pub use records::{ElearningRecord, IntervalRecord, ParticipantRecord, Records, SessionRecord};
 pub use view::{Excluded, Group, Grouping, Line, Lines, Report, Scope, csv_cell};
