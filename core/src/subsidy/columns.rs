@@ -243,18 +243,20 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
         }
     }
     let rows = attendance_rows(n)?;
-    let mut order: Vec<u32> = (0..rows).collect();
-    let key = |i: &u32| {
-        let i = *i as usize;
-        (
-            attendance.session.get(i).copied().unwrap_or(0),
-            attendance.person.get(i).copied().unwrap_or(0),
-            attendance.check_in.get(i).copied().flatten().unwrap_or(i64::MIN),
-        )
+    // Rows in table order when each session's rows are together as the builder takes them
+    // (the first row of each session's block), else grouped by a sort.
+    let starts = grouped(attendance, persons.len(), sessions.len());
+    let sorted: Vec<u32> = match starts {
+        Some(_) => Vec::new(),
+        None => group_by_session(attendance, sessions.len()),
     };
-    if !order.windows(2).all(|w| matches!(w, [a, b] if key(a) <= key(b))) {
-        order = group_by_session(attendance, sessions.len());
-    }
+    let total = rows as usize;
+    let row_at = |k: usize| -> Option<usize> {
+        match starts {
+            Some(_) => (k < total).then_some(k),
+            None => sorted.get(k).map(|&i| i as usize),
+        }
+    };
     let mut by_session: Vec<Vec<Break>> = vec![Vec::new(); sessions.len()];
     for (row, br) in breaks.iter().enumerate() {
         let Some(list) = by_session.get_mut(br.session as usize) else {
@@ -280,8 +282,12 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
         b.session(row.id, row.training, row.date, row.start, row.end, br, row.status)
             .map_err(|e| at_row("sessions", s, e))?;
         let mut current: Option<u32> = None;
-        while let Some(&i) = order.get(next) {
-            let i = i as usize;
+        if let Some(starts) = &starts {
+            next = starts
+                .get(s)
+                .map_or(total, |&k| if k == u32::MAX { total } else { k as usize });
+        }
+        while let Some(i) = row_at(next) {
             if attendance.session.get(i).copied() != u32::try_from(s).ok() {
                 break;
             }
@@ -357,6 +363,54 @@ fn bucket_rows(n: usize, buckets: usize, key: impl Fn(usize) -> usize) -> (Vec<u
         }
     }
     (first, order)
+}
+
+/// Where each session's rows start when the rows in table order are already as the builder
+/// takes them: each session's rows together (sessions in any order), each person's rows of a
+/// session together and in check-in order (persons in any order); `u32::MAX` for a session
+/// without rows. `None` otherwise (the rows are then sorted). One pass, a mark per person and
+/// per session; rows naming no session or person are left to the builder's checks.
+fn grouped(a: &Attendance<'_>, persons: usize, sessions: usize) -> Option<Vec<u32>> {
+    const NONE: u32 = u32::MAX;
+    let mut starts = vec![NONE; sessions];
+    // The session in which each person's rows were last closed (another person came after).
+    let mut closed = vec![NONE; persons];
+    let key = |i: usize| {
+        (
+            a.session.get(i).copied().unwrap_or(0),
+            a.person.get(i).copied().unwrap_or(0),
+            a.check_in.get(i).copied().flatten().unwrap_or(i64::MIN),
+        )
+    };
+    let mut prev: Option<(u32, u32, i64)> = None;
+    for i in 0..a.session.len() {
+        let (s, p, t) = key(i);
+        let new_session = prev.is_none_or(|(ps, _, _)| ps != s);
+        if new_session {
+            // A session's block starts here; it must not have had one before.
+            let start = starts.get_mut(s as usize)?;
+            if *start != NONE {
+                return None;
+            }
+            *start = u32::try_from(i).ok()?;
+        }
+        if let Some((ps, pp, pt)) = prev {
+            if !new_session && p == pp && t < pt {
+                return None;
+            }
+            if new_session || p != pp {
+                // `pp`'s rows of `ps` are over; `p` must not have had rows of `s` before.
+                if let Some(c) = closed.get_mut(pp as usize) {
+                    *c = ps;
+                }
+                if closed.get(p as usize).copied() == Some(s) {
+                    return None;
+                }
+            }
+        }
+        prev = Some((s, p, t));
+    }
+    Some(starts)
 }
 
 /// Attendance rows ordered by session, person and check-in: grouped by session (the sessions
@@ -688,5 +742,44 @@ fn in_project(project: &str, global: &[u32], e: Error) -> Error {
             rule,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Attendance, grouped};
+
+    fn rows(session: &[u32], person: &[u32], check_in: &[Option<i64>]) -> bool {
+        let a = Attendance {
+            session,
+            person,
+            check_in,
+            check_out: check_in,
+            late: None,
+            clock_suspect: None,
+            absent: None,
+        };
+        grouped(&a, 4, 3).is_some()
+    }
+
+    #[test]
+    fn att_1_rows_taken_in_table_order_only_when_grouped() {
+        let t = |x: i64| Some(x);
+        // Persons in any order within a session, a person's rows together and in order.
+        assert!(rows(
+            &[0, 0, 0, 1, 1],
+            &[2, 0, 0, 0, 2],
+            &[t(1), t(1), t(5), t(1), None]
+        ));
+        // A person met again in a later session, right after themselves in the one before.
+        assert!(rows(&[0, 1], &[3, 3], &[t(9), t(1)]));
+        // A person's rows of one session apart.
+        assert!(!rows(&[0, 0, 0], &[1, 2, 1], &[t(1), t(2), t(3)]));
+        // A person's check-ins going back.
+        assert!(!rows(&[0, 0], &[1, 1], &[t(5), t(1)]));
+        // Sessions in any order, each once; a session met again after another is not grouped.
+        assert!(rows(&[1, 0], &[1, 2], &[t(1), t(1)]));
+        assert!(!rows(&[1, 0, 1], &[1, 2, 3], &[t(1), t(1), t(1)]));
+        assert!(rows(&[], &[], &[]));
     }
 }
