@@ -755,6 +755,37 @@ def test_instants_read_directly_are_the_instants_the_json_way_reads() -> None:
         assert fast is None and slow is None, (at_, fast, slow)
 
 
+def test_an_event_type_the_package_lacks_comes_back_as_unknown_event() -> None:
+    """AUD-1: an event whose type `tijdreg.events` does not know (a newer engine) comes back as
+    `UnknownEvent` with its type and its fields, typed by name like any other, in a process
+    where the package lacks `checked_in` before its first typed answer."""
+    import subprocess
+    import sys
+
+    code = """
+import datetime as dt, json, os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "python", "tests"))
+import tijdreg
+from tijdreg import commands as c, events
+del events._BY_TYPE["checked_in"]
+from conftest import load, at
+led = tijdreg.Ledger()
+load(led, "base", "planned")
+led.apply(c.StartSession("S-1"), actor="p-tom", at=at(2, 8, 40), command_id="start")
+out = led.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="ci")
+e = out.events[0].event
+assert isinstance(e, events.UnknownEvent), type(e)
+assert e.type_name == "checked_in" and e["type"] == "checked_in"
+assert e.fields["person"] == "p-ann" and e.fields["session"] == "S-1"
+assert isinstance(e.fields["time"], dt.datetime) and e.fields["time"] == at(2, 8, 55)
+assert "type" not in e.fields
+print("ok")
+"""
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+
+
 def test_native_field_kinds_are_the_python_conversions() -> None:
     """The native conversion types a field's text by the field's name exactly as
     `tijdreg/_convert.py` does (instants, dates, times, decimals; any other name is text)."""
