@@ -412,8 +412,10 @@ impl CompactBuilder {
         self.c.participants.last().map(|x| PersonCode(x.person))
     }
 
-    /// [`CompactBuilder::participant`] for a person added before (their id was checked and
-    /// looked up then; it is not again). The same errors, but for the id.
+    /// [`CompactBuilder::participant`] for a person added before to this builder (their id was
+    /// checked and looked up then; it is not again). The same errors, but for the id. A code
+    /// is this builder's: from another builder it names whoever has that number here, or is
+    /// refused when none has.
     ///
     /// # Errors
     /// As [`CompactBuilder::participant`].
