@@ -113,7 +113,7 @@ pub(crate) fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, Err
     }
 }
 
-fn internal(py: Python<'_>) -> PyErr {
+pub(crate) fn internal(py: Python<'_>) -> PyErr {
     let err = InternalError::new_err("[internal] an internal error of the engine; please report it");
     let v = err.value(py);
     for (k, val) in [

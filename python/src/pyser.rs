@@ -13,27 +13,43 @@ use serde::ser::{self, Impossible};
 use std::borrow::Cow;
 use std::fmt;
 
-/// A Python error carried through serde.
+/// Why an event could not be made: a Python error (carried as it is), or a value the engine
+/// should never write (a float or an object as a map key…), which is an internal error.
 #[derive(Debug)]
-pub(crate) struct SerErr(PyErr);
+pub(crate) enum SerErr {
+    Py(PyErr),
+    Engine,
+}
+
+impl SerErr {
+    fn into_py(self, py: Python<'_>) -> PyErr {
+        match self {
+            SerErr::Py(e) => e,
+            SerErr::Engine => crate::internal(py),
+        }
+    }
+}
 
 impl fmt::Display for SerErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        match self {
+            SerErr::Py(e) => fmt::Display::fmt(e, f),
+            SerErr::Engine => f.write_str("an event the engine should not have written"),
+        }
     }
 }
 
 impl std::error::Error for SerErr {}
 
 impl ser::Error for SerErr {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerErr(pyo3::exceptions::PyValueError::new_err(msg.to_string()))
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        SerErr::Engine
     }
 }
 
 impl From<PyErr> for SerErr {
     fn from(e: PyErr) -> Self {
-        SerErr(e)
+        SerErr::Py(e)
     }
 }
 
@@ -59,7 +75,7 @@ pub(crate) fn recorded_list<'py, T: Serialize>(py: Python<'py>, events: &[T]) ->
                 key: "events",
                 role: Role::Recorded,
             })
-            .map_err(|e| e.0)?;
+            .map_err(|e| e.into_py(py))?;
         list.append(obj)?;
     }
     Ok(list.into_any())
@@ -98,7 +114,7 @@ impl<'a, 'py> Ser<'a, 'py> {
 
     fn int<I: IntoPyObject<'py>>(&self, i: I) -> Result<Bound<'py, PyAny>, SerErr> {
         use pyo3::IntoPyObjectExt;
-        i.into_bound_py_any(self.py()).map_err(SerErr)
+        i.into_bound_py_any(self.py()).map_err(SerErr::Py)
     }
 
     fn object(self, len: usize) -> Object<'a, 'py> {
