@@ -1,7 +1,7 @@
 """Commands from Python (docs/benchmarks.md, issues 10 and 11): the same check-ins applied
 through each path, every path on a fresh ledger with the same set-up, in one run.
 
-    .venv/bin/python benches/python_commands.py [--people 5000] [--sessions 10]
+    .venv/bin/python benches/python_commands.py [--people 5000] [--sessions 10] [--repeat 3]
 
 The set-up is the conformance fixture `base` (organisations, a project, a trainer) plus
 ``--people`` participants registered and ``--sessions`` sessions on consecutive working days,
@@ -21,7 +21,9 @@ is checked in (``people × sessions`` commands):
 
 The Rust engine alone (``cargo bench --bench ledger``) is the ceiling of every path.
 
-Rates are check-ins per second; the time to build the inputs is not counted.
+Rates are check-ins per second; the time to build the inputs is not counted. Each one-at-a-time
+and bulk path runs on ``--repeat`` fresh ledgers (single runs move by ±10 % on a shared
+machine) and the median is shown, with every run's rate.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import os
 import resource
 import sys
 import time
+from typing import Callable
 
 import tijdreg
 from tijdreg import commands as c
@@ -73,6 +76,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=5000)
     ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="fresh ledgers per one-at-a-time and bulk path; the median is shown")
     a = ap.parse_args()
     ids = [f"p-{i:05}" for i in range(a.people)]
     scans = [(f"S-{k}", p, dt.datetime(day(k).year, day(k).month, day(k).day, 8, 55, tzinfo=BRU))
@@ -80,36 +85,47 @@ def main() -> None:
     n = len(scans)
     rows = []
 
-    led = setup(a.people, a.sessions)
-    cmds = [c.CheckIn(s, person=p) for s, p, _ in scans]
-    t = time.perf_counter()
-    for i, (cmd, (_, _, at)) in enumerate(zip(cmds, scans)):
-        led.apply(cmd, actor="p-tom", at=at, command_id=f"ci-{i}")
-    rows.append(("`Ledger.apply(CheckIn(...))`, typed, one at a time", time.perf_counter() - t))
+    def timed(name: str, run: Callable[[tijdreg.Ledger], None]) -> None:
+        """``run`` on ``--repeat`` fresh ledgers (the same set-up each); the median time."""
+        times = []
+        for _ in range(max(1, a.repeat)):
+            led = setup(a.people, a.sessions)
+            t = time.perf_counter()
+            run(led)
+            times.append(time.perf_counter() - t)
+            del led
+        rows.append((name, sorted(times)[len(times) // 2], times))
 
-    led = setup(a.people, a.sessions)
+    cmds = [c.CheckIn(s, person=p) for s, p, _ in scans]
+
+    def typed(led: tijdreg.Ledger) -> None:
+        for i, (cmd, (_, _, at)) in enumerate(zip(cmds, scans)):
+            led.apply(cmd, actor="p-tom", at=at, command_id=f"ci-{i}")
+    timed("`Ledger.apply(CheckIn(...))`, typed, one at a time", typed)
+
     texts = [json.dumps({"command_id": f"ci-{i}", "actor": "p-tom", "at": at.isoformat(),
                          "command": {"type": "check_in", "session": s, "person": p}})
              for i, (s, p, at) in enumerate(scans)]
-    t = time.perf_counter()
-    for x in texts:
-        led.apply_json(x)
-    rows.append(("`Ledger.apply_json(text)`, one at a time", time.perf_counter() - t))
 
-    led = setup(a.people, a.sessions)
+    def by_json(led: tijdreg.Ledger) -> None:
+        for x in texts:
+            led.apply_json(x)
+    timed("`Ledger.apply_json(text)`, one at a time", by_json)
+
     envs = [{"command_id": f"ci-{i}", "actor": "p-tom", "at": at, "command": cmd}
             for i, (cmd, (_, _, at)) in enumerate(zip(cmds, scans))]
-    t = time.perf_counter()
-    res = led.apply_many(envs)
-    rows.append(("`Ledger.apply_many(envelopes)`, typed, batches of 4096", time.perf_counter() - t))
-    assert all(isinstance(r, tijdreg.Outcome) for r in res)
 
-    led = setup(a.people, a.sessions)
+    def many(led: tijdreg.Ledger) -> None:
+        res = led.apply_many(envs)
+        assert all(isinstance(r, tijdreg.Outcome) for r in res)
+    timed("`Ledger.apply_many(envelopes)`, typed, batches of 4096", many)
+
     batch = "[" + ",".join(texts) + "]"
-    t = time.perf_counter()
-    out = json.loads(led._native.apply_many_json(batch))
-    rows.append(("`NativeLedger.apply_many_json(text)`, a JSON list in and out", time.perf_counter() - t))
-    assert all("error" not in r for r in out)
+
+    def many_json(led: tijdreg.Ledger) -> None:
+        out = json.loads(led._native.apply_many_json(batch))
+        assert all("error" not in r for r in out)
+    timed("`NativeLedger.apply_many_json(text)`, a JSON list in and out", many_json)
 
     try:
         import pyarrow as pa
@@ -143,15 +159,16 @@ def main() -> None:
             if k != 1:
                 which = "first ledger of the process" if k == 0 else "third fresh ledger (memory recycled)"
                 rows.append((f"`Ledger.apply_scans(table)`, columnar, one native call: {which}, {faults:,} page faults",
-                             secs))
+                             secs, [secs]))
             del led
 
     print(f"{n:,} check-ins ({a.sessions} sessions × {a.people:,} participants), Python {sys.version.split()[0]}")
     print()
-    print("| path | time | rate |")
-    print("|---|---|---|")
-    for name, secs in rows:
-        print(f"| {name} | {secs:.2f} s | {n / secs / 1e3:.0f} k/s |")
+    print("| path | time (median) | rate (median) | rates of every run, in order |")
+    print("|---|---|---|---|")
+    for name, secs, every in rows:
+        rates = ", ".join(f"{n / t / 1e3:.0f}" for t in every)
+        print(f"| {name} | {secs:.2f} s | {n / secs / 1e3:.0f} k/s | {rates} k/s |")
 
 
 if __name__ == "__main__":
