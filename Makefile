@@ -41,7 +41,7 @@ $(VPY):
 
 venv: $(VPY)
 
-# The Python package as an abi3 wheel (CPython 3.9+, Linux x86_64 with glibc 2.34+: Debian 12,
+# The Python package as an abi3 wheel (CPython 3.10+, Linux x86_64 with glibc 2.34+: Debian 12,
 # Ubuntu 22.04, RHEL 9 and later), installable without a Rust toolchain.
 wheel: $(VPY)
 	rm -rf dist

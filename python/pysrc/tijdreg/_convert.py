@@ -61,7 +61,7 @@ def to_json(value: Any, *, where: str = "value") -> Any:
 
 
 def parse_instant(text: str) -> _dt.datetime:
-    """An RFC 3339 instant as an aware datetime (``Z`` accepted on Python 3.9 too)."""
+    """An RFC 3339 instant as an aware datetime (``Z`` accepted before Python 3.11 too)."""
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     value = _dt.datetime.fromisoformat(text)
