@@ -9,7 +9,7 @@ use crate::convert::{EventClasses, Out, event_classes, instance};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
 use serde::Serialize;
-use serde::ser::{self, Impossible};
+use serde::ser;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -128,13 +128,13 @@ impl<'a, 'py> Ser<'a, 'py> {
             pending_key: None,
         }
     }
+}
 
-    /// `{variant: value}`, as JSON writes an externally tagged variant.
-    fn variant(self, variant: &'static str, value: Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>, SerErr> {
-        let d = PyDict::new(self.py());
-        d.set_item(variant, value)?;
-        Ok(d.into_any())
-    }
+/// `{variant: value}`, as JSON writes an externally tagged variant.
+fn wrap<'py>(py: Python<'py>, variant: &str, value: Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>, SerErr> {
+    let d = PyDict::new(py);
+    d.set_item(variant, value)?;
+    Ok(d.into_any())
 }
 
 /// A value of `key` in a plain object.
@@ -250,7 +250,7 @@ impl<'a, 'py> ser::Serializer for Ser<'a, 'py> {
         v: &T,
     ) -> Result<Self::Ok, SerErr> {
         let inner = child(&mut *self.out, self.ec, variant, Role::Plain, v)?;
-        self.variant(variant, inner)
+        wrap(self.py(), variant, inner)
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'a, 'py>, SerErr> {
         Ok(Seq {
@@ -339,59 +339,31 @@ impl<'py> Seq<'_, 'py> {
         let py = self.out.py();
         let list = PyList::new(py, self.items)?.into_any();
         match self.variant {
-            Some(variant) => {
-                let d = PyDict::new(py);
-                d.set_item(variant, list)?;
-                Ok(d.into_any())
-            }
+            Some(variant) => wrap(py, variant, list),
             None => Ok(list),
         }
     }
 }
 
-impl<'py> ser::SerializeSeq for Seq<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerErr;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Self::Ok, SerErr> {
-        self.finish()
-    }
+/// The compound serializers of one kind: each element or field goes to `$add`, the end to
+/// `finish`.
+macro_rules! compound {
+    ($ty:ident: $($trait:ident :: $method:ident),+ => $add:ident) => {
+        $(impl<'py> ser::$trait for $ty<'_, 'py> {
+            type Ok = Bound<'py, PyAny>;
+            type Error = SerErr;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
+                self.$add(v)
+            }
+            fn end(self) -> Result<Self::Ok, SerErr> {
+                self.finish()
+            }
+        })+
+    };
 }
 
-impl<'py> ser::SerializeTuple for Seq<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerErr;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Self::Ok, SerErr> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleStruct for Seq<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerErr;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Self::Ok, SerErr> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleVariant for Seq<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerErr;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Self::Ok, SerErr> {
-        self.finish()
-    }
-}
+compound!(Seq: SerializeSeq::serialize_element, SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field, SerializeTupleVariant::serialize_field => push);
 
 /// An object's fields, in the order written; made into a `Recorded`, an event or a dict at
 /// its end. For a struct variant, `variant` holds the variant (the result is
@@ -456,11 +428,7 @@ impl<'py> Object<'_, 'py> {
             Role::Plain => {
                 let d = self.dict()?.into_any();
                 match self.variant {
-                    Some(variant) => {
-                        let outer = PyDict::new(py);
-                        outer.set_item(variant, d)?;
-                        Ok(outer.into_any())
-                    }
+                    Some(variant) => wrap(py, variant, d),
                     None => Ok(d),
                 }
             }
@@ -468,33 +436,29 @@ impl<'py> Object<'_, 'py> {
     }
 }
 
-impl<'py> ser::SerializeStruct for Object<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerErr;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), SerErr> {
-        self.field(Cow::Borrowed(key), v)
-    }
-    fn end(self) -> Result<Self::Ok, SerErr> {
-        self.finish()
-    }
+/// A struct's and a struct variant's fields (a map's are in `SerializeMap` below).
+macro_rules! fields {
+    ($($trait:ident),+) => {
+        $(impl<'py> ser::$trait for Object<'_, 'py> {
+            type Ok = Bound<'py, PyAny>;
+            type Error = SerErr;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), SerErr> {
+                self.field(Cow::Borrowed(key), v)
+            }
+            fn end(self) -> Result<Self::Ok, SerErr> {
+                self.finish()
+            }
+        })+
+    };
 }
 
-impl<'py> ser::SerializeStructVariant for Object<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerErr;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), SerErr> {
-        self.field(Cow::Borrowed(key), v)
-    }
-    fn end(self) -> Result<Self::Ok, SerErr> {
-        self.finish()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 impl<'py> ser::SerializeMap for Object<'_, 'py> {
     type Ok = Bound<'py, PyAny>;
     type Error = SerErr;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerErr> {
-        self.pending_key = Some(key.serialize(KeyText)?);
+        self.pending_key = Some(key_text(key)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerErr> {
@@ -509,120 +473,14 @@ impl<'py> ser::SerializeMap for Object<'_, 'py> {
     }
 }
 
-/// A map key as JSON writes it: a text, or a number or bool as text.
-struct KeyText;
-
-impl ser::Serializer for KeyText {
-    type Ok = String;
-    type Error = SerErr;
-    type SerializeSeq = Impossible<String, SerErr>;
-    type SerializeTuple = Impossible<String, SerErr>;
-    type SerializeTupleStruct = Impossible<String, SerErr>;
-    type SerializeTupleVariant = Impossible<String, SerErr>;
-    type SerializeMap = Impossible<String, SerErr>;
-    type SerializeStruct = Impossible<String, SerErr>;
-    type SerializeStructVariant = Impossible<String, SerErr>;
-
-    fn serialize_bool(self, v: bool) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_f32(self, _: f32) -> Result<String, SerErr> {
-        Err(ser::Error::custom("a float as a map key"))
-    }
-    fn serialize_f64(self, _: f64) -> Result<String, SerErr> {
-        Err(ser::Error::custom("a float as a map key"))
-    }
-    fn serialize_char(self, v: char) -> Result<String, SerErr> {
-        Ok(v.to_string())
-    }
-    fn serialize_str(self, v: &str) -> Result<String, SerErr> {
-        Ok(v.to_owned())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, SerErr> {
-        Err(ser::Error::custom("bytes as a map key"))
-    }
-    fn serialize_none(self) -> Result<String, SerErr> {
-        Err(ser::Error::custom("null as a map key"))
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<String, SerErr> {
-        v.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<String, SerErr> {
-        Err(ser::Error::custom("null as a map key"))
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, SerErr> {
-        Err(ser::Error::custom("null as a map key"))
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, SerErr> {
-        Ok(variant.to_owned())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<String, SerErr> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String, SerErr> {
-        Err(ser::Error::custom("an object as a map key"))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, SerErr> {
-        Err(ser::Error::custom("a list as a map key"))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SerErr> {
-        Err(ser::Error::custom("a list as a map key"))
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, SerErr> {
-        Err(ser::Error::custom("a list as a map key"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerErr> {
-        Err(ser::Error::custom("a list as a map key"))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, SerErr> {
-        Err(ser::Error::custom("an object as a map key"))
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, SerErr> {
-        Err(ser::Error::custom("an object as a map key"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, SerErr> {
-        Err(ser::Error::custom("an object as a map key"))
+/// A map key as JSON writes it: a text, or an integer or a bool as text; anything else is a
+/// key the engine should not have written. Keys are rare in events (none on the hot path), so
+/// serde_json's own value is used rather than a serializer of its own.
+fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String, SerErr> {
+    match serde_json::to_value(key) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        Ok(serde_json::Value::Bool(b)) => Ok(b.to_string()),
+        Ok(serde_json::Value::Number(n)) if !n.is_f64() => Ok(n.to_string()),
+        _ => Err(SerErr::Engine),
     }
 }
