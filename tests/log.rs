@@ -4,6 +4,7 @@
 //! schema-1 snapshot still loads.
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tijdreg::ledger::{Envelope, Ledger, Recorded};
 use tijdreg::qr::Keyring;
 
@@ -211,4 +212,140 @@ fn el_2_the_state_records_who_decided_an_entry() {
     let e = entry(&l);
     assert_eq!(e.status, tijdreg::subsidy::EntryStatus::Approved);
     assert_eq!(e.decided_by, Some(tijdreg::ids::PersonId::new("p-sup")));
+    // Replayed from its lines, the state knows the decider too (the actor is read there).
+    let again = Ledger::replay_jsonl(l.events_jsonl().as_bytes(), Keyring::default()).expect("replays");
+    assert_eq!(entry(&again).decided_by, Some(tijdreg::ids::PersonId::new("p-sup")));
+    assert_eq!(again.state(), l.state());
+}
+
+/// The log's lines, chained anew after `edit` changed their values: a log that anyone could
+/// write (the chain is not a signature), so only the log's own rules can refuse it.
+fn rechained(l: &Ledger, edit: impl Fn(usize, &mut Value)) -> String {
+    let mut head = [0u8; 32];
+    let mut out = String::new();
+    for (i, line) in l.events_jsonl().lines().enumerate() {
+        let mut v: Value = serde_json::from_str(line).expect("line");
+        edit(i, &mut v);
+        v.as_object_mut().expect("object").remove("hash");
+        let r: Recorded = serde_json::from_value(v).expect("event");
+        // The canonical body, as the engine writes it: the event without its hash.
+        let full = serde_json::to_string(&r).expect("json");
+        let body = format!("{}}}", full.split(",\"hash\":").next().expect("body"));
+        let hash: [u8; 32] = Sha256::new()
+            .chain_update(head)
+            .chain_update(body.as_bytes())
+            .finalize()
+            .into();
+        head = hash;
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        out.push_str(&format!(
+            "{},\"hash\":\"{hex}\"}}\n",
+            body.strip_suffix('}').expect("brace")
+        ));
+    }
+    out
+}
+
+#[test]
+fn aud_2_log_lines_are_checked_as_the_events_are() {
+    // Lines are read without copying what replay does not keep; the verdicts are those of
+    // the typed replay, for JSON lines and snapshots alike, naming the same event.
+    let l = ledger();
+    let log = l.events();
+    let text = l.events_jsonl();
+    let lines: Vec<&str> = text.lines().collect();
+    let typed = |events: &[Recorded]| refused(events);
+    let as_lines = |ls: &[&str]| {
+        let jsonl = ls.iter().map(|x| format!("{x}\n")).collect::<String>();
+        let snap = format!(
+            "{{\"schema_version\":2,\"engine_version\":\"x\",\"events\":{},\"head\":\"{}\",\"log\":[{}]}}",
+            ls.len(),
+            l.log_head(),
+            ls.join(",")
+        );
+        let r = Ledger::replay_jsonl(jsonl.as_bytes(), Keyring::default());
+        let s = Ledger::from_snapshot_json(&snap, Keyring::default());
+        let verdict = |x: Result<Ledger, tijdreg::Error>| match x {
+            Err(e) => (e.code().to_owned(), e.message_en()),
+            Ok(_) => ("accepted".into(), String::new()),
+        };
+        (verdict(r), verdict(s))
+    };
+    let mut cases: Vec<(&str, Vec<Recorded>, Vec<&str>)> = Vec::new();
+    let (mut a, mut b) = (log.clone(), lines.clone());
+    a.swap(3, 4);
+    b.swap(3, 4);
+    cases.push(("reordered", a, b));
+    cases.push(("truncated at the front", log[1..].to_vec(), lines[1..].to_vec()));
+    let (mut a, mut b) = (log.clone(), lines.clone());
+    a.insert(5, log[4].clone());
+    b.insert(5, lines[4]);
+    cases.push(("duplicated", a, b));
+    let (mut a, mut b) = (log.clone(), lines.clone());
+    a.remove(7);
+    b.remove(7);
+    cases.push(("gapped", a, b));
+    for (what, events, ls) in &cases {
+        let want = typed(events);
+        assert_eq!(want.0, "damaged_log", "{what}");
+        let (r, s) = as_lines(ls);
+        assert_eq!(r, want, "{what}: JSON lines");
+        if *what != "truncated at the front" {
+            // A snapshot's head is the whole log's; the first bad event is named all the same.
+            assert_eq!(s, want, "{what}: snapshot");
+        }
+    }
+
+    // A command id reused by a later command, in a log chained anew: refused at that event,
+    // whichever way it is read.
+    let first_of_last = lines.len() - 1;
+    let reused = rechained(&l, |i, v| {
+        if i == first_of_last {
+            v["command_id"] = json!("base-0");
+        }
+    });
+    let e = Ledger::replay_jsonl(reused.as_bytes(), Keyring::default())
+        .map(|_| ())
+        .expect_err("reused id");
+    assert_eq!(e.code(), "damaged_log");
+    let msg = e.message_en();
+    assert!(
+        msg.contains(&format!("event {}", lines.len())) && msg.contains("command id"),
+        "{msg}"
+    );
+    // The same log chained anew without a change is the engine's own.
+    let same = rechained(&l, |_, _| ());
+    assert_eq!(same, text);
+}
+
+#[test]
+fn aud_2_lines_with_escapes_and_spelled_otherwise_replay() {
+    // Texts with quotes, backslashes and letters beyond ASCII (quotes and backslashes escaped
+    // in the canonical line), and a line whose type and keys are spelled with escapes (not
+    // canonical: checked on its values), replay to the same state.
+    let mut l = ledger();
+    let env = json!({
+        "command_id": "org-quoted", "actor": "system", "at": "2026-03-02T08:00:00Z",
+        "command": {"type": "create_organisation", "organisation": "O-Q",
+                    "name": "Vorming \"De Brug\" \\ Gent \u{e9}\u{2014}"}
+    });
+    l.apply(&Envelope::from_value(env).expect("command")).expect("accepted");
+    let text = l.events_jsonl();
+    assert!(text.contains("\\\"De Brug\\\""), "escaped in the line");
+    let again = Ledger::replay_jsonl(text.as_bytes(), Keyring::default()).expect("replays");
+    assert_eq!(again.state(), l.state());
+    let loaded = Ledger::from_snapshot_json(&l.snapshot_json(), Keyring::default()).expect("loads");
+    assert_eq!(loaded.state(), l.state());
+
+    let last = text.lines().last().expect("line");
+    let spelled = last.replacen(
+        "\"type\":\"organisation_created\"",
+        "\"typ\\u0065\":\"organisation\\u005fcreated\"",
+        1,
+    );
+    assert_ne!(spelled, last);
+    let relined = text.replacen(last, &spelled, 1);
+    let again = Ledger::replay_jsonl(relined.as_bytes(), Keyring::default()).expect("replays");
+    assert_eq!(again.state(), l.state());
+    assert_eq!(again.events_jsonl(), text, "canonical lines again");
 }

@@ -17,6 +17,7 @@
 
 use crate::error::Error;
 use crate::ids::{ID_MESSAGE_MARK, IdProblem, id_error};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 /// The largest command, query or single JSON document of a binding call, in bytes.
@@ -96,15 +97,19 @@ pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes:
 
 /// As [`from_str_max`], with the root made only when the input fails (a log read back line by
 /// line names each line without formatting a label for every good one).
-pub(crate) fn from_str_max_lazy<T: DeserializeOwned>(
-    json: &str,
+pub(crate) fn from_str_max_lazy<'a, T: Deserialize<'a>>(
+    json: &'a str,
     root: impl FnOnce() -> String,
     max_bytes: usize,
 ) -> Result<T, Error> {
     decode_lazy(json, root, max_bytes).map_err(Problem::into_error)
 }
 
-fn decode_lazy<T: DeserializeOwned>(json: &str, root: impl FnOnce() -> String, max_bytes: usize) -> Result<T, Problem> {
+fn decode_lazy<'a, T: Deserialize<'a>>(
+    json: &'a str,
+    root: impl FnOnce() -> String,
+    max_bytes: usize,
+) -> Result<T, Problem> {
     if json.len() > max_bytes {
         // Named by its root (`command`, `log line 7`…), as every other decode error.
         return Err(Problem {

@@ -82,6 +82,15 @@ pub fn check_id(s: &str) -> Result<(), IdProblem> {
     if s.is_empty() {
         return Err(IdProblem::Empty);
     }
+    let digits = if s.is_ascii() { scan_ascii(s)? } else { scan_chars(s)? };
+    if digits >= 11 && crate::identity::contains_insz(s) {
+        return Err(IdProblem::NationalNumber);
+    }
+    Ok(())
+}
+
+/// [`check_id`]'s length and character rules; the number of ASCII digits.
+fn scan_chars(s: &str) -> Result<usize, IdProblem> {
     let mut n = 0usize;
     for c in s.chars() {
         n = n.saturating_add(1);
@@ -92,10 +101,49 @@ pub fn check_id(s: &str) -> Result<(), IdProblem> {
             return Err(IdProblem::Character);
         }
     }
-    if s.bytes().filter(u8::is_ascii_digit).count() >= 11 && crate::identity::contains_insz(s) {
-        return Err(IdProblem::NationalNumber);
+    Ok(s.bytes().filter(u8::is_ascii_digit).count())
+}
+
+/// What an ASCII byte is in an id: 0 not allowed, 1 allowed, 2 a digit. Computed when the
+/// crate is compiled: an index out of range would stop the build, not panic.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0usize;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            2
+        } else if c.is_ascii_alphabetic() {
+            1
+        } else {
+            0
+        };
+        b += 1;
     }
-    Ok(())
+    let p = ID_PUNCTUATION.as_bytes();
+    let mut i = 0usize;
+    while i < p.len() {
+        t[p[i] as usize] = 1;
+        i += 1;
+    }
+    t
+};
+
+/// [`scan_chars`] for an ASCII text, byte by byte in one pass with a table (the common case):
+/// an ASCII character is alphanumeric exactly when it is an ASCII letter or digit.
+fn scan_ascii(s: &str) -> Result<usize, IdProblem> {
+    let mut digits = 0usize;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if i >= MAX_ID_CHARS {
+            return Err(IdProblem::TooLong);
+        }
+        match ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0) {
+            0 => return Err(IdProblem::Character),
+            class => digits = digits.saturating_add(usize::from(class >> 1)),
+        }
+    }
+    Ok(digits)
 }
 
 /// The error for an id that fails [`check_id`], naming the field.
@@ -203,5 +251,36 @@ pub(crate) const ID_MESSAGE_MARK: &str = "tijdreg-invalid-id:";
 impl fmt::Display for IdMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{ID_MESSAGE_MARK}{:?}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// AUD-3: the byte-wise check of an ASCII id gives the verdicts of the character-wise
+        /// one (length first met, then the first character outside the alphabet).
+        #[test]
+        fn aud_3_ascii_id_check_is_the_character_check(s in "[ -~\t\n]{0,140}", t in "[a-zA-Z0-9_.:/@+#-]{0,140}") {
+            prop_assert_eq!(scan_ascii(&s), scan_chars(&s));
+            prop_assert_eq!(scan_ascii(&t), scan_chars(&t));
+        }
+    }
+
+    #[test]
+    fn aud_3_id_3_id_limits_at_the_edges() {
+        let long = "a".repeat(MAX_ID_CHARS);
+        assert_eq!(check_id(&long), Ok(()));
+        assert_eq!(check_id(&format!("{long}b")), Err(IdProblem::TooLong));
+        assert_eq!(check_id("S 1"), Err(IdProblem::Character));
+        assert_eq!(check_id("cursus-é"), Ok(()), "letters beyond ASCII are letters");
+        assert_eq!(
+            check_id("a\u{a0}b"),
+            Err(IdProblem::Character),
+            "a non-breaking space is not"
+        );
+        assert_eq!(check_id("p-85073003328"), Err(IdProblem::NationalNumber));
     }
 }

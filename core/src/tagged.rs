@@ -4,7 +4,7 @@
 //! mirror of the enum (so field paths and errors stay exact); otherwise the object is
 //! buffered once and decoded the same way.
 
-use serde::de::value::{MapAccessDeserializer, StringDeserializer};
+use serde::de::value::{MapAccessDeserializer, StrDeserializer};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, VariantAccess, Visitor,
 };
@@ -14,12 +14,13 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// The rest of a tagged object, presented as an externally tagged enum value.
-struct Rest<A> {
-    variant: String,
+struct Rest<'v, A> {
+    /// Borrowed from the input when it has no escapes (no copy, as the engine writes it).
+    variant: Cow<'v, str>,
     map: A,
 }
 
-impl<'de, A: MapAccess<'de>> de::Deserializer<'de> for Rest<A> {
+impl<'de, A: MapAccess<'de>> de::Deserializer<'de> for Rest<'_, A> {
     type Error = A::Error;
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, A::Error> {
         v.visit_enum(self)
@@ -38,16 +39,17 @@ impl<'de, A: MapAccess<'de>> de::Deserializer<'de> for Rest<A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Rest<A> {
+impl<'de, 'v, A: MapAccess<'de>> EnumAccess<'de> for Rest<'v, A> {
     type Error = A::Error;
     type Variant = Self;
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), A::Error> {
-        let d: StringDeserializer<A::Error> = self.variant.clone().into_deserializer();
-        Ok((seed.deserialize(d)?, self))
+        let d: StrDeserializer<'_, A::Error> = self.variant.as_ref().into_deserializer();
+        let v = seed.deserialize(d)?;
+        Ok((v, self))
     }
 }
 
-impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Rest<A> {
+impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Rest<'_, A> {
     type Error = A::Error;
     fn unit_variant(mut self) -> Result<(), A::Error> {
         // A unit variant has no fields: any left is unknown.
@@ -68,6 +70,31 @@ impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Rest<A> {
     }
 }
 
+/// A text borrowed from the input when it can be (serde's own `Cow<str>` always copies).
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Visits a tagged object and decodes it through the mirror `M`.
 pub(crate) struct TaggedVisitor<M> {
     pub expecting: &'static str,
@@ -81,11 +108,11 @@ impl<'de, M: DeserializeOwned> Visitor<'de> for TaggedVisitor<M> {
         f.write_str(self.expecting)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<M, A::Error> {
-        let Some(first) = map.next_key::<Cow<'de, str>>()? else {
+        let Some(Text(first)) = map.next_key::<Text<'de>>()? else {
             return Err(de::Error::missing_field(self.tag));
         };
         if first == self.tag {
-            let variant: String = map.next_value()?;
+            let Text(variant) = map.next_value()?;
             return M::deserialize(Rest { variant, map });
         }
         // The tag is not first: read the object once, then decode it the same way.

@@ -149,6 +149,12 @@ impl IdIndex {
             .map(|s| s.at - 1)
     }
 
+    /// The slot a probe for `tag` starts at (read only to bring it into the cache early).
+    fn first_slot(&self, tag: u32) -> u32 {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.slots.get(tag as usize & mask).map_or(0, |s| s.at)
+    }
+
     /// Adds a command's first event (an index beyond `u32::MAX - 1` is not indexed: the log
     /// counts events in `u32`).
     fn insert(&mut self, tag: u32, at: u32) {
@@ -261,7 +267,14 @@ impl Log {
             return false;
         }
         self.index.insert(t, at);
-        self.last = Some(id.clone());
+        // The last command's id, its text written over the previous one's (no allocation).
+        match &mut self.last {
+            Some(last) => {
+                last.0.clear();
+                last.0.push_str(id.as_str());
+            }
+            None => self.last = Some(id.clone()),
+        }
         true
     }
 
@@ -355,26 +368,8 @@ impl Log {
     /// bytes the chain was made of); otherwise — a log reformatted by some tool — `r` is
     /// written canonically again and that is hashed, so the chain is checked on values.
     pub fn append_checked(&mut self, r: Recorded, line: Option<&str>) -> Result<Recorded, Error> {
-        let position = self.len() + 1;
-        if r.seq != position {
-            return Err(Error::DamagedLog {
-                position,
-                reason: if r.seq < position {
-                    format!("sequence number {} repeats or goes back (expected {position})", r.seq)
-                } else {
-                    format!("sequence number {} skips ahead (expected {position})", r.seq)
-                },
-                reason_nl: if r.seq < position {
-                    format!("volgnummer {} herhaalt of gaat terug (verwacht {position})", r.seq)
-                } else {
-                    format!("volgnummer {} springt vooruit (verwacht {position})", r.seq)
-                },
-            });
-        }
-        let raw = line.and_then(split_line).and_then(|(open, hex)| {
-            let hash = chain(&self.head, open.as_bytes(), b"}");
-            hex_is(hex, &hash).then_some((open, hash))
-        });
+        let position = self.check_seq(r.seq)?;
+        let raw = line.and_then(|l| self.canonical(l));
         let hash = match raw {
             Some((_, hash)) => hash,
             None => {
@@ -391,21 +386,106 @@ impl Log {
                 hash
             }
         };
+        self.commit(position, &r.command_id, raw.map(|(open, _)| open), &hash)?;
+        Ok(r)
+    }
+
+    /// [`Log::append_checked`] for a line read as a [`LineView`]: `Ok(true)` when `line` is
+    /// the engine's canonical text of the next event and chains (then it is appended);
+    /// `Ok(false)`, nothing changed, when it is not (the caller checks it on values);
+    /// an error for a sequence number out of place or a command id already taken.
+    pub fn append_canonical(&mut self, seq: u64, command_id: &CommandId, line: &str) -> Result<bool, Error> {
+        let position = self.check_seq(seq)?;
+        // The index slot the command id will be looked up in is read first, so that the
+        // processor fetches it (a cache miss in a large log) while the line is hashed.
+        std::hint::black_box(self.index.first_slot(tag(command_id)));
+        let Some((open, hash)) = self.canonical(line) else {
+            return Ok(false);
+        };
+        self.commit(position, command_id, Some(open), &hash)?;
+        Ok(true)
+    }
+
+    /// The position the next event must have (AUD-2), or why `seq` is not it.
+    fn check_seq(&self, seq: u64) -> Result<u64, Error> {
+        let position = self.len() + 1;
+        if seq == position {
+            return Ok(position);
+        }
+        Err(Error::DamagedLog {
+            position,
+            reason: if seq < position {
+                format!("sequence number {seq} repeats or goes back (expected {position})")
+            } else {
+                format!("sequence number {seq} skips ahead (expected {position})")
+            },
+            reason_nl: if seq < position {
+                format!("volgnummer {seq} herhaalt of gaat terug (verwacht {position})")
+            } else {
+                format!("volgnummer {seq} springt vooruit (verwacht {position})")
+            },
+        })
+    }
+
+    /// A line's body and chained hash when the line is as the engine writes it and its hash
+    /// matches (its bytes are then the canonical bytes the chain was made of).
+    fn canonical<'l>(&self, line: &'l str) -> Option<(&'l str, Hash)> {
+        let (open, hex) = split_line(line)?;
+        let hash = chain(&self.head, open.as_bytes(), b"}");
+        hex_is(hex, &hash).then_some((open, hash))
+    }
+
+    /// Indexes the event's command when it starts one (refused when its id was used by an
+    /// earlier command) and appends it: its canonical body `open` when known, else the body
+    /// in `scratch`.
+    fn commit(&mut self, position: u64, command_id: &CommandId, open: Option<&str>, hash: &Hash) -> Result<(), Error> {
         let at = self.len;
-        let new_command = self.last.as_ref() != Some(&r.command_id);
-        if new_command && !self.claim(&r.command_id, at) {
+        let new_command = self.last.as_ref() != Some(command_id);
+        if new_command && !self.claim(command_id, at) {
             return Err(Error::DamagedLog {
                 position,
                 reason: "its command id was used by an earlier command".into(),
                 reason_nl: "de opdracht-id werd al door een eerdere opdracht gebruikt".into(),
             });
         }
-        match raw {
-            Some((open, _)) => self.push_open(open, &hash),
-            None => self.push_line(&hash),
+        match open {
+            Some(open) => self.push_open(open, hash),
+            None => self.push_line(hash),
         }
-        self.head = hash;
-        Ok(r)
+        self.head = *hash;
+        Ok(())
+    }
+}
+
+/// A log line read for replay (AUD-2): what the ledger keeps is decoded, the fingerprint and
+/// hash are checked to be texts and borrowed from the line, not copied — when the line is the
+/// engine's own canonical text its hash is checked on its bytes ([`Log::append_canonical`]).
+#[derive(serde::Deserialize)]
+pub(crate) struct LineView<'a> {
+    pub seq: u64,
+    pub command_id: CommandId,
+    pub actor: super::Actor,
+    #[serde(with = "crate::calendar::instant_serde")]
+    pub at: chrono::DateTime<chrono::Utc>,
+    #[serde(borrow)]
+    pub fingerprint: std::borrow::Cow<'a, str>,
+    pub event: super::Event,
+    #[serde(default, borrow)]
+    pub hash: std::borrow::Cow<'a, str>,
+}
+
+impl LineView<'_> {
+    /// The event as [`Recorded`] (to check a line that is not in canonical form on its values).
+    pub fn into_recorded(self) -> Recorded {
+        Recorded {
+            seq: self.seq,
+            command_id: self.command_id,
+            actor: self.actor,
+            at: self.at,
+            fingerprint: self.fingerprint.into_owned(),
+            event: self.event,
+            hash: self.hash.into_owned(),
+        }
     }
 }
 

@@ -84,7 +84,11 @@ impl Serialize for Actor {
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Ok(Actor::from(s.as_str()))
+        Ok(if s == "system" {
+            Actor::System
+        } else {
+            Actor::Person(PersonId(s))
+        })
     }
 }
 
@@ -478,12 +482,12 @@ impl Ledger {
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Recorded = crate::decode::from_str_max_lazy(
+            let v: log::LineView<'_> = crate::decode::from_str_max_lazy(
                 line,
                 || format!("log line {number}"),
                 crate::decode::MAX_COMMAND_BYTES,
             )?;
-            l.push_checked(r, Some(line))?;
+            l.push_view(v, line)?;
         }
         Ok(l)
     }
@@ -492,6 +496,16 @@ impl Ledger {
         let r = self.log.append_checked(r, line)?;
         self.state.evolve(&r);
         Ok(())
+    }
+
+    /// [`Ledger::push_checked`] for a line read as a view: a canonical line is appended as it
+    /// is, any other is checked on its values.
+    fn push_view(&mut self, v: log::LineView<'_>, line: &str) -> Result<(), Error> {
+        if self.log.append_canonical(v.seq, &v.command_id, line)? {
+            self.state.evolve_event(v.at, &v.actor, &v.event);
+            return Ok(());
+        }
+        self.push_checked(v.into_recorded(), None)
     }
 
     /// The ledger as JSON (AUD-2): its schema version, the engine version, the number of

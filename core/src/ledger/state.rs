@@ -131,9 +131,13 @@ impl State {
     /// Folds one recorded event into the state. Infallible: every check happened before the
     /// event was produced, so a rejected command never gets here (AUD-2).
     pub fn evolve(&mut self, r: &Recorded) {
+        self.evolve_event(r.at, &r.actor, &r.event);
+    }
+
+    /// [`State::evolve`] by what the fold reads of a record: its instant, actor and event.
+    pub(crate) fn evolve_event(&mut self, at: DateTime<Utc>, actor: &Actor, event: &Event) {
         self.event_count = self.event_count.saturating_add(1);
-        let at = r.at;
-        match &r.event {
+        match event {
             Event::OrganisationCreated { organisation, name } => {
                 self.organisations.insert(
                     organisation.clone(),
@@ -443,14 +447,14 @@ impl State {
             Event::ElearningEntryApproved { entry } => {
                 if let Some(e) = self.entries.get_mut(entry) {
                     e.status = EntryStatus::Approved;
-                    e.decided_by = actor_person(&r.actor);
+                    e.decided_by = actor_person(actor);
                 }
             }
             Event::ElearningEntryRejected { entry, reason } => {
                 if let Some(e) = self.entries.get_mut(entry) {
                     e.status = EntryStatus::Rejected;
                     e.rejection_reason = Some(reason.clone());
-                    e.decided_by = actor_person(&r.actor);
+                    e.decided_by = actor_person(actor);
                 }
             }
             Event::MlpProfileSet { person, fields } => {
