@@ -274,13 +274,18 @@ pub mod instant_serde {
         }
     }
 
-    fn from_text<E: serde::de::Error>(s: &str) -> Result<DateTime<Utc>, E> {
+    /// The instant an RFC 3339 text names, as decoding reads it.
+    pub(crate) fn parse(s: &str) -> Option<DateTime<Utc>> {
         if let Some((secs, nanos)) = super::fast_rfc3339(s)
             && let Some(t) = DateTime::from_timestamp(secs, nanos)
         {
-            return Ok(t);
+            return Some(t);
         }
-        s.parse::<DateTime<Utc>>().map_err(|_| {
+        s.parse::<DateTime<Utc>>().ok()
+    }
+
+    fn from_text<E: serde::de::Error>(s: &str) -> Result<DateTime<Utc>, E> {
+        parse(s).ok_or_else(|| {
             E::invalid_value(
                 serde::de::Unexpected::Str(""),
                 &"an RFC 3339 formatted date and time string",
@@ -293,7 +298,7 @@ pub mod instant_serde {
     /// # Errors
     /// Text that is not an instant.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        let crate::decode::Text(s) = crate::decode::Text::deserialize(d)?;
         from_text(&s)
     }
 
@@ -317,8 +322,8 @@ pub mod instant_serde {
         /// # Errors
         /// Text that is not an instant.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-            let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
-            s.map(|s| from_text(&s)).transpose()
+            let s = Option::<crate::decode::Text<'de>>::deserialize(d)?;
+            s.map(|crate::decode::Text(s)| from_text(&s)).transpose()
         }
     }
 }

@@ -97,6 +97,32 @@ pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes:
 
 /// As [`from_str_max`], with the root made only when the input fails (a log read back line by
 /// line names each line without formatting a label for every good one).
+/// A text borrowed from the input when it can be (serde's own `Cow<str>` always copies): for
+/// texts that are read and dropped (a tag, an instant's digits).
+pub(crate) struct Text<'de>(pub std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 pub(crate) fn from_str_max_lazy<'a, T: Deserialize<'a>>(
     json: &'a str,
     root: impl FnOnce() -> String,

@@ -457,38 +457,6 @@ impl Log {
     }
 }
 
-/// A log line read for replay (AUD-2): what the ledger keeps is decoded, the fingerprint and
-/// hash are checked to be texts and borrowed from the line, not copied — when the line is the
-/// engine's own canonical text its hash is checked on its bytes ([`Log::append_canonical`]).
-#[derive(serde::Deserialize)]
-pub(crate) struct LineView<'a> {
-    pub seq: u64,
-    pub command_id: CommandId,
-    pub actor: super::Actor,
-    #[serde(with = "crate::calendar::instant_serde")]
-    pub at: chrono::DateTime<chrono::Utc>,
-    #[serde(borrow)]
-    pub fingerprint: std::borrow::Cow<'a, str>,
-    pub event: super::Event,
-    #[serde(default, borrow)]
-    pub hash: std::borrow::Cow<'a, str>,
-}
-
-impl LineView<'_> {
-    /// The event as [`Recorded`] (to check a line that is not in canonical form on its values).
-    pub fn into_recorded(self) -> Recorded {
-        Recorded {
-            seq: self.seq,
-            command_id: self.command_id,
-            actor: self.actor,
-            at: self.at,
-            fingerprint: self.fingerprint.into_owned(),
-            event: self.event,
-            hash: self.hash.into_owned(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,7 @@ pub mod command;
 mod decide;
 pub mod event;
 mod fingerprint;
+mod line;
 mod log;
 pub mod query;
 pub mod report;
@@ -482,11 +483,14 @@ impl Ledger {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: log::LineView<'_> = crate::decode::from_str_max_lazy(
-                line,
-                || format!("log line {number}"),
-                crate::decode::MAX_COMMAND_BYTES,
-            )?;
+            let v = match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
+                Some(v) => v,
+                None => crate::decode::from_str_max_lazy(
+                    line,
+                    || format!("log line {number}"),
+                    crate::decode::MAX_COMMAND_BYTES,
+                )?,
+            };
             l.push_view(v, line)?;
         }
         Ok(l)
@@ -500,7 +504,7 @@ impl Ledger {
 
     /// [`Ledger::push_checked`] for a line read as a view: a canonical line is appended as it
     /// is, any other is checked on its values.
-    fn push_view(&mut self, v: log::LineView<'_>, line: &str) -> Result<(), Error> {
+    fn push_view(&mut self, v: line::LineView<'_>, line: &str) -> Result<(), Error> {
         if self.log.append_canonical(v.seq, &v.command_id, line)? {
             self.state.evolve_event(v.at, &v.actor, &v.event);
             return Ok(());

@@ -217,7 +217,10 @@ impl<'de> Visitor<'de> for Events<'_> {
         // names where it failed.
         while let Some(raw) = s.next_element::<&'de serde_json::value::RawValue>()? {
             let line = raw.get();
-            let v: super::log::LineView<'_> = serde_json::from_str(line).map_err(|_| de::Error::custom(REFUSED))?;
+            let v = match super::line::scan(line, usize::MAX) {
+                Some(v) => v,
+                None => serde_json::from_str(line).map_err(|_| de::Error::custom(REFUSED))?,
+            };
             if let Err(e) = st.ledger.push_view(v, line) {
                 st.err.get_or_insert(e);
                 return Err(de::Error::custom(REFUSED));

@@ -1,0 +1,300 @@
+//! AUD-2: reading a line of the event log for replay and snapshot loading.
+//!
+//! A line is decoded into a [`LineView`]: what the ledger keeps (the event, its instant, actor
+//! and command id) is decoded; the fingerprint and hash are checked to be texts and borrowed
+//! from the line. The two commonest events — a check-in and a check-out, nearly every line of a
+//! year's log — are read by [`scan`] when the line is exactly as the engine writes it, without
+//! serde; any other line, or one of those spelled otherwise (escapes, spaces, another field
+//! order, an id or instant that does not pass), goes through serde. [`scan`] accepts only lines
+//! serde reads to the same values (a property test holds them side by side on mutated lines);
+//! whether a line is the log's is decided after, by its hash ([`super::log`]).
+
+// Offsets within one line (bounded by its length).
+#![allow(clippy::arithmetic_side_effects)]
+
+use super::{Actor, Event, Recorded};
+use crate::calendar::instant_serde;
+use crate::ids::{CommandId, PersonId, SessionId, check_id};
+use crate::session::Method;
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+
+/// A log line read for replay.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+pub(crate) struct LineView<'a> {
+    pub seq: u64,
+    pub command_id: CommandId,
+    pub actor: Actor,
+    #[serde(with = "crate::calendar::instant_serde")]
+    pub at: DateTime<Utc>,
+    #[serde(borrow)]
+    pub fingerprint: Cow<'a, str>,
+    pub event: Event,
+    #[serde(default, borrow)]
+    pub hash: Cow<'a, str>,
+}
+
+impl LineView<'_> {
+    /// The event as [`Recorded`] (to check a line that is not in canonical form on its values).
+    pub fn into_recorded(self) -> Recorded {
+        Recorded {
+            seq: self.seq,
+            command_id: self.command_id,
+            actor: self.actor,
+            at: self.at,
+            fingerprint: self.fingerprint.into_owned(),
+            event: self.event,
+            hash: self.hash.into_owned(),
+        }
+    }
+}
+
+/// Reads a line as the engine writes a check-in or check-out; `None` for anything else (serde
+/// reads it then). A line up to `max_bytes` long.
+pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
+    if line.len() > max_bytes {
+        return None;
+    }
+    let mut c = Cursor { rest: line };
+    c.lit("{\"seq\":")?;
+    let seq = c.number()?;
+    c.lit(",\"command_id\":")?;
+    let command_id = c.id()?;
+    c.lit(",\"actor\":")?;
+    let actor = c.text()?;
+    c.lit(",\"at\":")?;
+    let at = instant_serde::parse(c.text()?)?;
+    c.lit(",\"fingerprint\":")?;
+    let fingerprint = c.text()?;
+    c.lit(",\"event\":{\"type\":")?;
+    let out = match c.text()? {
+        "checked_in" => false,
+        "checked_out" => true,
+        _ => return None,
+    };
+    c.lit(",\"session\":")?;
+    let session = SessionId(c.id()?);
+    c.lit(",\"person\":")?;
+    let person = PersonId(c.id()?);
+    c.lit(",\"time\":")?;
+    let time = instant_serde::parse(c.text()?)?;
+    c.lit(",\"method\":")?;
+    let method = match c.text()? {
+        "scan" => Method::Scan,
+        "manual" => Method::Manual,
+        "closed_by_trainer" => Method::ClosedByTrainer,
+        "correction" => Method::Correction,
+        "offline_scan" => Method::OfflineScan,
+        _ => return None,
+    };
+    c.lit(",\"late\":")?;
+    let late = if c.lit("true").is_some() {
+        true
+    } else {
+        c.lit("false")?;
+        false
+    };
+    c.lit("},\"hash\":")?;
+    let hash = c.text()?;
+    c.lit("}")?;
+    if !c.rest.is_empty() {
+        return None;
+    }
+    let event = if out {
+        Event::CheckedOut {
+            session,
+            person,
+            time,
+            method,
+            late,
+        }
+    } else {
+        Event::CheckedIn {
+            session,
+            person,
+            time,
+            method,
+            late,
+        }
+    };
+    Some(LineView {
+        seq,
+        command_id: CommandId(command_id),
+        actor: if actor == "system" {
+            Actor::System
+        } else {
+            Actor::Person(PersonId(actor.to_owned()))
+        },
+        at,
+        fingerprint: Cow::Borrowed(fingerprint),
+        event,
+        hash: Cow::Borrowed(hash),
+    })
+}
+
+struct Cursor<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Cursor<'a> {
+    fn lit(&mut self, l: &str) -> Option<()> {
+        self.rest = self.rest.strip_prefix(l)?;
+        Some(())
+    }
+
+    /// A JSON string without escapes or control characters (serde_json refuses the latter;
+    /// the former it would read to other text).
+    fn text(&mut self) -> Option<&'a str> {
+        let body = self.rest.strip_prefix('"')?;
+        let end = body.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let (text, after) = body.split_at(end);
+        self.rest = after.strip_prefix('"')?;
+        Some(text)
+    }
+
+    /// An id, checked as decoding checks it (AUD-3, ID-3).
+    fn id(&mut self) -> Option<String> {
+        let t = self.text()?;
+        check_id(t).ok()?;
+        Some(t.to_owned())
+    }
+
+    /// An unsigned integer as JSON writes it (no sign, no leading zero), within `u64`.
+    fn number(&mut self) -> Option<u64> {
+        let end = self
+            .rest
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(self.rest.len());
+        let (digits, after) = self.rest.split_at(end);
+        if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+            return None;
+        }
+        let n = digits.parse().ok()?;
+        self.rest = after;
+        Some(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line(seq: u64, id: &str, actor: &str, at: DateTime<Utc>, ev: Event, fp: &str, hash: &str) -> String {
+        let r = Recorded {
+            seq,
+            command_id: CommandId::new(id),
+            actor: Actor::from(actor),
+            at,
+            fingerprint: fp.into(),
+            event: ev,
+            hash: hash.into(),
+        };
+        serde_json::to_string(&r).unwrap_or_default()
+    }
+
+    fn serde_view(l: &str) -> Option<LineView<'_>> {
+        serde_json::from_str(l).ok()
+    }
+
+    const METHODS: [Method; 5] = [
+        Method::Scan,
+        Method::Manual,
+        Method::ClosedByTrainer,
+        Method::Correction,
+        Method::OfflineScan,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// AUD-2: a line the scanner reads, serde reads to the same values; a check-in or
+        /// check-out as the engine writes it (ids that pass, no escapes) the scanner reads.
+        #[test]
+        fn aud_2_the_line_scanner_reads_what_serde_reads(
+            seq in prop_oneof![Just(0u64), Just(u64::MAX), any::<u64>()],
+            id in "[a-zA-Z0-9_-]{1,12}|[ -~]{0,6}|[a-zé\"\\\u{1}]{1,5}",
+            person in "p-[0-9]{1,5}|[a-z ]{0,4}|85073003328",
+            actor in "system|p-[a-z]{1,6}|[ -~é]{0,5}",
+            secs in prop_oneof![Just(0i64), 946_684_800i64..4_102_444_800, Just(253_402_300_799i64)],
+            nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000],
+            method in 0usize..5,
+            late: bool,
+            out: bool,
+            hash in "[0-9a-f]{64}|[ -~]{0,4}",
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..4, prop::sample::select(vec![' ', '\\', '"', '0', ',', '}', 'x', '1', 'Z', 'é'])), 0..3),
+        ) {
+            let t = DateTime::from_timestamp(secs, nanos).unwrap_or_default();
+            let session = SessionId::new(id.clone());
+            let person = PersonId::new(person);
+            let method = METHODS.get(method).copied().unwrap_or(Method::Scan);
+            let ev = if out {
+                Event::CheckedOut { session, person, time: t, method, late }
+            } else {
+                Event::CheckedIn { session, person, time: t, method, late }
+            };
+            let clean = line(seq, &id, &actor, t, ev.clone(), "a1b2", &hash);
+            // Untouched: read by the scanner exactly when serde reads it and the texts need no
+            // escapes; the same values either way.
+            let plain = !clean.contains('\\');
+            match (scan(&clean, usize::MAX), serde_view(&clean)) {
+                (Some(a), Some(b)) => prop_assert_eq!(a, b),
+                (Some(a), None) => prop_assert!(false, "scanner read what serde refuses: {:?}", a),
+                (None, Some(_)) => prop_assert!(!plain, "a plain line left to serde: {}", clean),
+                (None, None) => {}
+            }
+            // Edited anywhere (spaces, escapes, quotes, digits, braces): never a different verdict
+            // in the scanner's favour.
+            let mut chars: Vec<char> = clean.chars().collect();
+            for (at, op, ch) in &edits {
+                let i = at.index(chars.len().max(1));
+                match op {
+                    0 => chars.insert(i, *ch),
+                    1 if i < chars.len() => { chars.remove(i); }
+                    2 if i < chars.len() => { if let Some(c) = chars.get_mut(i) { *c = *ch; } }
+                    _ => chars.truncate(i),
+                }
+            }
+            let edited: String = chars.into_iter().collect();
+            if let Some(a) = scan(&edited, usize::MAX) {
+                let b = serde_view(&edited);
+                prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);
+                prop_assert_eq!(Some(a), b);
+            }
+        }
+    }
+
+    #[test]
+    fn aud_2_other_events_and_long_lines_go_to_serde() {
+        let t = DateTime::from_timestamp(1_772_438_400, 0).unwrap_or_default();
+        let started = line(
+            1,
+            "c-1",
+            "p-a",
+            t,
+            Event::SessionStarted {
+                session: SessionId::new("S-1"),
+            },
+            "f",
+            "h",
+        );
+        assert!(scan(&started, usize::MAX).is_none());
+        assert!(serde_view(&started).is_some());
+        let ev = Event::CheckedIn {
+            session: SessionId::new("S-1"),
+            person: PersonId::new("p-1"),
+            time: t,
+            method: Method::Scan,
+            late: false,
+        };
+        let l = line(7, "c-1", "system", t, ev, "f", "h");
+        let v = scan(&l, usize::MAX).map(|v| (v.seq, v.actor));
+        assert_eq!(v, Some((7, Actor::System)));
+        assert!(
+            scan(&l, l.len() - 1).is_none(),
+            "above the size limit: decoding names it"
+        );
+        assert!(scan(&format!("{l} "), usize::MAX).is_none(), "trailing space: serde");
+        assert!(serde_view(&format!("{l} ")).is_some());
+    }
+}
