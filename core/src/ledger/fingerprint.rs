@@ -41,7 +41,20 @@ impl Fnv {
 pub(crate) fn of(env: &Envelope) -> String {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     let _ = (&env.actor, crate::calendar::instant_serde::Fast(&env.at), &env.command).serialize(&mut h);
-    format!("{:016x}", h.0)
+    hex16(h.0)
+}
+
+/// `format!("{:016x}", v)` without the formatting machinery (once per command).
+fn hex16(v: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 16];
+    for (d, b) in out.chunks_exact_mut(2).zip(v.to_be_bytes()) {
+        if let [hi, lo] = d {
+            *hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            *lo = HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The fingerprint engine 0.1 wrote: FNV-1a over the JSON of (actor, instant, command).
@@ -283,6 +296,13 @@ mod tests {
 
     fn env(json: &str) -> Envelope {
         Envelope::from_json(json).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn att_3_fingerprint_digits_as_format_writes_them() {
+        for v in [0u64, 1, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef, 1 << 63] {
+            assert_eq!(hex16(v), format!("{v:016x}"));
+        }
     }
 
     #[test]

@@ -267,7 +267,12 @@ impl Log {
             return false;
         }
         self.index.insert(t, at);
-        // The last command's id, its text written over the previous one's (no allocation).
+        self.remember(id);
+        true
+    }
+
+    /// Keeps the last command's id, its text written over the previous one's (no allocation).
+    fn remember(&mut self, id: &CommandId) {
         match &mut self.last {
             Some(last) => {
                 last.0.clear();
@@ -275,7 +280,6 @@ impl Log {
             }
             None => self.last = Some(id.clone()),
         }
-        true
     }
 
     /// The first event of the command `id` (whose tag is `t`), if it is in the log.
@@ -285,12 +289,34 @@ impl Log {
             .find(|&i| self.command_of(i).as_ref() == Some(id))
     }
 
-    /// Appends the events of one accepted command (their `seq` follow the log's); fills in
-    /// their hashes.
+    /// Appends the events of one command (their `seq` follow the log's); fills in their
+    /// hashes. Its id is indexed unless an earlier command holds it.
     pub fn append(&mut self, events: &mut [Recorded]) {
         let Some(first) = events.first() else { return };
-        let at = self.len;
-        let id = first.command_id.clone();
+        let (at, t) = (self.len, tag(&first.command_id));
+        self.write(events);
+        if let Some(first) = events.first()
+            && self.first_of(&first.command_id, t).is_none()
+        {
+            self.index.insert(t, at);
+            self.remember(&first.command_id);
+        }
+    }
+
+    /// [`Log::append`] for a command [`Log::of_command`] has just found new (ATT-3): indexed
+    /// without looking again.
+    pub fn append_new(&mut self, events: &mut [Recorded]) {
+        let Some(first) = events.first() else { return };
+        let (at, t) = (self.len, tag(&first.command_id));
+        self.write(events);
+        if let Some(first) = events.first() {
+            self.index.insert(t, at);
+            self.remember(&first.command_id);
+        }
+    }
+
+    /// Writes events at the end of the log, chained, filling in their hashes.
+    fn write(&mut self, events: &mut [Recorded]) {
         for r in events.iter_mut() {
             let mut scratch = std::mem::take(&mut self.scratch);
             let hash = body(r, &self.head, &mut scratch);
@@ -299,8 +325,6 @@ impl Log {
             self.push_line(&hash);
             self.head = hash;
         }
-        // An accepted command's id is new (ATT-3 was decided before).
-        let _ = self.claim(&id, at);
     }
 
     fn raw(&self, i: u32) -> Option<&str> {

@@ -284,7 +284,7 @@ impl Ledger {
                 hash: String::new(),
             })
             .collect();
-        self.log.append(&mut recorded);
+        self.log.append_new(&mut recorded);
         for r in &recorded {
             self.state.evolve(r);
         }
