@@ -980,7 +980,15 @@ fn order_participants(c: &Compact, rank: &[u32], order: &mut [u32]) {
             .copied()
             .unwrap_or(0)
     };
-    if !order.windows(2).all(|w| matches!(w, [a, b] if key(a) <= key(b))) {
+    // Usually stored in that order already: one key per participant to tell.
+    let mut prev = 0u32;
+    let sorted = order.iter().all(|i| {
+        let k = key(i);
+        let ok = k >= prev;
+        prev = k;
+        ok
+    });
+    if !sorted {
         order.sort_unstable_by_key(key);
     }
 }
