@@ -277,11 +277,7 @@ impl State {
             Event::ParticipantAdded { session, person } => {
                 if let Some(s) = self.sessions.get_mut(session) {
                     s.participants.insert(person.clone(), ParticipantRecord::default());
-                    self.idx
-                        .person_sessions
-                        .entry(person.clone())
-                        .or_default()
-                        .insert((s.timing.date, session.clone()));
+                    person_session(&mut self.idx, person, s.timing.date, session);
                 }
             }
             Event::QrCodeToSend { person, project } => {
@@ -629,6 +625,19 @@ fn push_interval(v: &mut Vec<Interval>, i: Interval) {
     v.push(i);
 }
 
+/// Indexes a session under one of its participants (the id copied only for a new person).
+fn person_session(idx: &mut Indexes, person: &PersonId, date: NaiveDate, session: &SessionId) {
+    let key = (date, session.clone());
+    match idx.person_sessions.get_mut(person) {
+        Some(set) => {
+            set.insert(key);
+        }
+        None => {
+            idx.person_sessions.entry(person.clone()).or_default().insert(key);
+        }
+    }
+}
+
 fn index_session(idx: &mut Indexes, s: &Session) {
     idx.training_sessions
         .insert(&s.training, &s.id, s.timing.start_at, s.timing.end_at);
@@ -637,10 +646,7 @@ fn index_session(idx: &mut Indexes, s: &Session) {
             .insert(t, &s.id, s.timing.start_at, s.timing.end_at);
     }
     for p in s.participants.keys() {
-        idx.person_sessions
-            .entry(p.clone())
-            .or_default()
-            .insert((s.timing.date, s.id.clone()));
+        person_session(idx, p, s.timing.date, &s.id);
     }
     idx.project_sessions
         .entry(s.project.clone())
