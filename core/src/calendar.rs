@@ -196,9 +196,20 @@ pub(crate) fn fast_rfc3339(s: &str) -> Option<(i64, u32)> {
     if !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo as u32, d as u32)?;
-    let days = i64::from(date.num_days_from_ce()) - 719_163;
-    Some((days * 86_400 + h * 3600 + mi * 60 + se - offset, nanos))
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=month_days).contains(&d) {
+        return None;
+    }
+    Some((
+        days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset,
+        nanos,
+    ))
 }
 
 /// Serde for instants read and written in bulk (event logs, commands): the common RFC 3339
@@ -689,6 +700,20 @@ mod tests {
                 assert_eq!(fast.is_err(), slow.is_err(), "{date} {time}");
             }
             date = date.succ_opt().unwrap();
+        }
+    }
+
+    #[test]
+    fn dl_4_every_day_number_parsed_by_hand_agrees_with_chrono() {
+        // Days 00..=32 of every month of leap and common years (1900, 2000, 2024, 2026, 0, 9999).
+        for y in [0, 1900, 1970, 2000, 2023, 2024, 2026, 2100, 9999] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let s = format!("{y:04}-{m:02}-{d:02}T23:59:59Z");
+                    let slow = s.parse::<DateTime<Utc>>().ok().map(|t| (t.timestamp(), 0));
+                    assert_eq!(fast_rfc3339(&s), slow, "{s}");
+                }
+            }
         }
     }
 
