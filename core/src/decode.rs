@@ -95,8 +95,6 @@ pub(crate) fn decode_str<T: DeserializeOwned>(json: &str, root: &str, max_bytes:
     decode_lazy(json, || root.to_owned(), max_bytes)
 }
 
-/// As [`from_str_max`], with the root made only when the input fails (a log read back line by
-/// line names each line without formatting a label for every good one).
 /// A text borrowed from the input when it can be (serde's own `Cow<str>` always copies): for
 /// texts that are read and dropped (a tag, an instant's digits).
 pub(crate) struct Text<'de>(pub std::borrow::Cow<'de, str>);
@@ -123,6 +121,8 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
+/// As [`from_str_max`], with the root made only when the input fails (a log read back line by
+/// line names each line without formatting a label for every good one).
 pub(crate) fn from_str_max_lazy<'a, T: Deserialize<'a>>(
     json: &'a str,
     root: impl FnOnce() -> String,

@@ -414,7 +414,7 @@ impl Log {
         Ok(r)
     }
 
-    /// [`Log::append_checked`] for a line read as a [`LineView`]: `Ok(true)` when `line` is
+    /// [`Log::append_checked`] for a line read as a `line::LineView`: `Ok(true)` when `line` is
     /// the engine's canonical text of the next event and chains (then it is appended);
     /// `Ok(false)`, nothing changed, when it is not (the caller checks it on values);
     /// an error for a sequence number out of place or a command id already taken.
