@@ -120,11 +120,7 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
     Some(LineView {
         seq,
         command_id: CommandId(command_id),
-        actor: if actor == "system" {
-            Actor::System
-        } else {
-            Actor::Person(PersonId(actor.to_owned()))
-        },
+        actor: Actor::from(actor),
         at,
         fingerprint: Cow::Borrowed(fingerprint),
         event,

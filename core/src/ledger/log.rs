@@ -292,24 +292,22 @@ impl Log {
     /// Appends the events of one command (their `seq` follow the log's); fills in their
     /// hashes. Its id is indexed unless an earlier command holds it.
     pub fn append(&mut self, events: &mut [Recorded]) {
-        let Some(first) = events.first() else { return };
-        let (at, t) = (self.len, tag(&first.command_id));
-        self.write(events);
-        if let Some(first) = events.first()
-            && self.first_of(&first.command_id, t).is_none()
-        {
-            self.index.insert(t, at);
-            self.remember(&first.command_id);
-        }
+        self.append_as(events, false);
     }
 
     /// [`Log::append`] for a command [`Log::of_command`] has just found new (ATT-3): indexed
     /// without looking again.
     pub fn append_new(&mut self, events: &mut [Recorded]) {
+        self.append_as(events, true);
+    }
+
+    fn append_as(&mut self, events: &mut [Recorded], known_new: bool) {
         let Some(first) = events.first() else { return };
         let (at, t) = (self.len, tag(&first.command_id));
         self.write(events);
-        if let Some(first) = events.first() {
+        if let Some(first) = events.first()
+            && (known_new || self.first_of(&first.command_id, t).is_none())
+        {
             self.index.insert(t, at);
             self.remember(&first.command_id);
         }

@@ -65,14 +65,21 @@ impl fmt::Display for Actor {
     }
 }
 
-impl From<&str> for Actor {
+impl From<String> for Actor {
     /// `"system"` is the system actor; anything else a person id.
-    fn from(s: &str) -> Actor {
+    fn from(s: String) -> Actor {
         if s == "system" {
             Actor::System
         } else {
-            Actor::Person(PersonId::new(s))
+            Actor::Person(PersonId(s))
         }
+    }
+}
+
+impl From<&str> for Actor {
+    /// As `From<String>`.
+    fn from(s: &str) -> Actor {
+        Actor::from(s.to_owned())
     }
 }
 
@@ -84,12 +91,7 @@ impl Serialize for Actor {
 
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(if s == "system" {
-            Actor::System
-        } else {
-            Actor::Person(PersonId(s))
-        })
+        Ok(Actor::from(String::deserialize(d)?))
     }
 }
 
