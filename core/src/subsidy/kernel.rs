@@ -13,6 +13,10 @@
 //!   cap (SUB-5) — all other lines are finished in the pass;
 //! - scratch is per day and reused; a line is 32 bytes, an excluded stretch 16; what only
 //!   a second look at a day gives a line (SUB-6 stretches, a SUB-5 cut) is kept beside it;
+//!   a second look counts its lines' stretches again from the records (few days need one), so
+//!   the pass keeps none;
+//! - a participant's single interval (the common line) is counted and explained in one walk
+//!   over the session's net time, without the general intersection;
 //! - explanations are facts (reason, from, length, the other session), kept only when asked
 //!   for; texts are rendered later, on demand;
 //! - money is summed as integer minutes per parameter set and turned into `Decimal` once per
@@ -317,6 +321,9 @@ fn subtract_into(a: &[(i64, i64)], b: &[(i64, i64)], out: &mut Vec<(i64, i64)>) 
 /// Sorts and merges stretches in place (touching ones merge), dropping empty ones.
 fn normalise(v: &mut Vec<(i64, i64)>) {
     v.retain(|(a, b)| b > a);
+    if v.len() < 2 {
+        return;
+    }
     if !v.is_sorted() {
         v.sort_unstable();
     }
@@ -391,6 +398,12 @@ impl DayClock {
     }
 }
 
+/// The 16-byte prefixes of the sources' ids ([`id_key`]), made once for the report's order.
+struct SourceKeys {
+    sessions: Vec<u128>,
+    entries: Vec<u128>,
+}
+
 /// A source of lines: a session or an e-learning entry.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Src {
@@ -401,7 +414,7 @@ enum Src {
 /// The sources in processing order: by date always (so that a participant's lines of one day
 /// meet before the day is closed); with `explain`, also by start and id within a day, which is
 /// the report's order.
-fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], explain: bool) -> Vec<Src> {
+fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&SourceKeys>) -> Vec<Src> {
     let day = |d: NaiveDate| i64::from(d.num_days_from_ce());
     let dates = c
         .sessions
@@ -446,25 +459,34 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], explain: bool) -
         }
         out = sorted;
     }
-    if explain {
-        // Within a day: by start, then id (a session before an entry of the same id).
+    if let Some(keys) = keys {
+        // Within a day: by start, then id (a session before an entry of the same id). The id
+        // prefixes were made once; a full id is read only when two prefixes are equal.
         let names = &c.names;
-        let key = |s: &Src| -> (i64, u128, &str, u8) {
+        let key = |s: &Src| -> (i64, u128, u8) {
             match *s {
-                Src::Session(i) => {
-                    let id = names.sessions.get(i as usize).map_or("", |x| x.as_str());
-                    (starts.get(i as usize).copied().unwrap_or(0), id_key(id), id, 0)
-                }
-                Src::Entry(i) => {
-                    let id = names.entries.get(i as usize).map_or("", |x| x.as_str());
-                    (e_starts.get(i as usize).copied().unwrap_or(0), id_key(id), id, 1)
-                }
+                Src::Session(i) => (
+                    starts.get(i as usize).copied().unwrap_or(0),
+                    keys.sessions.get(i as usize).copied().unwrap_or(0),
+                    0,
+                ),
+                Src::Entry(i) => (
+                    e_starts.get(i as usize).copied().unwrap_or(0),
+                    keys.entries.get(i as usize).copied().unwrap_or(0),
+                    1,
+                ),
             }
         };
+        let id = |s: &Src| match *s {
+            Src::Session(i) => names.sessions.get(i as usize).map_or("", |x| x.as_str()),
+            Src::Entry(i) => names.entries.get(i as usize).map_or("", |x| x.as_str()),
+        };
         let cmp = |a: &Src, b: &Src| {
-            let (sa, ka, ia, ta) = key(a);
-            let (sb, kb, ib, tb) = key(b);
-            sa.cmp(&sb).then_with(|| cmp_ids(ka, ia, kb, ib)).then(ta.cmp(&tb))
+            let (sa, ka, ta) = key(a);
+            let (sb, kb, tb) = key(b);
+            sa.cmp(&sb)
+                .then_with(|| cmp_ids(ka, id(a), kb, id(b)))
+                .then(ta.cmp(&tb))
         };
         // A day out of order is sorted on its keys made once (start, id prefix, kind), the
         // full ids read only when two prefixes are equal.
@@ -483,7 +505,7 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], explain: bool) -
             {
                 keyed.clear();
                 keyed.extend(day_slice.iter().map(|s| {
-                    let (start, k, _, tag) = key(s);
+                    let (start, k, tag) = key(s);
                     (start, k, tag, *s)
                 }));
                 keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then_with(|| cmp(&a.3, &b.3)));
@@ -583,8 +605,6 @@ impl Acc {
 struct DayLine {
     /// Start (session start; for e-learning its time or the end of the day).
     start: i64,
-    /// First of its counted stretches in `Day::counted`.
-    counted_at: u32,
     /// The participant record of a classroom line (to count it again when needed).
     who: u32,
     /// Previous line of the same participant today.
@@ -611,9 +631,6 @@ struct PersonDay {
 
 /// The lines of the day being counted, and what links a participant's lines of that day.
 struct Day {
-    /// Counted stretches of the day's classroom lines (after SUB-4), by line; kept only with
-    /// explanations (without, a day that needs them counts them again).
-    counted: Vec<(i64, i64)>,
     /// Per line of the day.
     lines: Vec<DayLine>,
     /// Participants whose day needs a second look.
@@ -679,6 +696,8 @@ impl Day {
 struct Scratch {
     net: Vec<(i64, i64)>,
     att: Vec<(i64, i64)>,
+    /// A line's counted stretches (several intervals).
+    counted: Vec<(i64, i64)>,
     order: Vec<u32>,
 }
 
@@ -723,7 +742,11 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
             None => clock.at(e.date, NaiveTime::MIN)? + 86_400,
         });
     }
-    let order = order_sources(c, &starts, &e_starts, explain);
+    let keys = explain.then(|| SourceKeys {
+        sessions: names.sessions.iter().map(|s| id_key(s.as_str())).collect(),
+        entries: names.entries.iter().map(|s| id_key(s.as_str())).collect(),
+    });
+    let order = order_sources(c, &starts, &e_starts, keys.as_ref());
     let person_rank = if explain { rank(&names.persons) } else { Vec::new() };
     let mut k = Kernel {
         sessions: c
@@ -740,6 +763,9 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
     let e_facts: Vec<(NaiveDate, i32)> = c.entries.iter().map(|e| (e.date, (e.minutes * 60) as i32)).collect();
     if explain {
         k.lines.reserve_exact(c.participants.len() + c.entries.len());
+        // About one excluded stretch a line (late, early, away, absent): room made once, so
+        // that the array is not copied as it grows.
+        k.parts.reserve(c.participants.len() + c.entries.len());
     }
     let mut cache = ParamCache {
         c,
@@ -748,7 +774,6 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
     };
     let mut acc = Acc::default();
     let mut day = Day {
-        counted: Vec::new(),
         lines: Vec::new(),
         queued: Vec::new(),
         number: 0,
@@ -769,7 +794,6 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
         c,
         starts: &starts,
         ends: &ends,
-        id_keys: names.sessions.iter().map(|s| id_key(s.as_str())).collect(),
         explain,
     };
     // Lines of the day without `explain` (with it, the day's lines are the tail of k.lines).
@@ -884,12 +908,10 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     };
                     let line = DayLine {
                         start,
-                        counted_at: day.counted.len() as u32,
                         who: pi,
                         prev: NONE,
                     };
-                    let (minutes, span) =
-                        classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut day.counted, &mut k.parts, out)?;
+                    let (minutes, span) = classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut k.parts, out)?;
                     lines += 1;
                     minutes_sum += minutes;
                     day.link(part.person, line, span, minutes, pset.cap_minutes, explain);
@@ -910,7 +932,6 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 let start = e_starts.get(e as usize).copied().unwrap_or(0);
                 let line = DayLine {
                     start,
-                    counted_at: day.counted.len() as u32,
                     who: NONE,
                     prev: NONE,
                 };
@@ -995,9 +1016,8 @@ fn order_participants(c: &Compact, rank: &[u32], order: &mut [u32]) {
 
 /// SUB-1, SUB-4 and SUB-2 for one participant in one session (SUB-6 and SUB-5 follow when
 /// the day is closed); returns the rounded minutes and where the counted time starts and ends.
-/// With explanations, the counted stretches are kept for the day and every excluded stretch
-/// becomes a part; without, only the figures are computed.
-#[allow(clippy::too_many_arguments)]
+/// With explanations every excluded stretch becomes a part; without, only the figures are
+/// computed.
 #[inline(always)]
 fn classroom_line<const EXPLAIN: bool>(
     c: &Compact,
@@ -1005,90 +1025,99 @@ fn classroom_line<const EXPLAIN: bool>(
     part: &CParticipant,
     pset: &PSet,
     sc: &mut Scratch,
-    counted: &mut Vec<(i64, i64)>,
     parts_out: &mut Vec<Part>,
     out: &mut Vec<LineRec>,
 ) -> Result<(i64, Option<(i64, i64)>), Error> {
     let ints: &[CInterval] = c.intervals.get(part.intervals.range()).unwrap_or(&[]);
-    let (mut late, mut suspect) = (false, false);
-    // Most participants have one interval: it is read where it is, without a scratch copy.
-    let one: [(i64, i64); 1];
-    let att: &[(i64, i64)] = match ints {
+    let parts = parts_out.len();
+    let (late, suspect, first_in, last_out, attended, counted_secs, span) = match ints {
+        // Most participants have one interval: read where it is, without a scratch copy.
         [i] if i.check_in < i.check_out => {
-            late = i.late;
-            suspect = i.clock_suspect;
-            one = [(i.check_in, i.check_out)];
-            &one
+            let (ci, co) = (i.check_in, i.check_out);
+            let (attended, span) = if EXPLAIN {
+                one_explained(&sc.net, ci, co, parts_out)
+            } else {
+                intersect_one(&sc.net, ci, co)
+            };
+            // SUB-4: below the minimum presence the line counts nothing.
+            let (counted, span) = match span {
+                Some(_) if attended < plan.need => {
+                    if EXPLAIN {
+                        for &(ns, ne) in &sc.net {
+                            let (s, e) = (ns.max(ci), ne.min(co));
+                            if s < e {
+                                parts_out.push(Part::new(Reason::BelowMinPresence, s, e, NONE));
+                            }
+                        }
+                    }
+                    (0, None)
+                }
+                span => (attended, span),
+            };
+            (i.late, i.clock_suspect, Some(ci), Some(co), attended, counted, span)
         }
         _ => {
-            sc.att.clear();
+            let Scratch { net, att, counted, .. } = sc;
+            let (mut late, mut suspect) = (false, false);
+            att.clear();
             for i in ints {
-                sc.att.push((i.check_in, i.check_out));
+                att.push((i.check_in, i.check_out));
                 late |= i.late;
                 suspect |= i.clock_suspect;
             }
-            normalise(&mut sc.att);
-            &sc.att
+            normalise(att);
+            let (first_in, last_out) = (att.first().map(|x| x.0), att.last().map(|x| x.1));
+            let (attended, span) = if EXPLAIN {
+                counted.clear();
+                let attended = intersect_into(net, att, counted);
+                // SUB-1, SUB-9: every uncounted stretch of net time, with why.
+                let mut j = 0usize;
+                let mut push = |a: i64, b: i64| {
+                    let reason = match (first_in, last_out) {
+                        (Some(fi), _) if b <= fi => Reason::BeforeCheckIn,
+                        (_, Some(lo)) if a >= lo => Reason::AfterCheckOut,
+                        (Some(_), Some(_)) => Reason::Away,
+                        _ if part.absent => Reason::Absent,
+                        _ => Reason::NotPresent,
+                    };
+                    parts_out.push(Part::new(reason, a, b, NONE));
+                };
+                for &(ns, ne) in net.iter() {
+                    let mut cur = ns;
+                    while let Some(&(cs, ce)) = counted.get(j) {
+                        if cs >= ne {
+                            break;
+                        }
+                        if cs > cur {
+                            push(cur, cs);
+                        }
+                        cur = ce;
+                        j += 1;
+                    }
+                    if cur < ne {
+                        push(cur, ne);
+                    }
+                }
+                let span = counted.first().zip(counted.last()).map(|(f, l)| (f.0, l.1));
+                (attended, span)
+            } else {
+                intersect_span(net, att)
+            };
+            // SUB-4: below the minimum presence the line counts nothing.
+            let (counted_secs, span) = match span {
+                Some(_) if attended < plan.need => {
+                    if EXPLAIN {
+                        for &(a, b) in counted.iter() {
+                            parts_out.push(Part::new(Reason::BelowMinPresence, a, b, NONE));
+                        }
+                    }
+                    (0, None)
+                }
+                span => (attended, span),
+            };
+            (late, suspect, first_in, last_out, attended, counted_secs, span)
         }
     };
-    let first_in = att.first().map(|x| x.0);
-    let last_out = att.last().map(|x| x.1);
-    let parts = parts_out.len();
-    let (mut counted_secs, mut span);
-    let attended;
-    if EXPLAIN {
-        let at = counted.len();
-        counted_secs = intersect_into(&sc.net, att, counted);
-        attended = counted_secs;
-        // SUB-1, SUB-9: every uncounted stretch of net time, with why.
-        let mine = counted.get(at..).unwrap_or(&[]);
-        let mut j = 0usize;
-        let mut push = |a: i64, b: i64| {
-            let reason = match (first_in, last_out) {
-                (Some(fi), _) if b <= fi => Reason::BeforeCheckIn,
-                (_, Some(lo)) if a >= lo => Reason::AfterCheckOut,
-                (Some(_), Some(_)) => Reason::Away,
-                _ if part.absent => Reason::Absent,
-                _ => Reason::NotPresent,
-            };
-            parts_out.push(Part::new(reason, a, b, NONE));
-        };
-        for &(ns, ne) in &sc.net {
-            let mut cur = ns;
-            while let Some(&(cs, ce)) = mine.get(j) {
-                if cs >= ne {
-                    break;
-                }
-                if cs > cur {
-                    push(cur, cs);
-                }
-                cur = ce;
-                j += 1;
-            }
-            if cur < ne {
-                push(cur, ne);
-            }
-        }
-        // SUB-4: below the minimum presence the line counts nothing.
-        if counted.len() > at && counted_secs < plan.need {
-            for &(a, b) in counted.get(at..).unwrap_or(&[]) {
-                parts_out.push(Part::new(Reason::BelowMinPresence, a, b, NONE));
-            }
-            counted.truncate(at);
-            counted_secs = 0;
-        }
-        span = match (counted.get(at), counted.last()) {
-            (Some(first), Some(last)) if counted.len() > at => Some((first.0, last.1)),
-            _ => None,
-        };
-    } else {
-        (counted_secs, span) = intersect_span(&sc.net, att);
-        attended = counted_secs;
-        if span.is_some() && counted_secs < plan.need {
-            counted_secs = 0;
-            span = None;
-        }
-    }
     let mut flags = 0u8;
     if plan.realised {
         flags |= flag::REALISED;
@@ -1122,8 +1151,34 @@ fn classroom_line<const EXPLAIN: bool>(
     Ok((minutes, span))
 }
 
-/// `a ∩ b` (both sorted, disjoint): the total and where it starts and ends.
+/// A single interval `[ci, co)` against the net time `net` (SUB-1), with every stretch of net
+/// time it leaves out as a part (SUB-9): before the check-in or after the check-out — one
+/// interval leaves no gap in between. Returns the attended seconds and where they start and
+/// end; the parts come in the order of the net time, as [`intersect_into`] and the general walk
+/// make them.
 #[inline(always)]
+fn one_explained(net: &[(i64, i64)], ci: i64, co: i64, parts_out: &mut Vec<Part>) -> (i64, Option<(i64, i64)>) {
+    let (mut total, mut first, mut last) = (0, i64::MAX, i64::MIN);
+    for &(ns, ne) in net {
+        let (s, e) = (ns.max(ci), ne.min(co));
+        if s < e {
+            total += e - s;
+            first = first.min(s);
+            last = e;
+        }
+        let before = ne.min(ci);
+        if ns < before {
+            parts_out.push(Part::new(Reason::BeforeCheckIn, ns, before, NONE));
+        }
+        let after = ns.max(co);
+        if after < ne {
+            parts_out.push(Part::new(Reason::AfterCheckOut, after, ne, NONE));
+        }
+    }
+    (total, (total > 0).then_some((first, last)))
+}
+
+/// `a ∩ b` (both sorted, disjoint): the total and where it starts and ends.
 fn intersect_span(a: &[(i64, i64)], b: &[(i64, i64)]) -> (i64, Option<(i64, i64)>) {
     let (mut i, mut j, mut total) = (0, 0, 0);
     let (mut first, mut last) = (None, 0);
@@ -1137,6 +1192,21 @@ fn intersect_span(a: &[(i64, i64)], b: &[(i64, i64)]) -> (i64, Option<(i64, i64)
         if a1 < b1 { i += 1 } else { j += 1 }
     }
     (total, first.map(|f| (f, last)))
+}
+
+/// `a ∩ [from, to)` (`a` sorted, disjoint): the total and where it starts and ends, without a
+/// branch on the data — a participant's single interval against the session's net time.
+#[inline(always)]
+fn intersect_one(a: &[(i64, i64)], from: i64, to: i64) -> (i64, Option<(i64, i64)>) {
+    let (mut total, mut first, mut last) = (0, i64::MAX, i64::MIN);
+    for &(a0, a1) in a {
+        let (s, e) = (a0.max(from), a1.min(to));
+        let len = (e - s).max(0);
+        total += len;
+        first = first.min(if len > 0 { s } else { i64::MAX });
+        last = last.max(if len > 0 { e } else { i64::MIN });
+    }
+    (total, (total > 0).then_some((first, last)))
 }
 
 /// The counted stretches (SUB-1 after SUB-4) of a classroom line, computed again from the
@@ -1210,7 +1280,6 @@ struct CloseCtx<'a> {
     c: &'a Compact,
     starts: &'a [i64],
     ends: &'a [i64],
-    id_keys: Vec<u128>,
     explain: bool,
 }
 
@@ -1286,11 +1355,13 @@ fn close_day(
                     let x = lines.get(m as usize);
                     let el = x.is_some_and(|x| x.has(flag::ELEARNING));
                     let src = x.map_or(0, |x| x.source);
-                    let k = if el {
-                        ctx.c.names.entries.get(src as usize).map_or(0, |x| id_key(x.as_str()))
+                    let names = &ctx.c.names;
+                    let id = if el {
+                        names.entries.get(src as usize).map(|x| x.as_str())
                     } else {
-                        ctx.id_keys.get(src as usize).copied().unwrap_or(0)
+                        names.sessions.get(src as usize).map(|x| x.as_str())
                     };
+                    let k = id.map_or(0, id_key);
                     keyed.push((day.lines.get(m as usize).map_or(0, |x| x.start), k, u8::from(el), m));
                 }
                 let name = |&(_, _, el, m): &(i64, u128, u8, u32)| {
@@ -1318,20 +1389,12 @@ fn close_day(
                     continue;
                 }
                 let source = line.source;
-                let own: &[(i64, i64)] = if ctx.explain {
-                    let from = day.lines.get(m as usize).map_or(0, |x| x.counted_at) as usize;
-                    let to = day
-                        .lines
-                        .get(m as usize + 1)
-                        .map_or(day.counted.len(), |x| x.counted_at as usize);
-                    day.counted.get(from..to).unwrap_or(&[])
-                } else {
-                    let who = day.lines.get(m as usize).map_or(NONE, |x| x.who);
-                    if let Some(pset) = psets.get(line.params as usize) {
-                        recount(ctx, pset, source, who, &mut again)?;
-                    }
-                    &again
-                };
+                // The pass kept only figures: the line's counted stretches are made again.
+                let who = day.lines.get(m as usize).map_or(NONE, |x| x.who);
+                if let Some(pset) = psets.get(line.params as usize) {
+                    recount(ctx, pset, source, who, &mut again)?;
+                }
+                let own: &[(i64, i64)] = &again;
                 mine.clear();
                 for &(sa, sb, src) in &seen {
                     for &(ca, cb) in own {
@@ -1424,7 +1487,6 @@ fn close_day(
             pd.queued = false;
         }
     }
-    day.counted.clear();
     day.lines.clear();
     day.queued.clear();
     day.number = day.number.wrapping_add(1);
