@@ -136,7 +136,9 @@ pub(crate) struct PSet {
 pub(crate) struct SessionFacts {
     pub date: NaiveDate,
     pub planned: i32,
-    /// Its planned breaks as instants in `Kernel::breaks` (explain mode).
+    /// SUB-4's threshold for its lines in whole seconds (0 without a minimum presence).
+    pub need: i64,
+    /// Its planned breaks as instants in `Kernel::breaks`, sorted and merged.
     pub breaks: Span,
 }
 
@@ -637,6 +639,22 @@ struct Day {
     queued: Vec<u32>,
     number: u32,
     persons: Vec<PersonDay>,
+    /// Scratch of a second look, reused from day to day.
+    again: Again,
+}
+
+/// What a second look at a day works in.
+#[derive(Default)]
+struct Again {
+    members: Vec<u32>,
+    seen: Vec<(i64, i64, u32)>,
+    mine: Vec<((i64, i64), u32)>,
+    overlap: Vec<(i64, i64)>,
+    now: Vec<(i64, i64)>,
+    keyed: Vec<(i64, u128, u8, u32)>,
+    again: Vec<(i64, i64)>,
+    net: Vec<(i64, i64)>,
+    att: Vec<(i64, i64)>,
 }
 
 impl Day {
@@ -755,6 +773,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
             .map(|s| SessionFacts {
                 date: s.date,
                 planned: 0,
+                need: 0,
                 breaks: Span { first: 0, count: 0 },
             })
             .collect(),
@@ -789,6 +808,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
             };
             names.persons.len()
         ],
+        again: Again::default(),
     };
     let ctx = CloseCtx {
         c,
@@ -824,7 +844,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     cap_of: &mut k.cap_of,
                     base: day_start,
                 },
-                &k.sessions,
+                (&k.sessions, &k.breaks),
                 &e_facts,
                 &ctx,
                 &mut acc,
@@ -854,16 +874,6 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 sc.net.clear();
                 subtract_into(&[(start, end)], &sc.att, &mut sc.net);
                 let planned = total(&sc.net);
-                if let Some(f) = k.sessions.get_mut(s as usize) {
-                    f.planned = planned as i32;
-                    if explain {
-                        f.breaks = Span {
-                            first: k.breaks.len() as u32,
-                            count: sc.att.len() as u32,
-                        };
-                        k.breaks.extend_from_slice(&sc.att);
-                    }
-                }
                 let ratio = pset.params.min_presence_ratio;
                 // SUB-4 in whole seconds: counted < ratio × planned ⟺ counted < ⌈ratio × planned⌉.
                 let need = if ratio.is_zero() {
@@ -879,6 +889,16 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     need_memo = [(pidx, planned, need), need_memo[0]];
                     need
                 };
+                // Kept for the report and for a second look at a day (which counts again).
+                if let Some(f) = k.sessions.get_mut(s as usize) {
+                    f.planned = planned as i32;
+                    f.need = need;
+                    f.breaks = Span {
+                        first: k.breaks.len() as u32,
+                        count: sc.att.len() as u32,
+                    };
+                    k.breaks.extend_from_slice(&sc.att);
+                }
                 let plan = Plan {
                     session: s,
                     start,
@@ -983,7 +1003,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
             cap_of: &mut k.cap_of,
             base: day_start,
         },
-        &k.sessions,
+        (&k.sessions, &k.breaks),
         &e_facts,
         &ctx,
         &mut acc,
@@ -1210,52 +1230,33 @@ fn intersect_one(a: &[(i64, i64)], from: i64, to: i64) -> (i64, Option<(i64, i64
 }
 
 /// The counted stretches (SUB-1 after SUB-4) of a classroom line, computed again from the
-/// records: for the days that need SUB-6 in full when the first pass kept only figures.
+/// records and its session's facts: for the days that need SUB-6 in full (the pass keeps only
+/// figures).
 fn recount(
     ctx: &CloseCtx<'_>,
-    pset: &PSet,
+    facts: &SessionFacts,
+    breaks: &[(i64, i64)],
     session: u32,
     participant: u32,
+    (net, att): (&mut Vec<(i64, i64)>, &mut Vec<(i64, i64)>),
     out: &mut Vec<(i64, i64)>,
-) -> Result<(), Error> {
+) {
     out.clear();
-    let c = ctx.c;
-    let (Some(sess), Some(part)) = (
-        c.sessions.get(session as usize),
-        c.participants.get(participant as usize),
-    ) else {
-        return Ok(());
+    let Some(part) = ctx.c.participants.get(participant as usize) else {
+        return;
     };
     let start = ctx.starts.get(session as usize).copied().unwrap_or(0);
     let end = ctx.ends.get(session as usize).copied().unwrap_or(0);
-    let mut breaks = Vec::new();
-    for b in c.breaks.get(sess.breaks.range()).unwrap_or(&[]) {
-        breaks.push((brussels_unix(sess.date, b.start)?, brussels_unix(sess.date, b.end)?));
+    net.clear();
+    subtract_into(&[(start, end)], breaks, net);
+    att.clear();
+    let ints = ctx.c.intervals.get(part.intervals.range()).unwrap_or(&[]);
+    att.extend(ints.iter().map(|i| (i.check_in, i.check_out)));
+    normalise(att);
+    let secs = intersect_into(net, att, out);
+    if secs < facts.need {
+        out.clear();
     }
-    normalise(&mut breaks);
-    let mut net = Vec::new();
-    subtract_into(&[(start, end)], &breaks, &mut net);
-    let mut att: Vec<(i64, i64)> = c
-        .intervals
-        .get(part.intervals.range())
-        .unwrap_or(&[])
-        .iter()
-        .map(|i| (i.check_in, i.check_out))
-        .collect();
-    normalise(&mut att);
-    let secs = intersect_into(&net, &att, out);
-    let ratio = pset.params.min_presence_ratio;
-    if !ratio.is_zero() && !out.is_empty() {
-        let need = ratio
-            .checked_mul(Decimal::from(total(&net)))
-            .map(|x| x.ceil())
-            .and_then(|x| i64::try_from(x).ok())
-            .ok_or_else(overflow)?;
-        if secs < need {
-            out.clear();
-        }
-    }
-    Ok(())
 }
 
 /// SUB-2: whole minutes by the call's rounding, never above the planned net time (ADR 04).
@@ -1303,11 +1304,12 @@ fn close_day(
     day: &mut Day,
     psets: &[PSet],
     side: Side<'_>,
-    sessions: &[SessionFacts],
+    sessions: (&[SessionFacts], &[(i64, i64)]),
     entries: &[(NaiveDate, i32)],
     ctx: &CloseCtx<'_>,
     acc: &mut Acc,
 ) -> Result<(), Error> {
+    let (sessions, breaks) = sessions;
     let planned_of = |l: &LineRec| {
         if l.has(flag::ELEARNING) {
             entries.get(l.source as usize).map_or(0, |e| e.1)
@@ -1322,13 +1324,17 @@ fn close_day(
         base,
     } = side;
     let (sub6_from, cap_from) = (sub6_of.len(), cap_of.len());
-    let mut members: Vec<u32> = Vec::new();
-    let mut seen: Vec<(i64, i64, u32)> = Vec::new();
-    let mut mine: Vec<((i64, i64), u32)> = Vec::new();
-    let mut overlap: Vec<(i64, i64)> = Vec::new();
-    let mut now: Vec<(i64, i64)> = Vec::new();
-    let mut keyed: Vec<(i64, u128, u8, u32)> = Vec::new();
-    let mut again: Vec<(i64, i64)> = Vec::new();
+    let Again {
+        mut members,
+        mut seen,
+        mut mine,
+        mut overlap,
+        mut now,
+        mut keyed,
+        mut again,
+        mut net,
+        mut att,
+    } = std::mem::take(&mut day.again);
     for &person in &day.queued {
         let Some(pd) = day.persons.get(person as usize).copied() else {
             continue;
@@ -1391,8 +1397,9 @@ fn close_day(
                 let source = line.source;
                 // The pass kept only figures: the line's counted stretches are made again.
                 let who = day.lines.get(m as usize).map_or(NONE, |x| x.who);
-                if let Some(pset) = psets.get(line.params as usize) {
-                    recount(ctx, pset, source, who, &mut again)?;
+                if let Some(f) = sessions.get(source as usize) {
+                    let breaks = breaks.get(f.breaks.range()).unwrap_or(&[]);
+                    recount(ctx, f, breaks, source, who, (&mut net, &mut att), &mut again);
                 }
                 let own: &[(i64, i64)] = &again;
                 mine.clear();
@@ -1490,6 +1497,17 @@ fn close_day(
     day.lines.clear();
     day.queued.clear();
     day.number = day.number.wrapping_add(1);
+    day.again = Again {
+        members,
+        seen,
+        mine,
+        overlap,
+        now,
+        keyed,
+        again,
+        net,
+        att,
+    };
     Ok(())
 }
 
