@@ -1229,6 +1229,9 @@ fn intersect_one(a: &[(i64, i64)], from: i64, to: i64) -> (i64, Option<(i64, i64
     (total, (total > 0).then_some((first, last)))
 }
 
+/// Stretches of time, `[from, until)` in seconds since the epoch.
+type Stretches = Vec<(i64, i64)>;
+
 /// The counted stretches (SUB-1 after SUB-4) of a classroom line, computed again from the
 /// records and its session's facts: for the days that need SUB-6 in full (the pass keeps only
 /// figures).
@@ -1238,7 +1241,7 @@ fn recount(
     breaks: &[(i64, i64)],
     session: u32,
     participant: u32,
-    (net, att): (&mut Vec<(i64, i64)>, &mut Vec<(i64, i64)>),
+    (net, att): (&mut Stretches, &mut Stretches),
     out: &mut Vec<(i64, i64)>,
 ) {
     out.clear();
