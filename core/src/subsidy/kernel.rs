@@ -321,11 +321,22 @@ fn subtract_into(a: &[(i64, i64)], b: &[(i64, i64)], out: &mut Vec<(i64, i64)>) 
 }
 
 /// Sorts and merges stretches in place (touching ones merge), dropping empty ones.
+#[inline(always)]
 fn normalise(v: &mut Vec<(i64, i64)>) {
-    v.retain(|(a, b)| b > a);
-    if v.len() < 2 {
-        return;
+    match v.as_slice() {
+        [] => {}
+        [(a, b)] => {
+            if b <= a {
+                v.clear();
+            }
+        }
+        _ => normalise_many(v),
     }
+}
+
+/// [`normalise`] of two stretches or more.
+fn normalise_many(v: &mut Vec<(i64, i64)>) {
+    v.retain(|(a, b)| b > a);
     if !v.is_sorted() {
         v.sort_unstable();
     }
@@ -380,23 +391,30 @@ struct DayClock {
 }
 
 impl DayClock {
+    #[inline(always)]
     fn at(&mut self, date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
         if self.date != Some(date) {
-            self.date = Some(date);
-            let midnight = brussels_unix(date, NaiveTime::MIN);
-            let late = NaiveTime::from_hms_opt(23, 59, 59).map(|t| brussels_unix(date, t));
-            self.base = match (midnight, late) {
-                (Ok(m), Some(Ok(l))) if l - m == 86_399 => {
-                    let local = i64::from(date.num_days_from_ce() - 719_163) * 86_400;
-                    Some((local, local - m))
-                }
-                _ => None,
-            };
+            self.switch(date);
         }
         match self.base {
             Some((local, offset)) => Ok(local + i64::from(time.num_seconds_from_midnight()) - offset),
             None => brussels_unix(date, time),
         }
+    }
+
+    /// A new date: its midnight and offset, if the whole day has one.
+    #[inline(never)]
+    fn switch(&mut self, date: NaiveDate) {
+        self.date = Some(date);
+        let midnight = brussels_unix(date, NaiveTime::MIN);
+        let late = NaiveTime::from_hms_opt(23, 59, 59).map(|t| brussels_unix(date, t));
+        self.base = match (midnight, late) {
+            (Ok(m), Some(Ok(l))) if l - m == 86_399 => {
+                let local = i64::from(date.num_days_from_ce() - 719_163) * 86_400;
+                Some((local, local - m))
+            }
+            _ => None,
+        };
     }
 }
 
@@ -722,11 +740,13 @@ struct Scratch {
 /// What a session contributes to each of its lines.
 struct Plan {
     session: u32,
-    start: i64,
-    end: i64,
     /// The planned net time in whole minutes, rounded down: no line counts more (ADR 04).
     planned_minutes: i64,
     need: i64,
+    /// A check-in after this instant is a late arrival; a check-out before `early_before`
+    /// an early departure (flags of the line).
+    late_after: i64,
+    early_before: i64,
     pidx: u16,
     realised: bool,
 }
@@ -901,10 +921,10 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 }
                 let plan = Plan {
                     session: s,
-                    start,
-                    end,
                     planned_minutes: planned / 60,
                     need,
+                    late_after: start + pset.late_arrival,
+                    early_before: end - pset.early_departure,
                     pidx,
                     realised: matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted),
                 };
@@ -1149,10 +1169,10 @@ fn classroom_line<const EXPLAIN: bool>(
         if suspect {
             flags |= flag::CLOCK_SUSPECT;
         }
-        if first_in.is_some_and(|fi| fi > plan.start + pset.late_arrival) {
+        if first_in.is_some_and(|fi| fi > plan.late_after) {
             flags |= flag::LATE_ARRIVAL;
         }
-        if last_out.is_some_and(|lo| lo < plan.end - pset.early_departure) {
+        if last_out.is_some_and(|lo| lo < plan.early_before) {
             flags |= flag::EARLY_DEPARTURE;
         }
     }
