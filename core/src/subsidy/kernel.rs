@@ -334,7 +334,7 @@ fn normalise(v: &mut Vec<(i64, i64)>) {
     }
 }
 
-/// [`normalise`] of two stretches or more.
+/// [`normalise`] of two stretches or more (also right for fewer).
 fn normalise_many(v: &mut Vec<(i64, i64)>) {
     v.retain(|(a, b)| b > a);
     if !v.is_sorted() {
@@ -1549,6 +1549,21 @@ mod tests {
         out.clear();
         subtract_into(&[(0, 10)], &v, &mut out);
         assert_eq!(out, vec![(0, 1), (4, 5), (7, 10)]);
+    }
+
+    #[test]
+    fn sub_1_normalise_of_one_stretch_is_the_general_one() {
+        // Every stretch with ends in 0..5 (empty and reversed ones too): the short path gives
+        // what the general merge gives.
+        for a in 0..5i64 {
+            for b in 0..5i64 {
+                let (mut short, mut general) = (vec![(a, b)], vec![(a, b)]);
+                normalise(&mut short);
+                normalise_many(&mut general);
+                assert_eq!(short, general, "{a} {b}");
+                assert_eq!(short.is_empty(), b <= a, "{a} {b}");
+            }
+        }
     }
 
     #[test]
