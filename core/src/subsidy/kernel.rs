@@ -670,7 +670,8 @@ struct Again {
     overlap: Vec<(i64, i64)>,
     now: Vec<(i64, i64)>,
     keyed: Vec<(i64, u128, u8, u32)>,
-    again: Vec<(i64, i64)>,
+    /// A line's counted stretches, made again.
+    own: Vec<(i64, i64)>,
     net: Vec<(i64, i64)>,
     att: Vec<(i64, i64)>,
 }
@@ -1354,7 +1355,7 @@ fn close_day(
         mut overlap,
         mut now,
         mut keyed,
-        mut again,
+        mut own,
         mut net,
         mut att,
     } = std::mem::take(&mut day.again);
@@ -1420,14 +1421,14 @@ fn close_day(
                 let source = line.source;
                 // The pass kept only figures: the line's counted stretches are made again.
                 let who = day.lines.get(m as usize).map_or(NONE, |x| x.who);
+                own.clear();
                 if let Some(f) = sessions.get(source as usize) {
                     let breaks = breaks.get(f.breaks.range()).unwrap_or(&[]);
-                    recount(ctx, f, breaks, source, who, (&mut net, &mut att), &mut again);
+                    recount(ctx, f, breaks, source, who, (&mut net, &mut att), &mut own);
                 }
-                let own: &[(i64, i64)] = &again;
                 mine.clear();
                 for &(sa, sb, src) in &seen {
-                    for &(ca, cb) in own {
+                    for &(ca, cb) in own.iter() {
                         let (a, b) = (sa.max(ca), sb.min(cb));
                         if a < b {
                             mine.push(((a, b), src));
@@ -1436,12 +1437,12 @@ fn close_day(
                 }
                 now.clear();
                 if mine.is_empty() {
-                    now.extend_from_slice(own);
+                    now.extend_from_slice(&own);
                 } else {
                     overlap.clear();
                     overlap.extend(mine.iter().map(|x| x.0));
                     normalise(&mut overlap);
-                    subtract_into(own, &overlap, &mut now);
+                    subtract_into(&own, &overlap, &mut now);
                     let at = sub6_out.len();
                     if ctx.explain {
                         sub6_out.extend(
@@ -1527,7 +1528,7 @@ fn close_day(
         overlap,
         now,
         keyed,
-        again,
+        own,
         net,
         att,
     };
