@@ -1075,11 +1075,13 @@ fn classroom_line<const EXPLAIN: bool>(
         // Most participants have one interval: read where it is, without a scratch copy.
         [i] if i.check_in < i.check_out => {
             let (ci, co) = (i.check_in, i.check_out);
-            let (attended, span) = if EXPLAIN {
-                one_explained(&sc.net, ci, co, parts_out)
-            } else {
-                intersect_one(&sc.net, ci, co)
-            };
+            let (attended, span) = unrolled(&sc.net, |net| {
+                if EXPLAIN {
+                    one_explained(net, ci, co, parts_out)
+                } else {
+                    intersect_one(net, ci, co)
+                }
+            });
             // SUB-4: below the minimum presence the line counts nothing.
             let (counted, span) = match span {
                 Some(_) if attended < plan.need => {
@@ -1192,6 +1194,17 @@ fn classroom_line<const EXPLAIN: bool>(
     Ok((minutes, span))
 }
 
+/// `f` of a session's net time, which is one stretch or two around a break: for those, `f`
+/// sees a slice of known length, so that its walk is unrolled.
+#[inline(always)]
+fn unrolled<R>(net: &[(i64, i64)], f: impl FnOnce(&[(i64, i64)]) -> R) -> R {
+    match *net {
+        [x] => f(&[x]),
+        [x, y] => f(&[x, y]),
+        _ => f(net),
+    }
+}
+
 /// A single interval `[ci, co)` against the net time `net` (SUB-1), with every stretch of net
 /// time it leaves out as a part (SUB-9): before the check-in or after the check-out — one
 /// interval leaves no gap in between. Returns the attended seconds and where they start and
@@ -1293,7 +1306,11 @@ fn round(pset: &PSet, secs: i64, planned: i64) -> i64 {
 #[inline(always)]
 fn round_within(pset: &PSet, secs: i64, planned_minutes: i64) -> i64 {
     let minutes = if pset.whole_minutes_down {
-        secs.div_euclid(60)
+        // Counted seconds are never negative: a plain division (a multiplication) is exact.
+        match u64::try_from(secs) {
+            Ok(s) => (s / 60) as i64,
+            Err(_) => secs.div_euclid(60),
+        }
     } else {
         pset.rounding.apply(secs)
     };
