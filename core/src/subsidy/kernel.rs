@@ -1205,21 +1205,13 @@ fn unrolled<R>(net: &[(i64, i64)], f: impl FnOnce(&[(i64, i64)]) -> R) -> R {
     }
 }
 
-/// A single interval `[ci, co)` against the net time `net` (SUB-1), with every stretch of net
-/// time it leaves out as a part (SUB-9): before the check-in or after the check-out — one
-/// interval leaves no gap in between. Returns the attended seconds and where they start and
-/// end; the parts come in the order of the net time, as [`intersect_into`] and the general walk
-/// make them.
+/// A single interval `[ci, co)` against the net time `net` (SUB-1, [`intersect_one`]), with
+/// every stretch of net time it leaves out as a part (SUB-9): before the check-in or after the
+/// check-out — one interval leaves no gap in between. The parts come in the order of the net
+/// time, as [`intersect_into`] and the general walk make them.
 #[inline(always)]
 fn one_explained(net: &[(i64, i64)], ci: i64, co: i64, parts_out: &mut Vec<Part>) -> (i64, Option<(i64, i64)>) {
-    let (mut total, mut first, mut last) = (0, i64::MAX, i64::MIN);
     for &(ns, ne) in net {
-        let (s, e) = (ns.max(ci), ne.min(co));
-        if s < e {
-            total += e - s;
-            first = first.min(s);
-            last = e;
-        }
         let before = ne.min(ci);
         if ns < before {
             parts_out.push(Part::new(Reason::BeforeCheckIn, ns, before, NONE));
@@ -1229,7 +1221,7 @@ fn one_explained(net: &[(i64, i64)], ci: i64, co: i64, parts_out: &mut Vec<Part>
             parts_out.push(Part::new(Reason::AfterCheckOut, after, ne, NONE));
         }
     }
-    (total, (total > 0).then_some((first, last)))
+    intersect_one(net, ci, co)
 }
 
 /// `a ∩ b` (both sorted, disjoint): the total and where it starts and ends.
