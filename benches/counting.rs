@@ -94,6 +94,7 @@ fn main() {
         "| intervals | lines | floor | totals | report | render all texts | records JSON → report | report memory beyond input |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let mut call_rows = Vec::new();
     for &n in &[10_000usize, 100_000, 1_000_000, 10_000_000] {
         if n > max {
             break;
@@ -111,10 +112,14 @@ fn main() {
             let (t, _) = match only {
                 "totals" => measure(long, || tijdreg::subsidy::totals_compact(&c, at).expect("totals")),
                 "report" => measure(long, || tijdreg::subsidy::report_compact(&c, at).expect("report")),
+                "columns" => {
+                    let t = synth::call_tables(7, n, PROJECTS);
+                    t.with_columns(|call| measure(long, || call_totals(call, at)))
+                }
                 _ => measure(long, || synth::floor(&flat)),
             };
             println!("{only}: {:.1} ns per interval", ns_per(t, intervals));
-            break;
+            return;
         }
         let (floor, _) = measure(budget, || synth::floor(&flat));
         let (tot, _) = measure(budget, || tijdreg::subsidy::totals_compact(&c, at).expect("totals"));
@@ -164,5 +169,39 @@ fn main() {
             render.as_secs_f64() * 1e3,
             rep_peak as f64 / intervals as f64,
         );
+        if n <= 1_000_000 {
+            let t = synth::call_tables(7, n, PROJECTS);
+            let (call, _) = t.with_columns(|call| measure(budget, || call_totals(call, at)));
+            let rows = t.interval_count();
+            call_rows.push(format!(
+                "| {rows} | {} | {:.2} ms ({:.1} ns, {:.1}×) |",
+                t.projects.len(),
+                call.as_secs_f64() * 1e3,
+                ns_per(call, rows),
+                call.as_secs_f64() / (floor.as_secs_f64() * rows as f64 / intervals as f64),
+            ));
+        }
     }
+    println!();
+    println!("| intervals | projects | call tables → totals of every project (vs floor) |");
+    println!("|---|---|---|");
+    for r in call_rows {
+        println!("{r}");
+    }
+}
+
+/// Projects of the synthetic call (`--only columns` and the call table).
+const PROJECTS: usize = 1000;
+
+/// A call's tables to every project's totals on one thread: grouping the rows by project,
+/// checking and building each project's records, counting them (the columns path the
+/// bindings' `call_totals_from_arrow` takes, without its threads).
+fn call_totals(call: &tijdreg::subsidy::columns::CallColumns<'_>, at: chrono::DateTime<chrono::Utc>) -> i64 {
+    let mut minutes = 0i64;
+    tijdreg::subsidy::columns::each_project(call, |_, c| {
+        minutes += tijdreg::subsidy::totals_compact(&c, at)?.realised.counted_minutes;
+        Ok(())
+    })
+    .expect("call");
+    minutes
 }

@@ -371,3 +371,198 @@ pub fn floor(f: &Flat) -> i64 {
 pub fn days_after(d: NaiveDate, n: i64) -> NaiveDate {
     d + Duration::days(n)
 }
+
+/// A synthetic call as tables, the shape a back office exports (`docs/records.md`,
+/// "Columns"): the project is cut into about `projects` projects, each one cohort's sessions
+/// over a run of days; persons
+/// are a call-wide dictionary (a person id may recur in several projects); attendance rows
+/// come session by session, but a participant's second interval (away and back) is appended
+/// at the end of the table, as an export by registration time puts it.
+#[derive(Clone, Debug, Default)]
+pub struct CallTables {
+    /// Project ids.
+    pub projects: Vec<String>,
+    /// Per session: its project.
+    pub session_project: Vec<u32>,
+    /// Session id, training, date, start, end.
+    pub sessions: Vec<(String, String, NaiveDate, NaiveTime, NaiveTime)>,
+    /// Breaks (session row, start, end).
+    pub breaks: Vec<tijdreg::subsidy::columns::BreakRow>,
+    /// The persons dictionary.
+    pub persons: Vec<String>,
+    /// Attendance: session row.
+    pub session: Vec<u32>,
+    /// Attendance: person code.
+    pub person: Vec<u32>,
+    /// Attendance: check-in.
+    pub check_in: Vec<Option<i64>>,
+    /// Attendance: check-out.
+    pub check_out: Vec<Option<i64>>,
+    /// Attendance: marked absent.
+    pub absent: Vec<bool>,
+    /// E-learning: id, person, date, minutes, status.
+    pub elearning: Vec<(String, String, NaiveDate, u32, EntryStatus)>,
+    /// Per e-learning entry: its session's project (the last session made before it).
+    pub elearning_session: Vec<u32>,
+    /// The call's parameters.
+    pub params: DatedParams,
+    /// Attendance rows appended at the end (second intervals), moved there when finished.
+    tail: Vec<(u32, u32, i64, i64)>,
+    code: std::collections::HashMap<String, u32>,
+    intervals_of_participant: u32,
+}
+
+impl CallTables {
+    /// The number of attendance intervals (rows with instants).
+    pub fn interval_count(&self) -> usize {
+        self.check_in.iter().filter(|x| x.is_some()).count()
+    }
+
+    /// Borrowed as the core's [`tijdreg::subsidy::columns::CallColumns`], handed to `f`.
+    pub fn with_columns<R>(&self, f: impl FnOnce(&tijdreg::subsidy::columns::CallColumns<'_>) -> R) -> R {
+        use tijdreg::subsidy::columns::{Attendance, CallColumns, Columns, ElearningRow, SessionRow};
+        let sessions: Vec<SessionRow<'_>> = self
+            .sessions
+            .iter()
+            .map(|(id, training, date, start, end)| SessionRow {
+                id,
+                training,
+                date: *date,
+                start: *start,
+                end: *end,
+                status: SessionStatus::Executed,
+            })
+            .collect();
+        let persons: Vec<&str> = self.persons.iter().map(String::as_str).collect();
+        let projects: Vec<&str> = self.projects.iter().map(String::as_str).collect();
+        let elearning: Vec<ElearningRow<'_>> = self
+            .elearning
+            .iter()
+            .map(|(id, person, date, minutes, status)| ElearningRow {
+                id,
+                person,
+                training: "T-EL",
+                date: *date,
+                minutes: *minutes,
+                start: None,
+                status: *status,
+            })
+            .collect();
+        let elearning_project: Vec<u32> = self
+            .elearning_session
+            .iter()
+            .map(|&s| self.session_project.get(s as usize).copied().unwrap_or(0))
+            .collect();
+        let call = CallColumns {
+            projects: &projects,
+            session_project: &self.session_project,
+            elearning_project: &elearning_project,
+            columns: Columns {
+                project: "",
+                params: &self.params,
+                closures: &[],
+                sessions: &sessions,
+                breaks: &self.breaks,
+                persons: &persons,
+                attendance: Attendance {
+                    session: &self.session,
+                    person: &self.person,
+                    check_in: &self.check_in,
+                    check_out: &self.check_out,
+                    late: None,
+                    clock_suspect: None,
+                    absent: Some(&self.absent),
+                },
+                elearning: &elearning,
+            },
+        };
+        f(&call)
+    }
+}
+
+impl Sink for CallTables {
+    fn session(
+        &mut self,
+        id: &str,
+        training: &str,
+        date: NaiveDate,
+        start: NaiveTime,
+        end: NaiveTime,
+        breaks: &[Break],
+    ) {
+        let row = self.sessions.len() as u32;
+        self.sessions.push((id.into(), training.into(), date, start, end));
+        for b in breaks {
+            self.breaks.push(tijdreg::subsidy::columns::BreakRow {
+                session: row,
+                start: b.start,
+                end: b.end,
+            });
+        }
+    }
+    fn participant(&mut self, person: &str, absent: bool) {
+        let next = self.persons.len() as u32;
+        let code = *self.code.entry(person.to_owned()).or_insert(next);
+        if code == next {
+            self.persons.push(person.to_owned());
+        }
+        self.session.push(self.sessions.len().saturating_sub(1) as u32);
+        self.person.push(code);
+        self.check_in.push(None);
+        self.check_out.push(None);
+        self.absent.push(absent);
+        self.intervals_of_participant = 0;
+    }
+    fn interval(&mut self, check_in: i64, check_out: i64) {
+        self.intervals_of_participant += 1;
+        if self.intervals_of_participant == 1 {
+            if let (Some(ci), Some(co)) = (self.check_in.last_mut(), self.check_out.last_mut()) {
+                *ci = Some(check_in);
+                *co = Some(check_out);
+            }
+        } else if let (Some(&s), Some(&p)) = (self.session.last(), self.person.last()) {
+            self.tail.push((s, p, check_in, check_out));
+        }
+    }
+    fn entry(&mut self, id: &str, person: &str, date: NaiveDate, minutes: u32, status: EntryStatus) {
+        self.elearning.push((id.into(), person.into(), date, minutes, status));
+        self.elearning_session
+            .push(self.sessions.len().saturating_sub(1) as u32);
+    }
+}
+
+/// A synthetic call of about `intervals` attendance intervals in `projects` projects.
+pub fn call_tables(seed: u64, intervals: usize, projects: usize) -> CallTables {
+    let mut t = CallTables {
+        params: params(),
+        ..CallTables::default()
+    };
+    generate(seed, intervals, &mut t);
+    for (s, p, ci, co) in std::mem::take(&mut t.tail) {
+        t.session.push(s);
+        t.person.push(p);
+        t.check_in.push(Some(ci));
+        t.check_out.push(Some(co));
+        t.absent.push(false);
+    }
+    // The generator makes, day after day, a morning and an afternoon session per cohort: a
+    // project is one cohort's sessions over a run of days (its people meet again and again).
+    let first = t.sessions.first().map(|s| s.2);
+    let per_day = t.sessions.iter().take_while(|s| Some(s.2) == first).count().max(1);
+    let cohorts = (per_day / 2).max(1);
+    let days = t.sessions.len().div_ceil(per_day).max(1);
+    let cohort_days = cohorts * days;
+    let days_per_project = cohort_days.div_ceil(projects.max(1)).clamp(1, days);
+    let blocks = days.div_ceil(days_per_project);
+    let mut dense = std::collections::HashMap::new();
+    t.session_project = (0..t.sessions.len())
+        .map(|s| {
+            let (day, cohort) = (s / per_day, (s % per_day) / 2);
+            let key = cohort * blocks + day / days_per_project;
+            let next = dense.len() as u32;
+            *dense.entry(key).or_insert(next)
+        })
+        .collect();
+    t.projects = (0..dense.len()).map(|p| format!("P-{p:05}")).collect();
+    t
+}

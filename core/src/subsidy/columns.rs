@@ -196,103 +196,164 @@ pub struct Columns<'a> {
 /// range; [`Error::InvalidInput`] for columns of different lengths or an index outside its
 /// table.
 pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
-    let (project, sessions, breaks, persons, elearning) = (c.project, c.sessions, c.breaks, c.persons, c.elearning);
     let attendance = &c.attendance;
-    let n = attendance.session.len();
+    let n = same_lengths(attendance)?;
+    for (row, (&s, &p)) in attendance.session.iter().zip(attendance.person).enumerate() {
+        if s as usize >= c.sessions.len() {
+            return Err(no_session_row("attendance", row));
+        }
+        if p as usize >= c.persons.len() {
+            return Err(no_person_entry(row));
+        }
+    }
+    attendance_rows(n)?;
+    // Each session's rows in the builder's order, a person's key being their dictionary entry:
+    // in table order when the table is already so grouped, else grouped by a sort.
+    let mut first: Vec<u32> = Vec::with_capacity(c.sessions.len().saturating_add(1));
+    let mut rows: Vec<(u32, u32)> = Vec::with_capacity(n);
+    let person = |i: usize| attendance.person.get(i).copied().unwrap_or(0);
+    match grouped(attendance, c.persons.len(), c.sessions.len()) {
+        Some(starts) => {
+            for (s, &k) in starts.iter().enumerate() {
+                first.push(rows.len() as u32);
+                if k == u32::MAX {
+                    continue;
+                }
+                let mut i = k as usize;
+                while attendance.session.get(i).is_some_and(|&x| x as usize == s) {
+                    rows.push((i as u32, person(i)));
+                    i = i.saturating_add(1);
+                }
+            }
+        }
+        None => {
+            let (starts, order) = bucket_rows(n, c.sessions.len(), |i| {
+                attendance.session.get(i).map_or(usize::MAX, |&s| s as usize)
+            });
+            rows.extend(order.iter().map(|&i| (i, person(i as usize))));
+            for w in starts.windows(2) {
+                if let [a, b] = *w {
+                    first.push(a);
+                    by_person(attendance, rows.get_mut(a as usize..b as usize).unwrap_or(&mut []));
+                }
+            }
+        }
+    }
+    first.push(rows.len() as u32);
+    build(
+        c,
+        &Grouped {
+            first: &first,
+            rows: &rows,
+        },
+    )
+}
+
+/// Every attendance column of one length: that length.
+fn same_lengths(a: &Attendance<'_>) -> Result<usize, Error> {
+    let n = a.session.len();
     let same = |len: usize| len == n;
-    if !(same(attendance.person.len())
-        && same(attendance.check_in.len())
-        && same(attendance.check_out.len())
-        && attendance.late.is_none_or(|c| same(c.len()))
-        && attendance.clock_suspect.is_none_or(|c| same(c.len()))
-        && attendance.absent.is_none_or(|c| same(c.len())))
+    if same(a.person.len())
+        && same(a.check_in.len())
+        && same(a.check_out.len())
+        && a.late.is_none_or(|c| same(c.len()))
+        && a.clock_suspect.is_none_or(|c| same(c.len()))
+        && a.absent.is_none_or(|c| same(c.len()))
     {
-        return Err(bad_column(
+        Ok(n)
+    } else {
+        Err(bad_column(
             "attendance",
             "*",
             "every column has one value per row",
             "elke kolom heeft één waarde per rij",
-        ));
+        ))
     }
-    let mut b = CompactBuilder::new(crate::ids::ProjectId::parse(project).map_err(|_| {
-        crate::ids::check_id(project).map_or_else(
+}
+
+fn no_session_row(table: &str, row: usize) -> Error {
+    bad_column(
+        table,
+        &format!("session (row {row})"),
+        "names no row of the sessions table",
+        "verwijst naar geen rij van de sessietabel",
+    )
+}
+
+fn no_person_entry(row: usize) -> Error {
+    bad_column(
+        "attendance",
+        &format!("person (row {row})"),
+        "names no entry of the persons dictionary",
+        "verwijst naar geen element van het personenwoordenboek",
+    )
+}
+
+/// A session's rows ordered by person key, then check-in (no instants first), unless they
+/// already are.
+fn by_person(a: &Attendance<'_>, rows: &mut [(u32, u32)]) {
+    let key = |r: &(u32, u32)| (r.1, a.check_in.get(r.0 as usize).copied().flatten().unwrap_or(i64::MIN));
+    if !rows.windows(2).all(|p| matches!(p, [x, y] if key(x) <= key(y))) {
+        rows.sort_unstable_by_key(key);
+    }
+}
+
+/// One project's attendance rows as the builder takes them: for session `s` of the
+/// project's sessions table, `rows[first[s]..first[s + 1]]`, each `(row of the attendance
+/// table, person key)` — a person's rows together and by check-in; the key indexes the
+/// persons dictionary (two keys may hold one id).
+struct Grouped<'g> {
+    first: &'g [u32],
+    rows: &'g [(u32, u32)],
+}
+
+/// The compact records of one project: `c`'s sessions (by which its breaks name them), its
+/// e-learning entries, and the attendance rows as `g` groups them (`c.attendance` is read at
+/// the rows `g` names, and errors name those rows). Rows and keys are in range (callers
+/// check).
+fn build(c: &Columns<'_>, g: &Grouped<'_>) -> Result<Compact, Error> {
+    let (sessions, persons, attendance) = (c.sessions, c.persons, &c.attendance);
+    let mut b = CompactBuilder::new(crate::ids::ProjectId::parse(c.project).map_err(|_| {
+        crate::ids::check_id(c.project).map_or_else(
             |p| crate::ids::id_error("project", p),
             |()| crate::ids::id_error("project", crate::ids::IdProblem::Character),
         )
     })?);
     b.params(c.params.clone())?;
     b.closures(c.closures.iter().copied())?;
-    b.reserve(sessions.len(), n, n);
-    // Rows grouped by session, then person, then check-in: one sort of indices.
-    for (row, (&s, &p)) in attendance.session.iter().zip(attendance.person).enumerate() {
-        if s as usize >= sessions.len() {
-            return Err(bad_column(
-                "attendance",
-                &format!("session (row {row})"),
-                "names no row of the sessions table",
-                "verwijst naar geen rij van de sessietabel",
-            ));
-        }
-        if p as usize >= persons.len() {
-            return Err(bad_column(
-                "attendance",
-                &format!("person (row {row})"),
-                "names no entry of the persons dictionary",
-                "verwijst naar geen element van het personenwoordenboek",
-            ));
+    b.reserve(sessions.len(), g.rows.len(), g.rows.len());
+    // Breaks grouped by session (table order within one).
+    for (row, br) in c.breaks.iter().enumerate() {
+        if br.session as usize >= sessions.len() {
+            return Err(no_session_row("breaks", row));
         }
     }
-    let rows = attendance_rows(n)?;
-    // Rows in table order when each session's rows are together as the builder takes them
-    // (the first row of each session's block), else grouped by a sort.
-    let starts = grouped(attendance, persons.len(), sessions.len());
-    let sorted: Vec<u32> = match starts {
-        Some(_) => Vec::new(),
-        None => group_by_session(attendance, sessions.len()),
+    let (b_first, b_order) = bucket_rows(c.breaks.len(), sessions.len(), |i| {
+        c.breaks.get(i).map_or(usize::MAX, |x| x.session as usize)
+    });
+    let breaks: Vec<Break> = b_order
+        .iter()
+        .filter_map(|&i| c.breaks.get(i as usize))
+        .map(|x| Break {
+            start: x.start,
+            end: x.end,
+        })
+        .collect();
+    let span = |first: &[u32], s: usize| match (first.get(s), first.get(s.saturating_add(1))) {
+        (Some(&a), Some(&b)) => a as usize..b as usize,
+        _ => 0..0,
     };
-    let total = rows as usize;
-    let row_at = |k: usize| -> Option<usize> {
-        match starts {
-            Some(_) => (k < total).then_some(k),
-            None => sorted.get(k).map(|&i| i as usize),
-        }
-    };
-    let mut by_session: Vec<Vec<Break>> = vec![Vec::new(); sessions.len()];
-    for (row, br) in breaks.iter().enumerate() {
-        let Some(list) = by_session.get_mut(br.session as usize) else {
-            return Err(bad_column(
-                "breaks",
-                &format!("session (row {row})"),
-                "names no row of the sessions table",
-                "verwijst naar geen rij van de sessietabel",
-            ));
-        };
-        list.push(Break {
-            start: br.start,
-            end: br.end,
-        });
-    }
     let flag = |c: Option<&[bool]>, i: usize| c.and_then(|c| c.get(i)).copied().unwrap_or(false);
-    // Each dictionary entry's person, once the builder has it: its id is checked and looked
-    // up at its first row only.
+    // Each key's person, once the builder has it: its id is checked and looked up at its
+    // first row only.
     let mut code: Vec<Option<PersonCode>> = vec![None; persons.len()];
-    let mut next = 0usize;
     for (s, row) in sessions.iter().enumerate() {
-        let br = by_session.get(s).map_or(&[][..], Vec::as_slice);
+        let br = breaks.get(span(&b_first, s)).unwrap_or(&[]);
         b.session(row.id, row.training, row.date, row.start, row.end, br, row.status)
             .map_err(|e| at_row("sessions", s, e))?;
         let mut current: Option<u32> = None;
-        if let Some(starts) = &starts {
-            next = starts
-                .get(s)
-                .map_or(total, |&k| if k == u32::MAX { total } else { k as usize });
-        }
-        while let Some(i) = row_at(next) {
-            if attendance.session.get(i).copied() != u32::try_from(s).ok() {
-                break;
-            }
-            next = next.saturating_add(1);
-            let person = attendance.person.get(i).copied().unwrap_or(0);
+        for &(i, person) in g.rows.get(span(g.first, s)).unwrap_or(&[]) {
+            let i = i as usize;
             if current != Some(person) {
                 let absent = flag(attendance.absent, i);
                 let added = match code.get(person as usize).copied().flatten() {
@@ -330,7 +391,7 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
             }
         }
     }
-    for (row, e) in elearning.iter().enumerate() {
+    for (row, e) in c.elearning.iter().enumerate() {
         b.entry(e.id, e.person, e.training, e.date, e.minutes, e.start, e.status)
             .map_err(|err| at_row("elearning", row, err))?;
     }
@@ -411,29 +472,6 @@ fn grouped(a: &Attendance<'_>, persons: usize, sessions: usize) -> Option<Vec<u3
         prev = Some((s, p, t));
     }
     Some(starts)
-}
-
-/// Attendance rows ordered by session, person and check-in: grouped by session (the sessions
-/// are a table's rows), then each session's few rows sorted by person and check-in.
-fn group_by_session(a: &Attendance<'_>, sessions: usize) -> Vec<u32> {
-    let n = a.session.len();
-    let (first, mut order) = bucket_rows(n, sessions, |i| a.session.get(i).map_or(usize::MAX, |&s| s as usize));
-    let key = |i: &u32| {
-        let i = *i as usize;
-        (
-            a.person.get(i).copied().unwrap_or(0),
-            a.check_in.get(i).copied().flatten().unwrap_or(i64::MIN),
-        )
-    };
-    for w in first.windows(2) {
-        if let [from, to] = *w
-            && let Some(rows) = order.get_mut(from as usize..to as usize)
-            && !rows.windows(2).all(|p| matches!(p, [x, y] if key(x) <= key(y)))
-        {
-            rows.sort_unstable_by_key(key);
-        }
-    }
-    order
 }
 
 /// A whole call's records as tables: the sessions (and e-learning entries) say which project
@@ -586,17 +624,21 @@ where
         }
     }
     let a = &cols.attendance;
-    let n = a.session.len();
+    let n = same_lengths(a)?;
     attendance_rows(n)?;
-    // Attendance rows by project, in table order within a project.
-    for (i, &s) in a.session.iter().enumerate() {
+    for (i, (&s, &g)) in a.session.iter().zip(a.person).enumerate() {
         owner(s, "attendance", i)?;
+        if g as usize >= cols.persons.len() {
+            return Err(no_person_entry(i));
+        }
     }
-    let (first, by_project) = bucket_rows(n, p_count, |i| {
-        a.session
-            .get(i)
-            .and_then(|&s| local.get(s as usize))
-            .map_or(usize::MAX, |x| x.0)
+    // Attendance rows by session, in table order within a session; each project's sessions
+    // (as rows of the whole table) in table order.
+    let (s_first, by_session) = bucket_rows(n, cols.sessions.len(), |i| {
+        a.session.get(i).map_or(usize::MAX, |&s| s as usize)
+    });
+    let (p_first, sessions_by_project) = bucket_rows(cols.sessions.len(), p_count, |s| {
+        local.get(s).map_or(usize::MAX, |x| x.0)
     });
     let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
     for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
@@ -605,119 +647,87 @@ where
             list.push(*e);
         }
     }
-    // One project's rows, reused from project to project.
-    #[derive(Default)]
-    struct Rows<'a> {
-        session: Vec<u32>,
-        person: Vec<u32>,
-        check_in: Vec<Option<i64>>,
-        check_out: Vec<Option<i64>>,
-        late: Vec<bool>,
-        suspect: Vec<bool>,
-        absent: Vec<bool>,
-        persons: Vec<&'a str>,
-        code: HashMap<&'a str, u32>,
-        /// Per entry of the call's persons dictionary, its person's code in this project
-        /// (`NONE` until met); `met` lists the entries to reset for the next project.
-        local: Vec<u32>,
-        met: Vec<u32>,
-    }
-    const NONE: u32 = u32::MAX;
-    let mut r = Rows {
-        local: vec![NONE; cols.persons.len()],
-        ..Rows::default()
+    let span = |first: &[u32], k: usize| match (first.get(k), first.get(k.saturating_add(1))) {
+        (Some(&a), Some(&b)) => a as usize..b as usize,
+        _ => 0..0,
     };
-    let flag = |col: Option<&[bool]>, i: usize| col.and_then(|x| x.get(i)).copied().unwrap_or(false);
+    // One project's grouping and persons, reused from project to project.
+    const NONE: u32 = u32::MAX;
+    let mut first: Vec<u32> = Vec::new();
+    let mut rows: Vec<(u32, u32)> = Vec::new();
+    let mut persons: Vec<&str> = Vec::new();
+    let mut code: HashMap<&str, u32> = HashMap::new();
+    // Per entry of the call's persons dictionary, its person's key in this project (`NONE`
+    // until met); `met` lists the entries to reset for the next project.
+    let mut key_of: Vec<u32> = vec![NONE; cols.persons.len()];
+    let mut met: Vec<u32> = Vec::new();
     for (p, project) in c.projects.iter().enumerate() {
         if !range.contains(&p) {
             continue;
         }
-        let rows = match (first.get(p), first.get(p.saturating_add(1))) {
-            (Some(&a), Some(&b)) => by_project.get(a as usize..b as usize).unwrap_or(&[]),
-            _ => &[],
-        };
-        r.session.clear();
-        r.person.clear();
-        r.check_in.clear();
-        r.check_out.clear();
-        r.late.clear();
-        r.suspect.clear();
-        r.absent.clear();
-        r.persons.clear();
-        r.code.clear();
-        for g in r.met.drain(..) {
-            if let Some(x) = r.local.get_mut(g as usize) {
+        first.clear();
+        rows.clear();
+        persons.clear();
+        code.clear();
+        for g in met.drain(..) {
+            if let Some(x) = key_of.get_mut(g as usize) {
                 *x = NONE;
             }
         }
-        for &i in rows {
-            let i = i as usize;
-            let s = a.session.get(i).and_then(|&s| local.get(s as usize)).map_or(0, |x| x.1);
-            // A dictionary entry is matched by id once per project (two entries may hold the
-            // same id); a code that names no entry stays out of range, for
-            // `compact_from_columns` to refuse.
-            let g = a.person.get(i).copied().unwrap_or(NONE);
-            let person = match (r.local.get(g as usize).copied(), cols.persons.get(g as usize)) {
-                (Some(code), _) if code != NONE => code,
-                (Some(_), Some(&name)) => {
-                    let next = u32::try_from(r.persons.len()).unwrap_or(NONE);
-                    let code = *r.code.entry(name).or_insert_with(|| {
-                        r.persons.push(name);
-                        next
-                    });
-                    if let Some(x) = r.local.get_mut(g as usize) {
-                        *x = code;
+        for &gs in sessions_by_project.get(span(&p_first, p)).unwrap_or(&[]) {
+            let from = rows.len();
+            first.push(from as u32);
+            for &i in by_session.get(span(&s_first, gs as usize)).unwrap_or(&[]) {
+                // A dictionary entry is matched by id once per project (two entries may hold
+                // the same id: they are one person).
+                let g = a.person.get(i as usize).copied().unwrap_or(0);
+                let key = match key_of.get(g as usize).copied() {
+                    Some(k) if k != NONE => k,
+                    _ => {
+                        let name = cols.persons.get(g as usize).copied().unwrap_or("");
+                        let next = u32::try_from(persons.len()).unwrap_or(NONE);
+                        let k = *code.entry(name).or_insert_with(|| {
+                            persons.push(name);
+                            next
+                        });
+                        if let Some(x) = key_of.get_mut(g as usize) {
+                            *x = k;
+                        }
+                        met.push(g);
+                        k
                     }
-                    r.met.push(g);
-                    code
-                }
-                _ => NONE,
-            };
-            r.session.push(s);
-            r.person.push(person);
-            r.check_in.push(a.check_in.get(i).copied().flatten());
-            r.check_out.push(a.check_out.get(i).copied().flatten());
-            r.late.push(flag(a.late, i));
-            r.suspect.push(flag(a.clock_suspect, i));
-            r.absent.push(flag(a.absent, i));
+                };
+                rows.push((i, key));
+            }
+            by_person(a, rows.get_mut(from..).unwrap_or(&mut []));
         }
+        first.push(rows.len() as u32);
         let one = Columns {
             project,
             params: cols.params,
             closures: cols.closures,
             sessions: sessions.get(p).map_or(&[][..], Vec::as_slice),
             breaks: breaks.get(p).map_or(&[][..], Vec::as_slice),
-            persons: &r.persons,
-            attendance: Attendance {
-                session: &r.session,
-                person: &r.person,
-                check_in: &r.check_in,
-                check_out: &r.check_out,
-                late: Some(&r.late),
-                clock_suspect: Some(&r.suspect),
-                absent: Some(&r.absent),
-            },
+            persons: &persons,
+            attendance: *a,
             elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
         };
-        let compact = compact_from_columns(&one).map_err(|e| in_project(project, rows, e))?;
+        let compact = build(
+            &one,
+            &Grouped {
+                first: &first,
+                rows: &rows,
+            },
+        )
+        .map_err(|e| in_project(project, e))?;
         f(p, compact)?;
     }
     Ok(())
 }
 
-/// An error of one project's tables, saying which project, with attendance rows numbered as
-/// in the whole call's table.
-fn in_project(project: &str, global: &[u32], e: Error) -> Error {
-    let renumber = |path: String| -> String {
-        let Some(rest) = path.strip_prefix("attendance[") else {
-            return path;
-        };
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        match digits.parse::<usize>().ok().and_then(|k| global.get(k)) {
-            Some(g) => format!("attendance[{g}]{}", rest.get(digits.len()..).unwrap_or("")),
-            None => path,
-        }
-    };
+/// An error of one project's tables, saying which project (rows are numbered as in the
+/// whole call's tables).
+fn in_project(project: &str, e: Error) -> Error {
     match e {
         Error::InvalidRecord {
             path,
@@ -725,7 +735,7 @@ fn in_project(project: &str, global: &[u32], e: Error) -> Error {
             reason_nl,
             rule,
         } => Error::InvalidRecord {
-            path: format!("{} (project {project})", renumber(path)),
+            path: format!("{path} (project {project})"),
             reason,
             reason_nl,
             rule,
@@ -736,7 +746,7 @@ fn in_project(project: &str, global: &[u32], e: Error) -> Error {
             reason_nl,
             rule,
         } => Error::InvalidId {
-            field: format!("{} (project {project})", renumber(field)),
+            field: format!("{field} (project {project})"),
             reason,
             reason_nl,
             rule,

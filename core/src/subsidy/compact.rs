@@ -33,7 +33,8 @@ use crate::ids::*;
 use crate::params::DatedParams;
 use crate::session::{Break, SessionStatus, Timing};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::Arc;
 
 /// The first and last year a session, entry or instant of records may fall in (`docs/limits.md`).
@@ -152,6 +153,63 @@ impl Compact {
     }
 }
 
+/// A `u64` key that is already a hash: itself.
+#[derive(Default)]
+struct HashKey(u64);
+
+impl Hasher for HashKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else is folded in, never lost.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
+/// Ids to their index in a names array, without a second copy of each id: an id's hash
+/// (randomly keyed, as `HashMap`'s) leads to the first index whose id has that hash; the
+/// rare second id of the same hash goes to `spill`. Lookups compare against the names.
+#[derive(Debug, Default)]
+struct IdIndex {
+    state: RandomState,
+    first: HashMap<u64, u32, BuildHasherDefault<HashKey>>,
+    spill: HashMap<String, u32>,
+}
+
+impl IdIndex {
+    /// The id's hash and its index, if it has one.
+    fn find<'n>(&self, id: &str, name: impl Fn(u32) -> Option<&'n str>) -> (u64, Option<u32>) {
+        let h = self.state.hash_one(id);
+        match self.first.get(&h) {
+            Some(&k) if name(k) == Some(id) => (h, Some(k)),
+            Some(_) => (h, self.spill.get(id).copied()),
+            None => (h, None),
+        }
+    }
+
+    /// Records `index` for an id [`IdIndex::find`] did not find (`h` its hash).
+    fn insert(&mut self, h: u64, id: &str, index: u32) {
+        match self.first.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(index);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.spill.insert(id.to_owned(), index);
+            }
+        }
+    }
+}
+
+fn name_at<'n, T: AsRef<str>>(names: &'n [T]) -> impl Fn(u32) -> Option<&'n str> + 'n {
+    move |k| names.get(k as usize).map(AsRef::as_ref)
+}
+
 /// A person of a [`CompactBuilder`], as [`CompactBuilder::last_person`] gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PersonCode(u32);
@@ -165,10 +223,12 @@ pub struct PersonCode(u32);
 pub struct CompactBuilder {
     c: Compact,
     names: Names,
-    persons: HashMap<String, u32>,
-    trainings: HashMap<String, u32>,
-    session_ids: HashSet<String>,
-    entry_ids: HashSet<String>,
+    persons: IdIndex,
+    trainings: IdIndex,
+    /// The training of the session before (sessions of one training often follow each other).
+    last_training: Option<u32>,
+    session_ids: IdIndex,
+    entry_ids: IdIndex,
     /// Per person, the last session they were added to (duplicate participants).
     person_last_session: Vec<u32>,
 }
@@ -230,10 +290,11 @@ impl CompactBuilder {
                 entries: Vec::new(),
             },
             names: Names::default(),
-            persons: HashMap::new(),
-            trainings: HashMap::new(),
-            session_ids: HashSet::new(),
-            entry_ids: HashSet::new(),
+            persons: IdIndex::default(),
+            trainings: IdIndex::default(),
+            last_training: None,
+            session_ids: IdIndex::default(),
+            entry_ids: IdIndex::default(),
             person_last_session: Vec::new(),
         }
     }
@@ -301,23 +362,34 @@ impl CompactBuilder {
     }
 
     fn person_code(&mut self, id: &str) -> Result<u32, Error> {
-        if let Some(&i) = self.persons.get(id) {
+        let (h, found) = self.persons.find(id, name_at(&self.names.persons));
+        if let Some(i) = found {
             return Ok(i);
         }
         let i = count(self.names.persons.len())?;
-        self.persons.insert(id.to_owned(), i);
+        self.persons.insert(h, id, i);
         self.names.persons.push(PersonId::new(id));
         self.person_last_session.push(u32::MAX);
         Ok(i)
     }
 
     fn training_code(&mut self, id: &str) -> Result<u32, Error> {
-        if let Some(&i) = self.trainings.get(id) {
-            return Ok(i);
+        if let Some(last) = self.last_training
+            && name_at(&self.names.trainings)(last) == Some(id)
+        {
+            return Ok(last);
         }
-        let i = count(self.names.trainings.len())?;
-        self.trainings.insert(id.to_owned(), i);
-        self.names.trainings.push(TrainingId::new(id));
+        let (h, found) = self.trainings.find(id, name_at(&self.names.trainings));
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let i = count(self.names.trainings.len())?;
+                self.trainings.insert(h, id, i);
+                self.names.trainings.push(TrainingId::new(id));
+                i
+            }
+        };
+        self.last_training = Some(i);
         Ok(i)
     }
 
@@ -342,7 +414,8 @@ impl CompactBuilder {
         let i = self.c.sessions.len();
         check_id(id).map_err(|p| id_error(&format!("sessions[{i}].id"), p))?;
         check_id(training).map_err(|p| id_error(&format!("sessions[{i}] (session {id}).training"), p))?;
-        if !self.session_ids.insert(id.to_owned()) {
+        let (id_hash, known) = self.session_ids.find(id, name_at(&self.names.sessions));
+        if known.is_some() {
             return Err(record(
                 format!("sessions[{i}] (session {id}).id"),
                 "SES-1",
@@ -383,6 +456,7 @@ impl CompactBuilder {
                 count: 0,
             },
         });
+        self.session_ids.insert(id_hash, id, count(self.names.sessions.len())?);
         self.names.sessions.push(SessionId::new(id));
         Ok(())
     }
@@ -395,8 +469,8 @@ impl CompactBuilder {
     /// twice in one session.
     pub fn participant(&mut self, person: &str, absent: bool) -> Result<(), Error> {
         let p = self.open_session()?;
-        let code = match self.persons.get(person) {
-            Some(&code) => code,
+        let code = match self.persons.find(person, name_at(&self.names.persons)).1 {
+            Some(code) => code,
             None => {
                 check_id(person)
                     .map_err(|e| id_error(&format!("{}.participants[{p}].person", self.session_path()), e))?;
@@ -598,7 +672,8 @@ impl CompactBuilder {
         for (v, f) in [(person, "person"), (training, "training")] {
             check_id(v).map_err(|p| id_error(&path(f), p))?;
         }
-        if !self.entry_ids.insert(id.to_owned()) {
+        let (id_hash, known) = self.entry_ids.find(id, name_at(&self.names.entries));
+        if known.is_some() {
             return Err(record(
                 path("id"),
                 "EL-1",
@@ -628,6 +703,7 @@ impl CompactBuilder {
             start,
             status,
         });
+        self.entry_ids.insert(id_hash, id, count(self.names.entries.len())?);
         self.names.entries.push(EntryId::new(id));
         Ok(())
     }
