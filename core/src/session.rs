@@ -65,6 +65,29 @@ impl Timing {
     /// empty, outside the session or overlaps another; [`Error::NonexistentLocalTime`] for a
     /// time skipped by the spring change.
     pub fn new(date: NaiveDate, start: NaiveTime, end: NaiveTime, mut breaks: Vec<Break>) -> Result<Timing, Error> {
+        breaks.sort();
+        let (start_at, end_at) = Timing::check(date, start, end, &breaks)?;
+        Ok(Timing {
+            date,
+            start,
+            end,
+            breaks,
+            start_at,
+            end_at,
+        })
+    }
+
+    /// [`Timing::new`]'s checks of breaks already sorted, without building a timing: the
+    /// start and end instants.
+    ///
+    /// # Errors
+    /// As [`Timing::new`].
+    pub fn check(
+        date: NaiveDate,
+        start: NaiveTime,
+        end: NaiveTime,
+        breaks: &[Break],
+    ) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
         let bad = |en: String, nl: String| {
             Err(Error::InvalidSessionTimes {
                 reason: en,
@@ -86,9 +109,8 @@ impl Timing {
                 ),
             );
         }
-        breaks.sort();
         let mut prev_end = start;
-        for b in &breaks {
+        for b in breaks {
             if b.end <= b.start || b.start < start || b.end > end {
                 return bad(
                     format!(
@@ -123,18 +145,11 @@ impl Timing {
                 "het einde valt voor het begin door de zomertijdwissel".into(),
             );
         }
-        for b in &breaks {
+        for b in breaks {
             brussels_instant(date, b.start)?;
             brussels_instant(date, b.end)?;
         }
-        Ok(Timing {
-            date,
-            start,
-            end,
-            breaks,
-            start_at,
-            end_at,
-        })
+        Ok((start_at, end_at))
     }
 }
 

@@ -185,7 +185,10 @@ struct IdIndex {
 impl IdIndex {
     /// The id's hash and its index, if it has one.
     fn find<'n>(&self, id: &str, name: impl Fn(u32) -> Option<&'n str>) -> (u64, Option<u32>) {
-        let h = self.state.hash_one(id);
+        self.find_hashed(self.state.hash_one(id), id, name)
+    }
+
+    fn find_hashed<'n>(&self, h: u64, id: &str, name: impl Fn(u32) -> Option<&'n str>) -> (u64, Option<u32>) {
         match self.first.get(&h) {
             Some(&k) if name(k) == Some(id) => (h, Some(k)),
             Some(_) => (h, self.spill.get(id).copied()),
@@ -303,6 +306,7 @@ impl CompactBuilder {
     pub fn reserve(&mut self, sessions: usize, participants: usize, intervals: usize) {
         self.c.sessions.reserve(sessions);
         self.names.sessions.reserve(sessions);
+        self.session_ids.first.reserve(sessions);
         self.c.participants.reserve(participants);
         self.c.intervals.reserve(intervals);
     }
@@ -435,15 +439,26 @@ impl CompactBuilder {
                 .and(crate::limits::time("breaks", b.end))
                 .map_err(limit)?;
         }
-        let sorted = Timing::new(date, start, end, breaks.to_vec())
-            .map_err(|e| record_error(path(), &e))?
-            .breaks;
-        let training = self.training_code(training)?;
-        let breaks = Span {
-            first: count(self.c.breaks.len())?,
-            count: count(sorted.len())?,
+        // The breaks sorted in place at the end of the records' breaks, taken back if refused.
+        let first = self.c.breaks.len();
+        let span = Span {
+            first: count(first)?,
+            count: count(breaks.len())?,
         };
-        self.c.breaks.extend(sorted);
+        self.c.breaks.extend_from_slice(breaks);
+        let mine = self.c.breaks.get_mut(first..).unwrap_or(&mut []);
+        mine.sort();
+        let checked = Timing::check(date, start, end, mine)
+            .map_err(|e| record_error(path(), &e))
+            .and_then(|_| self.training_code(training));
+        let training = match checked {
+            Ok(t) => t,
+            Err(e) => {
+                self.c.breaks.truncate(first);
+                return Err(e);
+            }
+        };
+        let breaks = span;
         self.c.sessions.push(CSession {
             training,
             date,
@@ -712,5 +727,67 @@ impl CompactBuilder {
     pub fn finish(mut self) -> Compact {
         self.c.names = Arc::new(self.names);
         self.c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CompactBuilder, IdIndex, name_at};
+    use crate::ids::ProjectId;
+    use crate::session::{Break, SessionStatus};
+    use chrono::{NaiveDate, NaiveTime};
+
+    #[test]
+    fn ses_1_ids_of_one_hash_are_told_apart() {
+        // Two ids whose hashes collide (forced): the second is kept beside the first.
+        let names = ["S-a", "S-b"];
+        let mut ix = IdIndex::default();
+        let h = 42;
+        assert_eq!(ix.find_hashed(h, "S-a", name_at(&names)).1, None);
+        ix.insert(h, "S-a", 0);
+        assert_eq!(ix.find_hashed(h, "S-b", name_at(&names)).1, None);
+        ix.insert(h, "S-b", 1);
+        assert_eq!(ix.find_hashed(h, "S-a", name_at(&names)).1, Some(0));
+        assert_eq!(ix.find_hashed(h, "S-b", name_at(&names)).1, Some(1));
+        assert_eq!(ix.find_hashed(h, "S-c", name_at(&names)).1, None);
+        // Found by their real hashes too.
+        let mut ix = IdIndex::default();
+        for (i, id) in names.iter().enumerate() {
+            let (h, none) = ix.find(id, name_at(&names));
+            assert_eq!(none, None);
+            ix.insert(h, id, i as u32);
+        }
+        assert_eq!(ix.find("S-b", name_at(&names)).1, Some(1));
+    }
+
+    #[test]
+    fn ses_1_a_refused_session_leaves_nothing_behind() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        let brk = |a, b| Break { start: t(a), end: t(b) };
+        let mut b = CompactBuilder::new(ProjectId::new("P-1"));
+        // A break outside the session: refused (SES-1), its id and breaks not kept.
+        let e = b
+            .session("S-1", "T-1", day, t(9), t(12), &[brk(13, 14)], SessionStatus::Executed)
+            .unwrap_err();
+        assert_eq!(e.rule(), "SES-1");
+        b.session(
+            "S-1",
+            "T-1",
+            day,
+            t(9),
+            t(12),
+            &[brk(11, 12), brk(10, 11)],
+            SessionStatus::Executed,
+        )
+        .unwrap();
+        let e = b
+            .session("S-1", "T-1", day, t(13), t(15), &[], SessionStatus::Executed)
+            .unwrap_err();
+        assert!(e.message_en().contains("same id"), "{}", e.message_en());
+        let c = b.finish();
+        assert_eq!(c.breaks, vec![brk(10, 11), brk(11, 12)], "sorted, the refused one gone");
+        assert_eq!(c.sessions.len(), 1);
+        assert_eq!((c.sessions[0].breaks.first, c.sessions[0].breaks.count), (0, 2));
     }
 }
