@@ -47,9 +47,10 @@ fn i64_values<'a>(b: &'a [u8], what: &str) -> Result<impl Iterator<Item = i64> +
         .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])))
 }
 
-/// Instants in seconds, the minimum standing for none, as options in one pass.
-fn instants(b: &[u8], what: &str) -> Result<Vec<Option<i64>>, Error> {
-    Ok(i64_values(b, what)?.map(|x| (x != i64::MIN).then_some(x)).collect())
+/// Instants in seconds, the minimum standing for none (`columns::NO_INSTANT`, as Python
+/// fills Arrow's nulls), in one pass.
+fn instants(b: &[u8], what: &str) -> Result<Vec<i64>, Error> {
+    i64s(b, what)
 }
 
 /// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
@@ -124,12 +125,24 @@ fn text_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<Text, Error>> {
     let Some(v) = get(d, key)? else {
         return str_col(d, key).map(|c| c.map(Text::Plain));
     };
-    if let Ok((offsets, data, codes)) = v.extract::<(Vec<u8>, Vec<u8>, Vec<u8>)>() {
+    if let Ok((offsets, data, codes)) = v.extract::<(Vec<u8>, Vec<u8>, Bound<'_, PyBytes>)>() {
+        // The codes read once from Python's bytes (a row each: no intermediate copies).
+        let codes = codes.as_bytes();
         return Ok((|| {
             let values = checked_strings(offsets, data, key)?;
-            let codes: Vec<u32> = i32s(&codes, key)?
-                .into_iter()
-                .map(|k| u32::try_from(k).ok().filter(|&k| (k as usize) < values.len()))
+            if !codes.len().is_multiple_of(4) {
+                return Err(invalid(
+                    format!("{key}: not a column of 32-bit integers"),
+                    format!("{key}: geen kolom van 32-bit gehele getallen"),
+                ));
+            }
+            let codes: Vec<u32> = codes
+                .chunks_exact(4)
+                .map(|c| {
+                    u32::try_from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .ok()
+                        .filter(|&k| (k as usize) < values.len())
+                })
                 .collect::<Option<_>>()
                 .ok_or_else(|| {
                     invalid(
@@ -213,8 +226,8 @@ struct Owned {
     persons: Persons,
     att_session: Vec<u32>,
     att_person: Vec<u32>,
-    att_in: Vec<Option<i64>>,
-    att_out: Vec<Option<i64>>,
+    att_in: Vec<i64>,
+    att_out: Vec<i64>,
     late: Option<Vec<bool>>,
     suspect: Option<Vec<bool>>,
     absent: Option<Vec<bool>>,
@@ -292,7 +305,7 @@ fn read(
                 format!("{table}[{i}].session: geen sessie van de sessietabel"),
             )
         };
-        let session_row = |c: &Text, table: &str| -> Result<Vec<u32>, Error> {
+        let session_row = |c: Text, table: &str| -> Result<Vec<u32>, Error> {
             match c {
                 Text::Plain(c) => {
                     // Rows of one session usually follow each other: a row naming the same
@@ -312,25 +325,24 @@ fn read(
                         })
                         .collect()
                 }
-                // A lookup per value of the dictionary, not per row.
-                Text::Dict { values, codes } => {
+                // A lookup per value of the dictionary, not per row; the codes become rows in
+                // place.
+                Text::Dict { values, mut codes } => {
                     let rows: Vec<Option<u32>> =
                         (0..values.len()).map(|k| row_of.get(values.get(k)).copied()).collect();
-                    codes
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &k)| {
-                            rows.get(k as usize)
-                                .copied()
-                                .flatten()
-                                .ok_or_else(|| no_session(table, i))
-                        })
-                        .collect()
+                    for (i, k) in codes.iter_mut().enumerate() {
+                        *k = rows
+                            .get(*k as usize)
+                            .copied()
+                            .flatten()
+                            .ok_or_else(|| no_session(table, i))?;
+                    }
+                    Ok(codes)
                 }
             }
         };
-        let att_session = session_row(&a_session, "attendance")?;
-        let bs = session_row(&b_session, "breaks")?;
+        let att_session = session_row(a_session, "attendance")?;
+        let bs = session_row(b_session, "breaks")?;
         let rows = col::attendance_rows(a_person.len())?;
         let (persons, att_person) = match (intern_persons, a_person) {
             // One project: its persons made distinct here, once per value.

@@ -395,9 +395,9 @@ pub struct CallTables {
     /// Attendance: person code.
     pub person: Vec<u32>,
     /// Attendance: check-in.
-    pub check_in: Vec<Option<i64>>,
+    pub check_in: Vec<i64>,
     /// Attendance: check-out.
-    pub check_out: Vec<Option<i64>>,
+    pub check_out: Vec<i64>,
     /// Attendance: marked absent.
     pub absent: Vec<bool>,
     /// E-learning: id, person, date, minutes, status.
@@ -415,7 +415,10 @@ pub struct CallTables {
 impl CallTables {
     /// The number of attendance intervals (rows with instants).
     pub fn interval_count(&self) -> usize {
-        self.check_in.iter().filter(|x| x.is_some()).count()
+        self.check_in
+            .iter()
+            .filter(|&&x| x != tijdreg::subsidy::columns::NO_INSTANT)
+            .count()
     }
 
     /// Borrowed as the core's [`tijdreg::subsidy::columns::CallColumns`], handed to `f`.
@@ -508,8 +511,8 @@ impl Sink for CallTables {
         }
         self.session.push(self.sessions.len().saturating_sub(1) as u32);
         self.person.push(code);
-        self.check_in.push(None);
-        self.check_out.push(None);
+        self.check_in.push(tijdreg::subsidy::columns::NO_INSTANT);
+        self.check_out.push(tijdreg::subsidy::columns::NO_INSTANT);
         self.absent.push(absent);
         self.intervals_of_participant = 0;
     }
@@ -517,8 +520,8 @@ impl Sink for CallTables {
         self.intervals_of_participant += 1;
         if self.intervals_of_participant == 1 {
             if let (Some(ci), Some(co)) = (self.check_in.last_mut(), self.check_out.last_mut()) {
-                *ci = Some(check_in);
-                *co = Some(check_out);
+                *ci = check_in;
+                *co = check_out;
             }
         } else if let (Some(&s), Some(&p)) = (self.session.last(), self.person.last()) {
             self.tail.push((s, p, check_in, check_out));
@@ -541,8 +544,8 @@ pub fn call_tables(seed: u64, intervals: usize, projects: usize) -> CallTables {
     for (s, p, ci, co) in std::mem::take(&mut t.tail) {
         t.session.push(s);
         t.person.push(p);
-        t.check_in.push(Some(ci));
-        t.check_out.push(Some(co));
+        t.check_in.push(ci);
+        t.check_out.push(co);
         t.absent.push(false);
     }
     // The generator makes, day after day, a morning and an afternoon session per cohort: a

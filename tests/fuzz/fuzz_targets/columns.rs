@@ -13,7 +13,9 @@ mod common;
 use chrono::{NaiveDate, NaiveTime};
 use libfuzzer_sys::fuzz_target;
 use tijdreg::session::SessionStatus;
-use tijdreg::subsidy::columns::{Attendance, BreakRow, CallColumns, Columns, SessionRow, compacts_by_project, each_project};
+use tijdreg::subsidy::columns::{
+    Attendance, BreakRow, CallColumns, Columns, NO_INSTANT, SessionRow, compacts_by_project, each_project,
+};
 
 /// The fuzzer's bytes, read one small number at a time (zeros once they run out).
 struct Bytes<'a>(&'a [u8]);
@@ -43,13 +45,13 @@ fn time(b: &mut Bytes<'_>) -> NaiveTime {
     NaiveTime::from_num_seconds_from_midnight_opt((q * 900).min(86_399), 0).unwrap_or(NaiveTime::MIN)
 }
 
-fn instant(b: &mut Bytes<'_>) -> Option<i64> {
+fn instant(b: &mut Bytes<'_>) -> i64 {
     // 2026-03-02 00:00 Brussels and up to two days on by minutes, missing, or far out.
     match b.byte() {
-        0 => None,
-        1 => Some(i64::MIN),
-        2 => Some(i64::MAX),
-        k => Some(1_772_406_000 + i64::from(k) * 600 + i64::from(b.byte()) * 60),
+        0 => NO_INSTANT,
+        1 => i64::MIN + 1,
+        2 => i64::MAX,
+        k => 1_772_406_000 + i64::from(k) * 600 + i64::from(b.byte()) * 60,
     }
 }
 
@@ -90,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
         check_in.push(i);
         // Mostly a check-out after the check-in.
         check_out.push(match (i, b.byte()) {
-            (Some(t), k) if k < 200 && t > 0 => Some(t.saturating_add(i64::from(k) * 120)),
+            (t, k) if k < 200 && t > 0 => t.saturating_add(i64::from(k) * 120),
             _ => instant(&mut b),
         });
         let f = b.byte();
