@@ -697,13 +697,15 @@ pub(crate) fn report_excluded_columns<'py>(
     }
 }
 
-/// The totals of every project of a call's tables, as a JSON list of summaries in the order
-/// of `projects` (`sessions["project"]` holds each session's index into it, int32 LE).
+/// The totals of every project of a call's tables, as a list of summaries (dicts with
+/// `Decimal` money and `datetime` instants, as `from_json` of the summaries' JSON gives them)
+/// in the order of `projects` (`sessions["project"]` holds each session's index into it,
+/// int32 LE).
 #[pyfunction]
 #[pyo3(signature = (projects, params_json, closures, sessions, breaks, attendance, elearning_json, elearning_project, at, threads=None))]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn call_totals_from_columns(
-    py: Python<'_>,
+pub(crate) fn call_totals_from_columns<'py>(
+    py: Python<'py>,
     projects: Vec<String>,
     params_json: &str,
     closures: Vec<String>,
@@ -714,7 +716,7 @@ pub(crate) fn call_totals_from_columns(
     elearning_project: Vec<u32>,
     at: &str,
     threads: Option<usize>,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyAny>> {
     let session_project = i32s(raw(&bytes_of(sessions, "project")?), "sessions.project");
     let owned = read(
         false,
@@ -727,7 +729,7 @@ pub(crate) fn call_totals_from_columns(
         elearning_json,
     )?;
     let at = at.to_owned();
-    guarded(py, move || {
+    let summaries = guarded(py, move || {
         let o = owned?;
         let session_project: Vec<u32> = session_project?
             .into_iter()
@@ -778,8 +780,9 @@ pub(crate) fn call_totals_from_columns(
         for part in parts {
             out.extend(part?);
         }
-        serde_json::to_string(&out).map_err(|_| Error::invalid("the summaries as JSON", "de samenvattingen als JSON"))
-    })
+        Ok(out)
+    })?;
+    crate::pyser::plain(py, &summaries)
 }
 
 /// `parts` contiguous ranges of `0..projects` of about as many attendance rows each (a

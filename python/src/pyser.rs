@@ -81,6 +81,20 @@ pub(crate) fn recorded_list<'py, T: Serialize>(py: Python<'py>, events: &[T]) ->
     Ok(list.into_any())
 }
 
+/// Any engine value as plain Python values: what `from_json` makes of its JSON (dicts in
+/// field order, texts typed by the field they are in), without the JSON.
+pub(crate) fn plain<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    let ec = event_classes(py)?;
+    let mut out = Out::new(py);
+    v.serialize(Ser {
+        out: &mut out,
+        ec,
+        key: "",
+        role: Role::Plain,
+    })
+    .map_err(|e| e.into_py(py))
+}
+
 /// An accepted command as `tijdreg.Outcome` (its events as [`recorded_list`] makes them).
 pub(crate) fn outcome<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome) -> PyResult<Bound<'py, PyAny>> {
     let ec = event_classes(py)?;

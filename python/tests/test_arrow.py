@@ -245,6 +245,12 @@ def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
         by_json = tijdreg.report_from_records(rec, synth.REFERENCE)
         assert {k: v for k, v in by_json.amounts.items() if v is not None} == sums[p]["amounts"], p
         assert sums[p]["realised"]["counted_minutes"] == by_json.realised["counted_minutes"], p
+        # The call's summary is the project's own, value for value and type for type (Decimal
+        # money, datetime instants), though built natively rather than through JSON.
+        alone = ta.totals_from_arrow(t["sessions"], t["attendance"], breaks=t["breaks"], project=p,
+                                     params=synth.PARAMS, at=synth.REFERENCE)
+        assert sums[p] == alone, p
+        assert repr(sums[p]) == repr(alone), p
 
 
 def test_apply_scans_applies_a_columnar_batch_with_per_row_refusals(started) -> None:

@@ -328,8 +328,6 @@ def call_totals_from_arrow(
     ``threads``: how many threads count the projects (ranges of whole projects, the GIL
     released); ``None`` uses every core the process may use, ``1`` counts in the calling
     thread's order on one thread. The answer is the same for any number."""
-    from ._convert import from_json
-
     pa = _pa()
     pc = pa.compute
     s = _table(sessions, "sessions")
@@ -346,10 +344,10 @@ def call_totals_from_arrow(
                            f"elearning[{row}].project: een project zonder sessies in deze oproep")
         el_project = idx.to_pylist()
         el = el.drop_columns(["project"])
-    text = _tijdreg.call_totals_from_columns([str(p) for p in projects], _params(params),
-                                             [d.isoformat() for d in closures], sess, brk, att, _elearning(el),
-                                             el_project, to_json(at, where="at"), threads)
-    return {str(p): from_json(x) for p, x in zip(projects, json.loads(text))}
+    summaries = _tijdreg.call_totals_from_columns([str(p) for p in projects], _params(params),
+                                                  [d.isoformat() for d in closures], sess, brk, att, _elearning(el),
+                                                  el_project, to_json(at, where="at"), threads)
+    return {str(p): x for p, x in zip(projects, summaries)}
 
 
 def _dictionary(d: Mapping[str, Any], name: str, n: int) -> Any:
