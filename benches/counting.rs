@@ -198,8 +198,11 @@ const PROJECTS: usize = 1000;
 /// bindings' `call_totals_from_arrow` takes, without its threads).
 fn call_totals(call: &tijdreg::subsidy::columns::CallColumns<'_>, at: chrono::DateTime<chrono::Utc>) -> i64 {
     let mut minutes = 0i64;
+    let mut memo = tijdreg::subsidy::ReceiptMemo::default();
     tijdreg::subsidy::columns::each_project(call, |_, c| {
-        minutes += tijdreg::subsidy::totals_compact(&c, at)?.realised.counted_minutes;
+        minutes += tijdreg::subsidy::totals_compact_with(&c, at, &mut memo)?
+            .realised
+            .counted_minutes;
         Ok(())
     })
     .expect("call");

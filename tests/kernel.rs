@@ -199,6 +199,45 @@ fn without_scope(mut v: Value) -> Value {
     v
 }
 
+thread_local! {
+    static MEMO: std::cell::RefCell<tijdreg::subsidy::ReceiptMemo> = std::cell::RefCell::default();
+}
+
+/// AUD-4: the memo answers a project of the same parameters, closures and years from the
+/// hash before, and hashes anew when any of them differs.
+#[test]
+fn aud_4_receipt_memo_follows_parameters_closures_and_years() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("instant");
+    let fresh = |r: &Records| totals(r, at).expect("totals");
+    let base: Records = serde_json::from_value(json!({"project": "P-1", "sessions": [
+        {"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00", "status": "Executed",
+         "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T08:00:00Z", "check_out": "2026-03-02T11:00:00Z"}]}]}]}))
+    .expect("records");
+    let mut closed = base.clone();
+    closed
+        .closures
+        .insert(NaiveDate::from_ymd_opt(2026, 7, 20).expect("date"));
+    let mut next_year = base.clone();
+    next_year.sessions[0].date = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+    let mut paid = base.clone();
+    paid.params.set(
+        NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        tijdreg::params::ParamValue::UnitCostPerParticipantHour(Decimal::new(1500, 2)),
+    );
+    let mut memo = tijdreg::subsidy::ReceiptMemo::default();
+    let mut hashes = Vec::new();
+    for r in [&base, &base, &closed, &next_year, &paid, &base] {
+        let got = tijdreg::subsidy::totals_compact_with(&r.compact().expect("compact"), at, &mut memo).expect("totals");
+        assert_eq!(got, fresh(r));
+        hashes.push(got.receipt.parameters_hash);
+    }
+    assert_eq!(hashes[0], hashes[1]);
+    for h in &hashes[2..5] {
+        assert_ne!(h, &hashes[0], "closures, years and parameters are in the hash");
+    }
+    assert_eq!(hashes[5], hashes[0]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
@@ -224,6 +263,12 @@ proptest! {
         prop_assert_eq!(&streamed, &r.compact().expect("compact"));
         let sums = totals(&r, at).expect("totals");
         prop_assert_eq!(&sums, &mine.summary());
+        // AUD-4: a receipt memo carried from case to case (other parameters, closures, years,
+        // or the same) gives the same receipt as a fresh one.
+        let memoised = MEMO.with(|m| {
+            tijdreg::subsidy::totals_compact_with(&r.compact().expect("compact"), at, &mut m.borrow_mut())
+        });
+        prop_assert_eq!(&memoised.expect("totals"), &sums);
         // SUB-9: counted + excluded = planned on every line.
         for l in mine.lines().iter() {
             let ex: i64 = l.excluded().map(|e| e.seconds()).sum();

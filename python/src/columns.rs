@@ -754,8 +754,9 @@ pub(crate) fn call_totals_from_columns<'py>(
         let ranges = split_by_rows(&session_project, &o.att_session, names.len(), threads);
         let count = |range: std::ops::Range<usize>| -> Result<Vec<subsidy::Summary>, Error> {
             let mut out = Vec::with_capacity(range.len());
+            let mut memo = subsidy::ReceiptMemo::default();
             col::each_project_in(&call, range, |_, c| {
-                out.push(subsidy::totals_compact(&c, at)?);
+                out.push(subsidy::totals_compact_with(&c, at, &mut memo)?);
                 Ok(())
             })?;
             Ok(out)

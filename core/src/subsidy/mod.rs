@@ -52,6 +52,7 @@ pub use view::{Excluded, Group, Grouping, Line, Lines, Report, Scope, csv_cell};
 pub use crate::elearning::EntryStatus;
 
 use crate::error::Error;
+use crate::params::DatedParams;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use kernel::{Acc, Kernel, PSet};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -332,7 +333,8 @@ pub(crate) fn summarise(
 
 /// SHA-256 over the parameters, the closure dates and the holidays of the years the records
 /// span under each profile in force (AUD-4).
-fn parameters_hash(c: &Compact) -> String {
+/// The years of a project's sessions and entries (their holidays are in the receipt's hash).
+fn years_of(c: &Compact) -> BTreeSet<i32> {
     let mut years: BTreeSet<i32> = BTreeSet::new();
     let mut last = None;
     for d in c
@@ -347,6 +349,10 @@ fn parameters_hash(c: &Compact) -> String {
             last = Some(y);
         }
     }
+    years
+}
+
+fn parameters_hash(c: &Compact, years: &BTreeSet<i32>) -> String {
     let holidays: BTreeMap<i32, Vec<NaiveDate>> = years
         .iter()
         .map(|y| {
@@ -367,10 +373,37 @@ fn parameters_hash(c: &Compact) -> String {
     hex
 }
 
-fn receipt(c: &Compact, reference: DateTime<Utc>) -> Receipt {
+/// The receipts' parameter hashes (AUD-4) of the projects of one call, remembered: projects
+/// of a call share their parameters and closures, and the hash — of the parameters, the
+/// closures and the holidays of the project's years — costs more than counting a small
+/// project. Pass one memo to [`totals_compact_with`] for each project in turn; a project
+/// with other parameters, closures or years is hashed anew (the memo keeps the last). The
+/// answers are those of [`totals_compact`].
+#[derive(Debug, Default)]
+pub struct ReceiptMemo {
+    last: Option<(DatedParams, BTreeSet<NaiveDate>, BTreeSet<i32>, String)>,
+}
+
+impl ReceiptMemo {
+    fn hash(&mut self, c: &Compact) -> String {
+        let years = years_of(c);
+        if let Some((p, cl, y, h)) = &self.last
+            && *p == c.params
+            && *cl == c.closures
+            && *y == years
+        {
+            return h.clone();
+        }
+        let h = parameters_hash(c, &years);
+        self.last = Some((c.params.clone(), c.closures.clone(), years, h.clone()));
+        h
+    }
+}
+
+fn receipt(c: &Compact, reference: DateTime<Utc>, memo: &mut ReceiptMemo) -> Receipt {
     Receipt {
         engine_version: crate::VERSION.into(),
-        parameters_hash: parameters_hash(c),
+        parameters_hash: memo.hash(c),
         reference_instant: reference,
         events: c.source_events,
         records: c.sessions.len().saturating_add(c.entries.len()),
@@ -416,7 +449,7 @@ pub fn report_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Report, E
         provisional: s.provisional,
         amounts: s.amounts,
         provisional_amount: s.provisional_amount,
-        receipt: receipt(c, reference),
+        receipt: receipt(c, reference, &mut ReceiptMemo::default()),
     })
 }
 
@@ -451,6 +484,15 @@ pub fn totals(r: &Records, reference: DateTime<Utc>) -> Result<Summary, Error> {
 /// # Errors
 /// As [`report_compact`].
 pub fn totals_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Summary, Error> {
+    totals_compact_with(c, reference, &mut ReceiptMemo::default())
+}
+
+/// [`totals_compact`] for one project of a call among others: the receipt's parameter hash
+/// taken from `memo` when the project before had the same parameters, closures and years.
+///
+/// # Errors
+/// As [`report_compact`].
+pub fn totals_compact_with(c: &Compact, reference: DateTime<Utc>, memo: &mut ReceiptMemo) -> Result<Summary, Error> {
     let (k, acc) = kernel::count(c, false)?;
     let s = summarise(&acc, &k.psets, &last_params(c, &k), true)?;
     Ok(Summary {
@@ -459,7 +501,7 @@ pub fn totals_compact(c: &Compact, reference: DateTime<Utc>) -> Result<Summary, 
         provisional: s.provisional,
         amounts: s.amounts,
         provisional_amount: s.provisional_amount,
-        receipt: receipt(c, reference),
+        receipt: receipt(c, reference, memo),
     })
 }
 
