@@ -331,6 +331,7 @@ fn build(c: &Columns<'_>, g: &Grouped<'_>) -> Result<Compact, Error> {
     b.params(c.params.clone())?;
     b.closures(c.closures.iter().copied())?;
     b.reserve(sessions.len(), g.rows.len(), g.rows.len());
+    b.reserve_persons(persons.len().min(g.rows.len()));
     // Breaks grouped by session (table order within one).
     for (row, br) in c.breaks.iter().enumerate() {
         if br.session as usize >= sessions.len() {

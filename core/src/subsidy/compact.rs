@@ -311,6 +311,13 @@ impl CompactBuilder {
         self.c.intervals.reserve(intervals);
     }
 
+    /// Reserves room for this many distinct persons.
+    pub fn reserve_persons(&mut self, persons: usize) {
+        self.persons.first.reserve(persons);
+        self.names.persons.reserve(persons);
+        self.person_last_session.reserve(persons);
+    }
+
     /// The call's dated parameters (ORG-3), checked.
     ///
     /// # Errors
