@@ -31,10 +31,6 @@ fn i32s(b: &[u8], what: &str) -> Result<Vec<i32>, Error> {
         .collect())
 }
 
-fn i64s(b: &[u8], what: &str) -> Result<Vec<i64>, Error> {
-    Ok(i64_values(b, what)?.collect())
-}
-
 /// A 64-bit column's values, read in one pass.
 fn i64_values<'a>(b: &'a [u8], what: &str) -> Result<impl Iterator<Item = i64> + 'a, Error> {
     if !b.len().is_multiple_of(8) {
@@ -47,10 +43,52 @@ fn i64_values<'a>(b: &'a [u8], what: &str) -> Result<impl Iterator<Item = i64> +
         .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])))
 }
 
-/// Instants in seconds, the minimum standing for none (`columns::NO_INSTANT`, as Python
-/// fills Arrow's nulls), in one pass.
-fn instants(b: &[u8], what: &str) -> Result<Vec<i64>, Error> {
-    i64s(b, what)
+/// A timestamp column as `tijdreg.arrow` passes it: Arrow's int64 values in their unit, its
+/// validity bitmap (none without nulls) and the bitmap's offset in bits, and the values per
+/// second (1, 10³, 10⁶ or 10⁹).
+type InstantCol<'py> = (Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, usize, i64);
+
+fn instant_col<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<InstantCol<'py>>> {
+    match get(d, key)? {
+        Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
+        _ => Ok(None),
+    }
+}
+
+/// Seconds since the epoch (floored), `columns::NO_INSTANT` for a null, in one pass.
+fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error> {
+    let Some((values, validity, offset, per_second)) = col else {
+        return Ok(Vec::new());
+    };
+    let bad = |en: &str, nl: &str| invalid(format!("{what}: {en}"), format!("{what}: {nl}"));
+    if ![1, 1_000, 1_000_000, 1_000_000_000].contains(per_second) {
+        return Err(bad("an unknown time unit", "een onbekende tijdseenheid"));
+    }
+    let n = values.as_bytes().len() / 8;
+    let values = i64_values(values.as_bytes(), what)?;
+    let bits = validity.as_ref().map(|v| v.as_bytes());
+    if bits.is_some_and(|b| offset.saturating_add(n).div_ceil(8) > b.len()) {
+        return Err(bad(
+            "a validity bitmap shorter than the column",
+            "een geldigheidsbitmap korter dan de kolom",
+        ));
+    }
+    let valid = |i: usize| {
+        bits.is_none_or(|b| {
+            let k = offset.saturating_add(i);
+            b.get(k / 8).is_some_and(|x| x >> (k % 8) & 1 == 1)
+        })
+    };
+    Ok(values
+        .enumerate()
+        .map(|(i, x)| {
+            if valid(i) {
+                x.div_euclid(*per_second)
+            } else {
+                tijdreg::subsidy::columns::NO_INSTANT
+            }
+        })
+        .collect())
 }
 
 /// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
@@ -266,8 +304,8 @@ fn read(
     let b_end = bytes_of(breaks, "end")?;
     let a_session = text_col(attendance, "attendance.session")?;
     let a_person = text_col(attendance, "attendance.person")?;
-    let a_in = bytes_of(attendance, "check_in")?;
-    let a_out = bytes_of(attendance, "check_out")?;
+    let a_in = instant_col(attendance, "check_in")?;
+    let a_out = instant_col(attendance, "check_out")?;
     let late = flags(bytes_of(attendance, "late")?);
     let suspect = flags(bytes_of(attendance, "clock_suspect")?);
     let absent = flags(bytes_of(attendance, "absent")?);
@@ -429,8 +467,8 @@ fn read(
             persons,
             att_session,
             att_person,
-            att_in: instants(raw(&a_in), "attendance.check_in")?,
-            att_out: instants(raw(&a_out), "attendance.check_out")?,
+            att_in: instants(a_in.as_ref(), "attendance.check_in")?,
+            att_out: instants(a_out.as_ref(), "attendance.check_out")?,
             late,
             suspect,
             absent,
@@ -836,8 +874,8 @@ pub(crate) fn apply_scan_columns(
     let sessions_ = str_col(scans, "session")?;
     let persons = str_col(scans, "person")?;
     let tokens = str_col(scans, "token")?;
-    let at = i64s(raw(&bytes_of(scans, "at")?), "scans.at");
-    let time = bytes_of(scans, "time")?.map(|t| i64s(t.as_bytes(), "scans.time"));
+    let at = instants(instant_col(scans, "at")?.as_ref(), "scans.at");
+    let time = instant_col(scans, "time")?.map(|t| instants(Some(&t), "scans.time"));
     let person_set = raw(&bytes_of(scans, "person_set")?).to_vec();
     let ledger = ledger.get();
     ledger.with(py, move |l| {

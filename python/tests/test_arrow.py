@@ -55,6 +55,44 @@ def test_tables_give_the_records_report(export) -> None:
     assert by_tables.amounts == by_records.amounts and by_tables.amounts["total"] == Decimal("744.46")
 
 
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_timestamps_of_any_unit_nulls_and_offsets_are_read_alike(export, unit) -> None:
+    """ATT-1: instant columns as Arrow holds them — any unit, nulls for a participant who never
+    checked in, the table a slice of a larger one (its bitmap starting mid-byte), several
+    chunks — give the records' report."""
+    s, a, b = tables(export)
+    want = tijdreg.report_from_records(export, AT).rows()
+    assert a.column("check_in").null_count > 0
+    ts = pa.timestamp(unit, tz="Europe/Brussels")
+    typed = a.set_column(a.schema.get_field_index("check_in"), "check_in", a.column("check_in").cast(pa.timestamp("s", tz="UTC")).cast(ts))
+    typed = typed.set_column(typed.schema.get_field_index("check_out"), "check_out",
+                             typed.column("check_out").cast(pa.timestamp("s", tz="UTC")).cast(ts))
+    assert from_arrow(export, s, typed, b).rows() == want
+    # The same rows after three others, sliced off again (offset 3), and in two chunks.
+    padded = pa.concat_tables([typed.slice(0, 3), typed]).combine_chunks().slice(3)
+    assert padded.column("check_in").chunk(0).offset == 3
+    assert from_arrow(export, s, padded, b).rows() == want
+    chunked = pa.concat_tables([typed.slice(0, 5), typed.slice(5)])
+    assert chunked.column("check_in").num_chunks == 2
+    assert from_arrow(export, s, chunked, b).rows() == want
+    # An array that starts inside its buffers (Arrow's offset), handed to the engine as it is:
+    # its values and its validity bitmap are read from there.
+    for name in ("check_in", "check_out"):
+        whole = pa.concat_arrays([typed.column(name).chunk(0).slice(0, 3), typed.column(name).chunk(0)])
+        inside = whole.slice(3)
+        assert inside.offset == 3 and inside.null_count > 0
+        got = ta._instants(inside, "attendance", name)
+        assert got[2] == 3 and got[1] is not None
+        sess, att, brk = ta._columns(s, typed, b)
+        att[name] = got
+        r = tijdreg._tijdreg.report_from_columns(export["project"], ta._params(export.get("params")),
+                                                 export.get("closures", []), sess, brk, att,
+                                                 ta._elearning(pa.Table.from_pylist(export["elearning"])
+                                                               if export.get("elearning") else None),
+                                                 "2026-03-10T12:00:00Z")
+        assert r.rows() == want, name
+
+
 def test_pandas_polars_and_parquet_inputs(export, tmp_path) -> None:
     s, a, b = tables(export)
     want = from_arrow(export, s, a, b).amounts

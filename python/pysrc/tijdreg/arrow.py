@@ -166,8 +166,14 @@ def _seconds_of_day(arr: Any, table: str, name: str) -> bytes:
     return _bytes(_no_nulls(arr, table, name))
 
 
-def _instants(arr: Any, table: str, name: str) -> bytes:
-    """Seconds since the epoch as int64; a missing instant becomes the minimum (no value)."""
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _instants(arr: Any, table: str, name: str) -> tuple:
+    """A timestamp column as Arrow holds it, for the engine to read in one pass: its int64
+    values in their unit (bytes), its validity bitmap (bytes; ``None`` without nulls), the
+    bitmap's offset in bits, and the values per second (the engine floors to seconds; a null
+    is an instant of none)."""
     pa = _pa()
     if _is_text(arr):
         try:
@@ -177,8 +183,11 @@ def _instants(arr: Any, table: str, name: str) -> bytes:
     elif not pa.types.is_timestamp(arr.type):
         raise _invalid(f"{table}.{name}: expected instants (timestamps or RFC 3339 text)",
                        f"{table}.{name}: verwacht tijdstippen (timestamps of RFC 3339-tekst)")
-    secs = arr.cast(pa.timestamp("s", tz=arr.type.tz), safe=False).cast(pa.int64())
-    return _bytes(secs.fill_null(-(2 ** 63)))
+    per = _PER_SECOND[arr.type.unit]
+    ints = arr.cast(pa.int64())  # the same buffers, read as integers
+    validity = ints.buffers()[0] if ints.null_count else None
+    values = ints.buffers()[1].slice(ints.offset * 8, len(ints) * 8).to_pybytes() if len(ints) else b""
+    return values, (validity.to_pybytes() if validity is not None else None), ints.offset, per
 
 
 def _flags(arr: Any) -> Optional[bytes]:
