@@ -3,7 +3,7 @@
 //! or for a trainer; touching is fine), SES-3 (status machine), SES-5 (reopened flag kept),
 //! ATT-1/ATT-3/ATT-5 (intervals, several per participant, explicit absence).
 
-use crate::calendar::brussels_instant;
+use crate::calendar::brussels_unix;
 use crate::error::Error;
 use crate::ids::{OrgId, PersonId, ProjectId, SessionId, TrainingId};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -66,7 +66,11 @@ impl Timing {
     /// time skipped by the spring change.
     pub fn new(date: NaiveDate, start: NaiveTime, end: NaiveTime, mut breaks: Vec<Break>) -> Result<Timing, Error> {
         breaks.sort();
-        let (start_at, end_at) = Timing::check(date, start, end, &breaks)?;
+        let (start_unix, end_unix) = Timing::check(date, start, end, &breaks)?;
+        let at = |unix: i64, time: NaiveTime| {
+            DateTime::from_timestamp(unix, 0).ok_or(Error::NonexistentLocalTime { date, time })
+        };
+        let (start_at, end_at) = (at(start_unix, start)?, at(end_unix, end)?);
         Ok(Timing {
             date,
             start,
@@ -78,16 +82,11 @@ impl Timing {
     }
 
     /// [`Timing::new`]'s checks of breaks already sorted, without building a timing: the
-    /// start and end instants.
+    /// start and end instants in seconds since the epoch.
     ///
     /// # Errors
     /// As [`Timing::new`].
-    pub fn check(
-        date: NaiveDate,
-        start: NaiveTime,
-        end: NaiveTime,
-        breaks: &[Break],
-    ) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
+    pub fn check(date: NaiveDate, start: NaiveTime, end: NaiveTime, breaks: &[Break]) -> Result<(i64, i64), Error> {
         let bad = |en: String, nl: String| {
             Err(Error::InvalidSessionTimes {
                 reason: en,
@@ -137,8 +136,8 @@ impl Timing {
             }
             prev_end = b.end;
         }
-        let start_at = brussels_instant(date, start)?;
-        let end_at = brussels_instant(date, end)?;
+        let start_at = brussels_unix(date, start)?;
+        let end_at = brussels_unix(date, end)?;
         if end_at <= start_at {
             return bad(
                 "the end falls before the start once daylight saving is applied".into(),
@@ -146,8 +145,8 @@ impl Timing {
             );
         }
         for b in breaks {
-            brussels_instant(date, b.start)?;
-            brussels_instant(date, b.end)?;
+            brussels_unix(date, b.start)?;
+            brussels_unix(date, b.end)?;
         }
         Ok((start_at, end_at))
     }
