@@ -425,10 +425,10 @@ impl CompactBuilder {
         let i = self.c.sessions.len();
         check_id(id).map_err(|p| id_error(&format!("sessions[{i}].id"), p))?;
         // The training of the session before was checked then.
-        let known = self
+        let training_checked = self
             .last_training
             .is_some_and(|k| name_at(&self.names.trainings)(k) == Some(training));
-        if !known {
+        if !training_checked {
             check_id(training).map_err(|p| id_error(&format!("sessions[{i}] (session {id}).training"), p))?;
         }
         let (id_hash, known) = self.session_ids.find(id, name_at(&self.names.sessions));
