@@ -602,26 +602,22 @@ where
             ))
         }
     };
-    // Sessions per project, and each session's row within its project.
+    // Sessions per project (and their rows in the whole table), and each session's row
+    // within its project.
     let mut sessions: Vec<Vec<SessionRow<'_>>> = vec![Vec::new(); p_count];
+    let mut sessions_by_project: Vec<Vec<u32>> = vec![Vec::new(); p_count];
     let mut local = Vec::with_capacity(cols.sessions.len());
     for (row, (s, &p)) in cols.sessions.iter().zip(c.session_project).enumerate() {
         let p = project_of(p, "sessions", row)?;
-        let list = sessions
-            .get_mut(p)
-            .ok_or_else(|| bad_column("sessions", "project", "", ""))?;
+        let (Some(list), Some(rows)) = (sessions.get_mut(p), sessions_by_project.get_mut(p)) else {
+            return Err(bad_column("sessions", "project", "", ""));
+        };
         local.push((p, u32::try_from(list.len()).unwrap_or(u32::MAX)));
         list.push(*s);
+        rows.push(u32::try_from(row).unwrap_or(u32::MAX));
     }
     let owner = |s: u32, table: &str, row: usize| -> Result<(usize, u32), Error> {
-        local.get(s as usize).copied().ok_or_else(|| {
-            bad_column(
-                table,
-                &format!("session (row {row})"),
-                "names no row of the sessions table",
-                "verwijst naar geen rij van de sessietabel",
-            )
-        })
+        local.get(s as usize).copied().ok_or_else(|| no_session_row(table, row))
     };
     let mut breaks: Vec<Vec<BreakRow>> = vec![Vec::new(); p_count];
     for (row, b) in cols.breaks.iter().enumerate() {
@@ -639,13 +635,9 @@ where
             return Err(no_person_entry(i));
         }
     }
-    // Attendance rows by session, in table order within a session; each project's sessions
-    // (as rows of the whole table) in table order.
+    // Attendance rows by session, in table order within a session.
     let (s_first, by_session) = bucket_rows(n, cols.sessions.len(), |i| {
         a.session.get(i).map_or(usize::MAX, |&s| s as usize)
-    });
-    let (p_first, sessions_by_project) = bucket_rows(cols.sessions.len(), p_count, |s| {
-        local.get(s).map_or(usize::MAX, |x| x.0)
     });
     let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
     for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
@@ -681,7 +673,7 @@ where
                 *x = NONE;
             }
         }
-        for &gs in sessions_by_project.get(span(&p_first, p)).unwrap_or(&[]) {
+        for &gs in sessions_by_project.get(p).map_or(&[][..], Vec::as_slice) {
             let from = rows.len();
             first.push(from as u32);
             for &i in by_session.get(span(&s_first, gs as usize)).unwrap_or(&[]) {
