@@ -119,6 +119,9 @@ fn aud_2_the_log_round_trips_and_old_snapshots_load() {
     let old = Ledger::from_snapshot_json(&v1.to_string(), Keyring::default()).expect("schema 1 loads");
     assert_eq!(old.state(), l.state());
     assert_eq!(old.log_head(), l.log_head(), "chained anew, the same chain");
+    // The list of events as JSON is written from the lines: the text of serialising them.
+    assert_eq!(l.events_json(), serde_json::to_string(&l.events()).expect("json"));
+    assert_eq!(again.events_json(), l.events_json());
     // Every line carries its hash; a retry is answered from the log.
     assert!(l.events().iter().all(|r| r.hash.len() == 64));
     let e = Ledger::from_snapshot_json(r#"{"schema_version": 7}"#, Keyring::default())
@@ -348,4 +351,5 @@ fn aud_2_lines_with_escapes_and_spelled_otherwise_replay() {
     let again = Ledger::replay_jsonl(relined.as_bytes(), Keyring::default()).expect("replays");
     assert_eq!(again.state(), l.state());
     assert_eq!(again.events_jsonl(), text, "canonical lines again");
+    assert_eq!(again.events_json(), serde_json::to_string(&l.events()).expect("json"));
 }

@@ -14,6 +14,7 @@ use tijdreg::{Error, ErrorKind};
 
 mod columns;
 mod convert;
+mod gc;
 mod pyde;
 mod pyser;
 
@@ -42,6 +43,35 @@ fn read_envelope(
         Ok(env) => Ok(Ok(env)),
         Err(pyde::Miss) => Ok(Envelope::from_value(envelope_value(command, actor, at, command_id)?)),
     }
+}
+
+/// The parts of an envelope from Python: a `(command, actor, at, command_id)` tuple, or a
+/// mapping with those keys (a missing key raises `KeyError`, as indexing it would).
+fn envelope_parts<'py>(item: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, String, Bound<'py, PyAny>, String)> {
+    if let Ok(t) = item.cast::<pyo3::types::PyTuple>() {
+        return t.extract();
+    }
+    let py = item.py();
+    Ok((
+        item.get_item(pyo3::intern!(py, "command"))?,
+        item.get_item(pyo3::intern!(py, "actor"))?.extract()?,
+        item.get_item(pyo3::intern!(py, "at"))?,
+        item.get_item(pyo3::intern!(py, "command_id"))?.extract()?,
+    ))
+}
+
+/// The Python object made for `key` before, or a new one from `make` (kept for the next).
+fn cached<'py, K: Eq + std::hash::Hash>(
+    map: &mut std::collections::HashMap<K, Bound<'py, PyAny>>,
+    key: K,
+    make: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(o) = map.get(&key) {
+        return Ok(o.clone());
+    }
+    let o = make()?;
+    map.insert(key, o.clone());
+    Ok(o)
 }
 
 /// An outcome for Python: a `tijdreg.Outcome` with typed events, or `(replayed, events)` with
@@ -333,7 +363,8 @@ impl PyLedger {
         outcome_out(py, &o, typed)
     }
 
-    /// Applies `(command, actor, at, command_id)` tuples from any iterable, in order, in
+    /// Applies envelopes — mappings with `command`, `actor`, `at` and `command_id`, or
+    /// `(command, actor, at, command_id)` tuples — from any iterable, in order, in
     /// batches of `batch`: each batch is converted natively with the GIL held, applied without
     /// it, and its results converted back, so a long stream is never held whole. Per item
     /// `(replayed, events)` (with `typed` a `tijdreg.Outcome`) or the refusal as an error-info dict; an item Python cannot convert
@@ -348,15 +379,14 @@ impl PyLedger {
     ) -> PyResult<Bound<'py, PyList>> {
         let batch = batch.clamp(1, 1 << 20);
         let out = PyList::empty(py);
+        let _paused = gc::Paused::new(py);
         let mut iter = items.try_iter()?;
         loop {
             // Each envelope decoded as it is read (its JSON form dropped at once): the batch
             // holds typed envelopes, then typed outcomes, not trees of JSON values.
             let mut envs: Vec<Result<Envelope, Error>> = Vec::with_capacity(batch);
             for item in iter.by_ref().take(batch) {
-                let item = item?;
-                let (command, actor, at, command_id): (Bound<'py, PyAny>, String, Bound<'py, PyAny>, String) =
-                    item.extract()?;
+                let (command, actor, at, command_id) = envelope_parts(&item?)?;
                 envs.push(read_envelope(&command, &actor, &at, &command_id).unwrap_or_else(|e| {
                     Err(Error::invalid(
                         e.value(py).to_string(),
@@ -479,7 +509,7 @@ impl PyLedger {
 
     /// The event log as JSON.
     fn events_json(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |l| json(&l.events()))
+        self.with(py, |l| Ok(l.events_json()))
     }
 
     /// The number of events folded.
@@ -509,27 +539,72 @@ impl PyReport {
     /// One dict per line (participant × session, or e-learning entry) with native values:
     /// `date`, `Decimal`, `bool`; `excluded` joins the reasons with their rules.
     fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        use pyo3::intern;
+        use pyo3::types::PyString;
+        use std::collections::HashMap;
         let rows = PyList::empty(py);
+        let _paused = gc::Paused::new(py);
+        // Values that recur from line to line (ids, dates, money, reason lists) are made once
+        // and shared, as the keys are; the explanation texts mostly differ and are made each.
+        let str_of = |s: &str| PyString::new(py, s).into_any();
+        let project = str_of(self.inner.project().as_str());
+        let none_excluded = str_of("");
+        let mut ids: HashMap<&str, Bound<'py, PyAny>> = HashMap::new();
+        let mut dates: HashMap<NaiveDate, Bound<'py, PyAny>> = HashMap::new();
+        let mut money: HashMap<rust_decimal::Decimal, Bound<'py, PyAny>> = HashMap::new();
+        let mut reasons: HashMap<String, Bound<'py, PyAny>> = HashMap::new();
         for l in self.inner.lines().iter() {
             let d = PyDict::new(py);
-            d.set_item("project", self.inner.project().as_str())?;
-            d.set_item("kind", l.kind().code())?;
-            d.set_item("source", l.source())?;
-            d.set_item("person", l.person().as_str())?;
-            d.set_item("training", l.training().as_str())?;
-            d.set_item("date", l.date())?;
-            d.set_item("realised", l.realised())?;
-            d.set_item("planned_minutes", l.planned_minutes())?;
-            d.set_item("attended_minutes", l.attended_minutes())?;
-            d.set_item("counted_minutes", l.counted_minutes())?;
-            d.set_item("unit_cost", l.unit_cost())?;
-            d.set_item("amount", l.amount())?;
-            d.set_item("late_registration", l.late_registration())?;
-            d.set_item("late_arrival", l.late_arrival())?;
-            d.set_item("early_departure", l.early_departure())?;
-            d.set_item("excluded", l.excluded_text())?;
-            d.set_item("excluded_rules", l.excluded().map(|e| e.rule()).collect::<Vec<_>>())?;
-            d.set_item("reasons", l.reason_codes())?;
+            d.set_item(intern!(py, "project"), &project)?;
+            let kind = l.kind().code();
+            d.set_item(intern!(py, "kind"), cached(&mut ids, kind, || Ok(str_of(kind)))?)?;
+            let source = l.source();
+            d.set_item(intern!(py, "source"), cached(&mut ids, source, || Ok(str_of(source)))?)?;
+            let person = l.person().as_str();
+            d.set_item(intern!(py, "person"), cached(&mut ids, person, || Ok(str_of(person)))?)?;
+            let training = l.training().as_str();
+            d.set_item(
+                intern!(py, "training"),
+                cached(&mut ids, training, || Ok(str_of(training)))?,
+            )?;
+            let date = l.date();
+            d.set_item(
+                intern!(py, "date"),
+                cached(&mut dates, date, || Ok(date.into_pyobject(py)?.into_any()))?,
+            )?;
+            d.set_item(intern!(py, "realised"), l.realised())?;
+            d.set_item(intern!(py, "planned_minutes"), l.planned_minutes())?;
+            d.set_item(intern!(py, "attended_minutes"), l.attended_minutes())?;
+            d.set_item(intern!(py, "counted_minutes"), l.counted_minutes())?;
+            for (key, v) in [
+                (intern!(py, "unit_cost"), l.unit_cost()),
+                (intern!(py, "amount"), l.amount()),
+            ] {
+                d.set_item(key, cached(&mut money, v, || Ok(v.into_pyobject(py)?.into_any()))?)?;
+            }
+            d.set_item(intern!(py, "late_registration"), l.late_registration())?;
+            d.set_item(intern!(py, "late_arrival"), l.late_arrival())?;
+            d.set_item(intern!(py, "early_departure"), l.early_departure())?;
+            let excluded = l.excluded_text();
+            if excluded.is_empty() {
+                d.set_item(intern!(py, "excluded"), &none_excluded)?;
+            } else {
+                d.set_item(intern!(py, "excluded"), excluded)?;
+            }
+            d.set_item(
+                intern!(py, "excluded_rules"),
+                PyList::new(py, l.excluded().map(|e| e.rule()))?,
+            )?;
+            let codes = l.reason_codes();
+            let code_obj = match reasons.get(&codes) {
+                Some(o) => o.clone(),
+                None => {
+                    let o = str_of(&codes);
+                    reasons.insert(codes, o.clone());
+                    o
+                }
+            };
+            d.set_item(intern!(py, "reasons"), code_obj)?;
             rows.append(d)?;
         }
         Ok(rows)

@@ -160,6 +160,32 @@ def test_apply_many_streams_batches_and_reports_bad_values_per_item(started: tij
     assert started.event_count == before + 2
 
 
+def test_apply_many_reads_any_mapping_and_leaves_the_collector_as_it_was(started: tijdreg.Ledger) -> None:
+    """Envelopes are read natively from any mapping (not only dicts); Python's cyclic collector
+    is paused while the results are made and is on again afterwards — or stays off when the
+    host had turned it off."""
+    import gc
+    from types import MappingProxyType
+
+    envs = [MappingProxyType({"command_id": "mp1", "actor": "p-tom", "at": at(2, 8, 55),
+                              "command": c.CheckIn("S-1", person="p-ann")})]
+    assert gc.isenabled()
+    res = started.apply_many(envs)
+    assert isinstance(res[0], tijdreg.Outcome) and res[0].event_types == ["checked_in"]
+    assert gc.isenabled(), "the collector is switched back on"
+    gc.disable()
+    try:
+        res = started.apply_many([{"command_id": "mp2", "actor": "p-tom", "at": at(2, 8, 56),
+                                   "command": c.CheckIn("S-1", person="p-bart")}])
+        assert isinstance(res[0], tijdreg.Outcome)
+        assert not gc.isenabled(), "a host's own choice is left alone"
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError):
+        started.apply_many([{"command_id": "mp3", "actor": "p-tom", "command": c.CheckIn("S-1", person="p-cas")}])
+    assert gc.isenabled(), "on again after an error too"
+
+
 def test_apply_many_json_answers_as_apply_json_item_by_item(started: tijdreg.Ledger, keys: tijdreg.Keyring) -> None:
     """The JSON bulk path (one native call): per envelope the outcome `apply_json` gives, or
     `{"error": ...}` with the same code and rule; a refusal does not stop the rest (ATT-3)."""

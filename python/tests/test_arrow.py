@@ -112,9 +112,13 @@ def test_typed_columns_out(export) -> None:
     assert t.schema.field("amount").type == pa.decimal128(38, 12) and t.schema.field("date").type == pa.date32()
     assert pa.types.is_dictionary(t.schema.field("person").type)
     rows = r.rows()
+    assert len({row["person"] for row in rows}) > 1 and len({row["date"] for row in rows}) > 1
+    assert len({row["amount"] for row in rows}) > 1, "values shared between rows are told apart"
+    shared = [k for k in t.column_names if k in rows[0] and k not in ("amount", "unit_cost")]
     for i, row in enumerate(t.to_pylist()):
-        assert row["person"] == rows[i]["person"] and row["counted_minutes"] == rows[i]["counted_minutes"]
+        assert {k: row[k] for k in shared} == {k: rows[i][k] for k in shared}, i
         assert row["amount"].quantize(Decimal("0.01")) == rows[i]["amount"].quantize(Decimal("0.01"))
+        assert row["unit_cost"] == rows[i]["unit_cost"]
     total = sum(t.column("amount").to_pylist(), Decimal(0))
     assert abs(total - r.amounts["uncapped"]) < Decimal("0.000001")
     ex = r.excluded_to_arrow(text=True)

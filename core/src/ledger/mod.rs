@@ -312,6 +312,28 @@ impl Ledger {
         out
     }
 
+    /// The event log as one JSON list: the text serialising [`Ledger::events`] gives, written
+    /// from the log's own lines (they are the canonical JSON of each event with its hash, ADR
+    /// 08) without reading any of them back.
+    ///
+    /// ```
+    /// # use tijdreg::ledger::Ledger;
+    /// let l = Ledger::new();
+    /// assert_eq!(l.events_json(), "[]");
+    /// ```
+    pub fn events_json(&self) -> String {
+        let mut out = String::with_capacity(self.log.chunks().map(str::len).sum::<usize>().saturating_add(2));
+        out.push('[');
+        for (i, line) in self.log.lines().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(line);
+        }
+        out.push(']');
+        out
+    }
+
     /// Writes the event log as JSON lines to `w` (streaming; see [`Ledger::events_jsonl`]).
     ///
     /// # Errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import gc
 import json
 from typing import Tuple, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
@@ -40,6 +41,19 @@ class Failed:
     message_en: str
     message_nl: str = ""
     row: Optional[int] = None
+
+
+def _loads_many(text: str) -> Any:
+    """``json.loads`` of a long list, with Python's cyclic collector paused meanwhile (it would
+    walk the dicts already made each time 700 more exist; they hold no cycle). It is switched
+    back on afterwards unless the host had turned it off."""
+    on = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        if on:
+            gc.enable()
 
 
 def _envelope(command: CommandLike, actor: str, at: _dt.datetime, command_id: str) -> Dict[str, Any]:
@@ -88,9 +102,8 @@ class Ledger:
         is read and applied ``batch`` at a time, each batch converted natively and applied
         without the GIL. An envelope whose values cannot be converted (a naive datetime, a
         float) is a :class:`Failed` with code ``invalid_input``."""
-        items = ((e["command"], e["actor"], e["at"], e["command_id"]) for e in commands)
         results: List[Union[Outcome, Failed]] = []
-        for r in self._native.apply_many_obj(items, batch, True):
+        for r in self._native.apply_many_obj(commands, batch, True):
             results.append(Failed(**r) if isinstance(r, dict) else r)
         return results
 
@@ -207,7 +220,7 @@ class Ledger:
 
     def events(self) -> List[Dict[str, Any]]:
         """The event log (recorded events, by sequence number)."""
-        result: List[Dict[str, Any]] = json.loads(self._native.events_json())
+        result: List[Dict[str, Any]] = _loads_many(self._native.events_json())
         return result
 
     @classmethod
