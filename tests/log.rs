@@ -353,3 +353,101 @@ fn aud_2_lines_with_escapes_and_spelled_otherwise_replay() {
     assert_eq!(again.events_jsonl(), text, "canonical lines again");
     assert_eq!(again.events_json(), serde_json::to_string(&l.events()).expect("json"));
 }
+
+#[test]
+fn att_3_apply_quiet_records_what_apply_records() {
+    // The same commands — accepted, refused, retried, an id reused — through `apply` and
+    // through `apply_quiet`: the same answers (counts, retries, error codes), the same log
+    // byte for byte and the same state.
+    let env = |id: &str, actor: &str, at: &str, command: Value| {
+        Envelope::from_value(json!({"command_id": id, "actor": actor, "at": at, "command": command})).expect("envelope")
+    };
+    let plan = json!({"type": "plan_session", "session": "S-1", "training": "T-1", "date": "2026-03-02",
+                      "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
+                      "participants": ["p-ann", "p-bart", "p-cas"]});
+    let check = |kind: &str, person: &str| json!({"type": kind, "session": "S-1", "person": person});
+    let commands = vec![
+        env("plan", "p-olivia", "2026-02-02T09:00:00+01:00", plan),
+        env(
+            "start",
+            "p-tom",
+            "2026-03-02T08:40:00+01:00",
+            json!({"type": "start_session", "session": "S-1"}),
+        ),
+        env(
+            "in-ann",
+            "p-tom",
+            "2026-03-02T08:55:00+01:00",
+            check("check_in", "p-ann"),
+        ),
+        env(
+            "in-bart",
+            "p-tom",
+            "2026-03-02T09:05:00+01:00",
+            check("check_in", "p-bart"),
+        ),
+        env(
+            "in-ann",
+            "p-tom",
+            "2026-03-02T08:55:00+01:00",
+            check("check_in", "p-ann"),
+        ),
+        env(
+            "in-ann",
+            "p-tom",
+            "2026-03-02T08:56:00+01:00",
+            check("check_in", "p-cas"),
+        ),
+        env(
+            "in-nobody",
+            "p-tom",
+            "2026-03-02T09:06:00+01:00",
+            check("check_in", "p-olivia"),
+        ),
+        env(
+            "in-ann-2",
+            "p-tom",
+            "2026-03-02T09:07:00+01:00",
+            check("check_in", "p-ann"),
+        ),
+        env(
+            "out-ann",
+            "p-tom",
+            "2026-03-02T11:50:00+01:00",
+            check("check_out", "p-ann"),
+        ),
+        env(
+            "out-bart",
+            "p-tom",
+            "2026-03-02T12:00:00+01:00",
+            check("check_out", "p-bart"),
+        ),
+        env(
+            "close",
+            "p-tom",
+            "2026-03-02T12:05:00+01:00",
+            json!({"type": "close_session", "session": "S-1"}),
+        ),
+    ];
+    let (mut full, mut quiet) = (ledger(), ledger());
+    let mut answers = Vec::new();
+    for e in &commands {
+        let a = full
+            .apply(e)
+            .map(|o| (o.events.len(), o.replayed))
+            .map_err(|e| e.code().to_owned());
+        let q = quiet
+            .apply_quiet(e)
+            .map(|o| (o.events, o.replayed))
+            .map_err(|e| e.code().to_owned());
+        assert_eq!(a, q, "{}", e.command_id);
+        answers.push(a);
+    }
+    assert_eq!(answers.iter().filter(|a| a.is_err()).count(), 3, "{answers:?}");
+    assert!(answers.contains(&Ok((1, true))), "a retry answered from the log");
+    assert_eq!(quiet.events_jsonl(), full.events_jsonl());
+    assert_eq!(quiet.log_head(), full.log_head());
+    assert_eq!(quiet.state(), full.state());
+    let again = Ledger::replay_jsonl(quiet.events_jsonl().as_bytes(), Keyring::default()).expect("replays");
+    assert_eq!(again.state(), full.state());
+}

@@ -944,7 +944,7 @@ pub(crate) fn apply_scan_columns(
                 at: instant(at.get(i).copied().unwrap_or_default(), i, "at")?,
                 command,
             };
-            match l.apply(&env) {
+            match l.apply_quiet(&env) {
                 Ok(_) => applied += 1,
                 Err(e) => refused.push((
                     i,

@@ -66,17 +66,32 @@ fn hex_digit(n: u8) -> u8 {
 
 /// Writes the canonical body of a recorded event into `buf` and returns its chained hash.
 fn body(r: &Recorded, prev: &Hash, buf: &mut Vec<u8>) -> Hash {
+    write_body(
+        &Body {
+            seq: r.seq,
+            command_id: &r.command_id,
+            actor: &r.actor,
+            at: r.at,
+            fingerprint: &r.fingerprint,
+            event: &r.event,
+        },
+        prev,
+        buf,
+    )
+}
+
+fn write_body(b: &Body<'_>, prev: &Hash, buf: &mut Vec<u8>) -> Hash {
     buf.clear();
-    let b = Body {
-        seq: r.seq,
-        command_id: &r.command_id,
-        actor: &r.actor,
-        at: r.at,
-        fingerprint: &r.fingerprint,
-        event: &r.event,
-    };
-    let _ = serde_json::to_writer(&mut *buf, &b);
+    let _ = serde_json::to_writer(&mut *buf, b);
     chain(prev, &buf[..], b"")
+}
+
+/// A command's part of its events' lines: who, when, which command and its fingerprint.
+pub(crate) struct CommandParts<'a> {
+    pub command_id: &'a CommandId,
+    pub actor: &'a super::Actor,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub fingerprint: &'a str,
 }
 
 /// `SHA-256(prev ‖ body ‖ tail)`: the chain hash of a body given in up to two pieces.
@@ -292,25 +307,52 @@ impl Log {
     /// Appends the events of one command (their `seq` follow the log's); fills in their
     /// hashes. Its id is indexed unless an earlier command holds it.
     pub fn append(&mut self, events: &mut [Recorded]) {
-        self.append_as(events, false);
-    }
-
-    /// [`Log::append`] for a command [`Log::of_command`] has just found new (ATT-3): indexed
-    /// without looking again.
-    pub fn append_new(&mut self, events: &mut [Recorded]) {
-        self.append_as(events, true);
-    }
-
-    fn append_as(&mut self, events: &mut [Recorded], known_new: bool) {
         let Some(first) = events.first() else { return };
         let (at, t) = (self.len, tag(&first.command_id));
         self.write(events);
         if let Some(first) = events.first()
-            && (known_new || self.first_of(&first.command_id, t).is_none())
+            && self.first_of(&first.command_id, t).is_none()
         {
             self.index.insert(t, at);
             self.remember(&first.command_id);
         }
+    }
+
+    /// Appends the events of a command [`Log::of_command`] has just found new (ATT-3), from
+    /// the command's parts and its events, with no [`Recorded`] made (indexed without looking
+    /// again): the events get the sequence numbers from `first_seq` on, and `hashes` (when
+    /// given) each one's chain hash in order.
+    pub fn append_new_parts(
+        &mut self,
+        cmd: &CommandParts<'_>,
+        first_seq: u64,
+        events: &[super::Event],
+        mut hashes: Option<&mut Vec<Hash>>,
+    ) {
+        if events.is_empty() {
+            return;
+        }
+        let (at, t) = (self.len, tag(cmd.command_id));
+        for (i, event) in events.iter().enumerate() {
+            let b = Body {
+                seq: first_seq.saturating_add(i as u64),
+                command_id: cmd.command_id,
+                actor: cmd.actor,
+                at: cmd.at,
+                fingerprint: cmd.fingerprint,
+                event,
+            };
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let hash = write_body(&b, &self.head, &mut scratch);
+            self.scratch = scratch;
+            if let Some(h) = hashes.as_deref_mut() {
+                h.push(hash);
+            }
+            self.push_line(&hash);
+            self.head = hash;
+        }
+        self.index.insert(t, at);
+        self.remember(cmd.command_id);
     }
 
     /// Writes events at the end of the log, chained, filling in their hashes.

@@ -164,6 +164,23 @@ pub struct Recorded {
     pub hash: String,
 }
 
+/// What [`Ledger::apply_quiet`] returns for an accepted command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// How many events it recorded (for a retry: had recorded).
+    pub events: usize,
+    /// Whether this was a retry of an already applied command (ATT-3).
+    pub replayed: bool,
+}
+
+/// What [`Ledger::record`] did with an accepted command.
+enum Recording {
+    /// A retry: the events the command recorded before (ATT-3).
+    Retry(Vec<Recorded>),
+    /// New: its events (recorded from sequence number `first` on) and fingerprint.
+    New { first: u64, events: Vec<Event>, fp: String },
+}
+
 /// What [`Ledger::apply`] returns for an accepted command.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -256,14 +273,70 @@ impl Ledger {
     /// The first rule the command breaks, as an [`Error`] with code and rule; the state is
     /// then unchanged. [`Error::CommandIdReused`] when the id was used for another command.
     pub fn apply(&mut self, env: &Envelope) -> Result<Outcome, Error> {
+        let mut hashes = Vec::new();
+        match self.record(env, Some(&mut hashes))? {
+            Recording::Retry(done) => Ok(Outcome {
+                events: done,
+                replayed: true,
+            }),
+            Recording::New { first, events, fp } => Ok(Outcome {
+                events: events
+                    .into_iter()
+                    .zip(&hashes)
+                    .enumerate()
+                    .map(|(i, (event, hash))| Recorded {
+                        seq: first.saturating_add(i as u64),
+                        command_id: env.command_id.clone(),
+                        actor: env.actor.clone(),
+                        at: env.at,
+                        fingerprint: fp.clone(),
+                        event,
+                        hash: log::hex(hash),
+                    })
+                    .collect(),
+                replayed: false,
+            }),
+        }
+    }
+
+    /// [`Ledger::apply`] for a host that does not need the events back (a bulk load of
+    /// scans): the same checks, refusals, log and state, but only how many events the
+    /// command recorded (for a retry: had recorded) is returned, so that none is copied out.
+    ///
+    /// # Errors
+    /// As [`Ledger::apply`].
+    ///
+    /// ```
+    /// # use tijdreg::ledger::{Envelope, Ledger};
+    /// let mut l = Ledger::new();
+    /// let env = Envelope::from_json(r#"{"command_id": "c1", "actor": "system", "at": "2026-03-02T08:00:00Z",
+    ///     "command": {"type": "create_organisation", "organisation": "vdab", "name": "VDAB"}}"#).unwrap();
+    /// let first = l.apply_quiet(&env).unwrap();
+    /// assert_eq!((first.events, first.replayed), (1, false));
+    /// let again = l.apply_quiet(&env).unwrap();
+    /// assert_eq!((again.events, again.replayed), (1, true));
+    /// ```
+    pub fn apply_quiet(&mut self, env: &Envelope) -> Result<Applied, Error> {
+        Ok(match self.record(env, None)? {
+            Recording::Retry(done) => Applied {
+                events: done.len(),
+                replayed: true,
+            },
+            Recording::New { events, .. } => Applied {
+                events: events.len(),
+                replayed: false,
+            },
+        })
+    }
+
+    /// Checks a command and, when it is accepted and new, writes its events in the log and
+    /// folds them into the state; `hashes` (when given) receives each event's chain hash.
+    fn record(&mut self, env: &Envelope, hashes: Option<&mut Vec<log::Hash>>) -> Result<Recording, Error> {
         let fp = fingerprint(env);
         if let Some(done) = self.log.of_command(&env.command_id) {
             let same = |r: &Recorded| r.fingerprint == fp || r.fingerprint == fingerprint::legacy(env);
             return if done.first().is_none_or(same) {
-                Ok(Outcome {
-                    events: done,
-                    replayed: true,
-                })
+                Ok(Recording::Retry(done))
             } else {
                 Err(Error::CommandIdReused {
                     command_id: env.command_id.to_string(),
@@ -273,27 +346,17 @@ impl Ledger {
         let events = decide::decide(&self.state, &self.keys, env)?;
         // Sequence numbers are u64: 2^64 events will not be recorded.
         let first = self.state.event_count.saturating_add(1);
-        let mut recorded: Vec<Recorded> = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| Recorded {
-                seq: first.saturating_add(i as u64),
-                command_id: env.command_id.clone(),
-                actor: env.actor.clone(),
-                at: env.at,
-                fingerprint: fp.clone(),
-                event,
-                hash: String::new(),
-            })
-            .collect();
-        self.log.append_new(&mut recorded);
-        for r in &recorded {
-            self.state.evolve(r);
+        let cmd = log::CommandParts {
+            command_id: &env.command_id,
+            actor: &env.actor,
+            at: env.at,
+            fingerprint: &fp,
+        };
+        self.log.append_new_parts(&cmd, first, &events, hashes);
+        for event in &events {
+            self.state.evolve_event(env.at, &env.actor, event);
         }
-        Ok(Outcome {
-            events: recorded,
-            replayed: false,
-        })
+        Ok(Recording::New { first, events, fp })
     }
 
     /// The event log: every recorded event of the accepted commands, by sequence number.
