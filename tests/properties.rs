@@ -156,15 +156,30 @@ fn cmd(l: &Ledger, o: &Op, i: usize) -> Value {
     json!({"command_id": format!("c-{i}"), "actor": actor, "at": at, "command": command})
 }
 
-/// Runs the ops: the rejected ones must leave the snapshot byte for byte (AUD-2).
+/// Runs the ops: the rejected ones must leave the snapshot byte for byte (AUD-2); a twin
+/// ledger given every command through `apply_quiet` answers alike and writes the same log.
 fn run(ops: &[Op]) -> (Ledger, Vec<Recorded>, Vec<(usize, bool, String)>) {
     let (mut l, mut log) = base();
+    let (mut quiet, _) = base();
     let mut outcomes = Vec::new();
     for (i, o) in ops.iter().enumerate() {
         let env = Envelope::from_value(cmd(&l, o, i)).expect("generated command decodes");
         let before = l.snapshot_json();
         let preview = l.preview(&env);
-        match l.apply(&env) {
+        let twin = quiet
+            .apply_quiet(&env)
+            .map(|a| a.events)
+            .map_err(|e| e.code().to_owned());
+        let applied = l.apply(&env);
+        assert_eq!(
+            applied
+                .as_ref()
+                .map(|o| o.events.len())
+                .map_err(|e| e.code().to_owned()),
+            twin,
+            "apply_quiet answers as apply"
+        );
+        match applied {
             Ok(out) => {
                 // AUD-5: preview then apply gives what preview said.
                 let applied: Vec<_> = out.events.iter().map(|r| r.event.clone()).collect();
@@ -193,6 +208,11 @@ fn run(ops: &[Op]) -> (Ledger, Vec<Recorded>, Vec<(usize, bool, String)>) {
             }
         }
     }
+    assert_eq!(
+        quiet.events_jsonl(),
+        l.events_jsonl(),
+        "apply_quiet writes the log apply writes"
+    );
     (l, log, outcomes)
 }
 
