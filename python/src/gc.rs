@@ -6,7 +6,8 @@
 //! it had just made (40 % of `Ledger.apply_many`), though they hold no cycle. While a
 //! [`Paused`] lives, the collector is off; it is switched back on when it is dropped, if it was
 //! on before — a pause inside a pause, or a host that turned the collector off itself, is left
-//! as it was. The pause is held only while the GIL is (no other Python thread runs in it).
+//! as it was. A pause covers only native code making results with the GIL held: no user
+//! code runs in it (an iterable's `__next__`, a callback), and no other Python thread.
 
 use pyo3::prelude::*;
 use pyo3::types::PyModule;

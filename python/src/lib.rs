@@ -379,7 +379,6 @@ impl PyLedger {
     ) -> PyResult<Bound<'py, PyList>> {
         let batch = batch.clamp(1, 1 << 20);
         let out = PyList::empty(py);
-        let _paused = gc::Paused::new(py);
         let mut iter = items.try_iter()?;
         loop {
             // Each envelope decoded as it is read (its JSON form dropped at once): the batch
@@ -403,6 +402,9 @@ impl PyLedger {
                     .map(|env| env.and_then(|env| l.apply(&env)))
                     .collect::<Vec<_>>())
             })?;
+            // The results are kept: the collector is paused while they are made (only then —
+            // not while the iterable's own code runs, nor while the GIL is released).
+            let _paused = gc::Paused::new(py);
             for r in results {
                 match r {
                     Ok(o) => out.append(outcome_out(py, &o, typed)?)?,
