@@ -856,6 +856,54 @@ fn split_by_rows(
 /// A refused row: its index, code, rule, Dutch and English message.
 type Refusal = (usize, String, String, String, String);
 
+/// The texts of the scan before, kept to be written over by the next one.
+#[derive(Default)]
+struct Spare {
+    session: String,
+    person: String,
+    token: String,
+}
+
+impl Spare {
+    /// Takes back the texts of a scan's command.
+    fn reclaim(&mut self, c: tijdreg::ledger::Command) {
+        use tijdreg::ledger::Command;
+        match c {
+            Command::CheckIn {
+                session, person, token, ..
+            }
+            | Command::CheckOut {
+                session, person, token, ..
+            } => {
+                self.session = session.0;
+                if let Some(p) = person {
+                    self.person = p.0;
+                }
+                if let Some(t) = token {
+                    self.token = t;
+                }
+            }
+            Command::MarkAbsent { session, person } => {
+                self.session = session.0;
+                self.person = person.0;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `spare`'s buffer with `text` written over it (taken out of `spare`).
+fn overwrite(spare: &mut String, text: &str) -> String {
+    let mut s = std::mem::take(spare);
+    overwrite_in(&mut s, text);
+    s
+}
+
+fn overwrite_in(s: &mut String, text: &str) {
+    s.clear();
+    s.push_str(text);
+}
+
 /// Applies a columnar batch of scans — check-ins, check-outs, absences — in order, in one
 /// native call without the GIL: per row a command id, actor, instant, kind, session, and a
 /// person or a token (and optionally the registered time). Returns the number applied and,
@@ -903,18 +951,36 @@ pub(crate) fn apply_scan_columns(
         };
         let mut applied = 0usize;
         let mut refused = Vec::new();
+        // One envelope, its texts written over from row to row: once they have grown, a scan
+        // allocates nothing before the engine sees it.
+        let mut env = Envelope {
+            command_id: tijdreg::ids::CommandId::default(),
+            actor: Actor::System,
+            at: chrono::DateTime::UNIX_EPOCH,
+            command: Command::MarkAbsent {
+                session: tijdreg::ids::SessionId::default(),
+                person: tijdreg::ids::PersonId::default(),
+            },
+        };
+        let mut spare = Spare::default();
         for i in 0..n {
             let has_person = person_set.get(i).is_some_and(|b| *b != 0);
-            let person = has_person.then(|| tijdreg::ids::PersonId::from(persons.get(i)));
-            let token = (!has_person && i < tokens.len()).then(|| tokens.get(i).to_owned());
             let when = time
                 .as_ref()
                 .and_then(|t| t.get(i).copied())
                 .filter(|s| *s != i64::MIN)
                 .map(|s| instant(s, i, "time"))
                 .transpose()?;
-            let session = tijdreg::ids::SessionId::from(sessions_.get(i));
-            let command = match kinds.get(i) {
+            spare.reclaim(std::mem::replace(
+                &mut env.command,
+                Command::StartSession {
+                    session: tijdreg::ids::SessionId::default(),
+                },
+            ));
+            let session = tijdreg::ids::SessionId(overwrite(&mut spare.session, sessions_.get(i)));
+            let person = has_person.then(|| tijdreg::ids::PersonId(overwrite(&mut spare.person, persons.get(i))));
+            let token = (!has_person && i < tokens.len()).then(|| overwrite(&mut spare.token, tokens.get(i)));
+            env.command = match kinds.get(i) {
                 "check_in" => Command::CheckIn {
                     session,
                     person,
@@ -938,12 +1004,15 @@ pub(crate) fn apply_scan_columns(
                     ));
                 }
             };
-            let env = Envelope {
-                command_id: tijdreg::ids::CommandId::from(ids.get(i)),
-                actor: Actor::from(actors.get(i)),
-                at: instant(at.get(i).copied().unwrap_or_default(), i, "at")?,
-                command,
-            };
+            overwrite_in(&mut env.command_id.0, ids.get(i));
+            match (&mut env.actor, actors.get(i)) {
+                (_, "system") => env.actor = Actor::System,
+                (Actor::Person(p), a) => {
+                    overwrite_in(&mut p.0, a);
+                }
+                (actor, a) => *actor = Actor::from(a),
+            }
+            env.at = instant(at.get(i).copied().unwrap_or_default(), i, "at")?;
             match l.apply_quiet(&env) {
                 Ok(_) => applied += 1,
                 Err(e) => refused.push((

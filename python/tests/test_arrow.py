@@ -338,3 +338,50 @@ def test_apply_returns_typed_events(started) -> None:
     assert rec.event.time == dt.datetime(2026, 3, 2, 7, 55, tzinfo=dt.timezone.utc) and rec.event.method == "manual"
     assert rec["event"]["person"] == "p-ann" and rec.event["type"] == "checked_in" and out.event_types == ["checked_in"]
     assert rec.event.to_dict()["type"] == "checked_in"
+
+
+def test_apply_scans_logs_what_the_same_commands_one_by_one_log(started) -> None:
+    """Each row becomes the command the JSON interface would get (kinds, a person or a token,
+    an actor that changes, a registered time or none): the same refusals and the same log as
+    applying those commands one at a time on a twin ledger (ATT-1, ATT-3, QR-1)."""
+    led = started
+    twin = tijdreg.Ledger.load(led.snapshot(), led._keys)
+    tok = led._keys.issue("k1", "P-1", "p-bart")
+    utc = dt.timezone.utc
+    t = lambda h, m: dt.datetime(2026, 3, 2, h, m, tzinfo=utc)  # noqa: E731
+    rows = [  # command_id, actor, at, kind, person, token, time
+        ("a1", "p-tom", t(7, 55), "check_in", "p-ann", None, None),
+        ("a2", "p-tom", t(7, 56), "check_in", None, tok, None),
+        ("a3", "system", t(7, 57), "check_in", "p-cas", None, None),
+        ("a4", "p-eva", t(7, 58), "check_in", "p-cas", None, None),
+        ("a5", "p-tom", t(10, 55), "check_out", "p-ann", None, t(10, 50)),
+        ("a6", "p-tom", t(10, 56), "check_out", None, tok, None),
+        ("a1", "p-tom", t(7, 55), "check_in", "p-ann", None, None),
+        ("a7", "p-tom", t(10, 57), "mark_absent", "p-cas", None, None),
+        ("a8", "p-tom", t(10, 58), "check_in", None, tok, None),
+        ("a9", "p-tom", t(10, 59), "check_in", "p-ann", None, t(10, 58)),
+    ]
+    table = pa.table({
+        "command_id": [r[0] for r in rows],
+        "actor": [r[1] for r in rows],
+        "at": pa.array([r[2] for r in rows], pa.timestamp("s", "UTC")),
+        "kind": [r[3] for r in rows],
+        "session": ["S-1"] * len(rows),
+        "person": [r[4] for r in rows],
+        "token": [r[5] for r in rows],
+        "time": pa.array([r[6] for r in rows], pa.timestamp("s", "UTC")),
+    })
+    applied, refused = led.apply_scans(table)
+    want = []
+    for i, (cid, actor, at_, kind, person, token, time) in enumerate(rows):
+        cmd = {"type": kind, "session": "S-1"}
+        cmd.update({"person": person} if person is not None else {"token": token})
+        if time is not None:
+            cmd["time"] = time.isoformat()
+        try:
+            twin.apply_json(json.dumps({"command_id": cid, "actor": actor, "at": at_.isoformat(), "command": cmd}))
+        except tijdreg.Error as e:
+            want.append((i, e.code, e.rule))
+    assert [(f.row, f.code, f.rule) for f in refused] == want and len(want) >= 2
+    assert applied == len(rows) - len(want)
+    assert led.events() == twin.events() and led.snapshot() == twin.snapshot()
