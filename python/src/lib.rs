@@ -553,7 +553,8 @@ impl PyReport {
         let none_excluded = str_of("");
         let mut ids: HashMap<&str, Bound<'py, PyAny>> = HashMap::new();
         let mut dates: HashMap<NaiveDate, Bound<'py, PyAny>> = HashMap::new();
-        let mut money: HashMap<rust_decimal::Decimal, Bound<'py, PyAny>> = HashMap::new();
+        // Money by its digits and scale: 12.0 and 12.00 are equal decimals but print apart.
+        let mut money: HashMap<(i128, u32), Bound<'py, PyAny>> = HashMap::new();
         let mut reasons: HashMap<String, Bound<'py, PyAny>> = HashMap::new();
         for l in self.inner.lines().iter() {
             let d = PyDict::new(py);
@@ -582,7 +583,12 @@ impl PyReport {
                 (intern!(py, "unit_cost"), l.unit_cost()),
                 (intern!(py, "amount"), l.amount()),
             ] {
-                d.set_item(key, cached(&mut money, v, || Ok(v.into_pyobject(py)?.into_any()))?)?;
+                d.set_item(
+                    key,
+                    cached(&mut money, (v.mantissa(), v.scale()), || {
+                        Ok(v.into_pyobject(py)?.into_any())
+                    })?,
+                )?;
             }
             d.set_item(intern!(py, "late_registration"), l.late_registration())?;
             d.set_item(intern!(py, "late_arrival"), l.late_arrival())?;

@@ -114,6 +114,9 @@ def test_typed_columns_out(export) -> None:
     rows = r.rows()
     assert len({row["person"] for row in rows}) > 1 and len({row["date"] for row in rows}) > 1
     assert len({row["amount"] for row in rows}) > 1, "values shared between rows are told apart"
+    # Money keeps its digits as the report writes them (values shared between rows included).
+    lines = json.loads(r.to_json())["lines"]
+    assert [(str(x["unit_cost"]), str(x["amount"])) for x in rows] == [(x["unit_cost"], x["amount"]) for x in lines]
     shared = [k for k in t.column_names if k in rows[0] and k not in ("amount", "unit_cost")]
     for i, row in enumerate(t.to_pylist()):
         assert {k: row[k] for k in shared} == {k: rows[i][k] for k in shared}, i
@@ -385,3 +388,24 @@ def test_apply_scans_logs_what_the_same_commands_one_by_one_log(started) -> None
     assert [(f.row, f.code, f.rule) for f in refused] == want and len(want) >= 2
     assert applied == len(rows) - len(want)
     assert led.events() == twin.events() and led.snapshot() == twin.snapshot()
+
+
+def test_rows_keep_each_amounts_digits_when_values_are_equal() -> None:
+    """`rows()` shares recurring values between rows by their digits, not their value: 45
+    minutes at 12.50 an hour are worth 9.3750, and a later line's unit cost is 9.375 — equal
+    decimals that print apart, each as the report writes it (SUB-8)."""
+    cost = {d: {"name": "unit_cost_per_participant_hour", "value": v} for d, v in
+            (("2026-01-01", "12.50"), ("2026-03-03", "9.375"))}
+
+    def session(sid: str, date: str, end: str, out: str) -> dict:
+        return {"id": sid, "training": "T-1", "date": date, "start": "09:00:00", "end": end, "status": "Submitted",
+                "participants": [{"person": "p-ann", "intervals": [
+                    {"check_in": f"{date}T08:00:00Z", "check_out": f"{date}T{out}:00Z"}]}]}
+    rec = {"project": "P-1", "params": {"unit_cost_per_participant_hour": cost},
+           "sessions": [session("S-1", "2026-03-02", "09:45:00", "08:45"),
+                        session("S-2", "2026-03-03", "10:00:00", "09:00")]}
+    r = tijdreg.report_from_records(rec, AT)
+    lines = json.loads(r.to_json())["lines"]
+    assert Decimal(lines[0]["amount"]) == Decimal(lines[1]["unit_cost"]), lines
+    assert lines[0]["amount"] != lines[1]["unit_cost"], lines
+    assert [(str(x["unit_cost"]), str(x["amount"])) for x in r.rows()] == [(x["unit_cost"], x["amount"]) for x in lines]
