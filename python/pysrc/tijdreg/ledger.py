@@ -101,7 +101,9 @@ class Ledger:
         refusal does not stop the rest. ``commands`` may be any iterable (a generator too): it
         is read and applied ``batch`` at a time, each batch converted natively and applied
         without the GIL. An envelope whose values cannot be converted (a naive datetime, a
-        float) is a :class:`Failed` with code ``invalid_input``."""
+        float) is a :class:`Failed` with code ``invalid_input``. Python's cyclic garbage
+        collector is paused while a batch's results are made (they hold no cycle; it walked
+        them again and again as they piled up) and restored as it was right after."""
         results: List[Union[Outcome, Failed]] = []
         for r in self._native.apply_many_obj(commands, batch, True):
             results.append(Failed(**r) if isinstance(r, dict) else r)
@@ -219,7 +221,8 @@ class Ledger:
         return cls._wrap(_tijdreg.NativeLedger.load(snapshot, keys), keys)
 
     def events(self) -> List[Dict[str, Any]]:
-        """The event log (recorded events, by sequence number)."""
+        """The event log (recorded events, by sequence number) as dicts, each with its chained
+        ``hash`` (AUD-2): what :meth:`replay` reads back."""
         result: List[Dict[str, Any]] = _loads_many(self._native.events_json())
         return result
 
