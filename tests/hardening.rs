@@ -433,6 +433,7 @@ fn csv_cells_cannot_become_formulas() {
     )
     .expect("report");
     let csv = report.to_csv();
+    assert_eq!(csv, tijdreg_workspace::oracle::csv(&report));
     for line in csv.lines() {
         for cell in line.split(',') {
             let cell = cell.trim_matches('"');

@@ -269,6 +269,8 @@ proptest! {
             tijdreg::subsidy::totals_compact_with(&r.compact().expect("compact"), at, &mut m.borrow_mut())
         });
         prop_assert_eq!(&memoised.expect("totals"), &sums);
+        // The CSV export, written straight into its text, is the simple writer's.
+        prop_assert_eq!(mine.to_csv(), tijdreg_workspace::oracle::csv(&mine));
         // SUB-9: counted + excluded = planned on every line.
         for l in mine.lines().iter() {
             let ex: i64 = l.excluded().map(|e| e.seconds()).sum();

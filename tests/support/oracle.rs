@@ -608,3 +608,51 @@ fn parameters_hash(r: &Records) -> String {
     let digest = Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The report's CSV as the engine wrote it before its writer was made fast (ninth session): a
+/// cell per field through `to_string`, quoted when it holds a comma, quote or line break, and
+/// a cell that starts with `=`, `+`, `-`, `@`, tab or CR quoted behind `'` (OWASP). The
+/// property test holds [`tijdreg::subsidy::Report::to_csv`] to this text byte for byte.
+pub fn csv(report: &tijdreg::subsidy::Report) -> String {
+    let mut out = String::from(
+        "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n",
+    );
+    for l in report.lines().iter() {
+        let row = [
+            l.kind().code().to_owned(),
+            l.source().to_owned(),
+            l.person().to_string(),
+            l.training().to_string(),
+            l.date().to_string(),
+            l.realised().to_string(),
+            l.planned_minutes().to_string(),
+            l.attended_minutes().to_string(),
+            l.counted_minutes().to_string(),
+            l.unit_cost().to_string(),
+            l.amount().round_dp(2).to_string(),
+            l.late_registration().to_string(),
+            l.late_arrival().to_string(),
+            l.early_departure().to_string(),
+            l.reason_codes(),
+            l.excluded_text(),
+        ];
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            if formula || cell.contains([',', '"', '\n', '\r']) {
+                out.push('"');
+                if formula {
+                    out.push('\'');
+                }
+                out.push_str(&cell.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(cell);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -235,24 +235,33 @@ impl<'r> Line<'r> {
     /// The reason codes of what was excluded, `;`-separated (e.g. `before_check_in;away`).
     pub fn reason_codes(&self) -> String {
         let mut out = String::new();
+        self.write_reason_codes(&mut out);
+        out
+    }
+    fn write_reason_codes(&self, out: &mut String) {
         for (i, e) in self.excluded().enumerate() {
             if i > 0 {
                 out.push(';');
             }
             out.push_str(e.reason().code());
         }
-        out
     }
     /// The explanations of what was excluded with their rules, `; `-separated.
     pub fn excluded_text(&self) -> String {
         let mut out = String::new();
+        self.write_excluded_text(&mut out);
+        out
+    }
+    fn write_excluded_text(&self, out: &mut String) {
         for (i, e) in self.excluded().enumerate() {
             if i > 0 {
                 out.push_str("; ");
             }
-            let _ = write!(out, "{} [{}]", e.text(), e.rule());
+            e.write_text(out);
+            out.push_str(" [");
+            out.push_str(e.rule());
+            out.push(']');
         }
-        out
     }
 }
 
@@ -317,47 +326,72 @@ impl<'r> Excluded<'r> {
     }
     /// The explanation, e.g. `09:00–09:12 before check-in`.
     pub fn text(&self) -> String {
-        let span = || {
-            format!(
-                "{}–{}",
-                hm_unix(self.from),
-                hm_unix(self.from.saturating_add(self.seconds))
-            )
+        let mut out = String::with_capacity(48);
+        self.write_text(&mut out);
+        out
+    }
+
+    /// [`Excluded::text`] written at the end of `out`.
+    pub(crate) fn write_text(&self, out: &mut String) {
+        use std::fmt::Write;
+        let span = |out: &mut String| {
+            push_hm_unix(out, self.from);
+            out.push('–');
+            push_hm_unix(out, self.from.saturating_add(self.seconds));
         };
         let p = self.line.params().map(|p| &p.params);
-        match self.reason {
-            Reason::BeforeCheckIn => format!("{} before check-in", span()),
-            Reason::Away => format!("{} away (checked out)", span()),
-            Reason::AfterCheckOut => format!("{} after check-out", span()),
-            Reason::NotPresent => format!("{} no attendance registered", span()),
-            Reason::Absent => format!("{} marked absent", span()),
+        // Writing into a `String` cannot fail.
+        let _ = match self.reason {
+            Reason::BeforeCheckIn => {
+                span(out);
+                out.write_str(" before check-in")
+            }
+            Reason::Away => {
+                span(out);
+                out.write_str(" away (checked out)")
+            }
+            Reason::AfterCheckOut => {
+                span(out);
+                out.write_str(" after check-out")
+            }
+            Reason::NotPresent => {
+                span(out);
+                out.write_str(" no attendance registered")
+            }
+            Reason::Absent => {
+                span(out);
+                out.write_str(" marked absent")
+            }
             Reason::BelowMinPresence => {
                 let pct = p
                     .map_or(Decimal::ZERO, |p| p.min_presence_ratio)
                     .saturating_mul(Decimal::from(100));
-                format!(
-                    "{} present, but below the minimum presence of {}%",
-                    span(),
-                    pct.normalize()
-                )
+                span(out);
+                write!(out, " present, but below the minimum presence of {}%", pct.normalize())
             }
-            Reason::CountedElsewhere => match self.counted_in() {
-                Some(other) => format!("{} already counted in session {other}", span()),
-                None => format!("{} already counted in another session", span()),
-            },
+            Reason::CountedElsewhere => {
+                span(out);
+                match self.counted_in() {
+                    Some(other) => write!(out, " already counted in session {other}"),
+                    None => out.write_str(" already counted in another session"),
+                }
+            }
             Reason::Rounding => {
                 let r = p.map(|p| p.rounding).unwrap_or_default();
-                format!("{} s rounding to {} min {:?}", self.seconds(), r.minutes, r.direction).to_lowercase()
+                let text = format!("{} s rounding to {} min {:?}", self.seconds(), r.minutes, r.direction);
+                out.write_str(&text.to_lowercase())
             }
             Reason::DailyCap => {
                 let cap = p.and_then(|p| p.max_participant_hours_per_day).unwrap_or_default();
-                format!(
+                write!(
+                    out,
                     "{} over the daily cap of {} h",
                     minutes_text(self.seconds() / 60),
                     cap.normalize()
                 )
             }
-            Reason::NotApproved => format!(
+            Reason::NotApproved => write!(
+                out,
                 "{} min e-learning {} by the supervisor",
                 self.seconds() / 60,
                 if self.line.l.has(flag::REJECTED) {
@@ -366,7 +400,21 @@ impl<'r> Excluded<'r> {
                     "not yet approved"
                 }
             ),
-        }
+        };
+    }
+}
+
+/// The Brussels wall-clock `HH:MM` of an instant (as [`hm_unix`]) written at the end of `out`.
+fn push_hm_unix(out: &mut String, unix: i64) {
+    let local = unix.saturating_add(i64::from(crate::calendar::brussels_offset(unix)));
+    let secs = local.rem_euclid(86_400);
+    let (h, m) = (secs / 3_600, secs % 3_600 / 60);
+    for d in [h / 10, h % 10] {
+        out.push(char::from(b'0'.saturating_add(d as u8)));
+    }
+    out.push(':');
+    for d in [m / 10, m % 10] {
+        out.push(char::from(b'0'.saturating_add(d as u8)));
     }
 }
 
@@ -455,34 +503,56 @@ impl Report {
     /// Cells that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab
     /// or carriage return) are prefixed with `'` (OWASP CSV injection).
     pub fn to_csv(&self) -> String {
-        let mut out = String::from(
-            "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n",
-        );
-        for l in self.lines().iter() {
-            let row = [
-                l.kind().code().to_owned(),
-                l.source().to_owned(),
-                l.person().to_string(),
-                l.training().to_string(),
-                l.date().to_string(),
-                l.realised().to_string(),
-                l.planned_minutes().to_string(),
-                l.attended_minutes().to_string(),
-                l.counted_minutes().to_string(),
-                l.unit_cost().to_string(),
-                l.amount().round_dp(2).to_string(),
-                l.late_registration().to_string(),
-                l.late_arrival().to_string(),
-                l.early_departure().to_string(),
-                l.reason_codes(),
-                l.excluded_text(),
-            ];
-            for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                csv_field(&mut out, cell);
+        use std::fmt::Write;
+        const HEADER: &str = "kind,source,person,training,date,realised,planned_minutes,attended_minutes,counted_minutes,unit_cost,amount,late_registration,late_arrival,early_departure,reasons,excluded\n";
+        let lines = self.lines();
+        // About 160 bytes a line: room made once (the text is not copied as it grows).
+        let mut out = String::with_capacity(HEADER.len().saturating_add(lines.len().saturating_mul(160)));
+        out.push_str(HEADER);
+        // A cell made before it is written (numbers, dates, texts), its room reused.
+        let mut cell = String::new();
+        let put = |out: &mut String, cell: &mut String, f: &dyn Fn(&mut String)| {
+            cell.clear();
+            f(cell);
+            csv_field(out, cell);
+        };
+        for l in lines.iter() {
+            csv_field(&mut out, l.kind().code());
+            for text in [l.source(), l.person().as_str(), l.training().as_str()] {
+                out.push(',');
+                csv_field(&mut out, text);
             }
+            out.push(',');
+            put(&mut out, &mut cell, &|c| {
+                let _ = write!(c, "{}", l.date());
+            });
+            out.push(',');
+            out.push_str(if l.realised() { "true" } else { "false" });
+            for d in [l.planned_minutes(), l.attended_minutes()] {
+                out.push(',');
+                put(&mut out, &mut cell, &|c| {
+                    let _ = write!(c, "{d}");
+                });
+            }
+            out.push(',');
+            let counted = l.counted_minutes();
+            put(&mut out, &mut cell, &|c| {
+                let _ = write!(c, "{counted}");
+            });
+            for d in [l.unit_cost(), l.amount().round_dp(2)] {
+                out.push(',');
+                put(&mut out, &mut cell, &|c| {
+                    let _ = write!(c, "{d}");
+                });
+            }
+            for b in [l.late_registration(), l.late_arrival(), l.early_departure()] {
+                out.push(',');
+                out.push_str(if b { "true" } else { "false" });
+            }
+            out.push(',');
+            put(&mut out, &mut cell, &|c| l.write_reason_codes(c));
+            out.push(',');
+            put(&mut out, &mut cell, &|c| l.write_excluded_text(c));
             out.push('\n');
         }
         out
@@ -568,12 +638,17 @@ pub fn csv_cell(s: &str) -> String {
 
 fn csv_field(out: &mut String, s: &str) {
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if formula || s.contains([',', '"', '\n', '\r']) {
+    if formula || s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push('"');
         if formula {
             out.push('\'');
         }
-        out.push_str(&s.replace('"', "\"\""));
+        for (i, part) in s.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
         out.push('"');
     } else {
         out.push_str(s);
@@ -679,5 +754,38 @@ impl Serialize for Report {
         m.serialize_entry("provisional_amount", &self.provisional_amount)?;
         m.serialize_entry("receipt", &self.receipt)?;
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_9_clock_times_written_in_place_are_hm_unix() {
+        // Every quarter of an hour over 2026 (both clock changes) and around midnight.
+        let start = 1_767_222_000i64; // 2025-12-31T23:00:00Z
+        for k in 0..(366 * 96) {
+            let unix = start + k * 900 + (k % 7) * 59;
+            let mut s = String::new();
+            push_hm_unix(&mut s, unix);
+            assert_eq!(s, hm_unix(unix), "{unix}");
+        }
+    }
+
+    #[test]
+    fn sub_9_csv_cells_quote_what_they_must() {
+        let cell = |s: &str| {
+            let mut out = String::new();
+            csv_field(&mut out, s);
+            out
+        };
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=1+1"), "\"'=1+1\"");
+        assert_eq!(cell("-3"), "\"'-3\"");
+        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(cell(""), "");
     }
 }
