@@ -707,7 +707,9 @@ pub(crate) fn report_excluded_columns<'py>(
         let d = PyDict::new(py);
         let (mut reason, mut rule) = (Dict::new(), Dict::new());
         let (mut line, mut seconds, mut from, mut until) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut texts: Vec<String> = Vec::new();
+        // The explanations as Arrow holds a string column: their bytes one after the other
+        // and where each ends (no Python string per stretch).
+        let (mut text_data, mut text_ends) = (String::new(), vec![0usize]);
         for (i, l) in r.lines().iter().enumerate() {
             for e in l.excluded() {
                 line.push(i as i64);
@@ -717,7 +719,8 @@ pub(crate) fn report_excluded_columns<'py>(
                 from.push(e.from().map_or(i64::MIN, |t| t.timestamp()));
                 until.push(e.until().map_or(i64::MIN, |t| t.timestamp()));
                 if text {
-                    texts.push(e.text());
+                    e.write_text(&mut text_data);
+                    text_ends.push(text_data.len());
                 }
             }
         }
@@ -729,7 +732,16 @@ pub(crate) fn report_excluded_columns<'py>(
         d.set_item("from", PyBytes::new(py, &le(&from, i64::to_le_bytes)))?;
         d.set_item("until", PyBytes::new(py, &le(&until, i64::to_le_bytes)))?;
         if text {
-            d.set_item("text", texts)?;
+            // 32-bit offsets (Arrow's `string`) unless the texts pass 2 GiB (`large_string`).
+            let large = text_data.len() > i32::MAX as usize;
+            let offsets = if large {
+                le(&text_ends, |x| (x as i64).to_le_bytes())
+            } else {
+                le(&text_ends, |x| (x as i32).to_le_bytes())
+            };
+            d.set_item("text.large", large)?;
+            d.set_item("text.offsets", PyBytes::new(py, &offsets))?;
+            d.set_item("text.data", PyBytes::new(py, text_data.as_bytes()))?;
         }
         Ok(d)
     }

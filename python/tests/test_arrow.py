@@ -126,6 +126,11 @@ def test_typed_columns_out(export) -> None:
     assert abs(total - r.amounts["uncapped"]) < Decimal("0.000001")
     ex = r.excluded_to_arrow(text=True)
     assert ex.schema.field("from").type == pa.timestamp("s", tz="Europe/Brussels")
+    assert ex.schema.field("text").type == pa.string()
+    # Every stretch's explanation, in order, as the report's JSON gives it (SUB-9).
+    stretches = [(i, e["rule"], e["text"]) for i, x in enumerate(lines) for e in x["excluded"]]
+    assert list(zip(ex.column("line").to_pylist(), ex.column("rule").to_pylist(), ex.column("text").to_pylist())) == stretches
+    assert any("–" in t for _, _, t in stretches), "texts beyond ASCII, offsets in bytes"
     first = ex.to_pylist()[0]
     assert first["rule"].startswith("SUB-") and first["text"] and first["line"] < t.num_rows
     assert list(r.to_pandas().columns) == t.column_names

@@ -331,8 +331,9 @@ impl<'r> Excluded<'r> {
         out
     }
 
-    /// [`Excluded::text`] written at the end of `out`.
-    pub(crate) fn write_text(&self, out: &mut String) {
+    /// [`Excluded::text`] written at the end of `out` (for writers of many texts: no
+    /// allocation per text).
+    pub fn write_text(&self, out: &mut String) {
         use std::fmt::Write;
         let span = |out: &mut String| {
             push_hm_unix(out, self.from);

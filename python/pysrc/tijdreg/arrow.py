@@ -422,7 +422,8 @@ def excluded_to_arrow(report: _tijdreg.Report, text: bool = False) -> Any:
         "until": instants("until"),
     }
     if text:
-        cols["text"] = pa.array(d["text"], type=pa.string())
+        typ = pa.large_string() if d["text.large"] else pa.string()
+        cols["text"] = pa.Array.from_buffers(typ, n, [None, pa.py_buffer(d["text.offsets"]), pa.py_buffer(d["text.data"])])
     return pa.table(cols)
 
 
