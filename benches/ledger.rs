@@ -220,10 +220,15 @@ fn main() {
     drop(l);
     // Typed commands, one by one, timed without counting.
     COUNTING.store(false, Ordering::Relaxed);
-    let mut l = Ledger::with_keys(keys.clone());
-    for e in &setup {
-        l.apply(e).unwrap_or_else(|e| panic!("setup refused: {e}"));
-    }
+    // A ledger with the reference data only.
+    let fresh = || {
+        let mut l = Ledger::with_keys(keys.clone());
+        for e in &setup {
+            l.apply(e).unwrap_or_else(|e| panic!("setup refused: {e}"));
+        }
+        l
+    };
+    let mut l = fresh();
     let t = Instant::now();
     for e in &commands {
         if let Err(err) = l.apply(e) {
@@ -233,10 +238,7 @@ fn main() {
     let typed = t.elapsed();
     drop(l);
     // The same through `apply_quiet` (no events copied out: a bulk load).
-    let mut lq = Ledger::with_keys(keys.clone());
-    for e in &setup {
-        lq.apply(e).unwrap_or_else(|e| panic!("setup refused: {e}"));
-    }
+    let mut lq = fresh();
     let t = Instant::now();
     for e in &commands {
         if let Err(err) = lq.apply_quiet(e) {
@@ -267,10 +269,7 @@ fn main() {
         .iter()
         .map(|e| serde_json::to_string(e).unwrap_or_default())
         .collect();
-    let mut lj = Ledger::with_keys(keys.clone());
-    for e in &setup {
-        let _ = lj.apply(e);
-    }
+    let mut lj = fresh();
     let t = Instant::now();
     for s in &texts {
         let e = Envelope::from_json(s).unwrap_or_else(|e| panic!("{e}"));

@@ -541,9 +541,24 @@ pub fn brussels_unix(date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
 /// The Brussels wall-clock `HH:MM` of an instant given in seconds since the epoch, without a
 /// tz-database lookup in 1996–2099 (used when explanations are rendered).
 pub fn hm_unix(unix: i64) -> String {
-    let local = unix + i64::from(brussels_offset(unix));
+    let mut out = String::with_capacity(5);
+    push_hm_unix(&mut out, unix);
+    out
+}
+
+/// [`hm_unix`] written at the end of `out` (for writers of many texts: no allocation).
+pub fn push_hm_unix(out: &mut String, unix: i64) {
+    let local = unix.saturating_add(i64::from(brussels_offset(unix)));
     let secs = local.rem_euclid(86_400);
-    format!("{:02}:{:02}", secs / 3_600, secs % 3_600 / 60)
+    // Two digits of a number below 100.
+    let two = |out: &mut String, n: i64| {
+        for d in [n / 10, n % 10] {
+            out.push(char::from(b'0'.saturating_add(u8::try_from(d).unwrap_or(0))));
+        }
+    };
+    two(out, secs / 3_600);
+    out.push(':');
+    two(out, secs % 3_600 / 60);
 }
 
 /// The Brussels calendar date of an instant given in seconds since the epoch (DL-1).

@@ -416,6 +416,22 @@ impl Log {
         self.chunks.iter().flat_map(|c| c.text.lines())
     }
 
+    /// The log's text in bytes (its lines with their newlines).
+    pub fn text_len(&self) -> usize {
+        self.chunks().map(str::len).fold(0, usize::saturating_add)
+    }
+
+    /// Writes the lines, comma-separated, at the end of `out`: the items of a JSON list of
+    /// the events (each line is one event's canonical JSON).
+    pub fn push_joined(&self, out: &mut String) {
+        for (i, line) in self.lines().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(line);
+        }
+    }
+
     /// Every event, in order.
     pub fn iter(&self) -> impl Iterator<Item = Recorded> + '_ {
         (0..self.len).filter_map(|i| self.get(i))

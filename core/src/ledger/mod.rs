@@ -368,7 +368,7 @@ impl Ledger {
     /// The event log as JSON lines, one event per line, each with its chained hash (AUD-1,
     /// AUD-2): what [`Ledger::replay_jsonl`] reads back.
     pub fn events_jsonl(&self) -> String {
-        let mut out = String::with_capacity(self.log.chunks().map(str::len).sum());
+        let mut out = String::with_capacity(self.log.text_len());
         for c in self.log.chunks() {
             out.push_str(c);
         }
@@ -385,14 +385,9 @@ impl Ledger {
     /// assert_eq!(l.events_json(), "[]");
     /// ```
     pub fn events_json(&self) -> String {
-        let mut out = String::with_capacity(self.log.chunks().map(str::len).sum::<usize>().saturating_add(2));
+        let mut out = String::with_capacity(self.log.text_len().saturating_add(2));
         out.push('[');
-        for (i, line) in self.log.lines().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(line);
-        }
+        self.log.push_joined(&mut out);
         out.push(']');
         out
     }
@@ -603,19 +598,14 @@ impl Ledger {
     /// events, the head of the hash chain and the event log itself. Loading replays the log
     /// (the state is its fold), checking the chain.
     pub fn snapshot_json(&self) -> String {
-        let mut out = String::with_capacity(self.log.chunks().map(str::len).fold(256, usize::saturating_add));
+        let mut out = String::with_capacity(self.log.text_len().saturating_add(256));
         out.push_str(&format!(
             "{{\"schema_version\":{SCHEMA_VERSION},\"engine_version\":\"{}\",\"events\":{},\"head\":\"{}\",\"log\":[",
             crate::VERSION,
             self.log.len(),
             log::hex(self.log.head())
         ));
-        for (i, line) in self.log.lines().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(line);
-        }
+        self.log.push_joined(&mut out);
         out.push_str("]}");
         out
     }

@@ -4,7 +4,7 @@
 use super::compact::Names;
 use super::kernel::{Kernel, LineRec, flag};
 use super::{Amounts, LineKind, Reason, Receipt, Totals, cents, minutes_text, seconds_as_minutes};
-use crate::calendar::hm_unix;
+use crate::calendar::{hm_unix, push_hm_unix};
 use crate::ids::{PersonId, ProjectId, TrainingId};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -402,20 +402,6 @@ impl<'r> Excluded<'r> {
                 }
             ),
         };
-    }
-}
-
-/// The Brussels wall-clock `HH:MM` of an instant (as [`hm_unix`]) written at the end of `out`.
-fn push_hm_unix(out: &mut String, unix: i64) {
-    let local = unix.saturating_add(i64::from(crate::calendar::brussels_offset(unix)));
-    let secs = local.rem_euclid(86_400);
-    let (h, m) = (secs / 3_600, secs % 3_600 / 60);
-    for d in [h / 10, h % 10] {
-        out.push(char::from(b'0'.saturating_add(d as u8)));
-    }
-    out.push(':');
-    for d in [m / 10, m % 10] {
-        out.push(char::from(b'0'.saturating_add(d as u8)));
     }
 }
 
