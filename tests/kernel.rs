@@ -757,3 +757,42 @@ fn sub_6_order_of_sources_with_equal_starts_and_shared_prefixes() {
     assert_eq!(counted, want);
     assert_eq!(totals(&r, at).expect("totals"), mine.summary());
 }
+
+/// SUB-4 at its boundary, on the totals path's own walk (a single interval against net time
+/// of one stretch and of two around a break, whole minutes down) and on the report's: counted
+/// time exactly the threshold counts, one second less counts nothing.
+#[test]
+fn sub_4_minimum_presence_exactly_met_on_the_totals_path() {
+    let one = |name: &str, v: Value| json!({"2026-01-01": {"name": name, "value": v}});
+    let params = json!({
+        "unit_cost_per_participant_hour": one("unit_cost_per_participant_hour", json!("12.00")),
+        "rounding": one("rounding", json!({"minutes": 1, "direction": "down"})),
+        "min_presence_ratio": one("min_presence_ratio", json!("0.5")),
+    });
+    let part = |person: &str, check_in: &str, check_out: &str| json!({"person": person, "intervals": [{"check_in": check_in, "check_out": check_out}]});
+    // 2 March 2026, Brussels at UTC+1. The morning's net time is 09:00–10:30 and 10:45–13:00
+    // (225 min: at least 6,750 s); the afternoon's 13:30–16:30 (180 min: at least 5,400 s).
+    let doc = json!({"project": "P-1", "params": params, "sessions": [
+        {"id": "S-am", "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "13:00",
+         "breaks": [{"start": "10:30", "end": "10:45"}], "status": "Executed",
+         "participants": [
+            part("p-ann", "2026-03-02T08:00:00Z", "2026-03-02T10:07:30Z"),
+            part("p-bart", "2026-03-02T08:00:00Z", "2026-03-02T10:07:29Z"),
+         ]},
+        {"id": "S-pm", "training": "T-1", "date": "2026-03-02", "start": "13:30", "end": "16:30",
+         "breaks": [], "status": "Executed",
+         "participants": [
+            part("p-ann", "2026-03-02T12:30:00Z", "2026-03-02T14:00:00Z"),
+            part("p-bart", "2026-03-02T12:30:00Z", "2026-03-02T13:59:59Z"),
+         ]},
+    ]});
+    let r = Records::from_json(&doc.to_string()).expect("records");
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("instant");
+    let sums = totals(&r, at).expect("totals");
+    // p-ann: 6,750 s → 112 min, 5,400 s → 90 min; p-bart one second short twice: nothing.
+    assert_eq!(sums.realised.counted_minutes, 112 + 90);
+    let full = report(&r, at).expect("report");
+    assert_eq!(sums, full.summary());
+    let minutes: Vec<i64> = full.lines().iter().map(|l| l.counted_minutes()).collect();
+    assert_eq!(minutes, vec![112, 0, 90, 0]);
+}

@@ -29,7 +29,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use super::Reason;
-use super::compact::{CInterval, CParticipant, Compact, Span};
+use super::compact::{CEntry, CInterval, CParticipant, CSession, Compact, Span};
 use crate::calendar::brussels_unix;
 use crate::elearning::EntryStatus;
 use crate::error::Error;
@@ -619,16 +619,30 @@ impl Acc {
     }
 }
 
-/// A participant's day so far.
-/// What the day keeps of each of its lines.
+/// What the day keeps of each of its lines, 12 bytes.
 #[derive(Clone, Copy)]
 struct DayLine {
-    /// Start (session start; for e-learning its time or the end of the day).
-    start: i64,
+    /// The session, or for e-learning (`who` is `NONE`) the entry.
+    source: u32,
     /// The participant record of a classroom line (to count it again when needed).
     who: u32,
     /// Previous line of the same participant today.
     prev: u32,
+}
+
+impl DayLine {
+    fn new(source: u32, who: u32) -> DayLine {
+        DayLine {
+            source,
+            who,
+            prev: NONE,
+        }
+    }
+    /// Its start: the session's, or the entry's time (the end of the day when untimed).
+    fn start(&self, ctx: &CloseCtx<'_>) -> i64 {
+        let starts = if self.who == NONE { ctx.e_starts } else { ctx.starts };
+        starts.get(self.source as usize).copied().unwrap_or(0)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -653,6 +667,8 @@ struct PersonDay {
 struct Day {
     /// Per line of the day.
     lines: Vec<DayLine>,
+    /// The pass's lines while a totals day's second look works on lines made again.
+    spare: Vec<DayLine>,
     /// Participants whose day needs a second look.
     queued: Vec<u32>,
     number: u32,
@@ -665,6 +681,8 @@ struct Day {
 #[derive(Default)]
 struct Again {
     members: Vec<u32>,
+    /// A participant's lines of the totals pass, latest first (made again).
+    chain: Vec<DayLine>,
     seen: Vec<(i64, i64, u32)>,
     mine: Vec<((i64, i64), u32)>,
     overlap: Vec<(i64, i64)>,
@@ -677,14 +695,14 @@ struct Again {
 }
 
 impl Day {
-    /// Links the day's newest line (`i`) to its participant's day and decides whether that
-    /// day needs a second look.
+    /// Links the day's newest line (`i`, starting at `start`) to its participant's day and
+    /// decides whether that day needs a second look.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn link(
         &mut self,
         person: u32,
-        mut line: DayLine,
+        (mut line, start): (DayLine, i64),
         counted: Option<(i64, i64)>,
         minutes: i64,
         cap: Option<i64>,
@@ -692,7 +710,6 @@ impl Day {
     ) {
         let number = self.number;
         let i = self.lines.len() as u32;
-        let start = line.start;
         let Some(pd) = self.persons.get_mut(person as usize) else {
             line.prev = NONE;
             self.lines.push(line);
@@ -815,6 +832,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
     let mut acc = Acc::default();
     let mut day = Day {
         lines: Vec::new(),
+        spare: Vec::new(),
         queued: Vec::new(),
         number: 0,
         persons: vec![
@@ -835,11 +853,15 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
         c,
         starts: &starts,
         ends: &ends,
+        e_starts: &e_starts,
         explain,
     };
-    // Lines of the day without `explain` (with it, the day's lines are the tail of k.lines).
+    // Lines of the day without `explain`: only those of participants whose day needs a second
+    // look, made again when the day closes (with it, the day's lines are the tail of k.lines).
     let mut day_lines: Vec<LineRec> = Vec::new();
     let mut day_start = 0usize;
+    // The parameter set of the day's date.
+    let mut day_pidx = 0u16;
     let mut current: Option<NaiveDate> = None;
     let mut sc = Scratch::default();
     let mut need_memo: [(u16, i64, i64); 2] = [(u16::MAX, 0, 0); 2];
@@ -850,38 +872,28 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
         };
         let Some(date) = date else { continue };
         if current != Some(date) {
-            let lines = if explain {
-                k.lines.get_mut(day_start..).unwrap_or(&mut [])
-            } else {
-                &mut day_lines[..]
-            };
-            close_day(
-                lines,
+            end_day::<EXPLAIN>(
+                &mut k,
                 &mut day,
+                &mut day_lines,
+                (day_start, day_pidx),
                 &cache.sets,
-                Side {
-                    parts: &mut k.sub6,
-                    sub6_of: &mut k.sub6_of,
-                    cap_of: &mut k.cap_of,
-                    base: day_start,
-                },
-                (&k.sessions, &k.breaks),
                 &e_facts,
                 &ctx,
+                &mut sc,
                 &mut acc,
             )?;
-            day_lines.clear();
             day_start = k.lines.len();
             current = Some(date);
             k.max_date = k.max_date.max(Some(date));
         }
-        let out: &mut Vec<LineRec> = if explain { &mut k.lines } else { &mut day_lines };
         match src {
             Src::Session(s) => {
                 let Some(sess) = c.sessions.get(s as usize) else {
                     continue;
                 };
                 let pidx = cache.get(sess.date)?;
+                day_pidx = pidx;
                 let pset = cache.sets.get(pidx as usize).ok_or_else(overflow)?;
                 let start = starts.get(s as usize).copied().unwrap_or(0);
                 let end = ends.get(s as usize).copied().unwrap_or(0);
@@ -927,7 +939,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     late_after: start + pset.late_arrival,
                     early_before: end - pset.early_departure,
                     pidx,
-                    realised: matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted),
+                    realised: realised(sess),
                 };
                 let range = sess.participants.range();
                 let mut order = std::mem::take(&mut sc.order);
@@ -942,19 +954,24 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 let mut next = || if explain { ordered.next() } else { stored.next() };
                 // The session's lines share their side and parameter set: summed here, added
                 // to the sums once.
-                let (mut lines, mut minutes_sum) = (0usize, 0i64);
-                while let Some(pi) = next() {
+                let fast = if EXPLAIN {
+                    None
+                } else {
+                    session_totals(c, &plan, pset, &range, &mut sc, &mut day, (start, pset.cap_minutes))?
+                };
+                let (mut lines, mut minutes_sum) = fast.unwrap_or((0, 0));
+                while let Some(pi) = if fast.is_none() { next() } else { None } {
                     let Some(part) = c.participants.get(pi as usize) else {
                         continue;
                     };
-                    let line = DayLine {
-                        start,
-                        who: pi,
-                        prev: NONE,
-                    };
-                    let (minutes, span) = classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut k.parts, out)?;
+                    let (line, span) = classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut k.parts)?;
+                    let minutes = i64::from(line.minutes);
+                    if EXPLAIN {
+                        k.lines.push(line);
+                    }
                     lines += 1;
                     minutes_sum += minutes;
+                    let line = (DayLine::new(s, pi), start);
                     day.link(part.person, line, span, minutes, pset.cap_minutes, explain);
                 }
                 if lines > 0 {
@@ -967,57 +984,108 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     continue;
                 };
                 let pidx = cache.get(entry.date)?;
+                day_pidx = pidx;
                 let pset = cache.sets.get(pidx as usize).ok_or_else(overflow)?;
-                let secs = i64::from(entry.minutes) * 60;
-                let approved = entry.status == EntryStatus::Approved;
-                let start = e_starts.get(e as usize).copied().unwrap_or(0);
-                let line = DayLine {
-                    start,
-                    who: NONE,
-                    prev: NONE,
-                };
-                let parts = k.parts.len() as u32;
-                let mut n_parts = 0u16;
-                if !approved && explain {
-                    k.parts.push(Part::new(Reason::NotApproved, 0, secs, NONE));
-                    n_parts = 1;
+                let line = entry_line::<EXPLAIN>(entry, e, pidx, pset, &mut k.parts);
+                acc.add(&line, (i64::from(entry.minutes) * 60) as i32);
+                let minutes = i64::from(line.minutes);
+                if EXPLAIN {
+                    k.lines.push(line);
                 }
-                let mut flags = flag::ELEARNING;
-                if approved {
-                    flags |= flag::REALISED;
-                }
-                if entry.status == EntryStatus::Rejected {
-                    flags |= flag::REJECTED;
-                }
-                let counted_secs = if approved { secs } else { 0 };
-                let minutes = round(pset, counted_secs, secs);
-                out.push(LineRec {
-                    parts,
-                    source: e,
-                    person: entry.person,
-                    attended: counted_secs as i32,
-                    counted_secs: counted_secs as i32,
-                    minutes: minutes as i32,
-                    n_parts,
-                    params: pidx,
-                    flags,
-                });
-                if let Some(l) = out.last() {
-                    acc.add(l, secs as i32);
-                }
+                let line = (DayLine::new(e, NONE), e_starts.get(e as usize).copied().unwrap_or(0));
                 day.link(entry.person, line, None, minutes, pset.cap_minutes, explain);
             }
         }
     }
-    let lines = if explain {
+    end_day::<EXPLAIN>(
+        &mut k,
+        &mut day,
+        &mut day_lines,
+        (day_start, day_pidx),
+        &cache.sets,
+        &e_facts,
+        &ctx,
+        &mut sc,
+        &mut acc,
+    )?;
+    k.psets = cache.sets;
+    Ok((k, acc))
+}
+
+/// Whether a session's lines are realised (SUB-3): executed or submitted.
+fn realised(sess: &CSession) -> bool {
+    matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted)
+}
+
+/// An e-learning entry's line (SUB-7: approved minutes count, others are excluded; SUB-2),
+/// with its part when explained.
+#[inline(always)]
+fn entry_line<const EXPLAIN: bool>(
+    entry: &CEntry,
+    e: u32,
+    pidx: u16,
+    pset: &PSet,
+    parts_out: &mut Vec<Part>,
+) -> LineRec {
+    let secs = i64::from(entry.minutes) * 60;
+    let approved = entry.status == EntryStatus::Approved;
+    let parts = parts_out.len() as u32;
+    let mut n_parts = 0u16;
+    if !approved && EXPLAIN {
+        parts_out.push(Part::new(Reason::NotApproved, 0, secs, NONE));
+        n_parts = 1;
+    }
+    let mut flags = flag::ELEARNING;
+    if approved {
+        flags |= flag::REALISED;
+    }
+    if entry.status == EntryStatus::Rejected {
+        flags |= flag::REJECTED;
+    }
+    let counted_secs = if approved { secs } else { 0 };
+    let minutes = round(pset, counted_secs, secs);
+    LineRec {
+        parts,
+        source: e,
+        person: entry.person,
+        attended: counted_secs as i32,
+        counted_secs: counted_secs as i32,
+        minutes: minutes as i32,
+        n_parts,
+        params: pidx,
+        flags,
+    }
+}
+
+/// Closes the day (`day_start`: its first line in `k.lines`; `pidx`: its date's parameter
+/// set): without explanations the lines of the participants whose day needs a second look are
+/// made again first ([`rebuild_queued`]); then [`close_day`].
+#[allow(clippy::too_many_arguments)]
+fn end_day<const EXPLAIN: bool>(
+    k: &mut Kernel,
+    day: &mut Day,
+    day_lines: &mut Vec<LineRec>,
+    (day_start, pidx): (usize, u16),
+    psets: &[PSet],
+    e_facts: &[(NaiveDate, i32)],
+    ctx: &CloseCtx<'_>,
+    sc: &mut Scratch,
+    acc: &mut Acc,
+) -> Result<(), Error> {
+    let again = !EXPLAIN && !day.queued.is_empty();
+    if again {
+        let pset = psets.get(pidx as usize).ok_or_else(overflow)?;
+        rebuild_queued(ctx, (&k.sessions, &k.breaks), (pidx, pset), sc, day, day_lines)?;
+    }
+    let lines = if EXPLAIN {
         k.lines.get_mut(day_start..).unwrap_or(&mut [])
     } else {
         &mut day_lines[..]
     };
     close_day(
         lines,
-        &mut day,
-        &cache.sets,
+        day,
+        psets,
         Side {
             parts: &mut k.sub6,
             sub6_of: &mut k.sub6_of,
@@ -1025,12 +1093,103 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
             base: day_start,
         },
         (&k.sessions, &k.breaks),
-        &e_facts,
-        &ctx,
-        &mut acc,
+        e_facts,
+        ctx,
+        acc,
     )?;
-    k.psets = cache.sets;
-    Ok((k, acc))
+    if again {
+        // The pass's lines go back to being the day's (emptied), the made-again ones to spare.
+        std::mem::swap(&mut day.lines, &mut day.spare);
+        day.lines.clear();
+    }
+    day_lines.clear();
+    Ok(())
+}
+
+/// The totals pass keeps no lines, only what links a participant's lines of a day: the
+/// lines of the participants whose day needs a second look are made again from the records
+/// and the sessions' kept facts (SUB-1, SUB-4, SUB-2 exactly as in the pass), linked anew in
+/// `day.lines` (the pass's links wait in `day.spare`), each participant's in the pass's order.
+fn rebuild_queued(
+    ctx: &CloseCtx<'_>,
+    facts: (&[SessionFacts], &[(i64, i64)]),
+    params: (u16, &PSet),
+    sc: &mut Scratch,
+    day: &mut Day,
+    out: &mut Vec<LineRec>,
+) -> Result<(), Error> {
+    std::mem::swap(&mut day.lines, &mut day.spare);
+    day.lines.clear();
+    let mut members = std::mem::take(&mut day.again.chain);
+    for &p in &day.queued {
+        let Some(pd) = day.persons.get_mut(p as usize) else {
+            continue;
+        };
+        members.clear();
+        let mut l = pd.last;
+        while let Some(x) = day.spare.get(l as usize) {
+            members.push(*x);
+            l = x.prev;
+        }
+        let mut last = NONE;
+        for &m in members.iter().rev() {
+            let Some(line) = line_again(ctx, facts, params, sc, m)? else {
+                continue;
+            };
+            let i = day.lines.len() as u32;
+            day.lines.push(DayLine { prev: last, ..m });
+            out.push(line);
+            last = i;
+        }
+        pd.last = last;
+    }
+    day.again.chain = members;
+    Ok(())
+}
+
+/// A line of the totals pass made again from what its day kept of it.
+fn line_again(
+    ctx: &CloseCtx<'_>,
+    (facts, breaks): (&[SessionFacts], &[(i64, i64)]),
+    (pidx, pset): (u16, &PSet),
+    sc: &mut Scratch,
+    dl: DayLine,
+) -> Result<Option<LineRec>, Error> {
+    let c = ctx.c;
+    if dl.who == NONE {
+        let e = dl.source;
+        return Ok(c
+            .entries
+            .get(e as usize)
+            .map(|entry| entry_line::<false>(entry, e, pidx, pset, &mut Vec::new())));
+    }
+    let s = dl.source;
+    let (Some(sess), Some(f), Some(part)) = (
+        c.sessions.get(s as usize),
+        facts.get(s as usize),
+        c.participants.get(dl.who as usize),
+    ) else {
+        return Ok(None);
+    };
+    let start = ctx.starts.get(s as usize).copied().unwrap_or(0);
+    let end = ctx.ends.get(s as usize).copied().unwrap_or(0);
+    sc.net.clear();
+    subtract_into(
+        &[(start, end)],
+        breaks.get(f.breaks.range()).unwrap_or(&[]),
+        &mut sc.net,
+    );
+    let plan = Plan {
+        session: s,
+        planned_minutes: i64::from(f.planned) / 60,
+        need: f.need,
+        late_after: i64::MAX,
+        early_before: i64::MIN,
+        pidx,
+        realised: realised(sess),
+    };
+    let (line, _) = classroom_line::<false>(c, &plan, part, pset, sc, &mut Vec::new())?;
+    Ok(Some(line))
 }
 
 /// The participants of a session by person id (the report's order).
@@ -1056,7 +1215,7 @@ fn order_participants(c: &Compact, rank: &[u32], order: &mut [u32]) {
 }
 
 /// SUB-1, SUB-4 and SUB-2 for one participant in one session (SUB-6 and SUB-5 follow when
-/// the day is closed); returns the rounded minutes and where the counted time starts and ends.
+/// the day is closed); returns the line and where its counted time starts and ends.
 /// With explanations every excluded stretch becomes a part; without, only the figures are
 /// computed.
 #[inline(always)]
@@ -1067,8 +1226,7 @@ fn classroom_line<const EXPLAIN: bool>(
     pset: &PSet,
     sc: &mut Scratch,
     parts_out: &mut Vec<Part>,
-    out: &mut Vec<LineRec>,
-) -> Result<(i64, Option<(i64, i64)>), Error> {
+) -> Result<(LineRec, Option<(i64, i64)>), Error> {
     let ints: &[CInterval] = c.intervals.get(part.intervals.range()).unwrap_or(&[]);
     let parts = parts_out.len();
     let (late, suspect, first_in, last_out, attended, counted_secs, span) = match ints {
@@ -1180,7 +1338,7 @@ fn classroom_line<const EXPLAIN: bool>(
         }
     }
     let minutes = round_within(pset, counted_secs, plan.planned_minutes);
-    out.push(LineRec {
+    let line = LineRec {
         parts: parts as u32,
         source: plan.session,
         person: part.person,
@@ -1190,8 +1348,85 @@ fn classroom_line<const EXPLAIN: bool>(
         n_parts: u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?,
         params: plan.pidx,
         flags,
-    });
-    Ok((minutes, span))
+    };
+    Ok((line, span))
+}
+
+/// The totals pass over a session's participants when its net time (`sc.net`) is one stretch
+/// or two around a break — nearly every session: [`session_totals_of`] with the stretches
+/// as an array. `None` for other sessions, which go line by line through [`classroom_line`].
+#[inline(always)]
+fn session_totals(
+    c: &Compact,
+    plan: &Plan,
+    pset: &PSet,
+    range: &std::ops::Range<usize>,
+    sc: &mut Scratch,
+    day: &mut Day,
+    at: (i64, Option<i64>),
+) -> Result<Option<(usize, i64)>, Error> {
+    match *sc.net.as_slice() {
+        [a] => session_totals_of([a], c, plan, pset, range, sc, day, at).map(Some),
+        [a, b] => session_totals_of([a, b], c, plan, pset, range, sc, day, at).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The totals pass over a session's participants whose net time is `N` stretches: the common
+/// single interval counted inline (SUB-1, SUB-4, SUB-2 as [`classroom_line`] counts them, the
+/// call's rounding whole minutes down), anything else through [`classroom_line`]; each line
+/// followed in its participant's day, none kept. Returns the number of lines and their minutes.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn session_totals_of<const N: usize>(
+    net: [(i64, i64); N],
+    c: &Compact,
+    plan: &Plan,
+    pset: &PSet,
+    range: &std::ops::Range<usize>,
+    sc: &mut Scratch,
+    day: &mut Day,
+    (start, cap): (i64, Option<i64>),
+) -> Result<(usize, i64), Error> {
+    let parts = c.participants.get(range.clone()).unwrap_or(&[]);
+    let simple = pset.whole_minutes_down;
+    let mut minutes_sum = 0i64;
+    for (pi, part) in (range.start as u32..).zip(parts) {
+        let one = if part.intervals.count == 1 && simple {
+            c.intervals
+                .get(part.intervals.first as usize)
+                .filter(|i| i.check_in < i.check_out)
+        } else {
+            None
+        };
+        let (minutes, span) = match one {
+            Some(i) => {
+                let (attended, span) = intersect_one(&net, i.check_in, i.check_out);
+                // SUB-4: below the minimum presence the line counts nothing.
+                if attended > 0 && attended >= plan.need {
+                    // Never negative: a plain division by 60.
+                    let minutes = (attended as u64 / 60) as i64;
+                    (minutes.min(plan.planned_minutes), span)
+                } else {
+                    (0, None)
+                }
+            }
+            None => {
+                let (line, span) = classroom_line::<false>(c, plan, part, pset, sc, &mut Vec::new())?;
+                (i64::from(line.minutes), span)
+            }
+        };
+        minutes_sum += minutes;
+        day.link(
+            part.person,
+            (DayLine::new(plan.session, pi), start),
+            span,
+            minutes,
+            cap,
+            false,
+        );
+    }
+    Ok((parts.len(), minutes_sum))
 }
 
 /// `f` of a session's net time, which is one stretch or two around a break: for those, `f`
@@ -1314,6 +1549,8 @@ struct CloseCtx<'a> {
     c: &'a Compact,
     starts: &'a [i64],
     ends: &'a [i64],
+    /// E-learning entries' places in their day (untimed at its end).
+    e_starts: &'a [i64],
     explain: bool,
 }
 
@@ -1367,6 +1604,7 @@ fn close_day(
         mut own,
         mut net,
         mut att,
+        chain,
     } = std::mem::take(&mut day.again);
     for &person in &day.queued {
         let Some(pd) = day.persons.get(person as usize).copied() else {
@@ -1401,7 +1639,12 @@ fn close_day(
                         names.sessions.get(src as usize).map(|x| x.as_str())
                     };
                     let k = id.map_or(0, id_key);
-                    keyed.push((day.lines.get(m as usize).map_or(0, |x| x.start), k, u8::from(el), m));
+                    keyed.push((
+                        day.lines.get(m as usize).map_or(0, |x| x.start(ctx)),
+                        k,
+                        u8::from(el),
+                        m,
+                    ));
                 }
                 let name = |&(_, _, el, m): &(i64, u128, u8, u32)| {
                     let src = lines.get(m as usize).map_or(0, |x| x.source) as usize;
@@ -1531,6 +1774,7 @@ fn close_day(
     day.queued.clear();
     day.number = day.number.wrapping_add(1);
     day.again = Again {
+        chain,
         members,
         seen,
         mine,
