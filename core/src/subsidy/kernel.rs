@@ -631,6 +631,7 @@ struct DayLine {
 }
 
 impl DayLine {
+    #[inline(always)]
     fn new(source: u32, who: u32) -> DayLine {
         DayLine {
             source,
@@ -964,11 +965,8 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     let Some(part) = c.participants.get(pi as usize) else {
                         continue;
                     };
-                    let (line, span) = classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut k.parts)?;
-                    let minutes = i64::from(line.minutes);
-                    if EXPLAIN {
-                        k.lines.push(line);
-                    }
+                    let out = if EXPLAIN { Some(&mut k.lines) } else { None };
+                    let (minutes, span) = classroom_line::<EXPLAIN>(c, &plan, part, pset, &mut sc, &mut k.parts, out)?;
                     lines += 1;
                     minutes_sum += minutes;
                     let line = (DayLine::new(s, pi), start);
@@ -1013,6 +1011,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
 }
 
 /// Whether a session's lines are realised (SUB-3): executed or submitted.
+#[inline(always)]
 fn realised(sess: &CSession) -> bool {
     matches!(sess.status, SessionStatus::Executed | SessionStatus::Submitted)
 }
@@ -1060,6 +1059,7 @@ fn entry_line<const EXPLAIN: bool>(
 /// Closes the day (`day_start`: its first line in `k.lines`; `pidx`: its date's parameter
 /// set): without explanations the lines of the participants whose day needs a second look are
 /// made again first ([`rebuild_queued`]); then [`close_day`].
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn end_day<const EXPLAIN: bool>(
     k: &mut Kernel,
@@ -1188,8 +1188,9 @@ fn line_again(
         pidx,
         realised: realised(sess),
     };
-    let (line, _) = classroom_line::<false>(c, &plan, part, pset, sc, &mut Vec::new())?;
-    Ok(Some(line))
+    let mut out = Vec::with_capacity(1);
+    classroom_line::<false>(c, &plan, part, pset, sc, &mut Vec::new(), Some(&mut out))?;
+    Ok(out.pop())
 }
 
 /// The participants of a session by person id (the report's order).
@@ -1215,7 +1216,8 @@ fn order_participants(c: &Compact, rank: &[u32], order: &mut [u32]) {
 }
 
 /// SUB-1, SUB-4 and SUB-2 for one participant in one session (SUB-6 and SUB-5 follow when
-/// the day is closed); returns the line and where its counted time starts and ends.
+/// the day is closed); returns the rounded minutes and where the counted time starts and
+/// ends, and pushes the line onto `out` when given.
 /// With explanations every excluded stretch becomes a part; without, only the figures are
 /// computed.
 #[inline(always)]
@@ -1226,7 +1228,8 @@ fn classroom_line<const EXPLAIN: bool>(
     pset: &PSet,
     sc: &mut Scratch,
     parts_out: &mut Vec<Part>,
-) -> Result<(LineRec, Option<(i64, i64)>), Error> {
+    out: Option<&mut Vec<LineRec>>,
+) -> Result<(i64, Option<(i64, i64)>), Error> {
     let ints: &[CInterval] = c.intervals.get(part.intervals.range()).unwrap_or(&[]);
     let parts = parts_out.len();
     let (late, suspect, first_in, last_out, attended, counted_secs, span) = match ints {
@@ -1338,18 +1341,21 @@ fn classroom_line<const EXPLAIN: bool>(
         }
     }
     let minutes = round_within(pset, counted_secs, plan.planned_minutes);
-    let line = LineRec {
-        parts: parts as u32,
-        source: plan.session,
-        person: part.person,
-        attended: attended as i32,
-        counted_secs: counted_secs as i32,
-        minutes: minutes as i32,
-        n_parts: u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?,
-        params: plan.pidx,
-        flags,
-    };
-    Ok((line, span))
+    if let Some(out) = out {
+        // Made where it is kept (a report's lines, or a line made again).
+        out.push(LineRec {
+            parts: parts as u32,
+            source: plan.session,
+            person: part.person,
+            attended: attended as i32,
+            counted_secs: counted_secs as i32,
+            minutes: minutes as i32,
+            n_parts: u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?,
+            params: plan.pidx,
+            flags,
+        });
+    }
+    Ok((minutes, span))
 }
 
 /// The totals pass over a session's participants when its net time (`sc.net`) is one stretch
@@ -1411,10 +1417,7 @@ fn session_totals_of<const N: usize>(
                     (0, None)
                 }
             }
-            None => {
-                let (line, span) = classroom_line::<false>(c, plan, part, pset, sc, &mut Vec::new())?;
-                (i64::from(line.minutes), span)
-            }
+            None => classroom_line::<false>(c, plan, part, pset, sc, &mut Vec::new(), None)?,
         };
         minutes_sum += minutes;
         day.link(
