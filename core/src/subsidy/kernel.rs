@@ -15,6 +15,11 @@
 //!   a second look at a day gives a line (SUB-6 stretches, a SUB-5 cut) is kept beside it;
 //!   a second look counts its lines' stretches again from the records (few days need one), so
 //!   the pass keeps none;
+//! - the totals pass keeps no lines at all, only 12 bytes a line to link a participant's
+//!   lines of the day: a day that needs a second look makes its participants' lines again
+//!   from the records and the sessions' kept facts ([`rebuild_queued`]); a session's net time
+//!   of one stretch or two (nearly all) is walked in a loop made for that length, the common
+//!   single interval counted right there ([`session_totals`]);
 //! - a participant's single interval (the common line) is counted and explained in one walk
 //!   over the session's net time, without the general intersection;
 //! - explanations are facts (reason, from, length, the other session), kept only when asked
@@ -435,19 +440,27 @@ enum Src {
 /// meet before the day is closed); with `explain`, also by start and id within a day, which is
 /// the report's order.
 fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&SourceKeys>) -> Vec<Src> {
-    let day = |d: NaiveDate| i64::from(d.num_days_from_ce());
-    let dates = c
+    // Each source's day number, worked out once: sessions, then entries.
+    let days: Vec<i64> = c
         .sessions
         .iter()
         .map(|s| s.date)
-        .chain(c.entries.iter().map(|e| e.date));
-    let (lo, hi) = dates.fold((i64::MAX, i64::MIN), |(lo, hi), d| (lo.min(day(d)), hi.max(day(d))));
-    let mut out: Vec<Src> = Vec::with_capacity(c.sessions.len() + c.entries.len());
+        .chain(c.entries.iter().map(|e| e.date))
+        .map(|d| i64::from(d.num_days_from_ce()))
+        .collect();
+    let (lo, hi) = days
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+    let mut out: Vec<Src> = Vec::with_capacity(days.len());
     let sessions = (0..c.sessions.len() as u32).map(Src::Session);
     let entries = (0..c.entries.len() as u32).map(Src::Entry);
-    let date_of = |s: &Src| match s {
-        Src::Session(i) => c.sessions.get(*i as usize).map_or(0, |x| day(x.date)),
-        Src::Entry(i) => c.entries.get(*i as usize).map_or(0, |x| day(x.date)),
+    let n_sessions = c.sessions.len();
+    let date_of = |s: &Src| {
+        let i = match *s {
+            Src::Session(i) => i as usize,
+            Src::Entry(i) => n_sessions + i as usize,
+        };
+        days.get(i).copied().unwrap_or(0)
     };
     out.extend(sessions.chain(entries));
     if lo > hi {
