@@ -659,6 +659,7 @@ impl DayLine {
     }
 }
 
+/// A participant's day so far.
 #[derive(Clone, Copy)]
 struct PersonDay {
     /// The day number this state belongs to.
@@ -968,13 +969,16 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 let mut next = || if explain { ordered.next() } else { stored.next() };
                 // The session's lines share their side and parameter set: summed here, added
                 // to the sums once.
+                // Without explanations a session of one or two net stretches (nearly all) has a
+                // loop of its own; the others go line by line below.
                 let fast = if EXPLAIN {
                     None
                 } else {
                     session_totals(c, &plan, pset, &range, &mut sc, &mut day, (start, pset.cap_minutes))?
                 };
                 let (mut lines, mut minutes_sum) = fast.unwrap_or((0, 0));
-                while let Some(pi) = if fast.is_none() { next() } else { None } {
+                let mut others = || if fast.is_none() { next() } else { None };
+                while let Some(pi) = others() {
                     let Some(part) = c.participants.get(pi as usize) else {
                         continue;
                     };
