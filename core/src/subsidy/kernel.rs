@@ -1150,12 +1150,11 @@ fn rebuild_queued(
         }
         let mut last = NONE;
         for &m in members.iter().rev() {
-            let Some(line) = line_again(ctx, facts, params, sc, m)? else {
+            if !line_again(ctx, facts, params, sc, m, out)? {
                 continue;
-            };
+            }
             let i = day.lines.len() as u32;
             day.lines.push(DayLine { prev: last, ..m });
-            out.push(line);
             last = i;
         }
         pd.last = last;
@@ -1164,21 +1163,24 @@ fn rebuild_queued(
     Ok(())
 }
 
-/// A line of the totals pass made again from what its day kept of it.
+/// A line of the totals pass made again from what its day kept of it, pushed onto `out`
+/// (`false` when `dl` names nothing in the records).
 fn line_again(
     ctx: &CloseCtx<'_>,
     (facts, breaks): (&[SessionFacts], &[(i64, i64)]),
     (pidx, pset): (u16, &PSet),
     sc: &mut Scratch,
     dl: DayLine,
-) -> Result<Option<LineRec>, Error> {
+    out: &mut Vec<LineRec>,
+) -> Result<bool, Error> {
     let c = ctx.c;
     if dl.who == NONE {
         let e = dl.source;
-        return Ok(c
-            .entries
-            .get(e as usize)
-            .map(|entry| entry_line::<false>(entry, e, pidx, pset, &mut Vec::new())));
+        let Some(entry) = c.entries.get(e as usize) else {
+            return Ok(false);
+        };
+        out.push(entry_line::<false>(entry, e, pidx, pset, &mut Vec::new()));
+        return Ok(true);
     }
     let s = dl.source;
     let (Some(sess), Some(f), Some(part)) = (
@@ -1186,7 +1188,7 @@ fn line_again(
         facts.get(s as usize),
         c.participants.get(dl.who as usize),
     ) else {
-        return Ok(None);
+        return Ok(false);
     };
     let start = ctx.starts.get(s as usize).copied().unwrap_or(0);
     let end = ctx.ends.get(s as usize).copied().unwrap_or(0);
@@ -1205,9 +1207,8 @@ fn line_again(
         pidx,
         realised: realised(sess),
     };
-    let mut out = Vec::with_capacity(1);
-    classroom_line::<false>(c, &plan, part, pset, sc, &mut Vec::new(), Some(&mut out))?;
-    Ok(out.pop())
+    classroom_line::<false>(c, &plan, part, pset, sc, &mut Vec::new(), Some(out))?;
+    Ok(true)
 }
 
 /// The participants of a session by person id (the report's order).
@@ -1396,8 +1397,8 @@ fn session_totals(
 }
 
 /// The totals pass over a session's participants whose net time is `N` stretches: the common
-/// single interval counted inline (SUB-1, SUB-4, SUB-2 as [`classroom_line`] counts them, the
-/// call's rounding whole minutes down), anything else through [`classroom_line`]; each line
+/// single interval counted inline (SUB-1, SUB-4, SUB-2 as [`classroom_line`] counts them),
+/// anything else through [`classroom_line`]; each line
 /// followed in its participant's day, none kept. Returns the number of lines and their minutes.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -1412,10 +1413,9 @@ fn session_totals_of<const N: usize>(
     (start, cap): (i64, Option<i64>),
 ) -> Result<(usize, i64), Error> {
     let parts = c.participants.get(range.clone()).unwrap_or(&[]);
-    let simple = pset.whole_minutes_down;
     let mut minutes_sum = 0i64;
     for (pi, part) in (range.start as u32..).zip(parts) {
-        let one = if part.intervals.count == 1 && simple {
+        let one = if part.intervals.count == 1 {
             c.intervals
                 .get(part.intervals.first as usize)
                 .filter(|i| i.check_in < i.check_out)
@@ -1427,9 +1427,7 @@ fn session_totals_of<const N: usize>(
                 let (attended, span) = intersect_one(&net, i.check_in, i.check_out);
                 // SUB-4: below the minimum presence the line counts nothing.
                 if attended > 0 && attended >= plan.need {
-                    // Never negative: a plain division by 60.
-                    let minutes = (attended as u64 / 60) as i64;
-                    (minutes.min(plan.planned_minutes), span)
+                    (round_within(pset, attended, plan.planned_minutes), span)
                 } else {
                     (0, None)
                 }
