@@ -37,7 +37,7 @@
 //! # Ok::<(), tijdreg::Error>(())
 //! ```
 
-use super::compact::{Compact, CompactBuilder, PersonCode};
+use super::compact::{CInterval, Compact, CompactBuilder, PersonCode};
 use crate::elearning::EntryStatus;
 use crate::error::Error;
 use crate::params::DatedParams;
@@ -240,10 +240,15 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
                 attendance.session.get(i).map_or(usize::MAX, |&s| s as usize)
             });
             rows.extend(order.iter().map(|&i| (i, person(i as usize))));
+            let mut keyed = Vec::new();
             for w in starts.windows(2) {
                 if let [a, b] = *w {
                     first.push(a);
-                    by_person(attendance, rows.get_mut(a as usize..b as usize).unwrap_or(&mut []));
+                    by_person(
+                        attendance,
+                        rows.get_mut(a as usize..b as usize).unwrap_or(&mut []),
+                        &mut keyed,
+                    );
                 }
             }
         }
@@ -299,11 +304,34 @@ fn no_person_entry(row: usize) -> Error {
 }
 
 /// A session's rows ordered by person key, then check-in (no instants first), unless they
-/// already are.
-fn by_person(a: &Attendance<'_>, rows: &mut [(u32, u32)]) {
-    let key = |r: &(u32, u32)| (r.1, a.check_in.get(r.0 as usize).copied().unwrap_or(NO_INSTANT));
-    if !rows.windows(2).all(|p| matches!(p, [x, y] if key(x) <= key(y))) {
-        rows.sort_unstable_by_key(key);
+/// already are. `keyed` is scratch, reused.
+fn by_person(a: &Attendance<'_>, rows: &mut [(u32, u32)], keyed: &mut Vec<(u32, i64, u32)>) {
+    // Each row's key read once.
+    keyed.clear();
+    keyed.extend(
+        rows.iter()
+            .map(|r| (r.1, a.check_in.get(r.0 as usize).copied().unwrap_or(NO_INSTANT), r.0)),
+    );
+    if keyed.is_sorted() {
+        return;
+    }
+    // Rows of a session are few and nearly in order (a person's second interval further down):
+    // an insertion sort for them.
+    if keyed.len() <= 64 {
+        for k in 1..keyed.len() {
+            let mut j = k;
+            while let Some(i) = j.checked_sub(1)
+                && keyed.get(i) > keyed.get(j)
+            {
+                keyed.swap(i, j);
+                j = i;
+            }
+        }
+    } else {
+        keyed.sort_unstable();
+    }
+    for (r, &(person, _, row)) in rows.iter_mut().zip(keyed.iter()) {
+        *r = (row, person);
     }
 }
 
@@ -357,45 +385,44 @@ fn build(c: &Columns<'_>, g: &Grouped<'_>) -> Result<Compact, Error> {
     // Each key's person, once the builder has it: its id is checked and looked up at its
     // first row only.
     let mut code: Vec<Option<PersonCode>> = vec![None; persons.len()];
+    // A person's intervals of a session, reused.
+    let mut scratch: Vec<CInterval> = Vec::new();
+    let at = |col: &[i64], i: usize| col.get(i).copied().unwrap_or(NO_INSTANT);
     for (s, row) in sessions.iter().enumerate() {
         let br = breaks.get(span(&b_first, s)).unwrap_or(&[]);
         b.session(row.id, row.training, row.date, row.start, row.end, br, row.status)
             .map_err(|e| at_row("sessions", s, e))?;
-        let mut current: Option<u32> = None;
-        for &(i, person) in g.rows.get(span(g.first, s)).unwrap_or(&[]) {
-            let i = i as usize;
-            if current != Some(person) {
-                let absent = flag(attendance.absent, i);
-                let added = match code.get(person as usize).copied().flatten() {
-                    Some(known) => b.participant_again(known, absent),
-                    None => {
-                        let name = persons.get(person as usize).copied().unwrap_or("");
-                        let added = b.participant(name, absent);
-                        if let Some(slot) = code.get_mut(person as usize) {
-                            *slot = b.last_person();
-                        }
-                        added
+        let mut rows = g.rows.get(span(g.first, s)).unwrap_or(&[]);
+        while let Some(&(_, person)) = rows.first() {
+            // A person's rows of the session (together, as grouped).
+            let n = rows.iter().position(|r| r.1 != person).unwrap_or(rows.len());
+            let (mine, rest) = rows.split_at(n);
+            rows = rest;
+            // A person met before is added with their rows at once; the builder checks them as a
+            // whole, and when any check fails the rows go one by one below, which names the row.
+            if let Some(known) = code.get(person as usize).copied().flatten() {
+                let mut absent = false;
+                scratch.clear();
+                for &(i, _) in mine {
+                    let i = i as usize;
+                    absent |= flag(attendance.absent, i);
+                    let (ci, co) = (at(attendance.check_in, i), at(attendance.check_out, i));
+                    // A row without instants is no interval; a row with one only is refused
+                    // (ATT-1) one by one below: its marker lies outside every valid instant.
+                    if ci != NO_INSTANT || co != NO_INSTANT {
+                        scratch.push(CInterval {
+                            check_in: ci,
+                            check_out: co,
+                            late: flag(attendance.late, i),
+                            clock_suspect: flag(attendance.clock_suspect, i),
+                        });
                     }
-                };
-                added.map_err(|e| at_row("attendance", i, e))?;
-                current = Some(person);
-            } else if flag(attendance.absent, i) {
-                b.mark_absent();
-            }
-            match (instant(attendance.check_in, i), instant(attendance.check_out, i)) {
-                (Some(ci), Some(co)) => b
-                    .interval_unix(ci, co, flag(attendance.late, i), flag(attendance.clock_suspect, i))
-                    .map_err(|e| at_row("attendance", i, e))?,
-                (None, None) => {}
-                (Some(_), None) | (None, Some(_)) => {
-                    return Err(Error::InvalidRecord {
-                        path: format!("attendance[{i}].check_out"),
-                        reason: "a check-in without a check-out (or the reverse): give both or neither".into(),
-                        reason_nl: "een aanmelding zonder afmelding (of omgekeerd): geef beide of geen".into(),
-                        rule: "ATT-1".into(),
-                    });
+                }
+                if b.participant_rows(known, absent, &scratch) {
+                    continue;
                 }
             }
+            one_by_one(&mut b, c, mine, &mut code)?;
         }
     }
     for (row, e) in c.elearning.iter().enumerate() {
@@ -403,6 +430,55 @@ fn build(c: &Columns<'_>, g: &Grouped<'_>) -> Result<Compact, Error> {
             .map_err(|err| at_row("elearning", row, err))?;
     }
     Ok(b.finish())
+}
+
+/// A person's rows of the current session added one record at a time (their first rows in
+/// the project, or rows that the builder refused as a whole): the first refusal names its row.
+fn one_by_one(
+    b: &mut CompactBuilder,
+    c: &Columns<'_>,
+    mine: &[(u32, u32)],
+    code: &mut [Option<PersonCode>],
+) -> Result<(), Error> {
+    let (persons, attendance) = (c.persons, &c.attendance);
+    let flag = |c: Option<&[bool]>, i: usize| c.and_then(|c| c.get(i)).copied().unwrap_or(false);
+    let mut current: Option<u32> = None;
+    for &(i, person) in mine {
+        let i = i as usize;
+        if current != Some(person) {
+            let absent = flag(attendance.absent, i);
+            let added = match code.get(person as usize).copied().flatten() {
+                Some(known) => b.participant_again(known, absent),
+                None => {
+                    let name = persons.get(person as usize).copied().unwrap_or("");
+                    let added = b.participant(name, absent);
+                    if let Some(slot) = code.get_mut(person as usize) {
+                        *slot = b.last_person();
+                    }
+                    added
+                }
+            };
+            added.map_err(|e| at_row("attendance", i, e))?;
+            current = Some(person);
+        } else if flag(attendance.absent, i) {
+            b.mark_absent();
+        }
+        match (instant(attendance.check_in, i), instant(attendance.check_out, i)) {
+            (Some(ci), Some(co)) => b
+                .interval_unix(ci, co, flag(attendance.late, i), flag(attendance.clock_suspect, i))
+                .map_err(|e| at_row("attendance", i, e))?,
+            (None, None) => {}
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(Error::InvalidRecord {
+                    path: format!("attendance[{i}].check_out"),
+                    reason: "a check-in without a check-out (or the reverse): give both or neither".into(),
+                    reason_nl: "een aanmelding zonder afmelding (of omgekeerd): geef beide of geen".into(),
+                    rule: "ATT-1".into(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Row indices `0..n` grouped by a key in `0..buckets` (table order within a key), and where
@@ -660,6 +736,7 @@ where
     // until met); `met` lists the entries to reset for the next project.
     let mut key_of: Vec<u32> = vec![NONE; cols.persons.len()];
     let mut met: Vec<u32> = Vec::new();
+    let mut keyed = Vec::new();
     for (p, project) in c.projects.iter().enumerate() {
         if !range.contains(&p) {
             continue;
@@ -698,7 +775,7 @@ where
                 };
                 rows.push((i, key));
             }
-            by_person(a, rows.get_mut(from..).unwrap_or(&mut []));
+            by_person(a, rows.get_mut(from..).unwrap_or(&mut []), &mut keyed);
         }
         first.push(rows.len() as u32);
         let one = Columns {
@@ -756,7 +833,90 @@ fn in_project(project: &str, e: Error) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{Attendance, NO_INSTANT, grouped};
+    use super::{Attendance, Columns, NO_INSTANT, SessionRow, compact_from_columns, grouped};
+    use crate::session::SessionStatus;
+    use chrono::{NaiveDate, NaiveTime};
+
+    /// Two sessions of 09:00–12:00 on 2 and 3 March 2026; Ann in both, her rows of the second
+    /// (rows 1..) given by `second`: (check-in, check-out) as seconds from 09:00 that day.
+    fn two_sessions(second: &[(i64, i64)]) -> Result<super::Compact, crate::Error> {
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or(NaiveDate::MIN);
+        let s = |id, d| SessionRow {
+            id,
+            training: "T-1",
+            date: day(d),
+            start: t(9),
+            end: t(12),
+            status: SessionStatus::Executed,
+        };
+        let sessions = [s("S-1", 2), s("S-2", 3)];
+        // 2026-03-02T09:00 Brussels is 08:00Z.
+        let nine = |d: i64| d.saturating_sub(2).saturating_mul(86_400).saturating_add(1_772_438_400);
+        let at = |d, x: i64| if x == NO_INSTANT { x } else { nine(d).saturating_add(x) };
+        let mut session = vec![0];
+        let mut check_in = vec![nine(2)];
+        let mut check_out = vec![nine(2).saturating_add(10_800)];
+        for &(a, b) in second {
+            session.push(1);
+            check_in.push(at(3, a));
+            check_out.push(at(3, b));
+        }
+        let person = vec![0; session.len()];
+        let params = Default::default();
+        compact_from_columns(&Columns {
+            project: "P-1",
+            params: &params,
+            closures: &[],
+            sessions: &sessions,
+            breaks: &[],
+            persons: &["p-ann"],
+            attendance: Attendance {
+                session: &session,
+                person: &person,
+                check_in: &check_in,
+                check_out: &check_out,
+                late: None,
+                clock_suspect: None,
+                absent: None,
+            },
+            elearning: &[],
+        })
+    }
+
+    #[test]
+    fn att_1_aud_3_a_known_persons_bad_row_is_named_as_a_new_persons() {
+        // Ann's rows of the second session are added as a whole (she was met in the first);
+        // a bad one among them is still refused naming its row, column and rule.
+        let ok = two_sessions(&[(0, 3_600), (5_400, 10_800)]).map(|c| c.interval_count());
+        assert_eq!(ok.ok(), Some(3));
+        let far = 5_000_000_000;
+        type Case<'a> = (&'a [(i64, i64)], &'a str, &'a str);
+        let cases: [Case<'_>; 5] = [
+            (&[(0, 3_600), (5_400, NO_INSTANT)], "attendance[2].check_out", "ATT-1"),
+            (&[(0, 3_600), (5_400, 3_600)], "attendance[2].check_out", "ATT-1"),
+            (&[(0, 3_600), (NO_INSTANT, NO_INSTANT), (0, 0)], "attendance[3]", ""),
+            (&[(0, 3_600), (0, far)], "attendance[2].check_out", "AUD-3"),
+            (&[(0, 3_600), (-far, 0)], "attendance[2].check_in", "AUD-3"),
+        ];
+        for (rows, path, rule) in cases {
+            match two_sessions(rows) {
+                Err(e) if rule.is_empty() => panic!("{path}: refused {}", e.message_en()),
+                Err(e) => {
+                    assert!(e.message_en().contains(path), "{path}: {}", e.message_en());
+                    assert_eq!(e.rule(), rule, "{path}");
+                }
+                // A row without instants is no interval; an empty one (0, 0) is.
+                Ok(c) => assert!(rule.is_empty() && c.interval_count() == 3, "{path}"),
+            }
+        }
+        // More intervals than one participant may have in a session (AUD-3), named at its row.
+        let many: Vec<(i64, i64)> = (0..=crate::limits::MAX_INTERVALS as i64).map(|k| (k, k)).collect();
+        let e = two_sessions(&many).err().map(|e| (e.message_en(), e.rule().to_owned()));
+        let (msg, rule) = e.unwrap_or_default();
+        assert!(msg.contains("attendance[10001]"), "{msg}");
+        assert_eq!(rule, "AUD-3");
+    }
 
     fn rows(session: &[u32], person: &[u32], check_in: &[i64]) -> bool {
         let a = Attendance {
@@ -769,6 +929,42 @@ mod tests {
             absent: None,
         };
         grouped(&a, 4, 3).is_some()
+    }
+
+    #[test]
+    fn att_1_a_sessions_rows_are_ordered_by_person_then_check_in() {
+        // Sessions of 10 and of 100 rows (the two ways of sorting), in scrambled order; rows
+        // without instants first within a person.
+        for n in [10u32, 100] {
+            let person: Vec<u32> = (0..n).map(|i| i.wrapping_mul(7) % 5).collect();
+            let check_in: Vec<i64> = (0..n)
+                .map(|i| {
+                    if i % 9 == 0 {
+                        NO_INSTANT
+                    } else {
+                        i64::from(i.wrapping_mul(37) % 11)
+                    }
+                })
+                .collect();
+            let session = vec![0; n as usize];
+            let a = Attendance {
+                session: &session,
+                person: &person,
+                check_in: &check_in,
+                check_out: &check_in,
+                late: None,
+                clock_suspect: None,
+                absent: None,
+            };
+            let mut rows: Vec<(u32, u32)> = (0..n).rev().map(|i| (i, person[i as usize])).collect();
+            let mut want = rows.clone();
+            want.sort_by_key(|&(i, p)| (p, check_in[i as usize], i));
+            super::by_person(&a, &mut rows, &mut Vec::new());
+            assert_eq!(rows, want, "{n}");
+            // Already in order: left as it is.
+            super::by_person(&a, &mut rows, &mut Vec::new());
+            assert_eq!(rows, want, "{n}");
+        }
     }
 
     #[test]

@@ -40,6 +40,10 @@ use std::sync::Arc;
 /// The first and last year a session, entry or instant of records may fall in (`docs/limits.md`).
 pub use crate::limits::YEARS;
 
+/// The instants an interval may have, in seconds since the epoch: 2000-01-01T00:00:00Z to
+/// 2100-01-01T00:00:00Z with a day of slack for Brussels time (AUD-3, [`YEARS`]).
+const INSTANTS: std::ops::RangeInclusive<i64> = 946_598_400..=4_102_531_200;
+
 /// Interned names: index → id. Shared by the compact records and the reports made from them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Names {
@@ -646,10 +650,8 @@ impl CompactBuilder {
                 "hoogstens 10000 intervallen van één deelnemer in één sessie",
             ));
         }
-        // 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z, with a day of slack for Brussels time.
-        let range = 946_598_400..=4_102_531_200;
         for (t, f) in [(check_in, "check_in"), (check_out, "check_out")] {
-            if !range.contains(&t) {
+            if !INSTANTS.contains(&t) {
                 return Err(record(
                     path(f),
                     "AUD-3",
@@ -676,6 +678,56 @@ impl CompactBuilder {
             p.intervals.count = p.intervals.count.saturating_add(1);
         }
         Ok(())
+    }
+
+    /// [`CompactBuilder::participant_again`] followed by [`CompactBuilder::interval_unix`] for
+    /// each of `intervals`, checked as a whole: `true` when all were added; `false`, with
+    /// nothing changed, when any of those calls would refuse — the caller then makes them one
+    /// by one, and the first refusal names its record. Readers of columns add a participant's
+    /// rows so (ADR 11): the same checks, made once per participant where they can be.
+    pub(crate) fn participant_rows(&mut self, person: PersonCode, absent: bool, intervals: &[CInterval]) -> bool {
+        let Some(s) = self.c.sessions.len().checked_sub(1).and_then(|s| u32::try_from(s).ok()) else {
+            return false;
+        };
+        // A code past the persons added is not this builder's; a person twice in a session is
+        // refused (SES-1); a full session too, and too many intervals (AUD-3).
+        let full = self
+            .c
+            .sessions
+            .last()
+            .is_none_or(|x| x.participants.count as usize >= crate::limits::MAX_PARTICIPANTS);
+        let Some(last) = self.person_last_session.get_mut(person.0 as usize) else {
+            return false;
+        };
+        let first = self.c.intervals.len();
+        let fits = first
+            .checked_add(intervals.len())
+            .is_some_and(|n| u32::try_from(n).is_ok());
+        let valid = intervals.len() <= crate::limits::MAX_INTERVALS
+            && intervals.iter().all(|x| {
+                INSTANTS.contains(&x.check_in) && INSTANTS.contains(&x.check_out) && x.check_out >= x.check_in
+            });
+        if full || *last == s || !fits || !valid {
+            return false;
+        }
+        *last = s;
+        match intervals {
+            // Most participants have one interval: no copy call for it.
+            [one] => self.c.intervals.push(*one),
+            _ => self.c.intervals.extend_from_slice(intervals),
+        }
+        self.c.participants.push(CParticipant {
+            person: person.0,
+            absent,
+            intervals: Span {
+                first: first as u32,
+                count: intervals.len() as u32,
+            },
+        });
+        if let Some(sess) = self.c.sessions.last_mut() {
+            sess.participants.count = sess.participants.count.saturating_add(1);
+        }
+        true
     }
 
     /// Adds an e-learning entry (EL-1, SUB-7).
