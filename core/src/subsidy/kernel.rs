@@ -11,7 +11,9 @@
 //!   minutes, where their counted time ends): a day needs a second look only when a line
 //!   overlaps an earlier one (SUB-6), arrives out of order, or the day goes over the daily
 //!   cap (SUB-5) — all other lines are finished in the pass;
-//! - scratch is per day and reused; a line is 32 bytes, an excluded stretch 16; what only
+//! - scratch is per day and reused; a line is 24 bytes (its seconds and minutes in bit
+//!   fields: a day bounds them), an excluded stretch 12 (its start as seconds after 1999-12-30,
+//!   which every instant of records fits in 32 bits); what only
 //!   a second look at a day gives a line (SUB-6 stretches, a SUB-5 cut) is kept beside it;
 //!   a second look counts its lines' stretches again from the records (few days need one), so
 //!   the pass keeps none;
@@ -60,9 +62,12 @@ pub(crate) mod flag {
     pub const SECOND_LOOK: u8 = 128;
 }
 
-/// One line (a participant in a session, or an e-learning entry), 32 bytes. Its date,
+/// One line (a participant in a session, or an e-learning entry), 24 bytes. Its date,
 /// planned time and start are its source's (see [`Kernel::sessions`], [`Kernel::entries`]).
-/// Every figure is bounded by the planned net time, which lies within one day (SES-1).
+/// Every figure is bounded by the planned net time, which lies within one day (SES-1: at most
+/// 25 hours, 90,000 seconds, 1,500 minutes; an e-learning entry at most 1,440 minutes, EL-1),
+/// so a line keeps its seconds and minutes in bit fields: attended seconds in 24 bits beside
+/// the flags, counted seconds in 20 bits beside the minutes in 12.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LineRec {
     /// First of its SUB-1/SUB-4/SUB-7 parts in `Kernel::parts`.
@@ -70,51 +75,130 @@ pub(crate) struct LineRec {
     /// Session index (classroom) or entry index (e-learning).
     pub source: u32,
     pub person: u32,
-    pub attended: i32,
-    /// After SUB-4 and SUB-6, before rounding.
-    pub counted_secs: i32,
-    /// Final counted minutes (after SUB-2 and SUB-5).
-    pub minutes: i32,
+    /// Attended seconds (low 24 bits) and the flags (high 8).
+    attended_flags: u32,
+    /// Counted seconds after SUB-4 and SUB-6, before rounding (low 20 bits), and the final
+    /// counted minutes after SUB-2 and SUB-5 (high 12).
+    counted_minutes: u32,
     pub n_parts: u16,
     pub params: u16,
-    pub flags: u8,
 }
 
+/// The largest attended seconds, counted seconds and minutes a line can hold (far above what
+/// one day allows: see [`LineRec`]).
+const ATTENDED_MAX: i64 = (1 << 24) - 1;
+const COUNTED_MAX: i64 = (1 << 20) - 1;
+const MINUTES_MAX: i64 = (1 << 12) - 1;
+
 impl LineRec {
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn new(
+        (parts, n_parts): (u32, u16),
+        source: u32,
+        person: u32,
+        attended: i64,
+        counted_secs: i64,
+        minutes: i64,
+        params: u16,
+        flags: u8,
+    ) -> LineRec {
+        debug_assert!((0..=ATTENDED_MAX).contains(&attended), "attended {attended}");
+        debug_assert!((0..=COUNTED_MAX).contains(&counted_secs), "counted {counted_secs}");
+        debug_assert!((0..=MINUTES_MAX).contains(&minutes), "minutes {minutes}");
+        // Each figure kept to its bits (a day's figures always fit: see above).
+        LineRec {
+            parts,
+            source,
+            person,
+            attended_flags: (attended as u32 & ATTENDED_MAX as u32) | (u32::from(flags) << 24),
+            counted_minutes: (counted_secs as u32 & COUNTED_MAX as u32) | ((minutes as u32 & MINUTES_MAX as u32) << 20),
+            n_parts,
+            params,
+        }
+    }
     #[inline(always)]
     pub fn has(&self, f: u8) -> bool {
-        self.flags & f != 0
+        self.flags() & f != 0
+    }
+    #[inline(always)]
+    pub fn flags(&self) -> u8 {
+        (self.attended_flags >> 24) as u8
+    }
+    #[inline(always)]
+    pub fn add_flag(&mut self, f: u8) {
+        self.attended_flags |= u32::from(f) << 24;
+    }
+    #[inline(always)]
+    pub fn attended(&self) -> i32 {
+        (self.attended_flags & ATTENDED_MAX as u32) as i32
+    }
+    /// After SUB-4 and SUB-6, before rounding.
+    #[inline(always)]
+    pub fn counted_secs(&self) -> i32 {
+        (self.counted_minutes & COUNTED_MAX as u32) as i32
+    }
+    #[inline(always)]
+    pub fn set_counted_secs(&mut self, secs: i64) {
+        debug_assert!((0..=COUNTED_MAX).contains(&secs), "counted {secs}");
+        self.counted_minutes = (self.counted_minutes & !(COUNTED_MAX as u32)) | (secs as u32 & COUNTED_MAX as u32);
+    }
+    /// Final counted minutes (after SUB-2 and SUB-5).
+    #[inline(always)]
+    pub fn minutes(&self) -> i32 {
+        (self.counted_minutes >> 20) as i32
+    }
+    #[inline(always)]
+    pub fn set_minutes(&mut self, minutes: i64) {
+        debug_assert!((0..=MINUTES_MAX).contains(&minutes), "minutes {minutes}");
+        self.counted_minutes =
+            (self.counted_minutes & COUNTED_MAX as u32) | ((minutes as u32 & MINUTES_MAX as u32) << 20);
     }
     /// Seconds lost (or, rounding up, gained: negative) to SUB-2, given the line's SUB-5 cut
     /// ([`Kernel::cap_cut`]).
     pub fn rounding_diff(&self, cap_cut: i32) -> i64 {
-        i64::from(self.counted_secs) - (i64::from(self.minutes) + i64::from(cap_cut)) * 60
+        i64::from(self.counted_secs()) - (i64::from(self.minutes()) + i64::from(cap_cut)) * 60
     }
 }
 
-/// An excluded stretch as facts (SUB-9), 16 bytes: its start, length, reason and, for SUB-6,
+/// An excluded stretch as facts (SUB-9), 12 bytes: its start, length, reason and, for SUB-6,
 /// the other session. For parts without clock times (SUB-7) `from` is 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Part {
-    pub from: i64,
+    /// Seconds after [`PART_EPOCH`]; 0 for a part without clock times.
+    at: u32,
     len: u32,
     /// Reason in the low 4 bits, the other session above.
     tag: u32,
 }
+
+/// What a part's start is counted from: a second before the first instant records may hold
+/// (`compact::INSTANTS`: the years 2000..=2099 with a day's slack), so that every start of a
+/// stretch of time lies 1 to 2³² − 1 seconds after it and 0 is left for "no clock time".
+const PART_EPOCH: i64 = 946_598_400 - 1;
 
 /// The most sessions a report can name as "counted elsewhere" (28 bits of a part).
 pub(crate) const MAX_SESSIONS: usize = (1 << 28) - 1;
 
 impl Part {
     pub fn new(reason: Reason, from: i64, until: i64, other: u32) -> Part {
+        // Records' instants are checked to lie in their years, so a start of time always fits.
+        debug_assert!(from == 0 || (1..=i64::from(u32::MAX)).contains(&(from - PART_EPOCH)));
         Part {
-            from,
+            at: if from == 0 { 0 } else { (from - PART_EPOCH) as u32 },
             len: (until - from) as u32,
             tag: (reason as u32) | (other.min(MAX_SESSIONS as u32) << 4),
         }
     }
+    pub fn from(&self) -> i64 {
+        if self.at == 0 {
+            0
+        } else {
+            PART_EPOCH + i64::from(self.at)
+        }
+    }
     pub fn until(&self) -> i64 {
-        self.from + i64::from(self.len)
+        self.from() + i64::from(self.len)
     }
     pub fn reason(&self) -> Reason {
         Reason::from_index(self.tag & 15)
@@ -600,7 +684,7 @@ impl Acc {
             l.params,
             1,
             i64::from(planned),
-            i64::from(l.minutes),
+            i64::from(l.minutes()),
         );
     }
 
@@ -1003,7 +1087,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 let pset = cache.sets.get(pidx as usize).ok_or_else(overflow)?;
                 let line = entry_line::<EXPLAIN>(entry, e, pidx, pset, &mut k.parts);
                 acc.add(&line, (i64::from(entry.minutes) * 60) as i32);
-                let minutes = i64::from(line.minutes);
+                let minutes = i64::from(line.minutes());
                 if EXPLAIN {
                     k.lines.push(line);
                 }
@@ -1060,17 +1144,16 @@ fn entry_line<const EXPLAIN: bool>(
     }
     let counted_secs = if approved { secs } else { 0 };
     let minutes = round(pset, counted_secs, secs);
-    LineRec {
-        parts,
-        source: e,
-        person: entry.person,
-        attended: counted_secs as i32,
-        counted_secs: counted_secs as i32,
-        minutes: minutes as i32,
-        n_parts,
-        params: pidx,
+    LineRec::new(
+        (parts, n_parts),
+        e,
+        entry.person,
+        counted_secs,
+        counted_secs,
+        minutes,
+        pidx,
         flags,
-    }
+    )
 }
 
 /// Closes the day (`day_start`: its first line in `k.lines`; `pidx`: its date's parameter
@@ -1361,17 +1444,17 @@ fn classroom_line<const EXPLAIN: bool>(
     let minutes = round_within(pset, counted_secs, plan.planned_minutes);
     if let Some(out) = out {
         // Made where it is kept (a report's lines, or a line made again).
-        out.push(LineRec {
-            parts: parts as u32,
-            source: plan.session,
-            person: part.person,
-            attended: attended as i32,
-            counted_secs: counted_secs as i32,
-            minutes: minutes as i32,
-            n_parts: u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?,
-            params: plan.pidx,
+        let n_parts = u16::try_from(parts_out.len() - parts).map_err(|_| overflow())?;
+        out.push(LineRec::new(
+            (parts as u32, n_parts),
+            plan.session,
+            part.person,
+            attended,
+            counted_secs,
+            minutes,
+            plan.pidx,
             flags,
-        });
+        ));
     }
     Ok((minutes, span))
 }
@@ -1638,7 +1721,7 @@ fn close_day(
         // The lines were added to the sums as they came: take them out, put them back after.
         for &m in &members {
             if let Some(x) = lines.get(m as usize) {
-                acc.shift(x, -i64::from(x.minutes));
+                acc.shift(x, -i64::from(x.minutes()));
             }
         }
         if pd.complex {
@@ -1721,9 +1804,9 @@ fn close_day(
                         );
                     }
                     if let Some(x) = lines.get_mut(m as usize) {
-                        x.counted_secs = total(&now) as i32;
+                        x.set_counted_secs(total(&now));
                         if ctx.explain {
-                            x.flags |= flag::SECOND_LOOK;
+                            x.add_flag(flag::SECOND_LOOK);
                             sub6_of.push(((base + m as usize) as u32, at as u32, (sub6_out.len() - at) as u32));
                         }
                     }
@@ -1736,7 +1819,7 @@ fn close_day(
                 let Some(pset) = psets.get(x.params as usize) else {
                     continue;
                 };
-                x.minutes = round(pset, i64::from(x.counted_secs), i64::from(planned_of(x))) as i32;
+                x.set_minutes(round(pset, i64::from(x.counted_secs()), i64::from(planned_of(x))));
             }
         }
         // SUB-5: over the cap in force that day, the excess comes off the latest lines first.
@@ -1749,7 +1832,7 @@ fn close_day(
             let sum: i64 = members
                 .iter()
                 .filter_map(|m| lines.get(*m as usize))
-                .map(|x| i64::from(x.minutes))
+                .map(|x| i64::from(x.minutes()))
                 .sum();
             let mut excess = sum - cap;
             for &m in members.iter().rev() {
@@ -1757,11 +1840,11 @@ fn close_day(
                     break;
                 }
                 let Some(x) = lines.get_mut(m as usize) else { continue };
-                let cut = excess.min(i64::from(x.minutes));
+                let cut = excess.min(i64::from(x.minutes()));
                 if cut > 0 {
-                    x.minutes -= cut as i32;
+                    x.set_minutes(i64::from(x.minutes()) - cut);
                     if ctx.explain {
-                        x.flags |= flag::SECOND_LOOK;
+                        x.add_flag(flag::SECOND_LOOK);
                         cap_of.push(((base + m as usize) as u32, cut as i32));
                     }
                     excess -= cut;
@@ -1770,7 +1853,7 @@ fn close_day(
         }
         for &m in &members {
             if let Some(x) = lines.get(m as usize) {
-                acc.shift(x, i64::from(x.minutes));
+                acc.shift(x, i64::from(x.minutes()));
             }
         }
     }
@@ -1809,6 +1892,44 @@ fn close_day(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sub_2_sub_5_a_line_keeps_its_figures_in_24_bytes() {
+        assert_eq!(std::mem::size_of::<LineRec>(), 24);
+        // The largest figures a day allows (25 hours on the autumn change), every flag, and
+        // each field set without disturbing its neighbour.
+        let mut l = LineRec::new((7, 3), 11, 13, 90_000, 89_999, 1_500, 2, u8::MAX);
+        assert_eq!(
+            (l.attended(), l.counted_secs(), l.minutes(), l.flags()),
+            (90_000, 89_999, 1_500, u8::MAX)
+        );
+        assert_eq!((l.parts, l.n_parts, l.source, l.person, l.params), (7, 3, 11, 13, 2));
+        l.set_minutes(1_440);
+        l.set_counted_secs(86_400);
+        assert_eq!(
+            (l.attended(), l.counted_secs(), l.minutes(), l.flags()),
+            (90_000, 86_400, 1_440, u8::MAX)
+        );
+        let mut z = LineRec::new((0, 0), 0, 0, 0, 0, 0, 0, 0);
+        assert!(!z.has(flag::SECOND_LOOK) && z.flags() == 0);
+        z.add_flag(flag::SECOND_LOOK);
+        assert!(z.has(flag::SECOND_LOOK) && !z.has(flag::LATE_ARRIVAL));
+        assert_eq!((z.attended(), z.counted_secs(), z.minutes()), (0, 0, 0));
+        assert_eq!(l.rounding_diff(0), 86_400 - 1_440 * 60);
+    }
+
+    #[test]
+    fn sub_9_a_part_keeps_its_stretch_in_twelve_bytes() {
+        assert_eq!(std::mem::size_of::<Part>(), 12);
+        // The first and last instants records may hold, a second inside them, and a part
+        // without clock times (SUB-7): from and until come back as given.
+        let (first, last) = (946_598_400, 4_102_531_200);
+        for (from, until) in [(first, first + 60), (last - 60, last), (first + 1, last), (0, 5_400)] {
+            let p = Part::new(Reason::BeforeCheckIn, from, until, 7);
+            assert_eq!((p.from(), p.until(), p.other()), (from, until, 7), "{from}");
+            assert_eq!(p.reason(), Reason::BeforeCheckIn);
+        }
+    }
 
     #[test]
     fn sub_1_stretch_arithmetic() {

@@ -125,7 +125,7 @@ impl<'r> Line<'r> {
     }
     /// Attended seconds inside the planned net time.
     pub fn attended_seconds(&self) -> i64 {
-        i64::from(self.l.attended)
+        i64::from(self.l.attended())
     }
     /// Planned net minutes, to the hundredth.
     pub fn planned_minutes(&self) -> Decimal {
@@ -137,7 +137,7 @@ impl<'r> Line<'r> {
     }
     /// Counted whole minutes.
     pub fn counted_minutes(&self) -> i64 {
-        i64::from(self.l.minutes)
+        i64::from(self.l.minutes())
     }
     /// Contains a registration made late inside a correction window (SUB-3).
     pub fn late_registration(&self) -> bool {
@@ -165,7 +165,7 @@ impl<'r> Line<'r> {
     }
     /// counted minutes / 60 × unit cost, exact to 28 digits (SUB-8).
     pub fn amount(&self) -> Decimal {
-        Decimal::from(self.l.minutes)
+        Decimal::from(self.l.minutes())
             .checked_mul(self.unit_cost())
             .and_then(|x| x.checked_div(Decimal::from(60)))
             .unwrap_or_default()
@@ -185,8 +185,8 @@ impl<'r> Line<'r> {
         let stretch = move |p: &super::kernel::Part| Excluded {
             line,
             reason: p.reason(),
-            from: p.from,
-            seconds: p.until().saturating_sub(p.from),
+            from: p.from(),
+            seconds: p.until().saturating_sub(p.from()),
             other: p.other(),
         };
         let cut = k.cap_cut(self.i, l);
