@@ -899,6 +899,10 @@ mod tests {
             (&[(0, 3_600), (0, far)], "attendance[2].check_out", "AUD-3"),
             (&[(0, 3_600), (-far, 0)], "attendance[2].check_in", "AUD-3"),
         ];
+        // A known person's only row of the session is a bad one (the group checked as a whole
+        // is that row alone).
+        let alone = two_sessions(&[(5_400, 3_600)]).err().map(|e| e.rule().to_owned());
+        assert_eq!(alone.as_deref(), Some("ATT-1"));
         for (rows, path, rule) in cases {
             match two_sessions(rows) {
                 Err(e) if rule.is_empty() => panic!("{path}: refused {}", e.message_en()),
@@ -929,6 +933,50 @@ mod tests {
             absent: None,
         };
         grouped(&a, 4, 3).is_some()
+    }
+
+    #[test]
+    fn ses_1_one_person_under_two_dictionary_entries_is_refused_twice_in_a_session() {
+        // Entries 0 and 1 both hold p-ann; each is met alone first (sessions 1 and 2), so both
+        // are known when session 3 lists them: the second is still refused (SES-1).
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or(NaiveDate::MIN);
+        let s = |id, d| SessionRow {
+            id,
+            training: "T-1",
+            date: day(d),
+            start: t(9),
+            end: t(12),
+            status: SessionStatus::Executed,
+        };
+        let sessions = [s("S-1", 2), s("S-2", 3), s("S-3", 4)];
+        let nine = |d: i64| d.saturating_sub(2).saturating_mul(86_400).saturating_add(1_772_438_400);
+        let check_in = [nine(2), nine(3), nine(4), nine(4)];
+        let check_out = check_in.map(|x| x.saturating_add(3_600));
+        let params = Default::default();
+        let e = compact_from_columns(&Columns {
+            project: "P-1",
+            params: &params,
+            closures: &[],
+            sessions: &sessions,
+            breaks: &[],
+            persons: &["p-ann", "p-ann"],
+            attendance: Attendance {
+                session: &[0, 1, 2, 2],
+                person: &[0, 1, 0, 1],
+                check_in: &check_in,
+                check_out: &check_out,
+                late: None,
+                clock_suspect: None,
+                absent: None,
+            },
+            elearning: &[],
+        })
+        .err()
+        .map(|e| (e.message_en(), e.rule().to_owned()))
+        .unwrap_or_default();
+        assert!(e.0.contains("attendance[3]"), "{}", e.0);
+        assert_eq!(e.1, "SES-1");
     }
 
     #[test]
