@@ -102,6 +102,11 @@ fn instant(col: &[i64], i: usize) -> Option<i64> {
     col.get(i).copied().filter(|&x| x != NO_INSTANT)
 }
 
+/// Row `i` of an optional flag column of [`Attendance`]; false without the column.
+fn flag(col: Option<&[bool]>, i: usize) -> bool {
+    col.and_then(|c| c.get(i)).copied().unwrap_or(false)
+}
+
 /// An e-learning entry (a row of the e-learning table, SUB-7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ElearningRow<'a> {
@@ -381,7 +386,6 @@ fn build(c: &Columns<'_>, g: &Grouped<'_>) -> Result<Compact, Error> {
         (Some(&a), Some(&b)) => a as usize..b as usize,
         _ => 0..0,
     };
-    let flag = |c: Option<&[bool]>, i: usize| c.and_then(|c| c.get(i)).copied().unwrap_or(false);
     // Each key's person, once the builder has it: its id is checked and looked up at its
     // first row only.
     let mut code: Vec<Option<PersonCode>> = vec![None; persons.len()];
@@ -441,7 +445,6 @@ fn one_by_one(
     code: &mut [Option<PersonCode>],
 ) -> Result<(), Error> {
     let (persons, attendance) = (c.persons, &c.attendance);
-    let flag = |c: Option<&[bool]>, i: usize| c.and_then(|c| c.get(i)).copied().unwrap_or(false);
     let mut current: Option<u32> = None;
     for &(i, person) in mine {
         let i = i as usize;
@@ -837,22 +840,55 @@ mod tests {
     use crate::session::SessionStatus;
     use chrono::{NaiveDate, NaiveTime};
 
-    /// Two sessions of 09:00–12:00 on 2 and 3 March 2026; Ann in both, her rows of the second
-    /// (rows 1..) given by `second`: (check-in, check-out) as seconds from 09:00 that day.
-    fn two_sessions(second: &[(i64, i64)]) -> Result<super::Compact, crate::Error> {
+    /// Session `id` of 09:00–12:00 on `d` March 2026.
+    fn march(id: &str, d: u32) -> SessionRow<'_> {
         let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
-        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or(NaiveDate::MIN);
-        let s = |id, d| SessionRow {
+        SessionRow {
             id,
             training: "T-1",
-            date: day(d),
+            date: NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or(NaiveDate::MIN),
             start: t(9),
             end: t(12),
             status: SessionStatus::Executed,
-        };
-        let sessions = [s("S-1", 2), s("S-2", 3)];
-        // 2026-03-02T09:00 Brussels is 08:00Z.
-        let nine = |d: i64| d.saturating_sub(2).saturating_mul(86_400).saturating_add(1_772_438_400);
+        }
+    }
+
+    /// 09:00 Brussels on `d` March 2026 (2026-03-02T09:00 Brussels is 08:00Z).
+    fn nine(d: i64) -> i64 {
+        d.saturating_sub(2).saturating_mul(86_400).saturating_add(1_772_438_400)
+    }
+
+    /// One project's records from `sessions`, `persons` and attendance columns.
+    fn records(
+        sessions: &[SessionRow<'_>],
+        persons: &[&str],
+        (session, person): (&[u32], &[u32]),
+        (check_in, check_out): (&[i64], &[i64]),
+    ) -> Result<super::Compact, crate::Error> {
+        let params = Default::default();
+        compact_from_columns(&Columns {
+            project: "P-1",
+            params: &params,
+            closures: &[],
+            sessions,
+            breaks: &[],
+            persons,
+            attendance: Attendance {
+                session,
+                person,
+                check_in,
+                check_out,
+                late: None,
+                clock_suspect: None,
+                absent: None,
+            },
+            elearning: &[],
+        })
+    }
+
+    /// Two sessions of 09:00–12:00 on 2 and 3 March 2026; Ann in both, her rows of the second
+    /// (rows 1..) given by `second`: (check-in, check-out) as seconds from 09:00 that day.
+    fn two_sessions(second: &[(i64, i64)]) -> Result<super::Compact, crate::Error> {
         let at = |d, x: i64| if x == NO_INSTANT { x } else { nine(d).saturating_add(x) };
         let mut session = vec![0];
         let mut check_in = vec![nine(2)];
@@ -863,25 +899,12 @@ mod tests {
             check_out.push(at(3, b));
         }
         let person = vec![0; session.len()];
-        let params = Default::default();
-        compact_from_columns(&Columns {
-            project: "P-1",
-            params: &params,
-            closures: &[],
-            sessions: &sessions,
-            breaks: &[],
-            persons: &["p-ann"],
-            attendance: Attendance {
-                session: &session,
-                person: &person,
-                check_in: &check_in,
-                check_out: &check_out,
-                late: None,
-                clock_suspect: None,
-                absent: None,
-            },
-            elearning: &[],
-        })
+        records(
+            &[march("S-1", 2), march("S-2", 3)],
+            &["p-ann"],
+            (&session, &person),
+            (&check_in, &check_out),
+        )
     }
 
     #[test]
@@ -939,39 +962,14 @@ mod tests {
     fn ses_1_one_person_under_two_dictionary_entries_is_refused_twice_in_a_session() {
         // Entries 0 and 1 both hold p-ann; each is met alone first (sessions 1 and 2), so both
         // are known when session 3 lists them: the second is still refused (SES-1).
-        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
-        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or(NaiveDate::MIN);
-        let s = |id, d| SessionRow {
-            id,
-            training: "T-1",
-            date: day(d),
-            start: t(9),
-            end: t(12),
-            status: SessionStatus::Executed,
-        };
-        let sessions = [s("S-1", 2), s("S-2", 3), s("S-3", 4)];
-        let nine = |d: i64| d.saturating_sub(2).saturating_mul(86_400).saturating_add(1_772_438_400);
         let check_in = [nine(2), nine(3), nine(4), nine(4)];
         let check_out = check_in.map(|x| x.saturating_add(3_600));
-        let params = Default::default();
-        let e = compact_from_columns(&Columns {
-            project: "P-1",
-            params: &params,
-            closures: &[],
-            sessions: &sessions,
-            breaks: &[],
-            persons: &["p-ann", "p-ann"],
-            attendance: Attendance {
-                session: &[0, 1, 2, 2],
-                person: &[0, 1, 0, 1],
-                check_in: &check_in,
-                check_out: &check_out,
-                late: None,
-                clock_suspect: None,
-                absent: None,
-            },
-            elearning: &[],
-        })
+        let e = records(
+            &[march("S-1", 2), march("S-2", 3), march("S-3", 4)],
+            &["p-ann", "p-ann"],
+            (&[0, 1, 2, 2], &[0, 1, 0, 1]),
+            (&check_in, &check_out),
+        )
         .err()
         .map(|e| (e.message_en(), e.rule().to_owned()))
         .unwrap_or_default();
