@@ -539,6 +539,40 @@ pub fn brussels_unix(date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
     Err(Error::NonexistentLocalTime { date, time })
 }
 
+/// A Brussels day whose clock does not change (DL-4): its local midnight counted as if it were
+/// UTC (seconds since the epoch) and its offset, so that every wall-clock time `t` of the day is
+/// the instant `local + t − offset` — none skipped, none repeated. `None` on the two days a year
+/// the clock changes and outside 1996–2099, where [`brussels_unix`] answers time by time.
+/// Readers of many times of one day (a session and its breaks) ask once.
+///
+/// ```
+/// use chrono::{NaiveDate, NaiveTime};
+/// use tijdreg::calendar::{brussels_day, brussels_unix};
+/// let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+/// let (local, offset) = brussels_day(day).unwrap();
+/// let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+/// assert_eq!(local + 9 * 3_600 - offset, brussels_unix(day, nine).unwrap());
+/// // The spring change: 02:00–03:00 does not exist that night.
+/// assert_eq!(brussels_day(NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()), None);
+/// ```
+pub fn brussels_day(date: NaiveDate) -> Option<(i64, i64)> {
+    if !FAST_YEARS.contains(&i64::from(date.year())) {
+        return None;
+    }
+    let local = (i64::from(date.num_days_from_ce()) - 719_163) * 86_400;
+    // The offset of a wall-clock second of the day, summer first as in `brussels_unix`.
+    let offset_at = |secs: i64| {
+        [7_200, 3_600]
+            .into_iter()
+            .find(|&o| i64::from(brussels_offset(local + secs - o)) == o)
+    };
+    match (offset_at(0), offset_at(86_399)) {
+        // One change at most in a day: the same offset at both ends is the offset throughout.
+        (Some(a), Some(b)) if a == b => Some((local, a)),
+        _ => None,
+    }
+}
+
 /// The Brussels wall-clock `HH:MM` of an instant given in seconds since the epoch, without a
 /// tz-database lookup in 1996–2099 (used when explanations are rendered).
 pub fn hm_unix(unix: i64) -> String {
@@ -717,6 +751,49 @@ mod tests {
             }
             date = date.succ_opt().unwrap();
         }
+    }
+
+    /// A day `brussels_day` answers has every wall-clock second at `local + t − offset`, as
+    /// the tz database says; a day it leaves to `brussels_unix` is a clock-change day or out of
+    /// its years. Every day of 1995–2100.
+    #[test]
+    fn dl_4_a_day_without_a_clock_change_has_one_offset_throughout() {
+        let mut date = d(1995, 1, 1);
+        let mut change_days = 0;
+        while date <= d(2100, 12, 31) {
+            let in_years = (1996..=2099).contains(&date.year());
+            let probes = [0u32, 3_599, 7_200, 10_800, 9 * 3_600 + 1_800, 86_399];
+            match brussels_day(date) {
+                Some((local, offset)) => {
+                    assert!(in_years, "{date}");
+                    for t in probes {
+                        let time = NaiveTime::from_num_seconds_from_midnight_opt(t, 0).unwrap();
+                        let slow = brussels_instant_tz(date, time).map(|x| x.timestamp());
+                        assert_eq!(slow.ok(), Some(local + i64::from(t) - offset), "{date} {time}");
+                    }
+                }
+                None if in_years => {
+                    change_days += 1;
+                    assert!(
+                        date.weekday() == Weekday::Sun && matches!(date.month(), 3 | 10),
+                        "{date}"
+                    );
+                    // Some wall-clock time of the day has another offset than midnight's, or none.
+                    let offsets: Vec<Option<i64>> = (0..24)
+                        .map(|h| {
+                            let time = NaiveTime::from_hms_opt(h, 30, 0).unwrap();
+                            brussels_instant_tz(date, time)
+                                .ok()
+                                .map(|x| x.timestamp() - i64::from(h * 3_600 + 1_800))
+                        })
+                        .collect();
+                    assert!(offsets.windows(2).any(|w| w[0] != w[1]), "{date}");
+                }
+                None => {}
+            }
+            date = date.succ_opt().unwrap();
+        }
+        assert_eq!(change_days, 2 * 104);
     }
 
     #[test]

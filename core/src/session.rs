@@ -24,6 +24,27 @@ pub enum SessionStatus {
     Submitted,
 }
 
+impl SessionStatus {
+    /// The status its name stands for, as [`fmt::Display`] writes it and the records
+    /// serialise it (`Planned`, `InProgress`, `Executed`, `Submitted`); `None` for any other
+    /// text. For readers of columns, without a JSON value per row.
+    ///
+    /// ```
+    /// use tijdreg::session::SessionStatus;
+    /// assert_eq!(SessionStatus::from_name("Executed"), Some(SessionStatus::Executed));
+    /// assert_eq!(SessionStatus::from_name("executed"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<SessionStatus> {
+        match name {
+            "Planned" => Some(SessionStatus::Planned),
+            "InProgress" => Some(SessionStatus::InProgress),
+            "Executed" => Some(SessionStatus::Executed),
+            "Submitted" => Some(SessionStatus::Submitted),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
@@ -135,6 +156,16 @@ impl Timing {
                 );
             }
             prev_end = b.end;
+        }
+        // A day without a clock change (all but two a year) skips no time: its instants are
+        // an addition each.
+        if let Some((local, offset)) = crate::calendar::brussels_day(date) {
+            let at = |t: NaiveTime| {
+                local
+                    .saturating_add(i64::from(chrono::Timelike::num_seconds_from_midnight(&t)))
+                    .saturating_sub(offset)
+            };
+            return Ok((at(start), at(end)));
         }
         let start_at = brussels_unix(date, start)?;
         let end_at = brussels_unix(date, end)?;
@@ -344,5 +375,29 @@ impl<K: Ord + Clone> OverlapIndex<K> {
             m.range((from, SessionId::new(""))..(to, SessionId::new("")))
                 .map(|((_, id), _)| id)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionStatus;
+
+    #[test]
+    fn ses_3_a_status_is_read_from_its_name_as_serde_reads_it() {
+        for s in [
+            SessionStatus::Planned,
+            SessionStatus::InProgress,
+            SessionStatus::Executed,
+            SessionStatus::Submitted,
+        ] {
+            let name = s.to_string();
+            let by_serde: SessionStatus =
+                serde_json::from_value(serde_json::Value::String(name.clone())).expect("serde reads the name");
+            assert_eq!(SessionStatus::from_name(&name), Some(by_serde));
+        }
+        for bad in ["", "planned", "Executed ", "Uitgevoerd", "Cancelled"] {
+            assert_eq!(SessionStatus::from_name(bad), None, "{bad:?}");
+            assert!(serde_json::from_value::<SessionStatus>(serde_json::Value::String(bad.into())).is_err());
+        }
     }
 }

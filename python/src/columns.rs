@@ -31,18 +31,6 @@ fn i32s(b: &[u8], what: &str) -> Result<Vec<i32>, Error> {
         .collect())
 }
 
-/// A 64-bit column's values, read in one pass.
-fn i64_values<'a>(b: &'a [u8], what: &str) -> Result<impl Iterator<Item = i64> + 'a, Error> {
-    if !b.len().is_multiple_of(8) {
-        return Err(invalid(
-            format!("{what}: not a column of 64-bit integers"),
-            format!("{what}: geen kolom van 64-bit gehele getallen"),
-        ));
-    }
-    Ok(b.chunks_exact(8)
-        .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])))
-}
-
 /// A timestamp column as `tijdreg.arrow` passes it: Arrow's int64 values in their unit, its
 /// validity bitmap (none without nulls) and the bitmap's offset in bits, and the values per
 /// second (1, 10³, 10⁶ or 10⁹).
@@ -64,8 +52,14 @@ fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error>
     if ![1, 1_000, 1_000_000, 1_000_000_000].contains(per_second) {
         return Err(bad("an unknown time unit", "een onbekende tijdseenheid"));
     }
-    let n = values.as_bytes().len() / 8;
-    let values = i64_values(values.as_bytes(), what)?;
+    let bytes = values.as_bytes();
+    if !bytes.len().is_multiple_of(8) {
+        return Err(bad(
+            "not a column of 64-bit integers",
+            "geen kolom van 64-bit gehele getallen",
+        ));
+    }
+    let n = bytes.len() / 8;
     let bits = validity.as_ref().map(|v| v.as_bytes());
     if bits.is_some_and(|b| offset.saturating_add(n).div_ceil(8) > b.len()) {
         return Err(bad(
@@ -73,22 +67,34 @@ fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error>
             "een geldigheidsbitmap korter dan de kolom",
         ));
     }
-    let valid = |i: usize| {
-        bits.is_none_or(|b| {
-            let k = offset.saturating_add(i);
-            b.get(k / 8).is_some_and(|x| x >> (k % 8) & 1 == 1)
-        })
+    let mut out = match *per_second {
+        1 => per_unit::<1>(bytes),
+        1_000 => per_unit::<1_000>(bytes),
+        1_000_000 => per_unit::<1_000_000>(bytes),
+        _ => per_unit::<1_000_000_000>(bytes),
     };
-    Ok(values
-        .enumerate()
-        .map(|(i, x)| {
-            if valid(i) {
-                x.div_euclid(*per_second)
-            } else {
-                tijdreg::subsidy::columns::NO_INSTANT
+    if let Some(b) = bits {
+        // A null (a participant who never checked in) has its bit clear.
+        for (i, x) in out.iter_mut().enumerate() {
+            let k = offset.saturating_add(i);
+            if b.get(k / 8).is_none_or(|byte| byte >> (k % 8) & 1 == 0) {
+                *x = tijdreg::subsidy::columns::NO_INSTANT;
             }
+        }
+    }
+    Ok(out)
+}
+
+/// Little-endian 64-bit values in `UNIT`s a second to whole seconds, floored: one loop per
+/// unit, so that the division is by a constant (a multiplication).
+fn per_unit<const UNIT: i64>(bytes: &[u8]) -> Vec<i64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let x = i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            if UNIT == 1 { x } else { x.div_euclid(UNIT) }
         })
-        .collect())
+        .collect()
 }
 
 /// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
@@ -174,20 +180,24 @@ fn text_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<Text, Error>> {
                     format!("{key}: geen kolom van 32-bit gehele getallen"),
                 ));
             }
+            // One pass, the bound checked once at the end (a negative code reads as a large
+            // one): no branch per row.
+            let n = values.len();
+            let mut largest = 0u32;
             let codes: Vec<u32> = codes
                 .chunks_exact(4)
                 .map(|c| {
-                    u32::try_from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .ok()
-                        .filter(|&k| (k as usize) < values.len())
+                    let k = i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as u32;
+                    largest = largest.max(k);
+                    k
                 })
-                .collect::<Option<_>>()
-                .ok_or_else(|| {
-                    invalid(
-                        format!("{key}: a dictionary code names no value"),
-                        format!("{key}: een woordenboekcode verwijst naar geen waarde"),
-                    )
-                })?;
+                .collect();
+            if !codes.is_empty() && largest as usize >= n {
+                return Err(invalid(
+                    format!("{key}: a dictionary code names no value"),
+                    format!("{key}: een woordenboekcode verwijst naar geen waarde"),
+                ));
+            }
             Ok(Text::Dict { values, codes })
         })());
     }
@@ -239,7 +249,7 @@ fn time(s: i32, table: &str, row: usize, column: &str) -> Result<NaiveTime, Erro
 }
 
 fn status(s: &str, row: usize) -> Result<SessionStatus, Error> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
+    SessionStatus::from_name(s).ok_or_else(|| {
         invalid(
             format!("sessions[{row}].status: one of Planned, InProgress, Executed, Submitted"),
             format!("sessions[{row}].status: een van Planned, InProgress, Executed, Submitted"),
@@ -366,14 +376,20 @@ fn read(
                 // A lookup per value of the dictionary, not per row; the codes become rows in
                 // place.
                 Text::Dict { values, mut codes } => {
-                    let rows: Vec<Option<u32>> =
-                        (0..values.len()).map(|k| row_of.get(values.get(k)).copied()).collect();
-                    for (i, k) in codes.iter_mut().enumerate() {
-                        *k = rows
-                            .get(*k as usize)
-                            .copied()
-                            .flatten()
-                            .ok_or_else(|| no_session(table, i))?;
+                    const NO_ROW: u32 = u32::MAX;
+                    let rows: Vec<u32> = (0..values.len())
+                        .map(|k| row_of.get(values.get(k)).copied().unwrap_or(NO_ROW))
+                        .collect();
+                    // Codes were checked against the dictionary's length (`text_col`); a value
+                    // that names no session is found after the pass, for its message.
+                    let mut missing = false;
+                    for k in codes.iter_mut() {
+                        let row = rows.get(*k as usize).copied().unwrap_or(NO_ROW);
+                        missing |= row == NO_ROW;
+                        *k = row;
+                    }
+                    if missing && let Some(i) = codes.iter().position(|&r| r == NO_ROW) {
+                        return Err(no_session(table, i));
                     }
                     Ok(codes)
                 }

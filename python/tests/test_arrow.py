@@ -193,6 +193,18 @@ def test_dictionary_encoded_ids_give_the_same_report(export, tmp_path) -> None:
     with pytest.raises(tijdreg.InvalidInputError) as e:
         from_arrow(export, s, bad, b)
     assert "attendance[0].session" in e.value.message_en
+    # The first row naming no session is the one named, wherever it is.
+    later = enc.set_column(ses, "session", pa.DictionaryArray.from_arrays(
+        pa.array([0] * 7 + [1] + [0] * (a.num_rows - 8), pa.int32()), pa.array([sessions[0], "S-404"])))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, s, later, b)
+    assert "attendance[7].session" in e.value.message_en
+    # A code past the dictionary's end (Arrow checks it only when asked to) is refused.
+    past = enc.set_column(ses, "session", pa.DictionaryArray.from_arrays(
+        pa.array([0] * (a.num_rows - 1) + [2], pa.int32()), pa.array([sessions[0], sessions[1]]), safe=False))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, s, past, b)
+    assert "attendance.session: a dictionary code names no value" in e.value.message_en, e.value.message_en
     missing = enc.set_column(per, "person", pa.DictionaryArray.from_arrays(
         pa.array([None] + list(range(1, a.num_rows)), pa.int32()), pa.array(a.column("person").to_pylist())))
     with pytest.raises(tijdreg.InvalidInputError) as e:

@@ -318,20 +318,43 @@ impl Kernel {
     }
 }
 
-/// Resolves parameters per date, once per distinct date (sessions come by date).
+/// Resolves parameters per date: once per stretch of dates between two changes of a value
+/// (ORG-3: a value is in force from its date until the next one), so that a project whose
+/// parameters never change resolves them once, whatever its number of days.
 struct ParamCache<'c> {
     c: &'c Compact,
-    last: Option<(NaiveDate, u16)>,
+    /// The dates on which some value comes into force, in order.
+    changes: Vec<NaiveDate>,
+    /// The set of the last date asked, and the dates `[from, until)` it holds for.
+    last: Option<(NaiveDate, NaiveDate, u16)>,
     sets: Vec<PSet>,
 }
 
-impl ParamCache<'_> {
+impl<'c> ParamCache<'c> {
+    fn new(c: &'c Compact) -> ParamCache<'c> {
+        ParamCache {
+            c,
+            changes: c.params.change_dates().into_iter().collect(),
+            last: None,
+            sets: Vec::new(),
+        }
+    }
+
     fn get(&mut self, date: NaiveDate) -> Result<u16, Error> {
-        if let Some((d, i)) = self.last
-            && d == date
+        if let Some((from, until, i)) = self.last
+            && from <= date
+            && date < until
         {
             return Ok(i);
         }
+        // The changes on or before the date decide it; the first after it ends the stretch.
+        let after = self.changes.partition_point(|&d| d <= date);
+        let from = after
+            .checked_sub(1)
+            .and_then(|k| self.changes.get(k))
+            .copied()
+            .unwrap_or(NaiveDate::MIN);
+        let until = self.changes.get(after).copied().unwrap_or(NaiveDate::MAX);
         let params = self.c.params.on(date);
         let i = match self.sets.iter().rposition(|p| p.params == params) {
             Some(i) => i,
@@ -362,7 +385,7 @@ impl ParamCache<'_> {
                 "meer dan 65535 verschillende parametersets in één rapport",
             )
         })?;
-        self.last = Some((date, i));
+        self.last = Some((from, until, i));
         Ok(i)
     }
 }
@@ -495,15 +518,7 @@ impl DayClock {
     #[inline(never)]
     fn switch(&mut self, date: NaiveDate) {
         self.date = Some(date);
-        let midnight = brussels_unix(date, NaiveTime::MIN);
-        let late = NaiveTime::from_hms_opt(23, 59, 59).map(|t| brussels_unix(date, t));
-        self.base = match (midnight, late) {
-            (Ok(m), Some(Ok(l))) if l - m == 86_399 => {
-                let local = i64::from(date.num_days_from_ce() - 719_163) * 86_400;
-                Some((local, local - m))
-            }
-            _ => None,
-        };
+        self.base = crate::calendar::brussels_day(date);
     }
 }
 
@@ -923,11 +938,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
         // that the array is not copied as it grows.
         k.parts.reserve(c.participants.len() + c.entries.len());
     }
-    let mut cache = ParamCache {
-        c,
-        last: None,
-        sets: Vec::new(),
-    };
+    let mut cache = ParamCache::new(c);
     let mut acc = Acc::default();
     let mut day = Day {
         lines: Vec::new(),
