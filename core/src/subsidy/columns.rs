@@ -245,7 +245,7 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
                 attendance.session.get(i).map_or(usize::MAX, |&s| s as usize)
             });
             rows.extend(order.iter().map(|&i| (i, person(i as usize))));
-            let mut keyed = Vec::new();
+            let (mut keyed, mut marks) = (Vec::new(), Marks::default());
             for w in starts.windows(2) {
                 if let [a, b] = *w {
                     first.push(a);
@@ -253,6 +253,7 @@ pub fn compact_from_columns(c: &Columns<'_>) -> Result<Compact, Error> {
                         attendance,
                         rows.get_mut(a as usize..b as usize).unwrap_or(&mut []),
                         &mut keyed,
+                        &mut marks,
                     );
                 }
             }
@@ -308,33 +309,66 @@ fn no_person_entry(row: usize) -> Error {
     )
 }
 
-/// A session's rows ordered by person key, then check-in (no instants first), unless they
-/// already are. `keyed` is scratch, reused.
-fn by_person(a: &Attendance<'_>, rows: &mut [(u32, u32)], keyed: &mut Vec<(u32, i64, u32)>) {
+/// Persons met in the session being grouped ([`by_person`]): `seen[key] == stamp` once a
+/// person's rows of it were passed. A new stamp per session, so that nothing is cleared.
+#[derive(Default)]
+struct Marks {
+    seen: Vec<u32>,
+    stamp: u32,
+}
+
+/// Whether a session's rows already have each person's rows together and in check-in order
+/// (persons in any order), as the builder takes them: one pass, a mark per person.
+fn grouped_as_is(a: &Attendance<'_>, rows: &[(u32, u32)], marks: &mut Marks) -> bool {
+    marks.stamp = marks.stamp.wrapping_add(1);
+    if marks.stamp == 0 {
+        marks.seen.fill(0);
+        marks.stamp = 1;
+    }
+    let stamp = marks.stamp;
+    let mut prev: Option<(u32, i64)> = None;
+    for &(row, person) in rows {
+        let t = a.check_in.get(row as usize).copied().unwrap_or(NO_INSTANT);
+        match prev {
+            Some((p, pt)) if p == person => {
+                if t < pt {
+                    return false;
+                }
+            }
+            _ => {
+                let k = person as usize;
+                if k >= marks.seen.len() {
+                    marks.seen.resize(k.saturating_add(1), 0);
+                }
+                let Some(slot) = marks.seen.get_mut(k) else {
+                    return false;
+                };
+                if *slot == stamp {
+                    // Their rows were interrupted by another person's.
+                    return false;
+                }
+                *slot = stamp;
+            }
+        }
+        prev = Some((person, t));
+    }
+    true
+}
+
+/// A session's rows with each person's rows together and by check-in (no instants first):
+/// left in table order when they already are so (nearly always), else ordered by person key,
+/// then check-in. `keyed` and `marks` are scratch, reused.
+fn by_person(a: &Attendance<'_>, rows: &mut [(u32, u32)], keyed: &mut Vec<(u32, i64, u32)>, marks: &mut Marks) {
+    if grouped_as_is(a, rows, marks) {
+        return;
+    }
     // Each row's key read once.
     keyed.clear();
     keyed.extend(
         rows.iter()
             .map(|r| (r.1, a.check_in.get(r.0 as usize).copied().unwrap_or(NO_INSTANT), r.0)),
     );
-    if keyed.is_sorted() {
-        return;
-    }
-    // Rows of a session are few and nearly in order (a person's second interval further down):
-    // an insertion sort for them.
-    if keyed.len() <= 64 {
-        for k in 1..keyed.len() {
-            let mut j = k;
-            while let Some(i) = j.checked_sub(1)
-                && keyed.get(i) > keyed.get(j)
-            {
-                keyed.swap(i, j);
-                j = i;
-            }
-        }
-    } else {
-        keyed.sort_unstable();
-    }
+    keyed.sort_unstable();
     for (r, &(person, _, row)) in rows.iter_mut().zip(keyed.iter()) {
         *r = (row, person);
     }
@@ -739,7 +773,7 @@ where
     // until met); `met` lists the entries to reset for the next project.
     let mut key_of: Vec<u32> = vec![NONE; cols.persons.len()];
     let mut met: Vec<u32> = Vec::new();
-    let mut keyed = Vec::new();
+    let (mut keyed, mut marks) = (Vec::new(), Marks::default());
     for (p, project) in c.projects.iter().enumerate() {
         if !range.contains(&p) {
             continue;
@@ -778,7 +812,7 @@ where
                 };
                 rows.push((i, key));
             }
-            by_person(a, rows.get_mut(from..).unwrap_or(&mut []), &mut keyed);
+            by_person(a, rows.get_mut(from..).unwrap_or(&mut []), &mut keyed, &mut marks);
         }
         first.push(rows.len() as u32);
         let one = Columns {
@@ -1005,11 +1039,33 @@ mod tests {
             let mut rows: Vec<(u32, u32)> = (0..n).rev().map(|i| (i, person[i as usize])).collect();
             let mut want = rows.clone();
             want.sort_by_key(|&(i, p)| (p, check_in[i as usize], i));
-            super::by_person(&a, &mut rows, &mut Vec::new());
+            let mut marks = super::Marks::default();
+            super::by_person(&a, &mut rows, &mut Vec::new(), &mut marks);
             assert_eq!(rows, want, "{n}");
             // Already in order: left as it is.
-            super::by_person(&a, &mut rows, &mut Vec::new());
+            super::by_person(&a, &mut rows, &mut Vec::new(), &mut marks);
             assert_eq!(rows, want, "{n}");
+            // Persons in another order, each one's rows together and by check-in: left as
+            // they are (the builder takes persons in any order).
+            let mut blocks: Vec<Vec<(u32, u32)>> = Vec::new();
+            for r in &want {
+                match blocks.last_mut() {
+                    Some(b) if b.first().is_some_and(|x| x.1 == r.1) => b.push(*r),
+                    _ => blocks.push(vec![*r]),
+                }
+            }
+            blocks.reverse();
+            let grouped: Vec<(u32, u32)> = blocks.concat();
+            let mut rows = grouped.clone();
+            super::by_person(&a, &mut rows, &mut Vec::new(), &mut marks);
+            assert_eq!(rows, grouped, "{n}");
+            // One person's rows split by another's: ordered again.
+            let mut split = grouped.clone();
+            if let Some(last) = split.pop() {
+                split.insert(0, last);
+            }
+            super::by_person(&a, &mut split, &mut Vec::new(), &mut marks);
+            assert_eq!(split, want, "{n}");
         }
     }
 
