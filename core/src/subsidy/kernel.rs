@@ -1942,6 +1942,48 @@ mod tests {
         }
     }
 
+    /// ORG-3: a value is in force from its date until the next one. The cache answers a
+    /// stretch of dates between two changes from one set; asked in any order, on the change
+    /// days themselves, before the first change and after the last, every date gets the set
+    /// of `DatedParams::on`.
+    #[test]
+    fn org_3_parameters_resolved_per_stretch_are_those_in_force_on_each_date() {
+        use crate::params::{DatedParams, ParamValue};
+        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
+        let mut params = DatedParams::default();
+        params.set(d(1, 1), ParamValue::UnitCostPerParticipantHour(Decimal::new(1200, 2)));
+        params.set(d(3, 3), ParamValue::UnitCostPerParticipantHour(Decimal::new(1425, 2)));
+        params.set(d(5, 1), ParamValue::MinPresenceRatio(Decimal::new(25, 2)));
+        params.set(d(9, 1), ParamValue::UnitCostPerParticipantHour(Decimal::new(1200, 2)));
+        let mut b = crate::subsidy::CompactBuilder::new(crate::ids::ProjectId::new("P-1"));
+        b.params(params.clone()).expect("params");
+        let c = b.finish();
+        let mut cache = ParamCache::new(&c);
+        let dates = [
+            d(3, 2),
+            d(3, 3),
+            d(3, 4),
+            d(3, 2),
+            d(4, 30),
+            d(5, 1),
+            d(8, 31),
+            d(9, 1),
+            d(12, 31),
+            NaiveDate::from_ymd_opt(2025, 12, 31).expect("date"),
+            d(1, 1),
+            d(3, 3),
+            d(2, 28),
+        ];
+        for date in dates {
+            let i = cache.get(date).expect("set");
+            let got = &cache.sets.get(usize::from(i)).expect("set").params;
+            assert_eq!(got, &params.on(date), "{date}");
+        }
+        // 2026-09-01 brings back January's unit cost with May's ratio: a set of its own; and
+        // 2025 has the defaults. Five distinct sets in all.
+        assert_eq!(cache.sets.len(), 5);
+    }
+
     #[test]
     fn sub_1_stretch_arithmetic() {
         let mut v = vec![(5, 7), (1, 3), (3, 4), (9, 9)];
