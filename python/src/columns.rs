@@ -73,12 +73,29 @@ fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error>
         1_000_000 => per_unit::<1_000_000>(bytes),
         _ => per_unit::<1_000_000_000>(bytes),
     };
-    if let Some(b) = bits {
-        // A null (a participant who never checked in) has its bit clear.
-        for (i, x) in out.iter_mut().enumerate() {
-            let k = offset.saturating_add(i);
-            if b.get(k / 8).is_none_or(|byte| byte >> (k % 8) & 1 == 0) {
-                *x = tijdreg::subsidy::columns::NO_INSTANT;
+    // A null (a participant who never checked in) has its bit clear.
+    let null = tijdreg::subsidy::columns::NO_INSTANT;
+    match bits {
+        None => {}
+        // The bitmap starts on a byte: eight rows a byte, a byte of eight values passed over.
+        Some(b) if offset.is_multiple_of(8) => {
+            for (chunk, &byte) in out.chunks_mut(8).zip(b.get(offset / 8..).unwrap_or(&[])) {
+                if byte == u8::MAX {
+                    continue;
+                }
+                for (j, x) in chunk.iter_mut().enumerate() {
+                    if byte >> j & 1 == 0 {
+                        *x = null;
+                    }
+                }
+            }
+        }
+        Some(b) => {
+            for (i, x) in out.iter_mut().enumerate() {
+                let k = offset.saturating_add(i);
+                if b.get(k / 8).is_none_or(|byte| byte >> (k % 8) & 1 == 0) {
+                    *x = null;
+                }
             }
         }
     }
@@ -88,13 +105,12 @@ fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error>
 /// Little-endian 64-bit values in `UNIT`s a second to whole seconds, floored: one loop per
 /// unit, so that the division is by a constant (a multiplication).
 fn per_unit<const UNIT: i64>(bytes: &[u8]) -> Vec<i64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let x = i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            if UNIT == 1 { x } else { x.div_euclid(UNIT) }
-        })
-        .collect()
+    let mut out = vec![0i64; bytes.len() / 8];
+    for (x, c) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+        let v = i64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        *x = if UNIT == 1 { v } else { v.div_euclid(UNIT) };
+    }
+    out
 }
 
 /// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
@@ -183,15 +199,12 @@ fn text_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<Text, Error>> {
             // One pass, the bound checked once at the end (a negative code reads as a large
             // one): no branch per row.
             let n = values.len();
-            let mut largest = 0u32;
-            let codes: Vec<u32> = codes
-                .chunks_exact(4)
-                .map(|c| {
-                    let k = i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as u32;
-                    largest = largest.max(k);
-                    k
-                })
-                .collect();
+            let mut codes_out = vec![0u32; codes.len() / 4];
+            for (k, c) in codes_out.iter_mut().zip(codes.chunks_exact(4)) {
+                *k = i32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as u32;
+            }
+            let codes = codes_out;
+            let largest = codes.iter().copied().max().unwrap_or(0);
             if !codes.is_empty() && largest as usize >= n {
                 return Err(invalid(
                     format!("{key}: a dictionary code names no value"),
@@ -377,8 +390,24 @@ fn read(
                 // place.
                 Text::Dict { values, mut codes } => {
                     const NO_ROW: u32 = u32::MAX;
+                    // Parquet writes a dictionary in the order ids first appear, which is
+                    // usually the sessions table's: each value is first compared with the
+                    // sessions just after the one found before (ids are distinct: checked
+                    // above), then looked up.
+                    let mut next = 0usize;
                     let rows: Vec<u32> = (0..values.len())
-                        .map(|k| row_of.get(values.get(k)).copied().unwrap_or(NO_ROW))
+                        .map(|k| {
+                            let v = values.get(k);
+                            let near = (next..next.saturating_add(2).min(n)).find(|&r| session_ids.get(r) == v);
+                            let row = match near {
+                                Some(r) => r as u32,
+                                None => row_of.get(v).copied().unwrap_or(NO_ROW),
+                            };
+                            if row != NO_ROW {
+                                next = (row as usize).saturating_add(1);
+                            }
+                            row
+                        })
                         .collect();
                     // Codes were checked against the dictionary's length (`text_col`); a value
                     // that names no session is found after the pass, for its message.

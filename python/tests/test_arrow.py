@@ -176,6 +176,12 @@ def test_dictionary_encoded_ids_give_the_same_report(export, tmp_path) -> None:
     b_enc = b.set_column(0, "session", _dictionary(b.column("session")))
     got = from_arrow(export, s, enc, b_enc)
     assert got.rows() == want.rows() and got.amounts == want.amounts
+    # Session ids in the dictionary in the sessions table's order, in the reverse order, and
+    # with an unused id between them: each value is matched to its session either way.
+    ids = s.column("id").to_pylist()
+    for values in (ids, ids[::-1], [x for i in ids for x in (i, "S-unused-" + i)]):
+        again = a.set_column(ses, "session", _dictionary(a.column("session"), values))
+        assert from_arrow(export, s, again, b_enc).rows() == want.rows()
     # A dictionary holding an id twice, and ids no row uses.
     names = sorted(set(a.column("person").to_pylist()))
     twice = a.set_column(per, "person", pa.DictionaryArray.from_arrays(
