@@ -217,6 +217,9 @@ fn name_at<'n, T: AsRef<str>>(names: &'n [T]) -> impl Fn(u32) -> Option<&'n str>
     move |k| names.get(k as usize).map(AsRef::as_ref)
 }
 
+/// How many trainings of the last sessions a [`CompactBuilder`] remembers.
+const RECENT_TRAININGS: usize = 4;
+
 /// A person of a [`CompactBuilder`], as [`CompactBuilder::last_person`] gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PersonCode(u32);
@@ -232,8 +235,9 @@ pub struct CompactBuilder {
     names: Names,
     persons: IdIndex,
     trainings: IdIndex,
-    /// The training of the session before (sessions of one training often follow each other).
-    last_training: Option<u32>,
+    /// The trainings of the last sessions, newest first (a project has a few trainings, whose
+    /// sessions follow or alternate with each other): each was checked and coded then.
+    recent_trainings: [u32; RECENT_TRAININGS],
     session_ids: IdIndex,
     entry_ids: IdIndex,
     /// Per person, the last session they were added to (duplicate participants).
@@ -299,7 +303,7 @@ impl CompactBuilder {
             names: Names::default(),
             persons: IdIndex::default(),
             trainings: IdIndex::default(),
-            last_training: None,
+            recent_trainings: [u32::MAX; RECENT_TRAININGS],
             session_ids: IdIndex::default(),
             entry_ids: IdIndex::default(),
             person_last_session: Vec::new(),
@@ -388,23 +392,39 @@ impl CompactBuilder {
         Ok(i)
     }
 
-    fn training_code(&mut self, id: &str) -> Result<u32, Error> {
-        if let Some(last) = self.last_training
-            && name_at(&self.names.trainings)(last) == Some(id)
-        {
-            return Ok(last);
-        }
-        let (h, found) = self.trainings.find(id, name_at(&self.names.trainings));
-        let i = match found {
+    /// The code of a training among the recent ones (checked when first met), if it is one.
+    fn recent_training(&self, id: &str) -> Option<u32> {
+        let name = name_at(&self.names.trainings);
+        self.recent_trainings.iter().copied().find(|&k| name(k) == Some(id))
+    }
+
+    /// A training's code (`recent`: what [`CompactBuilder::recent_training`] said of it).
+    fn training_code(&mut self, id: &str, recent: Option<u32>) -> Result<u32, Error> {
+        let i = match recent {
             Some(i) => i,
             None => {
-                let i = count(self.names.trainings.len())?;
-                self.trainings.insert(h, id, i);
-                self.names.trainings.push(TrainingId::new(id));
-                i
+                let (h, found) = self.trainings.find(id, name_at(&self.names.trainings));
+                match found {
+                    Some(i) => i,
+                    None => {
+                        let i = count(self.names.trainings.len())?;
+                        self.trainings.insert(h, id, i);
+                        self.names.trainings.push(TrainingId::new(id));
+                        i
+                    }
+                }
             }
         };
-        self.last_training = Some(i);
+        // Newest first: the others move one place down (the oldest drops off).
+        let at = self
+            .recent_trainings
+            .iter()
+            .position(|&k| k == i)
+            .unwrap_or(RECENT_TRAININGS - 1);
+        self.recent_trainings.copy_within(..at, 1);
+        if let Some(first) = self.recent_trainings.first_mut() {
+            *first = i;
+        }
         Ok(i)
     }
 
@@ -428,11 +448,9 @@ impl CompactBuilder {
     ) -> Result<(), Error> {
         let i = self.c.sessions.len();
         check_id(id).map_err(|p| id_error(&format!("sessions[{i}].id"), p))?;
-        // The training of the session before was checked then.
-        let training_checked = self
-            .last_training
-            .is_some_and(|k| name_at(&self.names.trainings)(k) == Some(training));
-        if !training_checked {
+        // A training of the last sessions was checked then.
+        let recent = self.recent_training(training);
+        if recent.is_none() {
             check_id(training).map_err(|p| id_error(&format!("sessions[{i}] (session {id}).training"), p))?;
         }
         let (id_hash, known) = self.session_ids.find(id, name_at(&self.names.sessions));
@@ -467,7 +485,7 @@ impl CompactBuilder {
         mine.sort();
         let checked = Timing::check(date, start, end, mine)
             .map_err(|e| record_error(path(), &e))
-            .and_then(|_| self.training_code(training));
+            .and_then(|_| self.training_code(training, recent));
         let training = match checked {
             Ok(t) => t,
             Err(e) => {
@@ -774,7 +792,7 @@ impl CompactBuilder {
             crate::calendar::brussels_unix(date, t).map_err(|e| record_error(path("start"), &e))?;
         }
         let person = self.person_code(person)?;
-        let training = self.training_code(training)?;
+        let training = self.training_code(training, self.recent_training(training))?;
         self.c.entries.push(CEntry {
             person,
             training,
@@ -823,6 +841,40 @@ mod tests {
             ix.insert(h, id, i as u32);
         }
         assert_eq!(ix.find("S-b", name_at(&names)).1, Some(1));
+    }
+
+    /// Trainings coded from the recent ones and from the index alike: sessions cycling through
+    /// more trainings than are remembered, alternating between two, and coming back after
+    /// many others get one code per training; a bad training id is refused wherever it comes.
+    #[test]
+    fn ses_1_a_sessions_training_is_coded_once_whatever_the_order() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+        let trainings: Vec<String> = (0..7).map(|k| format!("T-{k}")).collect();
+        let order = [0usize, 1, 0, 1, 2, 3, 4, 5, 6, 0, 6, 5, 4, 3, 2, 1, 0, 0, 3];
+        let mut b = CompactBuilder::new(ProjectId::new("P-1"));
+        for (i, &k) in order.iter().enumerate() {
+            b.session(
+                &format!("S-{i}"),
+                &trainings[k],
+                day,
+                t(9),
+                t(12),
+                &[],
+                SessionStatus::Executed,
+            )
+            .expect("session");
+        }
+        let bad = b.session("S-bad", "T 1", day, t(9), t(12), &[], SessionStatus::Executed);
+        let err = bad.expect_err("a space is no id character");
+        assert!(err.to_string().contains("(session S-bad).training"), "{err}");
+        let c = b.finish();
+        let names: Vec<&str> = c.names.trainings.iter().map(|x| x.as_str()).collect();
+        assert_eq!(names, ["T-0", "T-1", "T-2", "T-3", "T-4", "T-5", "T-6"]);
+        for (s, &k) in c.sessions.iter().zip(&order) {
+            assert_eq!(names.get(s.training as usize), Some(&trainings[k].as_str()));
+        }
+        assert_eq!(c.sessions.len(), order.len());
     }
 
     #[test]
