@@ -556,21 +556,24 @@ pub fn brussels_unix(date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
 /// assert_eq!(brussels_day(NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()), None);
 /// ```
 pub fn brussels_day(date: NaiveDate) -> Option<(i64, i64)> {
-    if !FAST_YEARS.contains(&i64::from(date.year())) {
+    let year = i64::from(date.year());
+    if !FAST_YEARS.contains(&year) {
         return None;
     }
-    let local = (i64::from(date.num_days_from_ce()) - 719_163) * 86_400;
-    // The offset of a wall-clock second of the day, summer first as in `brussels_unix`.
-    let offset_at = |secs: i64| {
-        [7_200, 3_600]
-            .into_iter()
-            .find(|&o| i64::from(brussels_offset(local + secs - o)) == o)
+    let day = i64::from(date.num_days_from_ce()) - 719_163;
+    // The year's two changes, at 01:00 UTC of their days: summer time between those days,
+    // winter time before and after; the change days themselves have two offsets.
+    let k = usize::try_from(year - *FAST_YEARS.start()).ok()?;
+    let spring = CHANGES.get(2 * k)?.div_euclid(86_400);
+    let autumn = CHANGES.get(2 * k + 1)?.div_euclid(86_400);
+    let offset = if day == spring || day == autumn {
+        return None;
+    } else if spring < day && day < autumn {
+        7_200
+    } else {
+        3_600
     };
-    match (offset_at(0), offset_at(86_399)) {
-        // One change at most in a day: the same offset at both ends is the offset throughout.
-        (Some(a), Some(b)) if a == b => Some((local, a)),
-        _ => None,
-    }
+    Some((day * 86_400, offset))
 }
 
 /// The Brussels wall-clock `HH:MM` of an instant given in seconds since the epoch, without a
