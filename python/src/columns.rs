@@ -196,8 +196,8 @@ fn text_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<Text, Error>> {
                     format!("{key}: geen kolom van 32-bit gehele getallen"),
                 ));
             }
-            // One pass, the bound checked once at the end (a negative code reads as a large
-            // one): no branch per row.
+            // The codes read in a plain loop, then the largest checked against the dictionary
+            // once (a negative code reads as a large one): no branch per row.
             let n = values.len();
             let mut codes_out = vec![0u32; codes.len() / 4];
             for (k, c) in codes_out.iter_mut().zip(codes.chunks_exact(4)) {
