@@ -520,6 +520,10 @@ pub fn brussels_offset(unix: i64) -> i32 {
 /// # Errors
 /// [`Error::NonexistentLocalTime`] for a time skipped by the spring change.
 pub fn brussels_unix(date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
+    // A day without a clock change (all but two a year): an addition.
+    if let Some((midnight, offset)) = brussels_day(date) {
+        return Ok(midnight + i64::from(time.num_seconds_from_midnight()) - offset);
+    }
     // Days since 1970-01-01 from chrono's own day count (no month and day to take apart;
     // `dl_4_day_counts_and_years_agree_with_chrono` holds the two counts equal).
     let local = (i64::from(date.num_days_from_ce()) - 719_163) * 86_400 + i64::from(time.num_seconds_from_midnight());

@@ -157,16 +157,6 @@ impl Timing {
             }
             prev_end = b.end;
         }
-        // A day without a clock change (all but two a year) skips no time: its instants are
-        // an addition each.
-        if let Some((local, offset)) = crate::calendar::brussels_day(date) {
-            let at = |t: NaiveTime| {
-                local
-                    .saturating_add(i64::from(chrono::Timelike::num_seconds_from_midnight(&t)))
-                    .saturating_sub(offset)
-            };
-            return Ok((at(start), at(end)));
-        }
         let start_at = brussels_unix(date, start)?;
         let end_at = brussels_unix(date, end)?;
         if end_at <= start_at {
