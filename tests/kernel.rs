@@ -581,6 +581,27 @@ fn sub_columns_give_the_records_report() {
             .expect("a range of the call");
         }
         assert_eq!(split, seen, "seed {seed}");
+        // One index of the call shared by two threads, each walking its own range (as the
+        // bindings count a call): the same, in order.
+        let index = tijdreg::subsidy::columns::CallIndex::new(&call3).expect("index");
+        let halves: Vec<Vec<_>> = std::thread::scope(|scope| {
+            let index = &index;
+            let walk = |range: std::ops::Range<usize>| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    index
+                        .each_project_in(range, |p, c| {
+                            out.push((p, tijdreg::subsidy::totals_compact(&c, at)?));
+                            Ok(())
+                        })
+                        .expect("a range of the shared index");
+                    out
+                })
+            };
+            let (a, b) = (walk(0..1), walk(1..9));
+            vec![a.join().expect("thread"), b.join().expect("thread")]
+        });
+        assert_eq!(halves.concat(), seen, "seed {seed}");
     }
 }
 

@@ -681,161 +681,276 @@ where
 }
 
 /// [`each_project`] for the projects `range` only (indices into `projects`; out of range ones
-/// are none): hosts split a call over threads by contiguous ranges, each counting its own
-/// projects. The whole call's tables are still checked (an error outside the range that
+/// are none). The whole call's tables are still checked (an error outside the range that
 /// [`compacts_by_project`] finds before reaching any project is found here too); an error of
-/// a project outside the range is not.
+/// a project outside the range is not. Hosts that split a call over threads by ranges make
+/// the [`CallIndex`] once and share it instead: this makes one for the range.
 ///
 /// # Errors
 /// As [`each_project`].
-pub fn each_project_in<F>(c: &CallColumns<'_>, range: std::ops::Range<usize>, mut f: F) -> Result<(), Error>
+pub fn each_project_in<F>(c: &CallColumns<'_>, range: std::ops::Range<usize>, f: F) -> Result<(), Error>
 where
     F: FnMut(usize, Compact) -> Result<(), Error>,
 {
-    let cols = &c.columns;
-    let p_count = c.projects.len();
-    if c.session_project.len() != cols.sessions.len() || c.elearning_project.len() != cols.elearning.len() {
-        return Err(bad_column(
-            "sessions",
-            "project",
-            "every session and entry names its project",
-            "elke sessie en registratie noemt haar project",
-        ));
-    }
-    let project_of = |p: u32, table: &str, row: usize| -> Result<usize, Error> {
-        let p = p as usize;
-        if p < p_count {
-            Ok(p)
-        } else {
-            Err(bad_column(
-                table,
-                &format!("project (row {row})"),
-                "names no project",
-                "verwijst naar geen project",
-            ))
+    CallIndex::new(c)?.each_project_in(range, f)
+}
+
+/// A call's tables checked and grouped once (sessions, breaks and entries by project,
+/// attendance rows by session: counting sorts), for any number of walks over ranges of its
+/// projects. Hosts that count a call on several threads make it once and share it (it is
+/// `Sync`); each thread walks its own range ([`CallIndex::each_project_in`]), so the call's
+/// grouping is neither repeated per thread nor held per thread.
+///
+/// ```
+/// use tijdreg::subsidy::columns::{Attendance, CallColumns, CallIndex, Columns, SessionRow};
+/// use tijdreg::session::SessionStatus;
+/// use chrono::{NaiveDate, NaiveTime};
+///
+/// let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+/// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+/// let s = |id| SessionRow { id, training: "T-1", date: day, start: t(9), end: t(12), status: SessionStatus::Executed };
+/// let sessions = [s("S-1"), s("S-2")];
+/// let attendance = Attendance {
+///     session: &[0, 1],
+///     person: &[0, 0],
+///     check_in: &[1_772_438_400, 1_772_438_400],
+///     check_out: &[1_772_449_200, 1_772_449_200],
+///     late: None,
+///     clock_suspect: None,
+///     absent: None,
+/// };
+/// let params = Default::default();
+/// let call = CallColumns {
+///     projects: &["P-1", "P-2"],
+///     session_project: &[0, 1],
+///     elearning_project: &[],
+///     columns: Columns {
+///         project: "", params: &params, closures: &[], sessions: &sessions, breaks: &[],
+///         persons: &["p-ann"], attendance, elearning: &[],
+///     },
+/// };
+/// let at = "2026-03-10T12:00:00Z".parse().unwrap();
+/// let index = CallIndex::new(&call)?;
+/// // Two threads, a project each, sharing the index.
+/// let minutes = std::thread::scope(|scope| {
+///     let walk = |range: std::ops::Range<usize>| {
+///         let index = &index;
+///         scope.spawn(move || {
+///             let mut m = Vec::new();
+///             index.each_project_in(range, |_, c| {
+///                 m.push(tijdreg::subsidy::totals_compact(&c, at)?.realised.counted_minutes);
+///                 Ok(())
+///             })?;
+///             Ok::<_, tijdreg::Error>(m)
+///         })
+///     };
+///     let (a, b) = (walk(0..1), walk(1..2));
+///     Ok::<_, tijdreg::Error>([a.join().unwrap()?, b.join().unwrap()?].concat())
+/// })?;
+/// assert_eq!(minutes, [180, 180]);
+/// # Ok::<(), tijdreg::Error>(())
+/// ```
+pub struct CallIndex<'c> {
+    call: &'c CallColumns<'c>,
+    /// Per project: its sessions (rows as given), and their rows in the whole table.
+    sessions: Vec<Vec<SessionRow<'c>>>,
+    sessions_by_project: Vec<Vec<u32>>,
+    /// Per project: its breaks, each naming its session's row within the project.
+    breaks: Vec<Vec<BreakRow>>,
+    /// Attendance rows by session (table order within one): session `s`'s rows are
+    /// `by_session[s_first[s]..s_first[s + 1]]`.
+    s_first: Vec<u32>,
+    by_session: Vec<u32>,
+    /// Per project: its e-learning entries.
+    entries: Vec<Vec<ElearningRow<'c>>>,
+}
+
+impl<'c> CallIndex<'c> {
+    /// Checks the call's tables as a whole (every session and entry names a project, every
+    /// break and attendance row a session, every attendance row a person, the attendance
+    /// columns are of one length) and groups them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] naming the table, column and row, as [`each_project`].
+    pub fn new(c: &'c CallColumns<'c>) -> Result<CallIndex<'c>, Error> {
+        let cols = &c.columns;
+        let p_count = c.projects.len();
+        if c.session_project.len() != cols.sessions.len() || c.elearning_project.len() != cols.elearning.len() {
+            return Err(bad_column(
+                "sessions",
+                "project",
+                "every session and entry names its project",
+                "elke sessie en registratie noemt haar project",
+            ));
         }
-    };
-    // Sessions per project (and their rows in the whole table), and each session's row
-    // within its project.
-    let mut sessions: Vec<Vec<SessionRow<'_>>> = vec![Vec::new(); p_count];
-    let mut sessions_by_project: Vec<Vec<u32>> = vec![Vec::new(); p_count];
-    let mut local = Vec::with_capacity(cols.sessions.len());
-    for (row, (s, &p)) in cols.sessions.iter().zip(c.session_project).enumerate() {
-        let p = project_of(p, "sessions", row)?;
-        let (Some(list), Some(rows)) = (sessions.get_mut(p), sessions_by_project.get_mut(p)) else {
-            return Err(bad_column("sessions", "project", "", ""));
+        let project_of = |p: u32, table: &str, row: usize| -> Result<usize, Error> {
+            let p = p as usize;
+            if p < p_count {
+                Ok(p)
+            } else {
+                Err(bad_column(
+                    table,
+                    &format!("project (row {row})"),
+                    "names no project",
+                    "verwijst naar geen project",
+                ))
+            }
         };
-        local.push((p, u32::try_from(list.len()).unwrap_or(u32::MAX)));
-        list.push(*s);
-        rows.push(u32::try_from(row).unwrap_or(u32::MAX));
-    }
-    let owner = |s: u32, table: &str, row: usize| -> Result<(usize, u32), Error> {
-        local.get(s as usize).copied().ok_or_else(|| no_session_row(table, row))
-    };
-    let mut breaks: Vec<Vec<BreakRow>> = vec![Vec::new(); p_count];
-    for (row, b) in cols.breaks.iter().enumerate() {
-        let (p, s) = owner(b.session, "breaks", row)?;
-        if let Some(list) = breaks.get_mut(p) {
-            list.push(BreakRow { session: s, ..*b });
+        // Sessions per project (and their rows in the whole table), and each session's row
+        // within its project.
+        let mut sessions: Vec<Vec<SessionRow<'_>>> = vec![Vec::new(); p_count];
+        let mut sessions_by_project: Vec<Vec<u32>> = vec![Vec::new(); p_count];
+        let mut local = Vec::with_capacity(cols.sessions.len());
+        for (row, (s, &p)) in cols.sessions.iter().zip(c.session_project).enumerate() {
+            let p = project_of(p, "sessions", row)?;
+            let (Some(list), Some(rows)) = (sessions.get_mut(p), sessions_by_project.get_mut(p)) else {
+                return Err(bad_column("sessions", "project", "", ""));
+            };
+            local.push((p, u32::try_from(list.len()).unwrap_or(u32::MAX)));
+            list.push(*s);
+            rows.push(u32::try_from(row).unwrap_or(u32::MAX));
         }
-    }
-    let a = &cols.attendance;
-    let n = same_lengths(a)?;
-    attendance_rows(n)?;
-    for (i, (&s, &g)) in a.session.iter().zip(a.person).enumerate() {
-        owner(s, "attendance", i)?;
-        if g as usize >= cols.persons.len() {
-            return Err(no_person_entry(i));
-        }
-    }
-    // Attendance rows by session, in table order within a session.
-    let (s_first, by_session) = bucket_rows(n, cols.sessions.len(), |i| {
-        a.session.get(i).map_or(usize::MAX, |&s| s as usize)
-    });
-    let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
-    for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
-        let p = project_of(p, "elearning", row)?;
-        if let Some(list) = entries.get_mut(p) {
-            list.push(*e);
-        }
-    }
-    let span = |first: &[u32], k: usize| match (first.get(k), first.get(k.saturating_add(1))) {
-        (Some(&a), Some(&b)) => a as usize..b as usize,
-        _ => 0..0,
-    };
-    // One project's grouping and persons, reused from project to project.
-    const NONE: u32 = u32::MAX;
-    let mut first: Vec<u32> = Vec::new();
-    let mut rows: Vec<(u32, u32)> = Vec::new();
-    let mut persons: Vec<&str> = Vec::new();
-    let mut code: HashMap<&str, u32> = HashMap::new();
-    // Per entry of the call's persons dictionary, its person's key in this project (`NONE`
-    // until met); `met` lists the entries to reset for the next project.
-    let mut key_of: Vec<u32> = vec![NONE; cols.persons.len()];
-    let mut met: Vec<u32> = Vec::new();
-    let (mut keyed, mut marks) = (Vec::new(), Marks::default());
-    for (p, project) in c.projects.iter().enumerate() {
-        if !range.contains(&p) {
-            continue;
-        }
-        first.clear();
-        rows.clear();
-        persons.clear();
-        code.clear();
-        for g in met.drain(..) {
-            if let Some(x) = key_of.get_mut(g as usize) {
-                *x = NONE;
+        let owner = |s: u32, table: &str, row: usize| -> Result<(usize, u32), Error> {
+            local.get(s as usize).copied().ok_or_else(|| no_session_row(table, row))
+        };
+        let mut breaks: Vec<Vec<BreakRow>> = vec![Vec::new(); p_count];
+        for (row, b) in cols.breaks.iter().enumerate() {
+            let (p, s) = owner(b.session, "breaks", row)?;
+            if let Some(list) = breaks.get_mut(p) {
+                list.push(BreakRow { session: s, ..*b });
             }
         }
-        for &gs in sessions_by_project.get(p).map_or(&[][..], Vec::as_slice) {
-            let from = rows.len();
-            first.push(from as u32);
-            for &i in by_session.get(span(&s_first, gs as usize)).unwrap_or(&[]) {
-                // A dictionary entry is matched by id once per project (two entries may hold
-                // the same id: they are one person).
-                let g = a.person.get(i as usize).copied().unwrap_or(0);
-                let key = match key_of.get(g as usize).copied() {
-                    Some(k) if k != NONE => k,
-                    _ => {
-                        let name = cols.persons.get(g as usize).copied().unwrap_or("");
-                        let next = u32::try_from(persons.len()).unwrap_or(NONE);
-                        let k = *code.entry(name).or_insert_with(|| {
-                            persons.push(name);
-                            next
-                        });
-                        if let Some(x) = key_of.get_mut(g as usize) {
-                            *x = k;
+        let a = &cols.attendance;
+        let n = same_lengths(a)?;
+        attendance_rows(n)?;
+        for (i, (&s, &g)) in a.session.iter().zip(a.person).enumerate() {
+            owner(s, "attendance", i)?;
+            if g as usize >= cols.persons.len() {
+                return Err(no_person_entry(i));
+            }
+        }
+        // Attendance rows by session, in table order within a session.
+        let (s_first, by_session) = bucket_rows(n, cols.sessions.len(), |i| {
+            a.session.get(i).map_or(usize::MAX, |&s| s as usize)
+        });
+        let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
+        for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
+            let p = project_of(p, "elearning", row)?;
+            if let Some(list) = entries.get_mut(p) {
+                list.push(*e);
+            }
+        }
+        Ok(CallIndex {
+            call: c,
+            sessions,
+            sessions_by_project,
+            breaks,
+            s_first,
+            by_session,
+            entries,
+        })
+    }
+
+    /// [`each_project_in`] on the index: the projects `range` (indices into the call's
+    /// `projects`; out of range ones are none), in order, each built and handed to `f` as
+    /// soon as it is (an error of `f` stops the walk). Threads sharing the index walk
+    /// disjoint ranges.
+    ///
+    /// # Errors
+    /// As [`each_project`], for the projects of `range`; or the first error of `f`.
+    pub fn each_project_in<F>(&self, range: std::ops::Range<usize>, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize, Compact) -> Result<(), Error>,
+    {
+        let c = self.call;
+        let cols = &c.columns;
+        let a = &cols.attendance;
+        let (sessions, sessions_by_project, breaks, s_first, by_session, entries) = (
+            &self.sessions,
+            &self.sessions_by_project,
+            &self.breaks,
+            &self.s_first,
+            &self.by_session,
+            &self.entries,
+        );
+        let span = |first: &[u32], k: usize| match (first.get(k), first.get(k.saturating_add(1))) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        };
+        // One project's grouping and persons, reused from project to project.
+        const NONE: u32 = u32::MAX;
+        let mut first: Vec<u32> = Vec::new();
+        let mut rows: Vec<(u32, u32)> = Vec::new();
+        let mut persons: Vec<&str> = Vec::new();
+        let mut code: HashMap<&str, u32> = HashMap::new();
+        // Per entry of the call's persons dictionary, its person's key in this project (`NONE`
+        // until met); `met` lists the entries to reset for the next project.
+        let mut key_of: Vec<u32> = vec![NONE; cols.persons.len()];
+        let mut met: Vec<u32> = Vec::new();
+        let (mut keyed, mut marks) = (Vec::new(), Marks::default());
+        for (p, project) in c.projects.iter().enumerate() {
+            if !range.contains(&p) {
+                continue;
+            }
+            first.clear();
+            rows.clear();
+            persons.clear();
+            code.clear();
+            for g in met.drain(..) {
+                if let Some(x) = key_of.get_mut(g as usize) {
+                    *x = NONE;
+                }
+            }
+            for &gs in sessions_by_project.get(p).map_or(&[][..], Vec::as_slice) {
+                let from = rows.len();
+                first.push(from as u32);
+                for &i in by_session.get(span(s_first, gs as usize)).unwrap_or(&[]) {
+                    // A dictionary entry is matched by id once per project (two entries may hold
+                    // the same id: they are one person).
+                    let g = a.person.get(i as usize).copied().unwrap_or(0);
+                    let key = match key_of.get(g as usize).copied() {
+                        Some(k) if k != NONE => k,
+                        _ => {
+                            let name = cols.persons.get(g as usize).copied().unwrap_or("");
+                            let next = u32::try_from(persons.len()).unwrap_or(NONE);
+                            let k = *code.entry(name).or_insert_with(|| {
+                                persons.push(name);
+                                next
+                            });
+                            if let Some(x) = key_of.get_mut(g as usize) {
+                                *x = k;
+                            }
+                            met.push(g);
+                            k
                         }
-                        met.push(g);
-                        k
-                    }
-                };
-                rows.push((i, key));
+                    };
+                    rows.push((i, key));
+                }
+                by_person(a, rows.get_mut(from..).unwrap_or(&mut []), &mut keyed, &mut marks);
             }
-            by_person(a, rows.get_mut(from..).unwrap_or(&mut []), &mut keyed, &mut marks);
+            first.push(rows.len() as u32);
+            let one = Columns {
+                project,
+                params: cols.params,
+                closures: cols.closures,
+                sessions: sessions.get(p).map_or(&[][..], Vec::as_slice),
+                breaks: breaks.get(p).map_or(&[][..], Vec::as_slice),
+                persons: &persons,
+                attendance: *a,
+                elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
+            };
+            let compact = build(
+                &one,
+                &Grouped {
+                    first: &first,
+                    rows: &rows,
+                },
+            )
+            .map_err(|e| in_project(project, e))?;
+            f(p, compact)?;
         }
-        first.push(rows.len() as u32);
-        let one = Columns {
-            project,
-            params: cols.params,
-            closures: cols.closures,
-            sessions: sessions.get(p).map_or(&[][..], Vec::as_slice),
-            breaks: breaks.get(p).map_or(&[][..], Vec::as_slice),
-            persons: &persons,
-            attendance: *a,
-            elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
-        };
-        let compact = build(
-            &one,
-            &Grouped {
-                first: &first,
-                rows: &rows,
-            },
-        )
-        .map_err(|e| in_project(project, e))?;
-        f(p, compact)?;
+        Ok(())
     }
-    Ok(())
 }
 
 /// An error of one project's tables, saying which project (rows are numbered as in the
@@ -870,7 +985,10 @@ fn in_project(project: &str, e: Error) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{Attendance, Columns, NO_INSTANT, SessionRow, compact_from_columns, grouped};
+    use super::{
+        Attendance, CallColumns, CallIndex, Columns, NO_INSTANT, SessionRow, compact_from_columns, each_project,
+        grouped,
+    };
     use crate::session::SessionStatus;
     use chrono::{NaiveDate, NaiveTime};
 
@@ -990,6 +1108,73 @@ mod tests {
             absent: None,
         };
         grouped(&a, 4, 3).is_some()
+    }
+
+    /// A call of two projects (P-1: S-1 on 2 March, P-2: S-2 on 3 March), Ann once in each;
+    /// `session` and `check_out` as given.
+    fn two_projects(session: &[u32], check_out: &[i64], f: impl FnOnce(&CallColumns<'_>)) {
+        let params = Default::default();
+        let sessions = [march("S-1", 2), march("S-2", 3)];
+        let check_in = [nine(2), nine(3)];
+        let call = CallColumns {
+            projects: &["P-1", "P-2"],
+            session_project: &[0, 1],
+            elearning_project: &[],
+            columns: Columns {
+                project: "",
+                params: &params,
+                closures: &[],
+                sessions: &sessions,
+                breaks: &[],
+                persons: &["p-ann"],
+                attendance: Attendance {
+                    session,
+                    person: &[0, 0],
+                    check_in: &check_in,
+                    check_out,
+                    late: None,
+                    clock_suspect: None,
+                    absent: None,
+                },
+                elearning: &[],
+            },
+        };
+        f(&call);
+    }
+
+    #[test]
+    fn aud_3_att_1_a_calls_tables_are_checked_once_and_its_projects_per_walk() {
+        let hours = |d| nine(d).saturating_add(10_800);
+        let message = |r: Result<(), crate::Error>| r.err().map(|e| e.message_en()).unwrap_or_default();
+        // A row naming no session: the index refuses it, as a walk of every project does
+        // before reaching any, and naming the same row.
+        two_projects(&[0, 7], &[hours(2), hours(3)], |call| {
+            let index = CallIndex::new(call).map(|_| ());
+            let walk = each_project(call, |_, _| Ok(()));
+            assert!(
+                message(index.clone()).contains("attendance.session (row 1)"),
+                "{index:?}"
+            );
+            assert_eq!(message(index), message(walk));
+        });
+        // A bad row of P-2 (a check-out before its check-in, ATT-1): the index is made; a walk
+        // of P-1 alone never meets the row, a walk of P-2 refuses it naming row and project.
+        two_projects(&[0, 1], &[hours(2), nine(3).saturating_sub(60)], |call| {
+            let Ok(index) = CallIndex::new(call) else {
+                panic!("the call's tables are whole")
+            };
+            let mut walked = Vec::new();
+            let first = index.each_project_in(0..1, |p, c| {
+                walked.push((p, c.interval_count()));
+                Ok(())
+            });
+            assert!(first.is_ok(), "{first:?}");
+            assert_eq!(walked, [(0, 1)]);
+            let e = index.each_project_in(1..2, |_, _| Ok(())).err();
+            let (msg, rule) = e.map(|e| (e.message_en(), e.rule().to_owned())).unwrap_or_default();
+            assert!(msg.contains("attendance[1].check_out") && msg.contains("P-2"), "{msg}");
+            assert_eq!(rule, "ATT-1");
+        });
     }
 
     #[test]
