@@ -36,6 +36,25 @@ fn i32s(b: &[u8], what: &str) -> Result<Vec<i32>, Error> {
 /// second (1, 10³, 10⁶ or 10⁹).
 type InstantCol<'py> = (Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, usize, i64);
 
+/// [`InstantCol`]'s bytes, borrowed.
+#[derive(Clone, Copy)]
+struct RawInstants<'a> {
+    values: &'a [u8],
+    validity: Option<&'a [u8]>,
+    offset: usize,
+    per_second: i64,
+}
+
+/// An instant column's bytes, borrowed.
+fn raw_instants<'a>(c: &'a Option<InstantCol<'_>>) -> Option<RawInstants<'a>> {
+    c.as_ref().map(|(values, validity, offset, per_second)| RawInstants {
+        values: values.as_bytes(),
+        validity: validity.as_ref().map(|v| v.as_bytes()),
+        offset: *offset,
+        per_second: *per_second,
+    })
+}
+
 fn instant_col<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<InstantCol<'py>>> {
     match get(d, key)? {
         Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
@@ -44,15 +63,20 @@ fn instant_col<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Instan
 }
 
 /// Seconds since the epoch (floored), `columns::NO_INSTANT` for a null, in one pass.
-fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error> {
-    let Some((values, validity, offset, per_second)) = col else {
+fn instants(col: Option<RawInstants<'_>>, what: &str) -> Result<Vec<i64>, Error> {
+    let Some(RawInstants {
+        values: bytes,
+        validity: bits,
+        offset,
+        per_second,
+    }) = col
+    else {
         return Ok(Vec::new());
     };
     let bad = |en: &str, nl: &str| invalid(format!("{what}: {en}"), format!("{what}: {nl}"));
-    if ![1, 1_000, 1_000_000, 1_000_000_000].contains(per_second) {
+    if ![1, 1_000, 1_000_000, 1_000_000_000].contains(&per_second) {
         return Err(bad("an unknown time unit", "een onbekende tijdseenheid"));
     }
-    let bytes = values.as_bytes();
     if !bytes.len().is_multiple_of(8) {
         return Err(bad(
             "not a column of 64-bit integers",
@@ -60,14 +84,13 @@ fn instants(col: Option<&InstantCol<'_>>, what: &str) -> Result<Vec<i64>, Error>
         ));
     }
     let n = bytes.len() / 8;
-    let bits = validity.as_ref().map(|v| v.as_bytes());
     if bits.is_some_and(|b| offset.saturating_add(n).div_ceil(8) > b.len()) {
         return Err(bad(
             "a validity bitmap shorter than the column",
             "een geldigheidsbitmap korter dan de kolom",
         ));
     }
-    let mut out = match *per_second {
+    let mut out = match per_second {
         1 => per_unit::<1>(bytes),
         1_000 => per_unit::<1_000>(bytes),
         1_000_000 => per_unit::<1_000_000>(bytes),
@@ -113,17 +136,18 @@ fn per_unit<const UNIT: i64>(bytes: &[u8]) -> Vec<i64> {
     out
 }
 
-/// A column of strings as Arrow lays it out: one UTF-8 buffer and offsets into it.
-struct StrCol {
-    data: String,
+/// A column of strings as Arrow lays it out: one UTF-8 buffer (Python's, borrowed) and
+/// offsets into it.
+struct StrCol<'a> {
+    data: &'a str,
     offsets: Vec<usize>,
 }
 
-impl StrCol {
+impl<'a> StrCol<'a> {
     fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
-    fn get(&self, i: usize) -> &str {
+    fn get(&self, i: usize) -> &'a str {
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
             (Some(&a), Some(&b)) => self.data.get(a..b).unwrap_or(""),
             _ => "",
@@ -131,22 +155,63 @@ impl StrCol {
     }
 }
 
-/// `(offsets as int32 LE, data)` from Python into a checked string column.
-fn str_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<StrCol, Error>> {
-    let Some(v) = get(d, key)? else {
-        return Ok(Ok(StrCol {
-            data: String::new(),
-            offsets: vec![0],
-        }));
-    };
-    let (offsets, data): (Vec<u8>, Vec<u8>) = v.extract()?;
-    Ok(checked_strings(offsets, data, key))
+/// `(offsets as int32 LE, data)`: a text column as `tijdreg.arrow` passes it.
+type StrBytes<'py> = (Bound<'py, PyBytes>, Bound<'py, PyBytes>);
+
+/// A text column as `tijdreg.arrow` passes it: `(offsets, data)`, or `(offsets, data, codes)`
+/// for a dictionary's values and a code per row (int32 LE).
+enum TextBytes<'py> {
+    Plain(StrBytes<'py>),
+    Dict(StrBytes<'py>, Bound<'py, PyBytes>),
 }
 
-fn checked_strings(offsets: Vec<u8>, data: Vec<u8>, what: &str) -> Result<StrCol, Error> {
-    let data = String::from_utf8(data)
+/// [`TextBytes`] borrowed.
+#[derive(Clone, Copy)]
+enum RawText<'a> {
+    Plain(&'a [u8], &'a [u8]),
+    Dict(&'a [u8], &'a [u8], &'a [u8]),
+}
+
+fn str_bytes<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<StrBytes<'py>>> {
+    get(d, key)?.map(|v| v.extract()).transpose()
+}
+
+fn text_bytes<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<TextBytes<'py>>> {
+    let Some(v) = get(d, key)? else {
+        return Ok(None);
+    };
+    if let Ok((offsets, data, codes)) = v.extract::<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)>() {
+        return Ok(Some(TextBytes::Dict((offsets, data), codes)));
+    }
+    Ok(Some(TextBytes::Plain(v.extract()?)))
+}
+
+fn raw_text<'a>(t: &'a Option<TextBytes<'_>>) -> Option<RawText<'a>> {
+    t.as_ref().map(|t| match t {
+        TextBytes::Plain((o, d)) => RawText::Plain(o.as_bytes(), d.as_bytes()),
+        TextBytes::Dict((o, d), c) => RawText::Dict(o.as_bytes(), d.as_bytes(), c.as_bytes()),
+    })
+}
+
+fn raw_str<'a>(t: &'a Option<StrBytes<'_>>) -> Option<(&'a [u8], &'a [u8])> {
+    t.as_ref().map(|(o, d)| (o.as_bytes(), d.as_bytes()))
+}
+
+/// A string column from its borrowed bytes; none given is an empty column.
+fn str_col<'a>(b: Option<(&'a [u8], &'a [u8])>, what: &str) -> Result<StrCol<'a>, Error> {
+    match b {
+        Some((offsets, data)) => checked_strings(offsets, data, what),
+        None => Ok(StrCol {
+            data: "",
+            offsets: vec![0],
+        }),
+    }
+}
+
+fn checked_strings<'a>(offsets: &[u8], data: &'a [u8], what: &str) -> Result<StrCol<'a>, Error> {
+    let data = std::str::from_utf8(data)
         .map_err(|_| invalid(format!("{what}: not UTF-8 text"), format!("{what}: geen UTF-8-tekst")))?;
-    let offsets: Vec<usize> = i32s(&offsets, what)?
+    let offsets: Vec<usize> = i32s(offsets, what)?
         .into_iter()
         .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
         .collect();
@@ -165,12 +230,12 @@ fn checked_strings(offsets: Vec<u8>, data: Vec<u8>, what: &str) -> Result<StrCol
 
 /// A text column as Arrow may hold it: every row's text, or dictionary-encoded (a code per
 /// row into a table of values, as parquet stores repeated ids).
-enum Text {
-    Plain(StrCol),
-    Dict { values: StrCol, codes: Vec<u32> },
+enum Text<'a> {
+    Plain(StrCol<'a>),
+    Dict { values: StrCol<'a>, codes: Vec<u32> },
 }
 
-impl Text {
+impl Text<'_> {
     fn len(&self) -> usize {
         match self {
             Text::Plain(c) => c.len(),
@@ -179,42 +244,36 @@ impl Text {
     }
 }
 
-/// `(offsets, data)` as [`str_col`], or `(offsets, data, codes)`: the dictionary's values and a
-/// code per row (int32 LE), each code checked to name a value.
-fn text_col(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Result<Text, Error>> {
-    let Some(v) = get(d, key)? else {
-        return str_col(d, key).map(|c| c.map(Text::Plain));
+/// A text column from its borrowed bytes, each dictionary code checked to name a value.
+fn text_col<'a>(t: Option<RawText<'a>>, key: &str) -> Result<Text<'a>, Error> {
+    let (offsets, data, codes) = match t {
+        None => return str_col(None, key).map(Text::Plain),
+        Some(RawText::Plain(o, d)) => return checked_strings(o, d, key).map(Text::Plain),
+        Some(RawText::Dict(o, d, c)) => (o, d, c),
     };
-    if let Ok((offsets, data, codes)) = v.extract::<(Vec<u8>, Vec<u8>, Bound<'_, PyBytes>)>() {
-        // The codes read once from Python's bytes (a row each: no intermediate copies).
-        let codes = codes.as_bytes();
-        return Ok((|| {
-            let values = checked_strings(offsets, data, key)?;
-            if !codes.len().is_multiple_of(4) {
-                return Err(invalid(
-                    format!("{key}: not a column of 32-bit integers"),
-                    format!("{key}: geen kolom van 32-bit gehele getallen"),
-                ));
-            }
-            // The codes read in a plain loop, then the largest checked against the dictionary
-            // once (a negative code reads as a large one): no branch per row.
-            let n = values.len();
-            let mut codes_out = vec![0u32; codes.len() / 4];
-            for (k, c) in codes_out.iter_mut().zip(codes.chunks_exact(4)) {
-                *k = i32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as u32;
-            }
-            let codes = codes_out;
-            let largest = codes.iter().copied().max().unwrap_or(0);
-            if !codes.is_empty() && largest as usize >= n {
-                return Err(invalid(
-                    format!("{key}: a dictionary code names no value"),
-                    format!("{key}: een woordenboekcode verwijst naar geen waarde"),
-                ));
-            }
-            Ok(Text::Dict { values, codes })
-        })());
+    let values = checked_strings(offsets, data, key)?;
+    if !codes.len().is_multiple_of(4) {
+        return Err(invalid(
+            format!("{key}: not a column of 32-bit integers"),
+            format!("{key}: geen kolom van 32-bit gehele getallen"),
+        ));
     }
-    str_col(d, key).map(|c| c.map(Text::Plain))
+    // The codes read in a plain loop, then the largest checked against the dictionary
+    // once (a negative code reads as a large one): no branch per row.
+    let n = values.len();
+    let mut codes_out = vec![0u32; codes.len() / 4];
+    for (k, c) in codes_out.iter_mut().zip(codes.chunks_exact(4)) {
+        *k = i32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as u32;
+    }
+    let codes = codes_out;
+    let largest = codes.iter().copied().max().unwrap_or(0);
+    if !codes.is_empty() && largest as usize >= n {
+        return Err(invalid(
+            format!("{key}: a dictionary code names no value"),
+            format!("{key}: een woordenboekcode verwijst naar geen waarde"),
+        ));
+    }
+    Ok(Text::Dict { values, codes })
 }
 
 fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -270,13 +329,14 @@ fn status(s: &str, row: usize) -> Result<SessionStatus, Error> {
     })
 }
 
-/// Everything the tables hold, owned, before the core borrows it.
-struct Owned {
+/// Everything the tables hold, checked, before the core borrows it (strings stay in the
+/// `bytes` Python passed).
+struct Owned<'a> {
     project: String,
     params: DatedParams,
     closures: Vec<NaiveDate>,
-    session_ids: StrCol,
-    session_trainings: StrCol,
+    session_ids: StrCol<'a>,
+    session_trainings: StrCol<'a>,
     session_status: Vec<SessionStatus>,
     session_dates: Vec<NaiveDate>,
     session_starts: Vec<NaiveTime>,
@@ -284,7 +344,7 @@ struct Owned {
     breaks: Vec<col::BreakRow>,
     /// The persons `att_person` indexes: distinct ids (one project's tables), or for a whole
     /// call the attendance table's own column, row by row (matched per project by the core).
-    persons: Persons,
+    persons: Persons<'a>,
     att_session: Vec<u32>,
     att_person: Vec<u32>,
     att_in: Vec<i64>,
@@ -295,236 +355,374 @@ struct Owned {
     elearning: Vec<subsidy::ElearningRecord>,
 }
 
-enum Persons {
+enum Persons<'a> {
     Distinct(Vec<String>),
     /// Every row's person, or a dictionary's values (not necessarily distinct).
-    Table(StrCol),
+    Table(StrCol<'a>),
 }
 
-fn flags(b: Option<Bound<'_, PyBytes>>) -> Option<Vec<bool>> {
-    b.map(|v| v.as_bytes().iter().map(|&x| x != 0).collect())
+fn flags(b: Option<&[u8]>) -> Option<Vec<bool>> {
+    b.map(|v| v.iter().map(|&x| x != 0).collect())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read(
+/// The three tables' columns as Python passed them (`bytes`), held while they are read.
+struct Held<'py> {
+    session_ids: Option<StrBytes<'py>>,
+    session_trainings: Option<StrBytes<'py>>,
+    status_names: Option<StrBytes<'py>>,
+    dates: Option<Bound<'py, PyBytes>>,
+    starts: Option<Bound<'py, PyBytes>>,
+    ends: Option<Bound<'py, PyBytes>>,
+    b_session: Option<TextBytes<'py>>,
+    b_start: Option<Bound<'py, PyBytes>>,
+    b_end: Option<Bound<'py, PyBytes>>,
+    a_session: Option<TextBytes<'py>>,
+    a_person: Option<TextBytes<'py>>,
+    a_in: Option<InstantCol<'py>>,
+    a_out: Option<InstantCol<'py>>,
+    late: Option<Bound<'py, PyBytes>>,
+    suspect: Option<Bound<'py, PyBytes>>,
+    absent: Option<Bound<'py, PyBytes>>,
+}
+
+impl<'py> Held<'py> {
+    /// The columns taken from the dicts (with the GIL; nothing is copied).
+    fn gather(
+        sessions: &Bound<'py, PyDict>,
+        breaks: &Bound<'py, PyDict>,
+        attendance: &Bound<'py, PyDict>,
+    ) -> PyResult<Self> {
+        Ok(Held {
+            session_ids: str_bytes(sessions, "sessions.id")?,
+            session_trainings: str_bytes(sessions, "sessions.training")?,
+            status_names: str_bytes(sessions, "sessions.status")?,
+            dates: bytes_of(sessions, "date")?,
+            starts: bytes_of(sessions, "start")?,
+            ends: bytes_of(sessions, "end")?,
+            b_session: text_bytes(breaks, "breaks.session")?,
+            b_start: bytes_of(breaks, "start")?,
+            b_end: bytes_of(breaks, "end")?,
+            a_session: text_bytes(attendance, "attendance.session")?,
+            a_person: text_bytes(attendance, "attendance.person")?,
+            a_in: instant_col(attendance, "check_in")?,
+            a_out: instant_col(attendance, "check_out")?,
+            late: bytes_of(attendance, "late")?,
+            suspect: bytes_of(attendance, "clock_suspect")?,
+            absent: bytes_of(attendance, "absent")?,
+        })
+    }
+
+    /// Their bytes, borrowed: what [`read`] reads without the GIL (Python's `bytes` do not
+    /// change, and are held here until the call returns).
+    fn raw(&self) -> Raw<'_> {
+        Raw {
+            session_ids: raw_str(&self.session_ids),
+            session_trainings: raw_str(&self.session_trainings),
+            status_names: raw_str(&self.status_names),
+            dates: raw(&self.dates),
+            starts: raw(&self.starts),
+            ends: raw(&self.ends),
+            b_session: raw_text(&self.b_session),
+            b_start: raw(&self.b_start),
+            b_end: raw(&self.b_end),
+            a_session: raw_text(&self.a_session),
+            a_person: raw_text(&self.a_person),
+            a_in: raw_instants(&self.a_in),
+            a_out: raw_instants(&self.a_out),
+            late: self.late.as_ref().map(|b| b.as_bytes()),
+            suspect: self.suspect.as_ref().map(|b| b.as_bytes()),
+            absent: self.absent.as_ref().map(|b| b.as_bytes()),
+        }
+    }
+}
+
+/// [`Held`]'s bytes, borrowed (`Send`: read on any thread).
+#[derive(Clone, Copy)]
+struct Raw<'a> {
+    session_ids: Option<(&'a [u8], &'a [u8])>,
+    session_trainings: Option<(&'a [u8], &'a [u8])>,
+    status_names: Option<(&'a [u8], &'a [u8])>,
+    dates: &'a [u8],
+    starts: &'a [u8],
+    ends: &'a [u8],
+    b_session: Option<RawText<'a>>,
+    b_start: &'a [u8],
+    b_end: &'a [u8],
+    a_session: Option<RawText<'a>>,
+    a_person: Option<RawText<'a>>,
+    a_in: Option<RawInstants<'a>>,
+    a_out: Option<RawInstants<'a>>,
+    late: Option<&'a [u8]>,
+    suspect: Option<&'a [u8]>,
+    absent: Option<&'a [u8]>,
+}
+
+/// What the rest of the call needs besides the tables.
+struct Extra<'s> {
     intern_persons: bool,
     project: String,
-    params_json: &str,
+    params_json: &'s str,
     closures: Vec<String>,
-    sessions: &Bound<'_, PyDict>,
-    breaks: &Bound<'_, PyDict>,
-    attendance: &Bound<'_, PyDict>,
-    elearning_json: &str,
-) -> PyResult<Result<Owned, Error>> {
-    let session_ids = str_col(sessions, "sessions.id")?;
-    let session_trainings = str_col(sessions, "sessions.training")?;
-    let status_names = str_col(sessions, "sessions.status")?;
-    let dates = bytes_of(sessions, "date")?;
-    let starts = bytes_of(sessions, "start")?;
-    let ends = bytes_of(sessions, "end")?;
-    let b_session = text_col(breaks, "breaks.session")?;
-    let b_start = bytes_of(breaks, "start")?;
-    let b_end = bytes_of(breaks, "end")?;
-    let a_session = text_col(attendance, "attendance.session")?;
-    let a_person = text_col(attendance, "attendance.person")?;
-    let a_in = instant_col(attendance, "check_in")?;
-    let a_out = instant_col(attendance, "check_out")?;
-    let late = flags(bytes_of(attendance, "late")?);
-    let suspect = flags(bytes_of(attendance, "clock_suspect")?);
-    let absent = flags(bytes_of(attendance, "absent")?);
-    Ok((|| {
-        let (session_ids, session_trainings, status_names) = (session_ids?, session_trainings?, status_names?);
-        let (a_session, a_person, b_session) = (a_session?, a_person?, b_session?);
-        let params: DatedParams = tijdreg::decode::from_str(params_json, "params")?;
-        let closures = closures
-            .iter()
-            .map(|d| {
-                d.parse::<NaiveDate>().map_err(|_| {
-                    invalid(
-                        "closures: expected YYYY-MM-DD".into(),
-                        "closures: verwacht JJJJ-MM-DD".into(),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let n = session_ids.len();
-        // Session ids to rows, person ids to codes (the attendance table names them as text).
-        let mut row_of: HashMap<&str, u32> = HashMap::with_capacity(n);
-        for i in 0..n {
-            if row_of.insert(session_ids.get(i), i as u32).is_some() {
-                return Err(Error::InvalidRecord {
-                    path: format!("sessions[{i}].id"),
-                    reason: "another session of the table has the same id".into(),
-                    reason_nl: "een andere sessie van de tabel heeft dezelfde id".into(),
-                    rule: "SES-1".into(),
-                });
-            }
-        }
-        let no_session = |table: &str, i: usize| {
-            invalid(
-                format!("{table}[{i}].session: no such session in the sessions table"),
-                format!("{table}[{i}].session: geen sessie van de sessietabel"),
-            )
-        };
-        let session_row = |c: Text, table: &str| -> Result<Vec<u32>, Error> {
-            match c {
-                Text::Plain(c) => {
-                    // Rows of one session usually follow each other: a row naming the same
-                    // session as the row before costs a comparison, not a lookup.
-                    let mut last: Option<(&str, u32)> = None;
-                    (0..c.len())
-                        .map(|i| {
-                            let id = c.get(i);
-                            if let Some((prev, row)) = last
-                                && prev == id
-                            {
-                                return Ok(row);
-                            }
-                            let row = row_of.get(id).copied().ok_or_else(|| no_session(table, i))?;
-                            last = Some((id, row));
-                            Ok(row)
-                        })
-                        .collect()
-                }
-                // A lookup per value of the dictionary, not per row; the codes become rows in
-                // place.
-                Text::Dict { values, mut codes } => {
-                    const NO_ROW: u32 = u32::MAX;
-                    // Parquet writes a dictionary in the order ids first appear, which is
-                    // usually the sessions table's: each value is first compared with the
-                    // sessions just after the one found before (ids are distinct: checked
-                    // above), then looked up.
-                    let mut next = 0usize;
-                    let rows: Vec<u32> = (0..values.len())
-                        .map(|k| {
-                            let v = values.get(k);
-                            let near = (next..next.saturating_add(2).min(n)).find(|&r| session_ids.get(r) == v);
-                            let row = match near {
-                                Some(r) => r as u32,
-                                None => row_of.get(v).copied().unwrap_or(NO_ROW),
-                            };
-                            if row != NO_ROW {
-                                next = (row as usize).saturating_add(1);
-                            }
-                            row
-                        })
-                        .collect();
-                    // Codes were checked against the dictionary's length (`text_col`); a value
-                    // that names no session is found after the pass, for its message.
-                    let mut missing = false;
-                    for k in codes.iter_mut() {
-                        let row = rows.get(*k as usize).copied().unwrap_or(NO_ROW);
-                        missing |= row == NO_ROW;
-                        *k = row;
-                    }
-                    if missing && let Some(i) = codes.iter().position(|&r| r == NO_ROW) {
-                        return Err(no_session(table, i));
-                    }
-                    Ok(codes)
-                }
-            }
-        };
-        let att_session = session_row(a_session, "attendance")?;
-        let bs = session_row(b_session, "breaks")?;
-        let rows = col::attendance_rows(a_person.len())?;
-        let (persons, att_person) = match (intern_persons, a_person) {
-            // One project: its persons made distinct here, once per value.
-            (true, a_person) => {
-                let (table, codes) = match a_person {
-                    Text::Plain(c) => (c, (0..rows).collect::<Vec<u32>>()),
-                    Text::Dict { values, codes } => (values, codes),
-                };
-                let table = &table;
-                let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(table.len());
-                let mut persons: Vec<String> = Vec::new();
-                let distinct: Vec<u32> = (0..table.len())
-                    .map(|k| {
-                        let p = table.get(k);
-                        *person_code.entry(p).or_insert_with(|| {
-                            persons.push(p.to_owned());
-                            (persons.len() - 1) as u32
-                        })
-                    })
-                    .collect();
-                let att_person = codes
-                    .iter()
-                    .map(|&k| distinct.get(k as usize).copied().unwrap_or(u32::MAX))
-                    .collect();
-                (Persons::Distinct(persons), att_person)
-            }
-            // A whole call: the column as it is, persons matched per project by the core.
-            (false, Text::Plain(c)) => (Persons::Table(c), (0..rows).collect()),
-            (false, Text::Dict { values, codes }) => (Persons::Table(values), codes),
-        };
-        let dates = i32s(raw(&dates), "sessions.date")?;
-        let starts = i32s(raw(&starts), "sessions.start")?;
-        let ends = i32s(raw(&ends), "sessions.end")?;
-        if [
-            session_trainings.len(),
-            status_names.len(),
-            dates.len(),
-            starts.len(),
-            ends.len(),
-        ]
+    elearning_json: &'s str,
+}
+
+/// The attendance table's instants and flags (the larger half of the reading).
+type AttendanceTimes = (
+    Vec<i64>,
+    Vec<i64>,
+    Option<Vec<bool>>,
+    Option<Vec<bool>>,
+    Option<Vec<bool>>,
+);
+
+fn attendance_times(r: &Raw<'_>) -> Result<AttendanceTimes, Error> {
+    Ok((
+        instants(r.a_in, "attendance.check_in")?,
+        instants(r.a_out, "attendance.check_out")?,
+        flags(r.late),
+        flags(r.suspect),
+        flags(r.absent),
+    ))
+}
+
+/// The tables read and checked, without the GIL: on two threads when `threads` > 1 (the
+/// attendance table's instants and flags on one, the rest on the other); the first error in
+/// the order one thread meets them.
+fn read<'a>(r: Raw<'a>, x: Extra<'_>, threads: usize) -> Result<Owned<'a>, Error> {
+    if threads > 1 {
+        let (times, rest) = std::thread::scope(|scope| {
+            let times = scope.spawn(move || attendance_times(&r));
+            let rest = read_rest(&r, x);
+            (times.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
+        });
+        let (rest, times) = (rest?, times?);
+        Ok(Owned {
+            att_in: times.0,
+            att_out: times.1,
+            late: times.2,
+            suspect: times.3,
+            absent: times.4,
+            ..rest
+        })
+    } else {
+        // One thread: in the order of the errors above (the instants last).
+        let rest = read_rest(&r, x)?;
+        let times = attendance_times(&r)?;
+        Ok(Owned {
+            att_in: times.0,
+            att_out: times.1,
+            late: times.2,
+            suspect: times.3,
+            absent: times.4,
+            ..rest
+        })
+    }
+}
+
+/// All but the attendance table's instants and flags (left empty).
+fn read_rest<'a>(r: &Raw<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error> {
+    let Extra {
+        intern_persons,
+        project,
+        params_json,
+        closures,
+        elearning_json,
+    } = x;
+    let session_ids = str_col(r.session_ids, "sessions.id")?;
+    let session_trainings = str_col(r.session_trainings, "sessions.training")?;
+    let status_names = str_col(r.status_names, "sessions.status")?;
+    let a_session = text_col(r.a_session, "attendance.session")?;
+    let a_person = text_col(r.a_person, "attendance.person")?;
+    let b_session = text_col(r.b_session, "breaks.session")?;
+    let params: DatedParams = tijdreg::decode::from_str(params_json, "params")?;
+    let closures = closures
         .iter()
-        .any(|&l| l != n)
-        {
-            return Err(invalid(
-                "sessions: every column has one value per row".into(),
-                "sessions: elke kolom heeft één waarde per rij".into(),
-            ));
-        }
-        let mut session_status = Vec::with_capacity(n);
-        let mut session_dates = Vec::with_capacity(n);
-        let mut session_starts = Vec::with_capacity(n);
-        let mut session_ends = Vec::with_capacity(n);
-        for row in 0..n {
-            session_status.push(status(status_names.get(row), row)?);
-            session_dates.push(day(dates[row], "sessions", row, "date")?);
-            session_starts.push(time(starts[row], "sessions", row, "start")?);
-            session_ends.push(time(ends[row], "sessions", row, "end")?);
-        }
-        let (bst, ben) = (i32s(raw(&b_start), "breaks.start")?, i32s(raw(&b_end), "breaks.end")?);
-        let mut breaks = Vec::with_capacity(bs.len());
-        for (row, ((s, a), b)) in bs.iter().zip(&bst).zip(&ben).enumerate() {
-            breaks.push(col::BreakRow {
-                session: *s,
-                start: time(*a, "breaks", row, "start")?,
-                end: time(*b, "breaks", row, "end")?,
+        .map(|d| {
+            d.parse::<NaiveDate>().map_err(|_| {
+                invalid(
+                    "closures: expected YYYY-MM-DD".into(),
+                    "closures: verwacht JJJJ-MM-DD".into(),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = session_ids.len();
+    // Session ids to rows, person ids to codes (the attendance table names them as text).
+    let mut row_of: HashMap<&str, u32> = HashMap::with_capacity(n);
+    for i in 0..n {
+        if row_of.insert(session_ids.get(i), i as u32).is_some() {
+            return Err(Error::InvalidRecord {
+                path: format!("sessions[{i}].id"),
+                reason: "another session of the table has the same id".into(),
+                reason_nl: "een andere sessie van de tabel heeft dezelfde id".into(),
+                rule: "SES-1".into(),
             });
         }
-        let elearning: Vec<subsidy::ElearningRecord> = if elearning_json.is_empty() {
-            Vec::new()
-        } else {
-            tijdreg::decode::from_str(elearning_json, "elearning")?
-        };
-        Ok(Owned {
-            project,
-            params,
-            closures,
-            session_ids,
-            session_trainings,
-            session_status,
-            session_dates,
-            session_starts,
-            session_ends,
-            breaks,
-            persons,
-            att_session,
-            att_person,
-            att_in: instants(a_in.as_ref(), "attendance.check_in")?,
-            att_out: instants(a_out.as_ref(), "attendance.check_out")?,
-            late,
-            suspect,
-            absent,
-            elearning,
-        })
-    })())
+    }
+    let no_session = |table: &str, i: usize| {
+        invalid(
+            format!("{table}[{i}].session: no such session in the sessions table"),
+            format!("{table}[{i}].session: geen sessie van de sessietabel"),
+        )
+    };
+    let session_row = |c: Text, table: &str| -> Result<Vec<u32>, Error> {
+        match c {
+            Text::Plain(c) => {
+                // Rows of one session usually follow each other: a row naming the same
+                // session as the row before costs a comparison, not a lookup.
+                let mut last: Option<(&str, u32)> = None;
+                (0..c.len())
+                    .map(|i| {
+                        let id = c.get(i);
+                        if let Some((prev, row)) = last
+                            && prev == id
+                        {
+                            return Ok(row);
+                        }
+                        let row = row_of.get(id).copied().ok_or_else(|| no_session(table, i))?;
+                        last = Some((id, row));
+                        Ok(row)
+                    })
+                    .collect()
+            }
+            // A lookup per value of the dictionary, not per row; the codes become rows in
+            // place.
+            Text::Dict { values, mut codes } => {
+                const NO_ROW: u32 = u32::MAX;
+                // Parquet writes a dictionary in the order ids first appear, which is
+                // usually the sessions table's: each value is first compared with the
+                // sessions just after the one found before (ids are distinct: checked
+                // above), then looked up.
+                let mut next = 0usize;
+                let rows: Vec<u32> = (0..values.len())
+                    .map(|k| {
+                        let v = values.get(k);
+                        let near = (next..next.saturating_add(2).min(n)).find(|&r| session_ids.get(r) == v);
+                        let row = match near {
+                            Some(r) => r as u32,
+                            None => row_of.get(v).copied().unwrap_or(NO_ROW),
+                        };
+                        if row != NO_ROW {
+                            next = (row as usize).saturating_add(1);
+                        }
+                        row
+                    })
+                    .collect();
+                // Codes were checked against the dictionary's length (`text_col`); a value
+                // that names no session is found after the pass, for its message.
+                let mut missing = false;
+                for k in codes.iter_mut() {
+                    let row = rows.get(*k as usize).copied().unwrap_or(NO_ROW);
+                    missing |= row == NO_ROW;
+                    *k = row;
+                }
+                if missing && let Some(i) = codes.iter().position(|&r| r == NO_ROW) {
+                    return Err(no_session(table, i));
+                }
+                Ok(codes)
+            }
+        }
+    };
+    let att_session = session_row(a_session, "attendance")?;
+    let bs = session_row(b_session, "breaks")?;
+    let rows = col::attendance_rows(a_person.len())?;
+    let (persons, att_person) = match (intern_persons, a_person) {
+        // One project: its persons made distinct here, once per value.
+        (true, a_person) => {
+            let (table, codes) = match a_person {
+                Text::Plain(c) => (c, (0..rows).collect::<Vec<u32>>()),
+                Text::Dict { values, codes } => (values, codes),
+            };
+            let table = &table;
+            let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(table.len());
+            let mut persons: Vec<String> = Vec::new();
+            let distinct: Vec<u32> = (0..table.len())
+                .map(|k| {
+                    let p = table.get(k);
+                    *person_code.entry(p).or_insert_with(|| {
+                        persons.push(p.to_owned());
+                        (persons.len() - 1) as u32
+                    })
+                })
+                .collect();
+            let att_person = codes
+                .iter()
+                .map(|&k| distinct.get(k as usize).copied().unwrap_or(u32::MAX))
+                .collect();
+            (Persons::Distinct(persons), att_person)
+        }
+        // A whole call: the column as it is, persons matched per project by the core.
+        (false, Text::Plain(c)) => (Persons::Table(c), (0..rows).collect()),
+        (false, Text::Dict { values, codes }) => (Persons::Table(values), codes),
+    };
+    let dates = i32s(r.dates, "sessions.date")?;
+    let starts = i32s(r.starts, "sessions.start")?;
+    let ends = i32s(r.ends, "sessions.end")?;
+    if [
+        session_trainings.len(),
+        status_names.len(),
+        dates.len(),
+        starts.len(),
+        ends.len(),
+    ]
+    .iter()
+    .any(|&l| l != n)
+    {
+        return Err(invalid(
+            "sessions: every column has one value per row".into(),
+            "sessions: elke kolom heeft één waarde per rij".into(),
+        ));
+    }
+    let mut session_status = Vec::with_capacity(n);
+    let mut session_dates = Vec::with_capacity(n);
+    let mut session_starts = Vec::with_capacity(n);
+    let mut session_ends = Vec::with_capacity(n);
+    for row in 0..n {
+        session_status.push(status(status_names.get(row), row)?);
+        session_dates.push(day(dates[row], "sessions", row, "date")?);
+        session_starts.push(time(starts[row], "sessions", row, "start")?);
+        session_ends.push(time(ends[row], "sessions", row, "end")?);
+    }
+    let (bst, ben) = (i32s(r.b_start, "breaks.start")?, i32s(r.b_end, "breaks.end")?);
+    let mut breaks = Vec::with_capacity(bs.len());
+    for (row, ((s, a), b)) in bs.iter().zip(&bst).zip(&ben).enumerate() {
+        breaks.push(col::BreakRow {
+            session: *s,
+            start: time(*a, "breaks", row, "start")?,
+            end: time(*b, "breaks", row, "end")?,
+        });
+    }
+    let elearning: Vec<subsidy::ElearningRecord> = if elearning_json.is_empty() {
+        Vec::new()
+    } else {
+        tijdreg::decode::from_str(elearning_json, "elearning")?
+    };
+    Ok(Owned {
+        project,
+        params,
+        closures,
+        session_ids,
+        session_trainings,
+        session_status,
+        session_dates,
+        session_starts,
+        session_ends,
+        breaks,
+        persons,
+        att_session,
+        att_person,
+        att_in: Vec::new(),
+        att_out: Vec::new(),
+        late: None,
+        suspect: None,
+        absent: None,
+        elearning,
+    })
 }
 
 type Rows<'a> = (Vec<col::SessionRow<'a>>, Vec<&'a str>, Vec<col::ElearningRow<'a>>);
 
-fn rows(o: &Owned) -> Rows<'_> {
+fn rows<'a>(o: &'a Owned<'_>) -> Rows<'a> {
     let sessions: Vec<col::SessionRow<'_>> = (0..o.session_ids.len())
         .map(|i| col::SessionRow {
             id: o.session_ids.get(i),
@@ -602,27 +800,26 @@ pub(crate) fn report_from_columns(
     at: &str,
     totals_only: bool,
 ) -> PyResult<Py<PyAny>> {
-    let owned = read(
-        true,
+    let held = Held::gather(sessions, breaks, attendance)?;
+    let raw = held.raw();
+    let extra = Extra {
+        intern_persons: true,
         project,
         params_json,
         closures,
-        sessions,
-        breaks,
-        attendance,
         elearning_json,
-    )?;
+    };
     let at = at.to_owned();
     if totals_only {
         let s = guarded(py, move || {
-            let c = compact(&owned?)?;
+            let c = compact(&read(raw, extra, 1)?)?;
             let s = subsidy::totals_compact(&c, tijdreg::calendar::parse_instant(&at)?)?;
             serde_json::to_string(&s).map_err(|_| Error::invalid("the summary as JSON", "de samenvatting als JSON"))
         })?;
         return Ok(s.into_pyobject(py)?.into_any().unbind());
     }
     let r = guarded(py, move || {
-        let c = compact(&owned?)?;
+        let c = compact(&read(raw, extra, 1)?)?;
         subsidy::report_compact(&c, tijdreg::calendar::parse_instant(&at)?)
     })?;
     Ok(Py::new(py, PyReport { inner: r })?.into_any())
@@ -812,20 +1009,25 @@ pub(crate) fn call_totals_from_columns<'py>(
     at: &str,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let session_project = i32s(raw(&bytes_of(sessions, "project")?), "sessions.project");
-    let owned = read(
-        false,
-        String::from("call"),
+    let project_codes = bytes_of(sessions, "project")?;
+    let held = Held::gather(sessions, breaks, attendance)?;
+    let raw_tables = held.raw();
+    let session_project = raw(&project_codes);
+    let extra = Extra {
+        intern_persons: false,
+        project: String::from("call"),
         params_json,
         closures,
-        sessions,
-        breaks,
-        attendance,
         elearning_json,
-    )?;
+    };
     let at = at.to_owned();
     let summaries = guarded(py, move || {
-        let o = owned?;
+        let session_project = i32s(session_project, "sessions.project");
+        let threads = threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+            .max(1);
+        // The tables are read without the GIL, on as many threads as the counting.
+        let o = read(raw_tables, extra, threads)?;
         let session_project: Vec<u32> = session_project?
             .into_iter()
             .map(|x| u32::try_from(x).unwrap_or(u32::MAX))
@@ -839,18 +1041,18 @@ pub(crate) fn call_totals_from_columns<'py>(
             elearning_project: &elearning_project,
             columns: columns_of(&o, &sessions, &persons, &elearning),
         };
-        // Projects are independent (ADR 03): contiguous ranges of them, of about as many
+        // Projects are independent (ADR 03): the call's tables are checked and grouped once
+        // (shared by the threads), then contiguous ranges of projects, of about as many
         // attendance rows each, are counted on threads of their own; in each, a project is
         // counted as soon as it is built and its records dropped before the next. The answer
         // (and the first error, by project) is the one project-by-project order gives.
-        let threads = threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-            .clamp(1, names.len().max(1));
+        let index = col::CallIndex::new(&call)?;
+        let threads = threads.clamp(1, names.len().max(1));
         let ranges = split_by_rows(&session_project, &o.att_session, names.len(), threads);
         let count = |range: std::ops::Range<usize>| -> Result<Vec<subsidy::Summary>, Error> {
             let mut out = Vec::with_capacity(range.len());
             let mut memo = subsidy::ReceiptMemo::default();
-            col::each_project_in(&call, range, |_, c| {
+            index.each_project_in(range, |_, c| {
                 out.push(subsidy::totals_compact_with(&c, at, &mut memo)?);
                 Ok(())
             })?;
@@ -973,20 +1175,22 @@ pub(crate) fn apply_scan_columns(
     scans: &Bound<'_, PyDict>,
 ) -> PyResult<(usize, Vec<Refusal>)> {
     use tijdreg::ledger::{Actor, Command, Envelope};
-    let ids = str_col(scans, "command_id")?;
-    let actors = str_col(scans, "actor")?;
-    let kinds = str_col(scans, "kind")?;
-    let sessions_ = str_col(scans, "session")?;
-    let persons = str_col(scans, "person")?;
-    let tokens = str_col(scans, "token")?;
-    let at = instants(instant_col(scans, "at")?.as_ref(), "scans.at");
-    let time = instant_col(scans, "time")?.map(|t| instants(Some(&t), "scans.time"));
+    // The columns held (with the GIL), read where Python keeps them (without it).
+    let held: Vec<Option<StrBytes<'_>>> = ["command_id", "actor", "kind", "session", "person", "token"]
+        .iter()
+        .map(|k| str_bytes(scans, k))
+        .collect::<PyResult<_>>()?;
+    let (at_col, time_col) = (instant_col(scans, "at")?, instant_col(scans, "time")?);
     let person_set = raw(&bytes_of(scans, "person_set")?).to_vec();
+    let texts: Vec<Option<(&[u8], &[u8])>> = held.iter().map(raw_str).collect();
+    let (at_raw, time_raw) = (raw_instants(&at_col), raw_instants(&time_col));
     let ledger = ledger.get();
     ledger.with(py, move |l| {
-        let (ids, actors, kinds, sessions_, persons, tokens) = (ids?, actors?, kinds?, sessions_?, persons?, tokens?);
-        let at = at?;
-        let time = time.transpose()?;
+        let text = |i: usize, what: &str| str_col(texts.get(i).copied().flatten(), what);
+        let (ids, actors, kinds) = (text(0, "command_id")?, text(1, "actor")?, text(2, "kind")?);
+        let (sessions_, persons, tokens) = (text(3, "session")?, text(4, "person")?, text(5, "token")?);
+        let at = instants(at_raw, "scans.at")?;
+        let time = time_raw.map(|t| instants(Some(t), "scans.time")).transpose()?;
         let n = ids.len();
         if [actors.len(), kinds.len(), sessions_.len(), at.len()]
             .iter()

@@ -291,6 +291,33 @@ def test_a_call_gives_the_same_totals_and_errors_on_any_number_of_threads() -> N
     assert len(messages) == 1 and f"(project {first_bad})" in messages.pop()
 
 
+def test_a_calls_columns_are_read_alike_and_refused_in_one_order_on_any_number_of_threads() -> None:
+    # The native call reads the columns without the GIL, on two threads when it counts on two
+    # (the attendance table's instants on one, the rest on the other): the same totals, and the
+    # same first error as one thread meets them (a bad session column before a bad instant).
+    call = synth.call(projects=5, intervals=3_000, seed=8)
+    s = call["sessions"]
+    codes, projects = ta._codes(s.column("project").combine_chunks())
+    sess, att, brk = ta._columns(s, call["attendance"], call["breaks"])
+    sess["project"] = codes
+    names = [str(p) for p in projects]
+
+    def run(sess, att, threads):
+        return tijdreg._tijdreg.call_totals_from_columns(names, ta._params(synth.PARAMS), [], sess, brk, att, "", [],
+                                                         "2027-01-31T12:00:00Z", threads)
+
+    want = run(sess, att, 1)
+    assert run(sess, att, 2) == want and len(want) == 5
+    values, validity, offset, _ = att["check_in"]
+    bad_unit = dict(att, check_in=(values, validity, offset, 7))
+    bad_status = dict(sess, **{"sessions.status": ta._strings(pa.array(["Done"] * s.num_rows), "sessions", "status")})
+    for threads in (1, 2):
+        with pytest.raises(tijdreg.InvalidInputError, match="attendance.check_in: an unknown time unit"):
+            run(sess, bad_unit, threads)
+        with pytest.raises(tijdreg.InvalidInputError, match=r"sessions\[0\].status"):
+            run(bad_status, bad_unit, threads)
+
+
 def test_the_arrow_and_json_paths_agree_on_synthetic_projects() -> None:
     call = synth.call(projects=6, intervals=6_000, seed=9)
     sums = ta.call_totals_from_arrow(call["sessions"], call["attendance"], breaks=call["breaks"],
