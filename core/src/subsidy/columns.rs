@@ -752,17 +752,21 @@ where
 /// ```
 pub struct CallIndex<'c> {
     call: &'c CallColumns<'c>,
-    /// Per project: its sessions (rows as given), and their rows in the whole table.
-    sessions: Vec<Vec<SessionRow<'c>>>,
-    sessions_by_project: Vec<Vec<u32>>,
-    /// Per project: its breaks, each naming its session's row within the project.
-    breaks: Vec<Vec<BreakRow>>,
+    /// The sessions by project (table order within one), and their rows in the whole table:
+    /// project `p`'s are `sessions[p_sessions[p]..p_sessions[p + 1]]`.
+    p_sessions: Vec<u32>,
+    sessions: Vec<SessionRow<'c>>,
+    session_rows: Vec<u32>,
+    /// The breaks by project, each naming its session's row within the project.
+    p_breaks: Vec<u32>,
+    breaks: Vec<BreakRow>,
     /// Attendance rows by session (table order within one): session `s`'s rows are
     /// `by_session[s_first[s]..s_first[s + 1]]`.
     s_first: Vec<u32>,
     by_session: Vec<u32>,
-    /// Per project: its e-learning entries.
-    entries: Vec<Vec<ElearningRow<'c>>>,
+    /// The e-learning entries by project.
+    p_entries: Vec<u32>,
+    entries: Vec<ElearningRow<'c>>,
 }
 
 impl<'c> CallIndex<'c> {
@@ -796,30 +800,53 @@ impl<'c> CallIndex<'c> {
                 ))
             }
         };
-        // Sessions per project (and their rows in the whole table), and each session's row
-        // within its project.
-        let mut sessions: Vec<Vec<SessionRow<'_>>> = vec![Vec::new(); p_count];
-        let mut sessions_by_project: Vec<Vec<u32>> = vec![Vec::new(); p_count];
-        let mut local = Vec::with_capacity(cols.sessions.len());
-        for (row, (s, &p)) in cols.sessions.iter().zip(c.session_project).enumerate() {
-            let p = project_of(p, "sessions", row)?;
-            let (Some(list), Some(rows)) = (sessions.get_mut(p), sessions_by_project.get_mut(p)) else {
-                return Err(bad_column("sessions", "project", "", ""));
-            };
-            local.push((p, u32::try_from(list.len()).unwrap_or(u32::MAX)));
-            list.push(*s);
-            rows.push(u32::try_from(row).unwrap_or(u32::MAX));
+        // Sessions by project (a counting sort: table order within a project), and each
+        // session's project and row within it.
+        for (row, &p) in c.session_project.iter().enumerate() {
+            project_of(p, "sessions", row)?;
         }
+        let (p_sessions, session_rows) = bucket_rows(cols.sessions.len(), p_count, |i| {
+            c.session_project.get(i).map_or(usize::MAX, |&p| p as usize)
+        });
+        let mut local = vec![(0usize, 0u32); cols.sessions.len()];
+        for (p, w) in p_sessions.windows(2).enumerate() {
+            if let [from, to] = *w {
+                for (k, &row) in session_rows
+                    .get(from as usize..to as usize)
+                    .unwrap_or(&[])
+                    .iter()
+                    .enumerate()
+                {
+                    if let Some(x) = local.get_mut(row as usize) {
+                        *x = (p, k as u32);
+                    }
+                }
+            }
+        }
+        let sessions: Vec<SessionRow<'c>> = session_rows
+            .iter()
+            .filter_map(|&row| cols.sessions.get(row as usize).copied())
+            .collect();
         let owner = |s: u32, table: &str, row: usize| -> Result<(usize, u32), Error> {
             local.get(s as usize).copied().ok_or_else(|| no_session_row(table, row))
         };
-        let mut breaks: Vec<Vec<BreakRow>> = vec![Vec::new(); p_count];
         for (row, b) in cols.breaks.iter().enumerate() {
-            let (p, s) = owner(b.session, "breaks", row)?;
-            if let Some(list) = breaks.get_mut(p) {
-                list.push(BreakRow { session: s, ..*b });
-            }
+            owner(b.session, "breaks", row)?;
         }
+        let (p_breaks, b_order) = bucket_rows(cols.breaks.len(), p_count, |i| {
+            cols.breaks
+                .get(i)
+                .and_then(|b| local.get(b.session as usize))
+                .map_or(usize::MAX, |x| x.0)
+        });
+        let breaks: Vec<BreakRow> = b_order
+            .iter()
+            .filter_map(|&i| cols.breaks.get(i as usize))
+            .map(|b| BreakRow {
+                session: local.get(b.session as usize).map_or(0, |x| x.1),
+                ..*b
+            })
+            .collect();
         let a = &cols.attendance;
         let n = same_lengths(a)?;
         attendance_rows(n)?;
@@ -833,20 +860,26 @@ impl<'c> CallIndex<'c> {
         let (s_first, by_session) = bucket_rows(n, cols.sessions.len(), |i| {
             a.session.get(i).map_or(usize::MAX, |&s| s as usize)
         });
-        let mut entries: Vec<Vec<ElearningRow<'_>>> = vec![Vec::new(); p_count];
-        for (row, (e, &p)) in cols.elearning.iter().zip(c.elearning_project).enumerate() {
-            let p = project_of(p, "elearning", row)?;
-            if let Some(list) = entries.get_mut(p) {
-                list.push(*e);
-            }
+        for (row, &p) in c.elearning_project.iter().enumerate() {
+            project_of(p, "elearning", row)?;
         }
+        let (p_entries, e_order) = bucket_rows(cols.elearning.len(), p_count, |i| {
+            c.elearning_project.get(i).map_or(usize::MAX, |&p| p as usize)
+        });
+        let entries: Vec<ElearningRow<'c>> = e_order
+            .iter()
+            .filter_map(|&i| cols.elearning.get(i as usize).copied())
+            .collect();
         Ok(CallIndex {
             call: c,
+            p_sessions,
             sessions,
-            sessions_by_project,
+            session_rows,
+            p_breaks,
             breaks,
             s_first,
             by_session,
+            p_entries,
             entries,
         })
     }
@@ -865,14 +898,7 @@ impl<'c> CallIndex<'c> {
         let c = self.call;
         let cols = &c.columns;
         let a = &cols.attendance;
-        let (sessions, sessions_by_project, breaks, s_first, by_session, entries) = (
-            &self.sessions,
-            &self.sessions_by_project,
-            &self.breaks,
-            &self.s_first,
-            &self.by_session,
-            &self.entries,
-        );
+        let (s_first, by_session) = (&self.s_first, &self.by_session);
         let span = |first: &[u32], k: usize| match (first.get(k), first.get(k.saturating_add(1))) {
             (Some(&a), Some(&b)) => a as usize..b as usize,
             _ => 0..0,
@@ -901,7 +927,7 @@ impl<'c> CallIndex<'c> {
                     *x = NONE;
                 }
             }
-            for &gs in sessions_by_project.get(p).map_or(&[][..], Vec::as_slice) {
+            for &gs in self.session_rows.get(span(&self.p_sessions, p)).unwrap_or(&[]) {
                 let from = rows.len();
                 first.push(from as u32);
                 for &i in by_session.get(span(s_first, gs as usize)).unwrap_or(&[]) {
@@ -933,11 +959,11 @@ impl<'c> CallIndex<'c> {
                 project,
                 params: cols.params,
                 closures: cols.closures,
-                sessions: sessions.get(p).map_or(&[][..], Vec::as_slice),
-                breaks: breaks.get(p).map_or(&[][..], Vec::as_slice),
+                sessions: self.sessions.get(span(&self.p_sessions, p)).unwrap_or(&[]),
+                breaks: self.breaks.get(span(&self.p_breaks, p)).unwrap_or(&[]),
                 persons: &persons,
                 attendance: *a,
-                elearning: entries.get(p).map_or(&[][..], Vec::as_slice),
+                elearning: self.entries.get(span(&self.p_entries, p)).unwrap_or(&[]),
             };
             let compact = build(
                 &one,
