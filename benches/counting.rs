@@ -171,23 +171,55 @@ fn main() {
         );
         if n <= 1_000_000 {
             let t = synth::call_tables(7, n, PROJECTS);
-            let (call, _) = t.with_columns(|call| measure(budget, || call_totals(call, at)));
+            let (call, two) = t.with_columns(|call| {
+                let one = measure(budget, || call_totals(call, at)).0;
+                let two = measure(budget, || call_totals_on_two(call, at)).0;
+                (one, two)
+            });
             let rows = t.interval_count();
             call_rows.push(format!(
-                "| {rows} | {} | {:.2} ms ({:.1} ns, {:.1}×) |",
+                "| {rows} | {} | {:.2} ms ({:.1} ns, {:.1}×) | {:.2} ms ({:.2}× one thread's speed) |",
                 t.projects.len(),
                 call.as_secs_f64() * 1e3,
                 ns_per(call, rows),
                 call.as_secs_f64() / (floor.as_secs_f64() * rows as f64 / intervals as f64),
+                two.as_secs_f64() * 1e3,
+                call.as_secs_f64() / two.as_secs_f64(),
             ));
         }
     }
     println!();
-    println!("| intervals | projects | call tables → totals of every project (vs floor) |");
-    println!("|---|---|---|");
+    println!(
+        "| intervals | projects | call tables → totals of every project (vs floor) | the same on two threads sharing one index |"
+    );
+    println!("|---|---|---|---|");
     for r in call_rows {
         println!("{r}");
     }
+}
+
+/// [`call_totals`] on two threads, as the bindings count a call: the call's index made once,
+/// each thread walking half of the projects (by number; the synthetic projects are of a size).
+fn call_totals_on_two(call: &tijdreg::subsidy::columns::CallColumns<'_>, at: chrono::DateTime<chrono::Utc>) -> i64 {
+    let index = tijdreg::subsidy::columns::CallIndex::new(call).expect("index");
+    let walk = |range: std::ops::Range<usize>| {
+        let mut minutes = 0i64;
+        let mut memo = tijdreg::subsidy::ReceiptMemo::default();
+        index
+            .each_project_in(range, |_, c| {
+                minutes += tijdreg::subsidy::totals_compact_with(&c, at, &mut memo)?
+                    .realised
+                    .counted_minutes;
+                Ok(())
+            })
+            .expect("call");
+        minutes
+    };
+    let half = call.projects.len() / 2;
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| walk(half..call.projects.len()));
+        walk(0..half) + other.join().expect("thread")
+    })
 }
 
 /// Projects of the synthetic call (`--only columns` and the call table).
