@@ -334,9 +334,11 @@ def call_totals_from_arrow(
     so any split of a call into groups of whole projects gives the same totals. Returns
     ``{project: summary}`` as :func:`totals_from_arrow` gives it.
 
-    ``threads``: how many threads count the projects (ranges of whole projects, the GIL
-    released); ``None`` uses every core the process may use, ``1`` counts in the calling
-    thread's order on one thread. The answer is the same for any number."""
+    ``threads``: how many threads read the tables and count the projects (ranges of whole
+    projects; the GIL is released once the columns are taken, so other Python threads run
+    meanwhile); ``None`` uses every core the process may use, ``1`` counts in the calling
+    thread's order on one thread. The answer, and the first error, are the same for any
+    number."""
     pa = _pa()
     pc = pa.compute
     s = _table(sessions, "sessions")
