@@ -45,12 +45,65 @@ pub use crate::limits::YEARS;
 const INSTANTS: std::ops::RangeInclusive<i64> = 946_598_400..=4_102_531_200;
 
 /// Interned names: index → id. Shared by the compact records and the reports made from them.
+/// Session and entry ids (one each per record) are kept end to end in one string each;
+/// persons and trainings (a few per project) as the id types a report line hands out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Names {
-    pub sessions: Vec<SessionId>,
-    pub entries: Vec<EntryId>,
+    pub sessions: IdList,
+    pub entries: IdList,
     pub persons: Vec<PersonId>,
     pub trainings: Vec<TrainingId>,
+}
+
+/// Ids end to end in one string, index → id: one allocation for all of a project's session
+/// (or entry) ids instead of one each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IdList {
+    text: String,
+    /// Where each id ends in `text` (it starts where the one before ends).
+    ends: Vec<u32>,
+}
+
+impl IdList {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// The id at `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i.checked_sub(1) {
+            Some(j) => self.ends.get(j).map_or(0, |&e| e as usize),
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+    pub fn last(&self) -> Option<&str> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i).unwrap_or(""))
+    }
+    /// Adds `id` at the end.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRecord`] when the ids would pass 4 GiB of text.
+    pub fn push(&mut self, id: &str) -> Result<(), Error> {
+        let end = count(self.text.len().saturating_add(id.len()))?;
+        self.text.push_str(id);
+        self.ends.push(end);
+        Ok(())
+    }
+    /// Room for `n` more ids of about `chars` bytes each.
+    pub fn reserve(&mut self, n: usize, chars: usize) {
+        self.ends.reserve(n);
+        self.text.reserve(n.saturating_mul(chars));
+    }
+    /// Bytes held on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.text
+            .capacity()
+            .saturating_add(self.ends.capacity().saturating_mul(std::mem::size_of::<u32>()))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,8 +203,8 @@ impl Compact {
             + self.participants.capacity() * size_of::<CParticipant>()
             + self.intervals.capacity() * size_of::<CInterval>()
             + self.entries.capacity() * size_of::<CEntry>()
-            + strings(&mut names.sessions.iter().map(|x| &x.0))
-            + strings(&mut names.entries.iter().map(|x| &x.0))
+            + names.sessions.heap_bytes()
+            + names.entries.heap_bytes()
             + strings(&mut names.persons.iter().map(|x| &x.0))
             + strings(&mut names.trainings.iter().map(|x| &x.0))
     }
@@ -313,7 +366,8 @@ impl CompactBuilder {
     /// Reserves room for this many sessions, participants and intervals.
     pub fn reserve(&mut self, sessions: usize, participants: usize, intervals: usize) {
         self.c.sessions.reserve(sessions);
-        self.names.sessions.reserve(sessions);
+        // Ids of about a dozen characters.
+        self.names.sessions.reserve(sessions, 12);
         self.session_ids.first.reserve(sessions);
         self.c.participants.reserve(participants);
         self.c.intervals.reserve(intervals);
@@ -453,7 +507,8 @@ impl CompactBuilder {
         if recent.is_none() {
             check_id(training).map_err(|p| id_error(&format!("sessions[{i}] (session {id}).training"), p))?;
         }
-        let (id_hash, known) = self.session_ids.find(id, name_at(&self.names.sessions));
+        let sessions = &self.names.sessions;
+        let (id_hash, known) = self.session_ids.find(id, |k| sessions.get(k as usize));
         if known.is_some() {
             return Err(record(
                 format!("sessions[{i}] (session {id}).id"),
@@ -507,7 +562,7 @@ impl CompactBuilder {
             },
         });
         self.session_ids.insert(id_hash, id, count(self.names.sessions.len())?);
-        self.names.sessions.push(SessionId::new(id));
+        self.names.sessions.push(id)?;
         Ok(())
     }
 
@@ -770,7 +825,8 @@ impl CompactBuilder {
         for (v, f) in [(person, "person"), (training, "training")] {
             check_id(v).map_err(|p| id_error(&path(f), p))?;
         }
-        let (id_hash, known) = self.entry_ids.find(id, name_at(&self.names.entries));
+        let entries = &self.names.entries;
+        let (id_hash, known) = self.entry_ids.find(id, |k| entries.get(k as usize));
         if known.is_some() {
             return Err(record(
                 path("id"),
@@ -802,7 +858,7 @@ impl CompactBuilder {
             status,
         });
         self.entry_ids.insert(id_hash, id, count(self.names.entries.len())?);
-        self.names.entries.push(EntryId::new(id));
+        self.names.entries.push(id)?;
         Ok(())
     }
 
@@ -815,10 +871,29 @@ impl CompactBuilder {
 
 #[cfg(test)]
 mod tests {
-    use super::{CompactBuilder, IdIndex, name_at};
+    use super::{CompactBuilder, IdIndex, IdList, name_at};
     use crate::ids::ProjectId;
     use crate::session::{Break, SessionStatus};
     use chrono::{NaiveDate, NaiveTime};
+
+    #[test]
+    fn ses_1_el_1_ids_kept_end_to_end_read_back_as_given() {
+        let mut l = IdList::default();
+        assert_eq!((l.len(), l.get(0), l.last()), (0, None, None));
+        let ids = ["S-1", "", "sessie/2026-03-02#ochtend", "é-ü", "S-1"];
+        for id in ids {
+            assert!(l.push(id).is_ok());
+        }
+        assert_eq!(l.len(), ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(l.get(i), Some(*id), "{i}");
+        }
+        assert_eq!(l.get(ids.len()), None);
+        assert_eq!(l.last(), Some("S-1"));
+        assert_eq!(l.iter().collect::<Vec<_>>(), ids);
+        let text: usize = ids.iter().map(|x| x.len()).sum();
+        assert!(l.heap_bytes() >= text + 4 * ids.len());
+    }
 
     #[test]
     fn ses_1_ids_of_one_hash_are_told_apart() {

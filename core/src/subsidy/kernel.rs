@@ -36,7 +36,7 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use super::Reason;
-use super::compact::{CEntry, CInterval, CParticipant, CSession, Compact, Span};
+use super::compact::{CEntry, CInterval, CParticipant, CSession, Compact, Names, Span};
 use crate::calendar::brussels_unix;
 use crate::elearning::EntryStatus;
 use crate::error::Error;
@@ -447,6 +447,7 @@ fn normalise(v: &mut Vec<(i64, i64)>) {
 }
 
 /// [`normalise`] of two stretches or more (also right for fewer).
+#[inline(never)]
 fn normalise_many(v: &mut Vec<(i64, i64)>) {
     v.retain(|(a, b)| b > a);
     if !v.is_sorted() {
@@ -526,6 +527,17 @@ impl DayClock {
 struct SourceKeys {
     sessions: Vec<u128>,
     entries: Vec<u128>,
+}
+
+impl SourceKeys {
+    /// Made once per count, apart from the counting loop.
+    #[inline(never)]
+    fn of(names: &Names) -> SourceKeys {
+        SourceKeys {
+            sessions: names.sessions.iter().map(id_key).collect(),
+            entries: names.entries.iter().map(id_key).collect(),
+        }
+    }
 }
 
 /// A source of lines: a session or an e-learning entry.
@@ -610,13 +622,15 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&So
             }
         };
         let id = |s: &Src| match *s {
-            Src::Session(i) => names.sessions.get(i as usize).map_or("", |x| x.as_str()),
-            Src::Entry(i) => names.entries.get(i as usize).map_or("", |x| x.as_str()),
+            Src::Session(i) => names.sessions.get(i as usize).unwrap_or(""),
+            Src::Entry(i) => names.entries.get(i as usize).unwrap_or(""),
         };
         let cmp = |a: &Src, b: &Src| {
             let (sa, ka, ta) = key(a);
             let (sb, kb, tb) = key(b);
+            // The ids are read only when their prefixes are equal.
             sa.cmp(&sb)
+                .then(ka.cmp(&kb))
                 .then_with(|| cmp_ids(ka, id(a), kb, id(b)))
                 .then(ta.cmp(&tb))
         };
@@ -912,10 +926,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
             None => clock.at(e.date, NaiveTime::MIN)? + 86_400,
         });
     }
-    let keys = explain.then(|| SourceKeys {
-        sessions: names.sessions.iter().map(|s| id_key(s.as_str())).collect(),
-        entries: names.entries.iter().map(|s| id_key(s.as_str())).collect(),
-    });
+    let keys = explain.then(|| SourceKeys::of(names));
     let order = order_sources(c, &starts, &e_starts, keys.as_ref());
     let person_rank = if explain { rank(&names.persons) } else { Vec::new() };
     let mut k = Kernel {
@@ -1746,9 +1757,9 @@ fn close_day(
                     let src = x.map_or(0, |x| x.source);
                     let names = &ctx.c.names;
                     let id = if el {
-                        names.entries.get(src as usize).map(|x| x.as_str())
+                        names.entries.get(src as usize)
                     } else {
-                        names.sessions.get(src as usize).map(|x| x.as_str())
+                        names.sessions.get(src as usize)
                     };
                     let k = id.map_or(0, id_key);
                     keyed.push((
@@ -1761,9 +1772,9 @@ fn close_day(
                 let name = |&(_, _, el, m): &(i64, u128, u8, u32)| {
                     let src = lines.get(m as usize).map_or(0, |x| x.source) as usize;
                     if el == 1 {
-                        ctx.c.names.entries.get(src).map_or("", |x| x.as_str())
+                        ctx.c.names.entries.get(src).unwrap_or("")
                     } else {
-                        ctx.c.names.sessions.get(src).map_or("", |x| x.as_str())
+                        ctx.c.names.sessions.get(src).unwrap_or("")
                     }
                 };
                 keyed.sort_by(|a, b| {

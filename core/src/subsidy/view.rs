@@ -89,9 +89,9 @@ impl<'r> Line<'r> {
         let n = &self.r.names;
         let i = self.l.source as usize;
         if self.l.has(flag::ELEARNING) {
-            n.entries.get(i).map_or("", |x| x.as_str())
+            n.entries.get(i).unwrap_or("")
         } else {
-            n.sessions.get(i).map_or("", |x| x.as_str())
+            n.sessions.get(i).unwrap_or("")
         }
     }
     /// The participant.
@@ -322,7 +322,7 @@ impl<'r> Excluded<'r> {
             .as_ref()
             .is_none_or(|v| v.get(self.other as usize).copied().unwrap_or(false));
         (self.reason == Reason::CountedElsewhere && shown)
-            .then(|| r.names.sessions.get(self.other as usize).map_or("", |x| x.as_str()))
+            .then(|| r.names.sessions.get(self.other as usize).unwrap_or(""))
     }
     /// The explanation, e.g. `09:00–09:12 before check-in`.
     pub fn text(&self) -> String {
@@ -459,8 +459,8 @@ impl Report {
     /// the whole project, so a line reads the same in every view.
     pub fn restrict(&mut self, visible_session: impl Fn(&str) -> bool, visible_entry: impl Fn(&str) -> bool) {
         let names = Arc::clone(&self.names);
-        let sessions: Vec<bool> = names.sessions.iter().map(|s| visible_session(s.as_str())).collect();
-        let entries: Vec<bool> = names.entries.iter().map(|e| visible_entry(e.as_str())).collect();
+        let sessions: Vec<bool> = names.sessions.iter().map(visible_session).collect();
+        let entries: Vec<bool> = names.entries.iter().map(visible_entry).collect();
         if sessions.iter().chain(&entries).all(|v| *v) {
             return;
         }
