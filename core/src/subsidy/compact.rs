@@ -86,7 +86,7 @@ impl IdList {
     /// Adds `id` at the end.
     ///
     /// # Errors
-    /// [`Error::InvalidRecord`] when the ids would pass 4 GiB of text.
+    /// [`Error::InvalidInput`] when the ids would pass 4 GiB of text.
     pub fn push(&mut self, id: &str) -> Result<(), Error> {
         let end = count(self.text.len().saturating_add(id.len()))?;
         self.text.push_str(id);

@@ -447,7 +447,6 @@ fn normalise(v: &mut Vec<(i64, i64)>) {
 }
 
 /// [`normalise`] of two stretches or more (also right for fewer).
-#[inline(never)]
 fn normalise_many(v: &mut Vec<(i64, i64)>) {
     v.retain(|(a, b)| b > a);
     if !v.is_sorted() {
@@ -530,8 +529,7 @@ struct SourceKeys {
 }
 
 impl SourceKeys {
-    /// Made once per count, apart from the counting loop.
-    #[inline(never)]
+    /// Each source's id prefix, made once per count.
     fn of(names: &Names) -> SourceKeys {
         SourceKeys {
             sessions: names.sessions.iter().map(id_key).collect(),
