@@ -202,24 +202,31 @@ fn main() {
 /// each thread walking half of the projects (by number; the synthetic projects are of a size).
 fn call_totals_on_two(call: &tijdreg::subsidy::columns::CallColumns<'_>, at: chrono::DateTime<chrono::Utc>) -> i64 {
     let index = tijdreg::subsidy::columns::CallIndex::new(call).expect("index");
-    let walk = |range: std::ops::Range<usize>| {
-        let mut minutes = 0i64;
-        let mut memo = tijdreg::subsidy::ReceiptMemo::default();
-        index
-            .each_project_in(range, |_, c| {
-                minutes += tijdreg::subsidy::totals_compact_with(&c, at, &mut memo)?
-                    .realised
-                    .counted_minutes;
-                Ok(())
-            })
-            .expect("call");
-        minutes
-    };
     let half = call.projects.len() / 2;
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| walk(half..call.projects.len()));
-        walk(0..half) + other.join().expect("thread")
+        let other = scope.spawn(|| walk(&index, half..call.projects.len(), at));
+        walk(&index, 0..half, at) + other.join().expect("thread")
     })
+}
+
+/// The counted minutes of the projects `range` of an indexed call, each project built and
+/// counted in turn.
+fn walk(
+    index: &tijdreg::subsidy::columns::CallIndex<'_>,
+    range: std::ops::Range<usize>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> i64 {
+    let mut minutes = 0i64;
+    let mut memo = tijdreg::subsidy::ReceiptMemo::default();
+    index
+        .each_project_in(range, |_, c| {
+            minutes += tijdreg::subsidy::totals_compact_with(&c, at, &mut memo)?
+                .realised
+                .counted_minutes;
+            Ok(())
+        })
+        .expect("call");
+    minutes
 }
 
 /// Projects of the synthetic call (`--only columns` and the call table).
@@ -229,14 +236,6 @@ const PROJECTS: usize = 1000;
 /// checking and building each project's records, counting them (the columns path the
 /// bindings' `call_totals_from_arrow` takes, without its threads).
 fn call_totals(call: &tijdreg::subsidy::columns::CallColumns<'_>, at: chrono::DateTime<chrono::Utc>) -> i64 {
-    let mut minutes = 0i64;
-    let mut memo = tijdreg::subsidy::ReceiptMemo::default();
-    tijdreg::subsidy::columns::each_project(call, |_, c| {
-        minutes += tijdreg::subsidy::totals_compact_with(&c, at, &mut memo)?
-            .realised
-            .counted_minutes;
-        Ok(())
-    })
-    .expect("call");
-    minutes
+    let index = tijdreg::subsidy::columns::CallIndex::new(call).expect("index");
+    walk(&index, 0..call.projects.len(), at)
 }

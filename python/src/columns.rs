@@ -290,7 +290,12 @@ fn bytes_of<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py
 
 /// The bytes of a column passed as `bytes`; none when it was not given.
 fn raw<'a>(b: &'a Option<Bound<'_, PyBytes>>) -> &'a [u8] {
-    b.as_ref().map_or(&[], |b| b.as_bytes())
+    raw_opt(b).unwrap_or(&[])
+}
+
+/// The bytes of an optional column, if given.
+fn raw_opt<'a>(b: &'a Option<Bound<'_, PyBytes>>) -> Option<&'a [u8]> {
+    b.as_ref().map(|b| b.as_bytes())
 }
 
 const EPOCH_DAYS: i32 = 719_163; // days from 0001-01-01 to 1970-01-01
@@ -429,9 +434,9 @@ impl<'py> Held<'py> {
             a_person: raw_text(&self.a_person),
             a_in: raw_instants(&self.a_in),
             a_out: raw_instants(&self.a_out),
-            late: self.late.as_ref().map(|b| b.as_bytes()),
-            suspect: self.suspect.as_ref().map(|b| b.as_bytes()),
-            absent: self.absent.as_ref().map(|b| b.as_bytes()),
+            late: raw_opt(&self.late),
+            suspect: raw_opt(&self.suspect),
+            absent: raw_opt(&self.absent),
         }
     }
 }
@@ -489,34 +494,26 @@ fn attendance_times(r: &Raw<'_>) -> Result<AttendanceTimes, Error> {
 /// attendance table's instants and flags on one, the rest on the other); the first error in
 /// the order one thread meets them.
 fn read<'a>(r: Raw<'a>, x: Extra<'_>, threads: usize) -> Result<Owned<'a>, Error> {
-    if threads > 1 {
-        let (times, rest) = std::thread::scope(|scope| {
+    let (rest, times) = if threads > 1 {
+        std::thread::scope(|scope| {
             let times = scope.spawn(move || attendance_times(&r));
             let rest = read_rest(&r, x);
-            (times.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
-        });
-        let (rest, times) = (rest?, times?);
-        Ok(Owned {
-            att_in: times.0,
-            att_out: times.1,
-            late: times.2,
-            suspect: times.3,
-            absent: times.4,
-            ..rest
+            (rest, times.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         })
     } else {
-        // One thread: in the order of the errors above (the instants last).
+        // One thread: the instants only once the rest is read (their errors come last).
         let rest = read_rest(&r, x)?;
-        let times = attendance_times(&r)?;
-        Ok(Owned {
-            att_in: times.0,
-            att_out: times.1,
-            late: times.2,
-            suspect: times.3,
-            absent: times.4,
-            ..rest
-        })
-    }
+        (Ok(rest), attendance_times(&r))
+    };
+    let (rest, (att_in, att_out, late, suspect, absent)) = (rest?, times?);
+    Ok(Owned {
+        att_in,
+        att_out,
+        late,
+        suspect,
+        absent,
+        ..rest
+    })
 }
 
 /// All but the attendance table's instants and flags (left empty).
