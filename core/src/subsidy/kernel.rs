@@ -17,9 +17,10 @@
 //!   a second look at a day gives a line (SUB-6 stretches, a SUB-5 cut) is kept beside it;
 //!   a second look counts its lines' stretches again from the records (few days need one), so
 //!   the pass keeps none;
-//! - the totals pass keeps no lines at all, only 12 bytes a line to link a participant's
-//!   lines of the day: a day that needs a second look makes its participants' lines again
-//!   from the records and the sessions' kept facts ([`rebuild_queued`]); a session's net time
+//! - the totals pass keeps no lines at all, only where a participant's first two lines of the
+//!   day come from (beside their day's figures) and a chain of any more: a day that needs a
+//!   second look makes its participants' lines again from the records and the sessions' kept
+//!   facts ([`rebuild_queued`]); a session's net time
 //!   of one stretch or two (nearly all) is walked in a loop made for that length, the common
 //!   single interval counted right there ([`session_totals`]);
 //! - a participant's single interval (the common line) is counted and explained in one walk
@@ -775,8 +776,13 @@ impl DayLine {
 struct PersonDay {
     /// The day number this state belongs to.
     day: u32,
-    /// Their last line today (day-local index).
+    /// Their last line today (an index into `Day::lines`); in the totals pass their last line
+    /// beyond the first two (`Day::more`).
     last: u32,
+    /// The totals pass: how many lines they have today, and the first two (source, record),
+    /// so that a day needs no chain for the common participant of one or two lines a day.
+    count: u32,
+    first: [(u32, u32); 2],
     /// Queued for a second look at the close of the day.
     queued: bool,
     /// A line overlapped an earlier one or came out of order: SUB-6 again, in full.
@@ -791,10 +797,12 @@ struct PersonDay {
 
 /// The lines of the day being counted, and what links a participant's lines of that day.
 struct Day {
-    /// Per line of the day.
+    /// Per line of the day: with explanations as the pass makes them; without, only the
+    /// lines of the participants whose day needs a second look, made again when it closes.
     lines: Vec<DayLine>,
-    /// The pass's lines while a totals day's second look works on lines made again.
-    spare: Vec<DayLine>,
+    /// The totals pass: a participant's lines of the day beyond their first two, each linked to
+    /// their previous one here.
+    more: Vec<DayLine>,
     /// Participants whose day needs a second look.
     queued: Vec<u32>,
     number: u32,
@@ -821,11 +829,14 @@ struct Again {
 }
 
 impl Day {
-    /// Links the day's newest line (`i`, starting at `start`) to its participant's day and
-    /// decides whether that day needs a second look.
+    /// Follows the day's newest line (starting at `start`) in its participant's day and decides
+    /// whether that day needs a second look. With `KEEP` (explanations) the line is kept in
+    /// `lines`, linked to its participant's previous line; without, the participant's day keeps
+    /// where its first two lines come from, and a chain of any more in `more`, from which a second
+    /// look makes them again ([`rebuild_queued`]).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn link(
+    fn link<const KEEP: bool>(
         &mut self,
         person: u32,
         (mut line, start): (DayLine, i64),
@@ -835,15 +846,26 @@ impl Day {
         ordered: bool,
     ) {
         let number = self.number;
-        let i = self.lines.len() as u32;
+        let i = if KEEP { self.lines.len() as u32 } else { NONE };
         let Some(pd) = self.persons.get_mut(person as usize) else {
-            line.prev = NONE;
-            self.lines.push(line);
+            if KEEP {
+                line.prev = NONE;
+                self.lines.push(line);
+            }
             return;
         };
         if pd.day == number {
-            line.prev = pd.last;
-            pd.last = i;
+            if KEEP {
+                line.prev = pd.last;
+                pd.last = i;
+            } else if let Some(slot) = pd.first.get_mut(pd.count as usize) {
+                *slot = (line.source, line.who);
+            } else {
+                line.prev = pd.last;
+                pd.last = self.more.len() as u32;
+                self.more.push(line);
+            }
+            pd.count = pd.count.saturating_add(1);
             if (!ordered && start <= pd.last_start) || counted.is_some_and(|(a, _)| a < pd.max_end) {
                 pd.complex = true;
             }
@@ -853,6 +875,8 @@ impl Day {
             *pd = PersonDay {
                 day: number,
                 last: i,
+                count: 1,
+                first: [(line.source, line.who), (NONE, NONE)],
                 queued: false,
                 complex: false,
                 minutes,
@@ -868,7 +892,9 @@ impl Day {
             pd.queued = true;
             self.queued.push(person);
         }
-        self.lines.push(line);
+        if KEEP {
+            self.lines.push(line);
+        }
     }
 }
 
@@ -951,13 +977,15 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
     let mut acc = Acc::default();
     let mut day = Day {
         lines: Vec::new(),
-        spare: Vec::new(),
+        more: Vec::new(),
         queued: Vec::new(),
         number: 0,
         persons: vec![
             PersonDay {
                 day: u32::MAX,
                 last: NONE,
+                count: 0,
+                first: [(NONE, NONE); 2],
                 queued: false,
                 complex: false,
                 minutes: 0,
@@ -1091,7 +1119,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     lines += 1;
                     minutes_sum += minutes;
                     let line = (DayLine::new(s, pi), start);
-                    day.link(part.person, line, span, minutes, pset.cap_minutes, explain);
+                    day.link::<EXPLAIN>(part.person, line, span, minutes, pset.cap_minutes, explain);
                 }
                 if lines > 0 {
                     acc.add_lines(plan.realised, pidx, lines, planned * lines as i64, minutes_sum);
@@ -1112,7 +1140,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     k.lines.push(line);
                 }
                 let line = (DayLine::new(e, NONE), e_starts.get(e as usize).copied().unwrap_or(0));
-                day.link(entry.person, line, None, minutes, pset.cap_minutes, explain);
+                day.link::<EXPLAIN>(entry.person, line, None, minutes, pset.cap_minutes, explain);
             }
         }
     }
@@ -1217,19 +1245,14 @@ fn end_day<const EXPLAIN: bool>(
         ctx,
         acc,
     )?;
-    if again {
-        // The pass's lines go back to being the day's (emptied), the made-again ones to spare.
-        std::mem::swap(&mut day.lines, &mut day.spare);
-        day.lines.clear();
-    }
     day_lines.clear();
     Ok(())
 }
 
-/// The totals pass keeps no lines, only what links a participant's lines of a day: the
-/// lines of the participants whose day needs a second look are made again from the records
-/// and the sessions' kept facts (SUB-1, SUB-4, SUB-2 exactly as in the pass), linked anew in
-/// `day.lines` (the pass's links wait in `day.spare`), each participant's in the pass's order.
+/// The totals pass keeps no lines, only each participant's first two lines of the day (and a
+/// chain of any more): the lines of the participants whose day needs a second look are made
+/// again from the records and the sessions' kept facts (SUB-1, SUB-4, SUB-2 exactly as in the
+/// pass) and linked in `day.lines` (empty until now), each participant's in the pass's order.
 fn rebuild_queued(
     ctx: &CloseCtx<'_>,
     facts: (&[SessionFacts], &[(i64, i64)]),
@@ -1238,7 +1261,6 @@ fn rebuild_queued(
     day: &mut Day,
     out: &mut Vec<LineRec>,
 ) -> Result<(), Error> {
-    std::mem::swap(&mut day.lines, &mut day.spare);
     day.lines.clear();
     let mut members = std::mem::take(&mut day.again.chain);
     for &p in &day.queued {
@@ -1247,10 +1269,12 @@ fn rebuild_queued(
         };
         members.clear();
         let mut l = pd.last;
-        while let Some(x) = day.spare.get(l as usize) {
+        while let Some(x) = day.more.get(l as usize) {
             members.push(*x);
             l = x.prev;
         }
+        let firsts = pd.first.iter().take(pd.count as usize);
+        members.extend(firsts.rev().map(|&(source, who)| DayLine::new(source, who)));
         let mut last = NONE;
         for &m in members.iter().rev() {
             if !line_again(ctx, facts, params, sc, m, out)? {
@@ -1538,7 +1562,7 @@ fn session_totals_of<const N: usize>(
             None => classroom_line::<false>(c, plan, part, pset, sc, &mut Vec::new(), None)?,
         };
         minutes_sum += minutes;
-        day.link(
+        day.link::<false>(
             part.person,
             (DayLine::new(plan.session, pi), start),
             span,
@@ -1892,6 +1916,7 @@ fn close_day(
         }
     }
     day.lines.clear();
+    day.more.clear();
     day.queued.clear();
     day.number = day.number.wrapping_add(1);
     day.again = Again {
