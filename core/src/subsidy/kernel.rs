@@ -875,14 +875,18 @@ impl Day {
             *pd = PersonDay {
                 day: number,
                 last: i,
-                count: 1,
-                first: [(line.source, line.who), (NONE, NONE)],
                 queued: false,
                 complex: false,
                 minutes,
                 max_end: i64::MIN,
                 last_start: start,
+                // The report's pass keeps its lines: its days' first two are not written.
+                ..*pd
             };
+            if !KEEP {
+                pd.count = 1;
+                pd.first[0] = (line.source, line.who);
+            }
         }
         if let Some((_, b)) = counted {
             pd.max_end = pd.max_end.max(b);
