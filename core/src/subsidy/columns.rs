@@ -38,6 +38,7 @@
 //! ```
 
 use super::compact::{CInterval, Compact, CompactBuilder, PersonCode};
+use super::idhash::IdHashState;
 use crate::elearning::EntryStatus;
 use crate::error::Error;
 use crate::params::DatedParams;
@@ -908,7 +909,7 @@ impl<'c> CallIndex<'c> {
         let mut first: Vec<u32> = Vec::new();
         let mut rows: Vec<(u32, u32)> = Vec::new();
         let mut persons: Vec<&str> = Vec::new();
-        let mut code: HashMap<&str, u32> = HashMap::new();
+        let mut code: HashMap<&str, u32, IdHashState> = HashMap::default();
         // Per entry of the call's persons dictionary, its person's key in this project (`NONE`
         // until met); `met` lists the entries to reset for the next project.
         let mut key_of: Vec<u32> = vec![NONE; cols.persons.len()];

@@ -27,6 +27,7 @@
 // Memory accounting: sizes of allocations that exist, bounded by the address space.
 #![allow(clippy::arithmetic_side_effects)]
 
+use super::idhash::IdHashState;
 use crate::elearning::{EntryInput, EntryStatus};
 use crate::error::Error;
 use crate::ids::*;
@@ -34,7 +35,7 @@ use crate::params::DatedParams;
 use crate::session::{Break, SessionStatus, Timing};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// The first and last year a session, entry or instant of records may fall in (`docs/limits.md`).
@@ -230,11 +231,12 @@ impl Hasher for HashKey {
 }
 
 /// Ids to their index in a names array, without a second copy of each id: an id's hash
-/// (randomly keyed, as `HashMap`'s) leads to the first index whose id has that hash; the
-/// rare second id of the same hash goes to `spill`. Lookups compare against the names.
+/// (randomly keyed, [`IdHashState`]) leads to the first index whose id has that hash; the
+/// rare second id of the same hash goes to `spill` (the standard map's SipHash). Lookups
+/// compare against the names.
 #[derive(Debug, Default)]
 struct IdIndex {
-    state: RandomState,
+    state: IdHashState,
     first: HashMap<u64, u32, BuildHasherDefault<HashKey>>,
     spill: HashMap<String, u32>,
 }
@@ -436,9 +438,14 @@ impl CompactBuilder {
 
     fn person_code(&mut self, id: &str) -> Result<u32, Error> {
         let (h, found) = self.persons.find(id, name_at(&self.names.persons));
-        if let Some(i) = found {
-            return Ok(i);
+        match found {
+            Some(i) => Ok(i),
+            None => self.new_person(h, id),
         }
+    }
+
+    /// A person [`IdIndex::find`] did not find (`h` the id's hash) given the next code.
+    fn new_person(&mut self, h: u64, id: &str) -> Result<u32, Error> {
         let i = count(self.names.persons.len())?;
         self.persons.insert(h, id, i);
         self.names.persons.push(PersonId::new(id));
@@ -574,12 +581,12 @@ impl CompactBuilder {
     /// twice in one session.
     pub fn participant(&mut self, person: &str, absent: bool) -> Result<(), Error> {
         let p = self.open_session()?;
-        let code = match self.persons.find(person, name_at(&self.names.persons)).1 {
-            Some(code) => code,
-            None => {
+        let code = match self.persons.find(person, name_at(&self.names.persons)) {
+            (_, Some(code)) => code,
+            (h, None) => {
                 check_id(person)
                     .map_err(|e| id_error(&format!("{}.participants[{p}].person", self.session_path()), e))?;
-                self.person_code(person)?
+                self.new_person(h, person)?
             }
         };
         self.add_participant(code, absent)

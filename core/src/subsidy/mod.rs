@@ -38,6 +38,7 @@
 
 pub mod columns;
 mod compact;
+mod idhash;
 mod json;
 mod kernel;
 mod records;
