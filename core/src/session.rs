@@ -157,6 +157,16 @@ impl Timing {
             }
             prev_end = b.end;
         }
+        // A day without a clock change (all but two a year): every time exists, the instants
+        // are additions, and the end stays after the start.
+        if let Some((midnight, offset)) = crate::calendar::brussels_day(date) {
+            let at = |t: NaiveTime| {
+                midnight
+                    .saturating_add(i64::from(chrono::Timelike::num_seconds_from_midnight(&t)))
+                    .saturating_sub(offset)
+            };
+            return Ok((at(start), at(end)));
+        }
         let start_at = brussels_unix(date, start)?;
         let end_at = brussels_unix(date, end)?;
         if end_at <= start_at {
@@ -370,7 +380,44 @@ impl<K: Ord + Clone> OverlapIndex<K> {
 
 #[cfg(test)]
 mod tests {
-    use super::SessionStatus;
+    use super::{Break, SessionStatus, Timing};
+    use crate::calendar::brussels_unix;
+    use chrono::{Datelike, NaiveDate, NaiveTime};
+
+    #[test]
+    fn ses_1_dl_4_a_sessions_instants_on_every_day_of_a_year_are_its_times_in_brussels() {
+        // Every day of 2026 (both clock changes among them), at times around the changes'
+        // hours: the instants are brussels_unix's, and a time the spring night skips is refused.
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+        let mut day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        let mut refused = 0;
+        while day.year() == 2026 {
+            for (start, end, brk) in [
+                (t(1, 30), t(4, 0), Some((t(2, 30), t(2, 45)))),
+                (t(9, 0), t(12, 30), Some((t(10, 30), t(10, 45)))),
+                (t(0, 0), t(23, 59), None),
+            ] {
+                let breaks: Vec<Break> = brk.map(|(start, end)| Break { start, end }).into_iter().collect();
+                let want = brussels_unix(day, start)
+                    .and_then(|a| brussels_unix(day, end).map(|b| (a, b)))
+                    .and_then(|x| {
+                        for b in &breaks {
+                            brussels_unix(day, b.start)?;
+                            brussels_unix(day, b.end)?;
+                        }
+                        Ok(x)
+                    });
+                match (Timing::check(day, start, end, &breaks), want) {
+                    (Ok(got), Ok(want)) => assert_eq!(got, want, "{day} {start}"),
+                    (Err(_), Err(_)) => refused += 1,
+                    (got, want) => panic!("{day} {start}: {got:?} against {want:?}"),
+                }
+            }
+            day = day.succ_opt().unwrap_or(day);
+        }
+        // The spring night's 02:30 break only.
+        assert_eq!(refused, 1);
+    }
 
     #[test]
     fn ses_3_a_status_is_read_from_its_name_as_serde_reads_it() {
