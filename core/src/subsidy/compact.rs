@@ -444,7 +444,8 @@ impl CompactBuilder {
         }
     }
 
-    /// A person [`IdIndex::find`] did not find (`h` the id's hash) given the next code.
+    /// Adds a person whose id [`IdIndex::find`] did not find (`h`: that id's hash, so that it is
+    /// not hashed again) and gives them the next code.
     fn new_person(&mut self, h: u64, id: &str) -> Result<u32, Error> {
         let i = count(self.names.persons.len())?;
         self.persons.insert(h, id, i);
