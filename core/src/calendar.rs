@@ -521,8 +521,8 @@ pub fn brussels_offset(unix: i64) -> i32 {
 /// [`Error::NonexistentLocalTime`] for a time skipped by the spring change.
 pub fn brussels_unix(date: NaiveDate, time: NaiveTime) -> Result<i64, Error> {
     // A day without a clock change (all but two a year): an addition.
-    if let Some((midnight, offset)) = brussels_day(date) {
-        return Ok(midnight + i64::from(time.num_seconds_from_midnight()) - offset);
+    if let Some(day) = brussels_day(date) {
+        return Ok(on_day(day, time));
     }
     // Days since 1970-01-01 from chrono's own day count (no month and day to take apart;
     // `dl_4_day_counts_and_years_agree_with_chrono` holds the two counts equal).
@@ -578,6 +578,12 @@ pub fn brussels_day(date: NaiveDate) -> Option<(i64, i64)> {
         3_600
     };
     Some((day * 86_400, offset))
+}
+
+/// The instant of wall-clock `time` on a day [`brussels_day`] gave (`local + time − offset`).
+#[inline]
+pub fn on_day((local, offset): (i64, i64), time: NaiveTime) -> i64 {
+    local + i64::from(time.num_seconds_from_midnight()) - offset
 }
 
 /// The Brussels wall-clock `HH:MM` of an instant given in seconds since the epoch, without a

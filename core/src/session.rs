@@ -159,13 +159,8 @@ impl Timing {
         }
         // A day without a clock change (all but two a year): every time exists, the instants
         // are additions, and the end stays after the start.
-        if let Some((midnight, offset)) = crate::calendar::brussels_day(date) {
-            let at = |t: NaiveTime| {
-                midnight
-                    .saturating_add(i64::from(chrono::Timelike::num_seconds_from_midnight(&t)))
-                    .saturating_sub(offset)
-            };
-            return Ok((at(start), at(end)));
+        if let Some(day) = crate::calendar::brussels_day(date) {
+            return Ok((crate::calendar::on_day(day, start), crate::calendar::on_day(day, end)));
         }
         let start_at = brussels_unix(date, start)?;
         let end_at = brussels_unix(date, end)?;

@@ -43,7 +43,7 @@ use crate::elearning::EntryStatus;
 use crate::error::Error;
 use crate::params::{Params, Rounding};
 use crate::session::SessionStatus;
-use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -510,7 +510,7 @@ impl DayClock {
             self.switch(date);
         }
         match self.base {
-            Some((local, offset)) => Ok(local + i64::from(time.num_seconds_from_midnight()) - offset),
+            Some(day) => Ok(crate::calendar::on_day(day, time)),
             None => brussels_unix(date, time),
         }
     }
