@@ -258,6 +258,12 @@ pub mod instant_serde {
         }
     }
 
+    /// The text [`serialize`] writes for an instant in whole seconds of a four-digit year
+    /// (chrono's RFC 3339, `2026-03-02T08:00:00Z`); `None` for any other instant.
+    pub(crate) fn whole_text(t: &DateTime<Utc>) -> Option<[u8; 20]> {
+        Whole::of(t).map(|w| w.0)
+    }
+
     impl fmt::Display for Whole {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(std::str::from_utf8(&self.0).map_err(|_| fmt::Error)?)

@@ -1,4 +1,9 @@
-//! AUD-2: reading a line of the event log for replay and snapshot loading.
+//! AUD-1, AUD-2: writing the log's commonest lines, and reading a line of the event log for
+//! replay and snapshot loading.
+//!
+//! [`write_plain`] writes a check-in or check-out line byte for byte as serde_json writes it
+//! (a property test holds them side by side), without serde, when its texts need no escapes;
+//! anything else is written by serde ([`super::log`]).
 //!
 //! A line is decoded into a [`LineView`]: what the ledger keeps (the event, its instant, actor
 //! and command id) is decoded; the fingerprint and hash are checked to be texts and borrowed
@@ -126,6 +131,103 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
         event,
         hash: Cow::Borrowed(hash),
     })
+}
+
+/// Writes the canonical body of a check-in or check-out line (AUD-1: what its hash covers,
+/// `{"seq":…,"event":{…}}`) into `buf` as serde_json writes it, and says so; writes nothing
+/// and returns `false` for any other event, for a text that JSON would escape (a quote, a
+/// backslash, a control character) and for an instant that is not whole seconds of a
+/// four-digit year: serde writes those.
+pub(crate) fn write_plain(
+    seq: u64,
+    command_id: &str,
+    actor: &Actor,
+    at: &DateTime<Utc>,
+    fingerprint: &str,
+    event: &Event,
+    buf: &mut Vec<u8>,
+) -> bool {
+    let (kind, session, person, time, method, late) = match event {
+        Event::CheckedIn {
+            session,
+            person,
+            time,
+            method,
+            late,
+        } => ("checked_in", session, person, time, method, late),
+        Event::CheckedOut {
+            session,
+            person,
+            time,
+            method,
+            late,
+        } => ("checked_out", session, person, time, method, late),
+        _ => return false,
+    };
+    let actor = match actor {
+        Actor::System => "system",
+        Actor::Person(p) => p.as_str(),
+    };
+    let texts = [command_id, actor, fingerprint, session.as_str(), person.as_str()];
+    if !texts
+        .iter()
+        .all(|t| t.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'))
+    {
+        return false;
+    }
+    let (Some(at), Some(time)) = (instant_serde::whole_text(at), instant_serde::whole_text(time)) else {
+        return false;
+    };
+    let method = match method {
+        Method::Scan => "scan",
+        Method::Manual => "manual",
+        Method::ClosedByTrainer => "closed_by_trainer",
+        Method::Correction => "correction",
+        Method::OfflineScan => "offline_scan",
+    };
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    let mut n = seq;
+    loop {
+        k -= 1;
+        if let Some(d) = digits.get_mut(k) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let parts: [&[u8]; 23] = [
+        b"{\"seq\":",
+        digits.get(k..).unwrap_or_default(),
+        b",\"command_id\":\"",
+        command_id.as_bytes(),
+        b"\",\"actor\":\"",
+        actor.as_bytes(),
+        b"\",\"at\":\"",
+        &at,
+        b"\",\"fingerprint\":\"",
+        fingerprint.as_bytes(),
+        b"\",\"event\":{\"type\":\"",
+        kind.as_bytes(),
+        b"\",\"session\":\"",
+        session.as_str().as_bytes(),
+        b"\",\"person\":\"",
+        person.as_str().as_bytes(),
+        b"\",\"time\":\"",
+        &time,
+        b"\",\"method\":\"",
+        method.as_bytes(),
+        b"\",\"late\":",
+        if *late { b"true" } else { b"false" },
+        b"}}",
+    ];
+    buf.reserve(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        buf.extend_from_slice(p);
+    }
+    true
 }
 
 struct Cursor<'a> {

@@ -82,7 +82,19 @@ fn body(r: &Recorded, prev: &Hash, buf: &mut Vec<u8>) -> Hash {
 
 fn write_body(b: &Body<'_>, prev: &Hash, buf: &mut Vec<u8>) -> Hash {
     buf.clear();
-    let _ = serde_json::to_writer(&mut *buf, b);
+    // A check-in or check-out, nearly every line of a year's log, without serde (the same bytes).
+    let plain = super::line::write_plain(
+        b.seq,
+        b.command_id.as_str(),
+        b.actor,
+        &b.at,
+        b.fingerprint,
+        b.event,
+        buf,
+    );
+    if !plain {
+        let _ = serde_json::to_writer(&mut *buf, b);
+    }
     chain(prev, &buf[..], b"")
 }
 
@@ -599,5 +611,69 @@ mod tests {
         // An index past what the log counts is not stored (and does not panic).
         index.insert(1, u32::MAX);
         assert_eq!(index.candidates(1).filter(|&x| x == u32::MAX).count(), 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// AUD-1: a check-in or check-out line written by hand is, byte for byte, the body
+        /// serde_json writes — or the writer leaves it to serde (texts JSON escapes, instants
+        /// not in whole seconds); a plain line is always written by hand, and the scanner
+        /// reads it back to the same event.
+        #[test]
+        fn aud_1_a_check_in_written_by_hand_is_the_body_serde_writes(
+            seq in proptest::prop_oneof![proptest::strategy::Just(0u64), proptest::strategy::Just(u64::MAX), proptest::prelude::any::<u64>()],
+            id in "[a-zA-Z0-9_-]{1,12}|[ -~]{0,6}|[a-zé\"\\\u{1}\u{7f}]{1,5}",
+            person in "p-[0-9]{1,5}|[a-z ]{0,4}|[\u{0}-\u{7f}]{0,3}",
+            actor in "system|p-[a-z]{1,6}|[ -~é]{0,5}",
+            fingerprint in "[0-9a-f]{16}|[ -~\u{80}]{0,3}",
+            secs in proptest::prop_oneof![proptest::strategy::Just(0i64), 946_684_800i64..4_102_444_800, proptest::strategy::Just(253_402_300_799i64), -62_167_219_200i64..0],
+            nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..1_000_000_000],
+            method in 0usize..5,
+            late: bool,
+            out: bool,
+            other: bool,
+        ) {
+            use crate::ids::PersonId;
+            use crate::session::Method;
+            let t = chrono::DateTime::from_timestamp(secs, nanos).unwrap_or_default();
+            let at = chrono::DateTime::from_timestamp(secs.saturating_add(3), 0).unwrap_or_default();
+            let session = SessionId::new(id.clone());
+            let person = PersonId::new(person);
+            let method = [Method::Scan, Method::Manual, Method::ClosedByTrainer, Method::Correction, Method::OfflineScan]
+                .get(method).copied().unwrap_or(Method::Scan);
+            let event = if other {
+                Event::SessionStarted { session }
+            } else if out {
+                Event::CheckedOut { session, person, time: t, method, late }
+            } else {
+                Event::CheckedIn { session, person, time: t, method, late }
+            };
+            let (command_id, actor) = (CommandId::new(id.clone()), Actor::from(actor.as_str()));
+            let b = Body { seq, command_id: &command_id, actor: &actor, at, fingerprint: &fingerprint, event: &event };
+            let serde = serde_json::to_vec(&b).unwrap_or_default();
+            let mut hand = Vec::new();
+            let wrote = crate::ledger::line::write_plain(seq, &id, &actor, &at, &fingerprint, &event, &mut hand);
+            if wrote {
+                proptest::prop_assert_eq!(String::from_utf8_lossy(&hand), String::from_utf8_lossy(&serde));
+            } else {
+                proptest::prop_assert!(hand.is_empty(), "nothing written when the writer declines");
+                let years = -62_167_219_200..=253_402_300_799; // 0000 to 9999
+                let plain = !serde.contains(&b'\\') && nanos == 0 && years.contains(&secs) && years.contains(&(secs + 3));
+                proptest::prop_assert!(other || !plain, "a plain line left to serde: {}", String::from_utf8_lossy(&serde));
+            }
+            // Through the log: the line ends with its hash, and a plain one is read back whole.
+            let mut buf = Vec::new();
+            let h = write_body(&b, &[0; 32], &mut buf);
+            proptest::prop_assert_eq!(&buf, &serde);
+            proptest::prop_assert_eq!(h, chain(&[0; 32], &serde, b""));
+            if wrote {
+                let open = String::from_utf8_lossy(&hand);
+                let line = format!("{},\"hash\":\"{}\"}}", open.strip_suffix('}').unwrap_or(&open), hex(&h));
+                if let Some(v) = crate::ledger::line::scan(&line, usize::MAX) {
+                    proptest::prop_assert_eq!(v.event, event);
+                    proptest::prop_assert_eq!(v.seq, seq);
+                }
+            }
+        }
     }
 }
