@@ -116,31 +116,48 @@ impl Keyring {
     /// [`Error::InvalidToken`] for anything malformed, truncated, signed with an unknown key
     /// or altered.
     pub fn verify(&self, token: &str) -> Result<(ProjectId, PersonId), Error> {
+        self.verify_with(token, |project, person| {
+            (ProjectId(project.to_owned()), PersonId(person.to_owned()))
+        })
+    }
+
+    /// [`Keyring::verify`] handing the project and person ids to `f` as texts borrowed from
+    /// the decoded token, only once the tag matches: a scan that compares the project with its
+    /// session's copies neither of them (the token is decoded on the stack).
+    pub(crate) fn verify_with<R>(&self, token: &str, f: impl FnOnce(&str, &str) -> R) -> Result<R, Error> {
+        let malformed = || token_err("malformed or truncated", "misvormd of afgekapt");
         let rest = token
             .trim()
             .strip_prefix(PREFIX)
             .ok_or_else(|| token_err("not a tijdreg token", "geen tijdreg-code"))?;
-        let (p, t) = rest
-            .split_once('.')
-            .ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
-        let payload = b64_decode(p).ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
-        let tag = b64_decode(t).ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
-        let parts =
-            split_payload(&payload).ok_or_else(|| token_err("malformed or truncated", "misvormd of afgekapt"))?;
-        let [key_id, project, person] = parts;
-        let key = self.keys.get(key_id.as_str()).ok_or_else(|| {
+        let (p, t) = rest.split_once('.').ok_or_else(malformed)?;
+        // Room for both decoded parts: on the stack for any token of a usual size.
+        let (p_room, t_room) = (p.len() / 4 * 3 + 2, t.len() / 4 * 3 + 2);
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let room: &mut [u8] = if p_room + t_room <= stack.len() {
+            &mut stack
+        } else {
+            heap.resize(p_room + t_room, 0);
+            &mut heap
+        };
+        let (p_buf, t_buf) = room.split_at_mut(p_room);
+        let payload = b64_decode_into(p, p_buf).ok_or_else(malformed)?;
+        let tag = b64_decode_into(t, t_buf).ok_or_else(malformed)?;
+        let [key_id, project, person] = split_payload(payload).ok_or_else(malformed)?;
+        let key = self.keys.get(key_id).ok_or_else(|| {
             token_err(
                 "signed with an unknown or retired key",
                 "ondertekend met een onbekende of ingetrokken sleutel",
             )
         })?;
-        mac(key, &payload).verify_slice(&tag).map_err(|_| {
+        mac(key, payload).verify_slice(tag).map_err(|_| {
             token_err(
                 "the signature does not match (forged or altered)",
                 "de handtekening klopt niet (vervalst of gewijzigd)",
             )
         })?;
-        Ok((ProjectId(project), PersonId(person)))
+        Ok(f(project, person))
     }
 }
 
@@ -157,13 +174,13 @@ fn mac(keyed: &HmacSha256, payload: &[u8]) -> HmacSha256 {
     m
 }
 
-fn split_payload(mut b: &[u8]) -> Option<[String; 3]> {
-    let mut out: [String; 3] = Default::default();
+fn split_payload(mut b: &[u8]) -> Option<[&str; 3]> {
+    let mut out: [&str; 3] = [""; 3];
     for slot in &mut out {
         let (&[hi, lo], rest) = b.split_first_chunk::<2>()?;
         let len = usize::from(u16::from_be_bytes([hi, lo]));
         let (part, rest) = rest.split_at_checked(len)?;
-        *slot = String::from_utf8(part.to_vec()).ok()?;
+        *slot = std::str::from_utf8(part).ok()?;
         b = rest;
     }
     b.is_empty().then_some(out)
@@ -205,29 +222,55 @@ const B64_VALUE: [u8; 256] = {
 };
 
 pub(crate) fn b64_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 4 == 1 {
+    let mut out = vec![0; s.len() / 4 * 3 + 2];
+    let n = b64_decode_into(s, &mut out)?.len();
+    out.truncate(n);
+    Some(out)
+}
+
+/// Decodes base64url without padding into `out` (room for `s.len() / 4 * 3 + 2` bytes) and
+/// returns the bytes written; `None` for a foreign character, a length that cannot be base64
+/// (4k + 1), stray bits below the last whole byte (one token, one spelling) or too little room.
+pub(crate) fn b64_decode_into<'o>(s: &str, out: &'o mut [u8]) -> Option<&'o [u8]> {
+    let b = s.as_bytes();
+    if b.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    for chunk in s.as_bytes().chunks(4) {
+    let value = |c: u8| u32::from(B64_VALUE.get(usize::from(c)).copied().unwrap_or(255));
+    let (whole, tail) = b.split_at(b.len() / 4 * 4);
+    let mut k = 0;
+    for chunk in whole.chunks_exact(4) {
+        let &[a, b, c, d] = chunk.first_chunk::<4>()?;
+        let (a, b, c, d) = (value(a), value(b), value(c), value(d));
+        // Every valid value is below 64; a foreign character's 255 sets bit 7.
+        if (a | b | c | d) & 0x80 != 0 {
+            return None;
+        }
+        let n = a << 18 | b << 12 | c << 6 | d;
+        out.get_mut(k..k + 3)?
+            .copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        k += 3;
+    }
+    if !tail.is_empty() {
         let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            let v = *B64_VALUE.get(usize::from(*c))?;
-            if v == 255 {
+        for (i, c) in tail.iter().enumerate() {
+            let v = value(*c);
+            if v > 63 {
                 return None;
             }
-            n |= u32::from(v) << (18 - 6 * i);
+            n |= v << (18 - 6 * i);
         }
-        let bytes = chunk.len() - 1;
+        let bytes = tail.len() - 1;
         // One token, one spelling: the bits below the last whole byte must be zero.
         if n & ((1u32 << (24 - 8 * bytes)) - 1) != 0 {
             return None;
         }
         for i in 0..bytes {
-            out.push((n >> (16 - 8 * i)) as u8);
+            *out.get_mut(k)? = (n >> (16 - 8 * i)) as u8;
+            k += 1;
         }
     }
-    Some(out)
+    out.get(..k)
 }
 
 #[cfg(test)]
@@ -261,6 +304,51 @@ mod tests {
         );
     }
     const KNOWN: &str = "TR1.AAJrMQADUC0xAAVwLWFubg.cgPgQLzhQyjm8wJE-TQxOxCinDLpD_v_IXcLrfQMdRE";
+
+    /// The decoder as it was first written (one character at a time), to hold the chunked
+    /// one to the same verdicts.
+    fn reference(s: &str) -> Option<Vec<u8>> {
+        if s.len() % 4 == 1 {
+            return None;
+        }
+        let mut out = Vec::new();
+        for chunk in s.as_bytes().chunks(4) {
+            let mut n = 0u32;
+            for (i, c) in chunk.iter().enumerate() {
+                let v = *B64_VALUE.get(usize::from(*c))?;
+                if v == 255 {
+                    return None;
+                }
+                n |= u32::from(v) << (18 - 6 * i);
+            }
+            let bytes = chunk.len() - 1;
+            if n & ((1u32 << (24 - 8 * bytes)) - 1) != 0 {
+                return None;
+            }
+            for i in 0..bytes {
+                out.push((n >> (16 - 8 * i)) as u8);
+            }
+        }
+        Some(out)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// QR-2: the decoder gives the reference's verdict and bytes on any text (valid
+        /// base64url, stray bits, foreign characters, any length), and never more than the
+        /// room it is given.
+        #[test]
+        fn qr_2_base64_decoder_agrees_with_the_reference(
+            s in "[A-Za-z0-9_-]{0,70}|[A-Za-z0-9_=+/ .\u{e9}\u{80}-]{0,9}|[AQgw]{0,13}",
+            cut in 0usize..4,
+        ) {
+            proptest::prop_assert_eq!(b64_decode(&s), reference(&s));
+            let mut tight = vec![0u8; (s.len() / 4 * 3 + 2).saturating_sub(cut)];
+            let got = b64_decode_into(&s, &mut tight).map(<[u8]>::to_vec);
+            let want = reference(&s).filter(|r| r.len() <= tight.len());
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 
     #[test]
     fn base64_round_trip() {

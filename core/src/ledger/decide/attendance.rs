@@ -130,8 +130,10 @@ impl<'a> Cx<'a> {
         let (who, method) = match (person, token) {
             (Some(p), None) => (p.clone(), Method::Manual),
             (None, Some(t)) => {
-                let (project, p) = self.keys.verify(t)?;
-                if project != sess.project {
+                let (here, p) = self.keys.verify_with(t, |project, person| {
+                    (project == sess.project.as_str(), PersonId(person.to_owned()))
+                })?;
+                if !here {
                     return Err(Error::TokenOtherProject);
                 }
                 (p, Method::Scan)
