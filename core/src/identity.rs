@@ -191,34 +191,54 @@ impl Insz {
 /// assert!(!contains_insz("2026-03-02 09:00 room 12345678901"));
 /// ```
 pub fn contains_insz(s: &str) -> bool {
+    // Every window that can hold one starts or ends a run of digits of a known length: the
+    // plain form is a run of exactly 11 (bounded by non-digits), the formatted one has its
+    // `SSS` as a run of exactly 3, nine bytes after the window's start. So one pass over the
+    // runs finds every candidate window, and only those are checked.
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let found = match i - start {
+            11 => insz_window(s, start, 11),
+            3 => start.checked_sub(9).is_some_and(|w| insz_window(s, w, 15)),
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the `len` bytes of `s` from `i` (11: the plain form; 15: with separators) are a
+/// valid national number not inside a longer run of digits.
+fn insz_window(s: &str, i: usize, len: usize) -> bool {
     let b = s.as_bytes();
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    let bounded =
-        |start: usize, len: usize| (start == 0 || !digit(start.wrapping_sub(1))) && !digit(start.saturating_add(len));
-    (0..b.len()).any(|i| {
-        for len in [11usize, 15] {
-            let Some(w) = b.get(i..i.saturating_add(len)) else {
-                continue;
-            };
-            let plausible = if len == 11 {
-                w.iter().all(u8::is_ascii_digit)
-            } else {
-                // The separators first: most windows fail there, before any counting.
-                [2usize, 5, 8, 12]
-                    .iter()
-                    .all(|&k| w.get(k).is_some_and(|c| matches!(c, b'.' | b'-' | b' ')))
-                    && w.iter().filter(|c| c.is_ascii_digit()).count() == 11
-            };
-            if plausible
-                && bounded(i, len)
-                && s.get(i..i.saturating_add(len))
-                    .is_some_and(|t| Insz::parse(&t.replace(' ', "")).is_ok() || Insz::parse(t).is_ok())
-            {
-                return true;
-            }
-        }
-        false
-    })
+    let Some(w) = b.get(i..i.saturating_add(len)) else {
+        return false;
+    };
+    let plausible = if len == 11 {
+        w.iter().all(u8::is_ascii_digit)
+    } else {
+        [2usize, 5, 8, 12]
+            .iter()
+            .all(|&k| w.get(k).is_some_and(|c| matches!(c, b'.' | b'-' | b' ')))
+            && w.iter().filter(|c| c.is_ascii_digit()).count() == 11
+    };
+    plausible
+        && (i == 0 || !digit(i.wrapping_sub(1)))
+        && !digit(i.saturating_add(len))
+        && s.get(i..i.saturating_add(len))
+            .is_some_and(|t| Insz::parse(&t.replace(' ', "")).is_ok() || Insz::parse(t).is_ok())
 }
 
 fn is_formatted(b: &[u8]) -> bool {
@@ -593,6 +613,11 @@ mod tests {
         );
     }
 
+    /// `contains_insz` as it was first written: every window of 11 and 15 bytes tried.
+    fn every_window(s: &str) -> bool {
+        (0..s.len()).any(|i| insz_window(s, i, 11) || insz_window(s, i, 15))
+    }
+
     fn with_check(n9: &str, century: u64) -> String {
         let n: u64 = n9.parse().unwrap();
         let base = if century == 2000 { 2_000_000_000 + n } else { n };
@@ -613,6 +638,31 @@ mod tests {
             prop_assert_eq!(Insz::parse(&n.reveal_formatted()).unwrap(), n.clone());
             prop_assert_eq!(n.birth_year(), if c2000 { 2000 } else { 1900 } + yy as i32);
             prop_assert_eq!(n.birth_date(), NaiveDate::from_ymd_opt(n.birth_year(), mm, dd));
+        }
+
+        /// ID-3: the search by runs of digits finds a national number exactly where trying
+        /// every window does (numbers valid and not, plain, formatted, with spaces or mixed
+        /// separators, inside longer runs, among other text).
+        #[test]
+        fn id_3_contains_insz_agrees_with_trying_every_window(
+            yy in 0u32..100, mm in 1u32..=12, dd in 1u32..=28, seq in 1u32..998, valid: bool,
+            form in 0usize..5,
+            before in "[0-9a-z .-]{0,4}", after in "[0-9a-z .-]{0,4}",
+            noise in "[0-9 .-]{0,40}",
+        ) {
+            let n9 = format!("{yy:02}{mm:02}{dd:02}{seq:03}");
+            let n = if valid { with_check(&n9, 1900) } else { format!("{n9}00") };
+            let (a, b, c, d, e) = (&n[0..2], &n[2..4], &n[4..6], &n[6..9], &n[9..11]);
+            let shown = match form {
+                0 => n.clone(),
+                1 => format!("{a}.{b}.{c}-{d}.{e}"),
+                2 => format!("{a} {b} {c} {d} {e}"),
+                3 => format!("{a}-{b} {c}.{d}-{e}"),
+                _ => format!("{a}.{b}.{c}{d}.{e}"),
+            };
+            for text in [format!("{before}{shown}{after}"), noise.clone(), format!("{noise}{shown}")] {
+                prop_assert_eq!(contains_insz(&text), every_window(&text), "{}", text);
+            }
         }
 
         #[test]

@@ -112,7 +112,14 @@ pub fn text(field: &str, s: &str) -> Result<(), Error> {
 /// # Errors
 /// [`Error::InvalidInput`] naming `field` and the limit.
 pub fn short(field: &str, s: &str, max: usize) -> Result<(), Error> {
-    if s.len() <= max && !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+    // ASCII (nearly every token and address) in one byte-wise pass: its control characters
+    // are below 0x20 and 0x7f, and it holds no bidirectional formatting character.
+    let clean = if s.is_ascii() {
+        s.bytes().filter(|&b| b < 0x20 || b == 0x7f).count() == 0
+    } else {
+        !s.chars().any(|c| c.is_control() || is_bidi_control(c))
+    };
+    if s.len() <= max && clean {
         Ok(())
     } else {
         Err(refuse(
@@ -213,6 +220,23 @@ mod tests {
         assert!(!e.message_en().contains("85073003328") && e.message_en().contains("ID-3"));
         let e = count("command.trainers", 101, 100).expect_err("too many");
         assert!(e.message_en().contains("command.trainers") && e.message_en().contains("100"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Issue 12: a short text is refused exactly for what the rule says — too long, a
+        /// control or bidirectional formatting character (ASCII or not), a national number
+        /// (ID-3) — whichever way it is checked.
+        #[test]
+        fn short_texts_refused_for_length_control_characters_and_national_numbers(
+            s in "[ -~]{0,20}|[a-z\u{0}-\u{1f}\u{7f}\u{80}-\u{9f}\u{e9}\u{202a}-\u{202e}\u{2066}]{0,8}|[0-9 .a-]{0,24}",
+            max in 0usize..24,
+        ) {
+            let expected = s.len() <= max
+                && !s.chars().any(|c| c.is_control() || is_bidi_control(c))
+                && !crate::identity::contains_insz(&s);
+            proptest::prop_assert_eq!(short("f", &s, max).is_ok(), expected, "{:?}", s);
+        }
     }
 
     #[test]
