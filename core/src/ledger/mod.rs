@@ -478,11 +478,7 @@ impl Ledger {
             }
         }
         let mut deltas = Vec::new();
-        let az = authz::Authz {
-            s: &self.state,
-            actor: &env.actor,
-            at: env.at,
-        };
+        let az = authz::Authz::new(&self.state, &env.actor, env.at);
         for project in projects {
             let Some(p) = self.state.projects.get(&project) else {
                 continue;

@@ -73,7 +73,7 @@ fn visible_sessions<'a>(
     at: DateTime<Utc>,
     project: Option<&'a ProjectId>,
 ) -> impl Iterator<Item = &'a Session> + 'a {
-    let az = Authz { s, actor, at };
+    let az = Authz::new(s, actor, at);
     s.projects
         .values()
         .filter(move |p| project.is_none_or(|x| *x == p.id))
@@ -241,7 +241,7 @@ pub fn approved_hours(
     at: DateTime<Utc>,
     project: &ProjectId,
 ) -> Result<Vec<ApprovedHours>, Error> {
-    let az = Authz { s, actor, at };
+    let az = Authz::new(s, actor, at);
     let full_view = az.is_system() || az.is_support();
     let p = match s.projects.get(project) {
         Some(p) => p,
@@ -306,7 +306,7 @@ pub fn mlp_completeness(
     at: DateTime<Utc>,
     project: &ProjectId,
 ) -> Result<(bool, Vec<MlpGap>), Error> {
-    let az = Authz { s, actor, at };
+    let az = Authz::new(s, actor, at);
     let p = match s.projects.get(project) {
         Some(p) if az.is_system() || az.is_support() || az.standing(p).is_some() => p,
         Some(_) | None if !(az.is_system() || az.is_support()) => {
@@ -573,7 +573,7 @@ pub fn visible_session<'s>(
     at: DateTime<Utc>,
     id: &SessionId,
 ) -> Result<&'s Session, Error> {
-    let az = Authz { s, actor, at };
+    let az = Authz::new(s, actor, at);
     match s.sessions.get(id).and_then(|x| Some((x, s.projects.get(&x.project)?))) {
         Some((x, p)) if az.sees_session(x, p) => Ok(x),
         None if az.is_system() || az.is_support() => Err(Error::Unknown {

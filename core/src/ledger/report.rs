@@ -110,7 +110,7 @@ fn visible<'a>(s: &'a State, az: &Authz<'_>, p: &Project) -> Visible<'a> {
 /// or not it exists); [`Error::Unknown`] for system or support asking for a project that
 /// does not exist.
 pub fn report(s: &State, actor: &Actor, at: DateTime<Utc>, project: &ProjectId) -> Result<Report, Error> {
-    let az = Authz { s, actor, at };
+    let az = Authz::new(s, actor, at);
     let p = visible_project(s, &az, project)?;
     let mut r = report_compact(&compact(s, p)?, at)?;
     cut(s, &az, p, &mut r);
@@ -133,7 +133,7 @@ pub(crate) fn cut(s: &State, az: &Authz<'_>, p: &Project, r: &mut Report) {
 /// # Errors
 /// As [`report`].
 pub fn records(s: &State, actor: &Actor, at: DateTime<Utc>, project: &ProjectId) -> Result<Records, Error> {
-    let az = Authz { s, actor, at };
+    let az = Authz::new(s, actor, at);
     let p = visible_project(s, &az, project)?;
     let v = visible(s, &az, p);
     let call = s.calls.get(&p.call);

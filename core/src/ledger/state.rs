@@ -555,15 +555,6 @@ impl State {
             .filter_map(|id| self.entries.get(id))
     }
 
-    pub(crate) fn grants_of<'a>(&'a self, person: &PersonId) -> impl Iterator<Item = &'a Grant> + 'a {
-        self.idx
-            .grants_by_person
-            .get(person)
-            .into_iter()
-            .flatten()
-            .filter_map(|g| self.grants.get(g))
-    }
-
     pub(crate) fn relationships_of<'a>(&'a self, person: &PersonId) -> impl Iterator<Item = &'a WorkRelationship> + 'a {
         self.idx
             .relationships_by_person

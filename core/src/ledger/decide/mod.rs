@@ -100,11 +100,7 @@ pub(crate) fn decide(s: &State, keys: &Keyring, env: &Envelope) -> Result<Vec<Ev
     let cx = Cx {
         s,
         keys,
-        az: Authz {
-            s,
-            actor: &env.actor,
-            at: env.at,
-        },
+        az: Authz::new(s, &env.actor, env.at),
         at: env.at,
         today: local_date(env.at),
     };

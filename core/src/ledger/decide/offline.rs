@@ -232,11 +232,7 @@ impl<'a> Cx<'a> {
         let then = Cx {
             s: self.s,
             keys: self.keys,
-            az: Authz {
-                s: self.s,
-                actor: &scanner,
-                at: instant,
-            },
+            az: Authz::new(self.s, &scanner, instant),
             at: instant,
             today: local_date(instant),
         };
