@@ -26,8 +26,10 @@ pub(crate) struct Authz<'a> {
     pub s: &'a State,
     pub actor: &'a Actor,
     pub at: DateTime<Utc>,
-    /// The actor's grants by id, looked up once: a scan asks about them five or six times.
-    mine: Option<&'a BTreeSet<GrantId>>,
+    /// The actor's grants, looked up once (a scan asks about them five or six times)…
+    mine: [Option<&'a Grant>; 4],
+    /// …or, for an actor with more than four, their ids (each looked up when asked).
+    more: Option<&'a BTreeSet<GrantId>>,
 }
 
 /// Whether a grant's organisation and branch cover a project (ACC-4, ORG-4).
@@ -39,17 +41,34 @@ fn in_scope(g: &Grant, p: &Project) -> bool {
 impl<'a> Authz<'a> {
     /// What `actor` may do at `at` in the state `s`.
     pub fn new(s: &'a State, actor: &'a Actor, at: DateTime<Utc>) -> Self {
-        let mine = match actor {
+        let ids = match actor {
             Actor::Person(p) => s.idx.grants_by_person.get(p),
             Actor::System => None,
         };
-        Authz { s, actor, at, mine }
+        let mut mine = [None; 4];
+        let more = match ids {
+            Some(ids) if ids.len() <= mine.len() => {
+                for (slot, g) in mine.iter_mut().zip(ids.iter().filter_map(|g| s.grants.get(g))) {
+                    *slot = Some(g);
+                }
+                None
+            }
+            more => more,
+        };
+        Authz {
+            s,
+            actor,
+            at,
+            mine,
+            more,
+        }
     }
 
-    /// The actor's grants (none for the system actor).
+    /// The actor's grants in the order of their ids (none for the system actor).
     fn grants(&self) -> impl Iterator<Item = &'a Grant> + 'a {
         let s = self.s;
-        self.mine.into_iter().flatten().filter_map(move |g| s.grants.get(g))
+        let more = self.more.into_iter().flatten().filter_map(move |g| s.grants.get(g));
+        self.mine.into_iter().flatten().chain(more)
     }
 
     pub fn person(&self) -> Option<&'a PersonId> {
