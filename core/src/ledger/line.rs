@@ -230,28 +230,70 @@ pub(crate) fn write_plain(
     true
 }
 
-struct Cursor<'a> {
-    rest: &'a str,
+/// How many bytes from the front are neither a quote, a backslash nor a control character
+/// (below 0x20): eight at a time, as one word each (SWAR), then byte by byte where the word
+/// holds one of them or fewer than eight are left.
+fn plain_len(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `v` is zero (the borrow can flag bytes above a zero byte, never below one).
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = 0;
+    for chunk in b.chunks_exact(8) {
+        let Some(w) = chunk.first_chunk::<8>().map(|w| u64::from_le_bytes(*w)) else {
+            break;
+        };
+        // Below 0x20: the byte minus 0x20 borrows and its high bit was clear.
+        let special = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')));
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(b.len() - i)
+}
+
+/// Reads a text from the front: literals, JSON strings without escapes, ids, numbers.
+pub(super) struct Cursor<'a> {
+    pub rest: &'a str,
 }
 
 impl<'a> Cursor<'a> {
-    fn lit(&mut self, l: &str) -> Option<()> {
+    /// Skips JSON white space.
+    pub fn ws(&mut self) {
+        let skip = self
+            .rest
+            .bytes()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .count();
+        // White space is ASCII: the cut is at a character boundary.
+        self.rest = self.rest.get(skip..).unwrap_or_default();
+    }
+
+    pub fn lit(&mut self, l: &str) -> Option<()> {
         self.rest = self.rest.strip_prefix(l)?;
         Some(())
     }
 
     /// A JSON string without escapes or control characters (serde_json refuses the latter;
     /// the former it would read to other text).
-    fn text(&mut self) -> Option<&'a str> {
+    pub fn text(&mut self) -> Option<&'a str> {
         let body = self.rest.strip_prefix('"')?;
-        let end = body.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let end = plain_len(body.as_bytes());
         let (text, after) = body.split_at(end);
         self.rest = after.strip_prefix('"')?;
         Some(text)
     }
 
     /// An id, checked as decoding checks it (AUD-3, ID-3).
-    fn id(&mut self) -> Option<String> {
+    pub fn id(&mut self) -> Option<String> {
         let t = self.text()?;
         check_id(t).ok()?;
         Some(t.to_owned())
@@ -359,6 +401,19 @@ mod tests {
                 prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);
                 prop_assert_eq!(Some(a), b);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// AUD-2: the word-wise search for a string's end finds the first quote, backslash or
+        /// control character the byte-wise one finds, wherever it is (or none).
+        #[test]
+        fn aud_2_plain_length_is_the_byte_wise_one(b in proptest::collection::vec(prop_oneof![30 => 32u8..127, 1 => Just(b'"'), 1 => Just(b'\\'), 1 => 0u8..32, 1 => Just(0x1f), 3 => 127u8..=255], 0..40), pad in 0usize..20) {
+            let mut b = b;
+            b.splice(0..0, std::iter::repeat_n(b'a', pad));
+            let want = b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len());
+            prop_assert_eq!(plain_len(&b), want);
         }
     }
 

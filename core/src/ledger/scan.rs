@@ -1,0 +1,217 @@
+//! AUD-3: reading the commonest commands — a check-in and a check-out, nearly every command a
+//! scanner app sends — from JSON without serde (ADR 17).
+//!
+//! [`envelope`] reads an object of `command_id`, `actor`, `at` and `command` in any order, with
+//! any JSON white space, whose command is a `check_in` or `check_out` of `session` and any of
+//! `person`, `token`, `time`; every value a string without escapes. Ids are checked by
+//! `check_id` and instants parsed by the function decoding uses, so what it reads serde reads
+//! to the same value (a property test holds them side by side on edited texts). Anything else
+//! — another command, a duplicate or unknown field, a `null`, an escape, a bad id or instant —
+//! it leaves to serde, which decodes it or names the problem as before.
+
+use super::command::Command;
+use super::line::Cursor;
+use super::{Actor, Envelope};
+use crate::calendar::instant_serde;
+use crate::ids::{CommandId, PersonId, SessionId};
+use chrono::{DateTime, Utc};
+
+/// A check-in or check-out envelope read without serde; `None` for anything else (serde reads
+/// it then). A text up to `max_bytes` long.
+pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
+    if json.len() > max_bytes {
+        return None;
+    }
+    let mut c = Cursor { rest: json };
+    let (mut id, mut actor, mut at, mut command) = (None, None, None, None);
+    object(&mut c, |key, c| {
+        match key {
+            "command_id" if id.is_none() => id = Some(c.id()?),
+            "actor" if actor.is_none() => actor = Some(c.text()?),
+            "at" if at.is_none() => at = Some(instant(c)?),
+            "command" if command.is_none() => command = Some(scan_command(c)?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    c.ws();
+    if !c.rest.is_empty() {
+        return None;
+    }
+    Some(Envelope {
+        command_id: CommandId(id?),
+        actor: Actor::from(actor?),
+        at: at?,
+        command: command?,
+    })
+}
+
+/// An object `{"key": value, …}`: each key handed to `field`, which reads its value.
+fn object<'a>(c: &mut Cursor<'a>, mut field: impl FnMut(&'a str, &mut Cursor<'a>) -> Option<()>) -> Option<()> {
+    c.ws();
+    c.lit("{")?;
+    loop {
+        c.ws();
+        let key = c.text()?;
+        c.ws();
+        c.lit(":")?;
+        c.ws();
+        field(key, c)?;
+        c.ws();
+        if c.lit(",").is_none() {
+            return c.lit("}");
+        }
+    }
+}
+
+fn instant(c: &mut Cursor<'_>) -> Option<DateTime<Utc>> {
+    instant_serde::parse(c.text()?)
+}
+
+/// `{"type": "check_in" | "check_out", "session": …, ["person": …], ["token": …], ["time": …]}`.
+fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
+    let (mut kind, mut session, mut person, mut token, mut time) = (None, None, None, None, None);
+    object(c, |key, c| {
+        match key {
+            "type" if kind.is_none() => kind = Some(c.text()?),
+            "session" if session.is_none() => session = Some(SessionId(c.id()?)),
+            "person" if person.is_none() => person = Some(PersonId(c.id()?)),
+            "token" if token.is_none() => token = Some(c.text()?.to_owned()),
+            "time" if time.is_none() => time = Some(instant(c)?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    let session = session?;
+    match kind? {
+        "check_in" => Some(Command::CheckIn {
+            session,
+            person,
+            token,
+            time,
+        }),
+        "check_out" => Some(Command::CheckOut {
+            session,
+            person,
+            token,
+            time,
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn serde_way(json: &str) -> Option<Envelope> {
+        crate::decode::decode_str::<Envelope>(json, "", crate::decode::MAX_COMMAND_BYTES).ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// AUD-3: a command the scanner reads, serde reads to the same value; a check-in or
+        /// check-out as a client writes it (compact or spaced, fields in any order, ids that
+        /// pass, no escapes) the scanner reads; edited anywhere (spaces, escapes, quotes,
+        /// braces, nulls, cuts), it never reads what serde refuses or reads differently.
+        #[test]
+        fn aud_3_the_command_scanner_reads_what_serde_reads(
+            id in "[a-zA-Z0-9_-]{1,12}|[ -~]{0,6}|[a-zé\"\\\\\u{1}]{1,5}",
+            session in "S-[0-9]{1,6}|[ -~é]{0,5}",
+            person in proptest::option::of("p-[0-9]{1,5}|[a-z ]{0,4}|85073003328"),
+            token in proptest::option::of("TR1\\.[A-Za-z0-9_-]{0,30}\\.[A-Za-z0-9_-]{43}|[ -~é]{0,6}"),
+            actor in "system|p-[a-z]{1,6}|[ -~é]{0,5}",
+            secs in prop_oneof![Just(0i64), 946_684_800i64..4_102_444_800, Just(253_402_300_799i64)],
+            nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000],
+            time in proptest::option::of(946_684_800i64..4_102_444_800),
+            out: bool,
+            spaced: bool,
+            order in Just(vec![0usize, 1, 2, 3]).prop_shuffle(),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..4, prop::sample::select(vec![' ', '\\', '"', '0', ',', '}', '{', 'x', ':', 'Z', 'é', 'n'])), 0..3),
+        ) {
+            let t = |s: i64, n: u32| DateTime::from_timestamp(s, n).unwrap_or_default();
+            let (session, person, time) = (SessionId::new(session), person.map(PersonId::new), time.map(|s| t(s, 0)));
+            let command = if out {
+                Command::CheckOut { session, person, token, time }
+            } else {
+                Command::CheckIn { session, person, token, time }
+            };
+            let env = Envelope { command_id: CommandId::new(id), actor: Actor::from(actor.as_str()), at: t(secs, nanos), command };
+            // The envelope's fields in the drawn order, compact or spaced.
+            let v = serde_json::to_value(&env).unwrap_or_default();
+            let keys = ["command_id", "actor", "at", "command"];
+            let sep = if spaced { ", " } else { "," };
+            let colon = if spaced { ": " } else { ":" };
+            let fields: Vec<String> = order.iter().filter_map(|&i| keys.get(i)).map(|k| {
+                let value = if spaced { serde_json::to_string_pretty(&v[*k]) } else { serde_json::to_string(&v[*k]) };
+                format!("{}{colon}{}", serde_json::to_string(k).unwrap_or_default(), value.unwrap_or_default())
+            }).collect();
+            let text = format!("{{{}}}", fields.join(sep));
+            let plain = !text.contains('\\');
+            match (envelope(&text, usize::MAX), serde_way(&text)) {
+                (Some(a), Some(b)) => prop_assert_eq!(a, b),
+                (Some(a), None) => prop_assert!(false, "scanner read what serde refuses: {:?}", a),
+                (None, Some(_)) => prop_assert!(!plain, "a plain command left to serde: {}", text),
+                (None, None) => {}
+            }
+            // Anything after the object: serde refuses, so must the scanner.
+            for tail in ["}", " x", ",", "{}"] {
+                prop_assert!(envelope(&format!("{text}{tail}"), usize::MAX).is_none(), "{}{}", text, tail);
+            }
+            let mut chars: Vec<char> = text.chars().collect();
+            for (at, op, ch) in &edits {
+                let i = at.index(chars.len().max(1));
+                match op {
+                    // An insertion may also go after the last character.
+                    0 => chars.insert(at.index(chars.len().saturating_add(1)), *ch),
+                    1 if i < chars.len() => { chars.remove(i); }
+                    2 if i < chars.len() => { if let Some(c) = chars.get_mut(i) { *c = *ch; } }
+                    _ => chars.truncate(i),
+                }
+            }
+            let edited: String = chars.into_iter().collect();
+            if let Some(a) = envelope(&edited, usize::MAX) {
+                let b = serde_way(&edited);
+                prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);
+                prop_assert_eq!(Some(a), b);
+            }
+        }
+    }
+
+    #[test]
+    fn aud_3_other_commands_nulls_and_long_texts_go_to_serde() {
+        let ok = r#"{"command_id":"c-1","actor":"p-tom","at":"2026-03-02T09:00:00+01:00","command":{"type":"check_in","session":"S-1","person":"p-ann"}}"#;
+        let e = envelope(ok, usize::MAX).map(|e| (e.at, e.command));
+        let at = DateTime::from_timestamp(1_772_438_400, 0).unwrap_or_default();
+        let command = Command::CheckIn {
+            session: SessionId::new("S-1"),
+            person: Some(PersonId::new("p-ann")),
+            token: None,
+            time: None,
+        };
+        assert_eq!(e, Some((at, command)));
+        assert!(
+            envelope(ok, ok.len() - 1).is_none(),
+            "above the size limit: decoding names it"
+        );
+        assert!(
+            envelope(&format!(" {ok}\n"), usize::MAX).is_some(),
+            "white space around: read"
+        );
+        assert!(
+            envelope(&format!("{ok}x"), usize::MAX).is_none(),
+            "anything after: serde"
+        );
+        for other in [
+            ok.replace("check_in", "start_session"),
+            ok.replace(r#""person":"p-ann""#, r#""person":null"#),
+            ok.replace(r#""person":"p-ann""#, r#""person":"p-ann","person":"p-bart""#),
+            ok.replace(r#""person":"p-ann""#, r#""person":"p-ann","extra":"x""#),
+            ok.replace("p-ann", "p-\\u0061nn"),
+            ok.replace("p-ann", "p ann"),
+        ] {
+            assert!(envelope(&other, usize::MAX).is_none(), "{other}");
+        }
+    }
+}
