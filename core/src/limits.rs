@@ -252,7 +252,7 @@ mod tests {
         /// control or bidirectional formatting character (ASCII or not), a national number
         /// (ID-3) — whichever way it is checked.
         #[test]
-        fn short_texts_refused_for_length_control_characters_and_national_numbers(
+        fn id_3_short_texts_refused_for_length_control_characters_and_national_numbers(
             s in "[ -~]{0,20}|[a-z\u{0}-\u{1f}\u{7f}\u{80}-\u{9f}\u{e9}\u{202a}-\u{202e}\u{2066}]{0,8}|[0-9 .a-]{0,24}|[a-z\u{7f}]{0,3}(85073003328|85\\.07\\.30-033\\.28|85 07 30 033 28|85073003329|99091999790|99.09.19-997.90)[a-z0-9é]{0,3}",
             max in 0usize..32,
             pad in 0usize..300,
