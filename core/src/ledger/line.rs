@@ -68,7 +68,7 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
     c.lit(",\"actor\":")?;
     let actor = c.text()?;
     c.lit(",\"at\":")?;
-    let at = instant_serde::parse(c.text()?)?;
+    let at = c.instant()?;
     c.lit(",\"fingerprint\":")?;
     let fingerprint = c.text()?;
     c.lit(",\"event\":{\"type\":")?;
@@ -82,7 +82,7 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
     c.lit(",\"person\":")?;
     let person = PersonId(c.id()?);
     c.lit(",\"time\":")?;
-    let time = instant_serde::parse(c.text()?)?;
+    let time = c.instant()?;
     c.lit(",\"method\":")?;
     let method = match c.text()? {
         "scan" => Method::Scan,
@@ -292,6 +292,11 @@ impl<'a> Cursor<'a> {
         Some(text)
     }
 
+    /// An instant as a JSON string, parsed as decoding parses it.
+    pub fn instant(&mut self) -> Option<DateTime<Utc>> {
+        instant_serde::parse(self.text()?)
+    }
+
     /// An id, checked as decoding checks it (AUD-3, ID-3).
     pub fn id(&mut self) -> Option<String> {
         let t = self.text()?;
@@ -317,7 +322,7 @@ impl<'a> Cursor<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -332,6 +337,29 @@ mod tests {
             hash: hash.into(),
         };
         serde_json::to_string(&r).unwrap_or_default()
+    }
+
+    /// A text edited at random: each edit inserts, removes or replaces a character, or cuts
+    /// the text there; an insertion may go after the last character when `append`.
+    pub(in crate::ledger) fn edit(text: &str, edits: &[(prop::sample::Index, usize, char)], append: bool) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for (at, op, ch) in edits {
+            let i = at.index(chars.len().max(1));
+            match op {
+                0 if append => chars.insert(at.index(chars.len().saturating_add(1)), *ch),
+                0 => chars.insert(i, *ch),
+                1 if i < chars.len() => {
+                    chars.remove(i);
+                }
+                2 if i < chars.len() => {
+                    if let Some(c) = chars.get_mut(i) {
+                        *c = *ch;
+                    }
+                }
+                _ => chars.truncate(i),
+            }
+        }
+        chars.into_iter().collect()
     }
 
     fn serde_view(l: &str) -> Option<LineView<'_>> {
@@ -385,17 +413,7 @@ mod tests {
             }
             // Edited anywhere (spaces, escapes, quotes, digits, braces): never a different verdict
             // in the scanner's favour.
-            let mut chars: Vec<char> = clean.chars().collect();
-            for (at, op, ch) in &edits {
-                let i = at.index(chars.len().max(1));
-                match op {
-                    0 => chars.insert(i, *ch),
-                    1 if i < chars.len() => { chars.remove(i); }
-                    2 if i < chars.len() => { if let Some(c) = chars.get_mut(i) { *c = *ch; } }
-                    _ => chars.truncate(i),
-                }
-            }
-            let edited: String = chars.into_iter().collect();
+            let edited = edit(&clean, &edits, false);
             if let Some(a) = scan(&edited, usize::MAX) {
                 let b = serde_view(&edited);
                 prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);

@@ -12,9 +12,7 @@
 use super::command::Command;
 use super::line::Cursor;
 use super::{Actor, Envelope};
-use crate::calendar::instant_serde;
 use crate::ids::{CommandId, PersonId, SessionId};
-use chrono::{DateTime, Utc};
 
 /// A check-in or check-out envelope read without serde; `None` for anything else (serde reads
 /// it then). A text up to `max_bytes` long.
@@ -28,7 +26,7 @@ pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
         match key {
             "command_id" if id.is_none() => id = Some(c.id()?),
             "actor" if actor.is_none() => actor = Some(c.text()?),
-            "at" if at.is_none() => at = Some(instant(c)?),
+            "at" if at.is_none() => at = Some(c.instant()?),
             "command" if command.is_none() => command = Some(scan_command(c)?),
             _ => return None,
         }
@@ -64,10 +62,6 @@ fn object<'a>(c: &mut Cursor<'a>, mut field: impl FnMut(&'a str, &mut Cursor<'a>
     }
 }
 
-fn instant(c: &mut Cursor<'_>) -> Option<DateTime<Utc>> {
-    instant_serde::parse(c.text()?)
-}
-
 /// `{"type": "check_in" | "check_out", "session": …, ["person": …], ["token": …], ["time": …]}`.
 fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
     let (mut kind, mut session, mut person, mut token, mut time) = (None, None, None, None, None);
@@ -77,7 +71,7 @@ fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
             "session" if session.is_none() => session = Some(SessionId(c.id()?)),
             "person" if person.is_none() => person = Some(PersonId(c.id()?)),
             "token" if token.is_none() => token = Some(c.text()?.to_owned()),
-            "time" if time.is_none() => time = Some(instant(c)?),
+            "time" if time.is_none() => time = Some(c.instant()?),
             _ => return None,
         }
         Some(())
@@ -103,6 +97,7 @@ fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
     use proptest::prelude::*;
 
     fn serde_way(json: &str) -> Option<Envelope> {
@@ -159,18 +154,8 @@ mod tests {
             for tail in ["}", " x", ",", "{}"] {
                 prop_assert!(envelope(&format!("{text}{tail}"), usize::MAX).is_none(), "{}{}", text, tail);
             }
-            let mut chars: Vec<char> = text.chars().collect();
-            for (at, op, ch) in &edits {
-                let i = at.index(chars.len().max(1));
-                match op {
-                    // An insertion may also go after the last character.
-                    0 => chars.insert(at.index(chars.len().saturating_add(1)), *ch),
-                    1 if i < chars.len() => { chars.remove(i); }
-                    2 if i < chars.len() => { if let Some(c) = chars.get_mut(i) { *c = *ch; } }
-                    _ => chars.truncate(i),
-                }
-            }
-            let edited: String = chars.into_iter().collect();
+            // An insertion may also go after the last character.
+            let edited = crate::ledger::line::tests::edit(&text, &edits, true);
             if let Some(a) = envelope(&edited, usize::MAX) {
                 let b = serde_way(&edited);
                 prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);
