@@ -15,6 +15,7 @@ use tijdreg::{Error, ErrorKind};
 mod columns;
 mod convert;
 mod gc;
+mod parquet;
 mod pyde;
 mod pyser;
 
@@ -975,6 +976,7 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns::report_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_line_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::call_totals_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(parquet::read_parquet_tables, m)?)?;
     m.add_function(wrap_pyfunction!(columns::apply_scan_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_excluded_columns, m)?)?;
     m.add_function(wrap_pyfunction!(easter, m)?)?;

@@ -47,9 +47,9 @@ def _pa() -> Any:
 
 
 def _table(obj: TableLike, name: str) -> Any:
-    pa = _pa()
     if obj is None:
         return None
+    pa = _pa()
     if isinstance(obj, (str, os.PathLike)):
         # Ids as parquet stores them, dictionary-encoded: each distinct id is read once. Person
         # ids only when the file kept them so (see `_stored_as_dictionary`).
@@ -231,7 +231,30 @@ def _codes(arr: Any) -> tuple:
     return _bytes(arr.indices.cast(pa.int32())), arr.dictionary.to_pylist()
 
 
+def _is_path(obj: Any) -> bool:
+    return isinstance(obj, (str, os.PathLike))
+
+
+def _native(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike], projects: bool = False,
+            threads: Optional[int] = None) -> Optional[tuple]:
+    """The tables read by the engine itself when each is a parquet path (ADR 18): what
+    ``_columns`` gives (with the sessions' project codes and the projects' names when
+    ``projects``), or ``None`` when the files are pyarrow's to read — another codec or
+    encoding, a nested column, a missing column or a null where a value is required, text
+    dates…: pyarrow then reads them as before, with the same answers and errors."""
+    if not (_is_path(sessions) and _is_path(attendance) and (breaks is None or _is_path(breaks))):
+        return None
+    s, a = os.fspath(sessions), os.fspath(attendance)  # type: ignore[arg-type]
+    b = os.fspath(breaks) if breaks is not None else None  # type: ignore[arg-type]
+    if not (isinstance(s, str) and isinstance(a, str) and (b is None or isinstance(b, str))):
+        return None  # bytes paths: pyarrow's
+    return _tijdreg.read_parquet_tables(s, a, b, projects, threads)
+
+
 def _columns(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike]) -> tuple:
+    native = _native(sessions, attendance, breaks)
+    if native is not None:
+        return native[:3]
     s = _table(sessions, "sessions")
     a = _table(attendance, "attendance")
     sess = {
@@ -339,15 +362,20 @@ def call_totals_from_arrow(
     meanwhile); ``None`` uses every core the process may use, ``1`` counts in the calling
     thread's order on one thread. The answer, and the first error, are the same for any
     number."""
-    pa = _pa()
-    pc = pa.compute
-    s = _table(sessions, "sessions")
-    codes, projects = _codes(_no_nulls(_column(s, "sessions", "project").cast(pa.string()), "sessions", "project"))
-    sess, att, brk = _columns(s, attendance, breaks)
-    sess["project"] = codes
+    native = _native(sessions, attendance, breaks, projects=True, threads=threads)
+    if native is not None:
+        sess, att, brk, projects = native
+    else:
+        pa = _pa()
+        s = _table(sessions, "sessions")
+        codes, projects = _codes(_no_nulls(_column(s, "sessions", "project").cast(pa.string()), "sessions", "project"))
+        sess, att, brk = _columns(s, attendance, breaks)
+        sess["project"] = codes
     el_project: list = []
-    el = _table(elearning, "elearning")
+    el = _table(elearning, "elearning") if elearning is not None else None
     if el is not None and el.num_rows:
+        pa = _pa()
+        pc = pa.compute
         idx = pc.index_in(_column(el, "elearning", "project").cast(pa.string()), value_set=pa.array(projects, pa.string()))
         if idx.null_count:
             row = pc.index(pc.is_null(idx), True).as_py()
