@@ -138,7 +138,7 @@ fn per_unit<const UNIT: i64>(bytes: &[u8]) -> Vec<i64> {
 
 /// A column of strings as Arrow lays it out: one UTF-8 buffer (Python's, borrowed) and
 /// offsets into it.
-struct StrCol<'a> {
+pub(crate) struct StrCol<'a> {
     data: &'a str,
     offsets: Vec<usize>,
 }
@@ -209,11 +209,16 @@ fn str_col<'a>(b: Option<(&'a [u8], &'a [u8])>, what: &str) -> Result<StrCol<'a>
 }
 
 fn checked_strings<'a>(offsets: &[u8], data: &'a [u8], what: &str) -> Result<StrCol<'a>, Error> {
+    checked_texts(&i32s(offsets, what)?, data, what)
+}
+
+/// A string column from Arrow's int32 offsets and UTF-8 bytes, both checked.
+pub(crate) fn checked_texts<'a>(offsets: &[i32], data: &'a [u8], what: &str) -> Result<StrCol<'a>, Error> {
     let data = std::str::from_utf8(data)
         .map_err(|_| invalid(format!("{what}: not UTF-8 text"), format!("{what}: geen UTF-8-tekst")))?;
-    let offsets: Vec<usize> = i32s(offsets, what)?
-        .into_iter()
-        .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
+    let offsets: Vec<usize> = offsets
+        .iter()
+        .map(|&o| usize::try_from(o).unwrap_or(usize::MAX))
         .collect();
     for w in offsets.windows(2) {
         if let [a, b] = w
@@ -230,7 +235,7 @@ fn checked_strings<'a>(offsets: &[u8], data: &'a [u8], what: &str) -> Result<Str
 
 /// A text column as Arrow may hold it: every row's text, or dictionary-encoded (a code per
 /// row into a table of values, as parquet stores repeated ids).
-enum Text<'a> {
+pub(crate) enum Text<'a> {
     Plain(StrCol<'a>),
     Dict { values: StrCol<'a>, codes: Vec<u32> },
 }
@@ -258,16 +263,19 @@ fn text_col<'a>(t: Option<RawText<'a>>, key: &str) -> Result<Text<'a>, Error> {
             format!("{key}: geen kolom van 32-bit gehele getallen"),
         ));
     }
-    // The codes read in a plain loop, then the largest checked against the dictionary
-    // once (a negative code reads as a large one): no branch per row.
-    let n = values.len();
+    // The codes read in a plain loop, then checked by `coded`.
     let mut codes_out = vec![0u32; codes.len() / 4];
     for (k, c) in codes_out.iter_mut().zip(codes.chunks_exact(4)) {
         *k = i32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as u32;
     }
-    let codes = codes_out;
+    coded(values, codes_out, key)
+}
+
+/// A dictionary's values and a code per row, the largest code checked against the values
+/// once (a negative code read as a large one): no branch per row.
+pub(crate) fn coded<'a>(values: StrCol<'a>, codes: Vec<u32>, key: &str) -> Result<Text<'a>, Error> {
     let largest = codes.iter().copied().max().unwrap_or(0);
-    if !codes.is_empty() && largest as usize >= n {
+    if !codes.is_empty() && largest as usize >= values.len() {
         return Err(invalid(
             format!("{key}: a dictionary code names no value"),
             format!("{key}: een woordenboekcode verwijst naar geen waarde"),
@@ -336,7 +344,7 @@ fn status(s: &str, row: usize) -> Result<SessionStatus, Error> {
 
 /// Everything the tables hold, checked, before the core borrows it (strings stay in the
 /// `bytes` Python passed).
-struct Owned<'a> {
+pub(crate) struct Owned<'a> {
     project: String,
     params: DatedParams,
     closures: Vec<NaiveDate>,
@@ -463,16 +471,16 @@ struct Raw<'a> {
 }
 
 /// What the rest of the call needs besides the tables.
-struct Extra<'s> {
-    intern_persons: bool,
-    project: String,
-    params_json: &'s str,
-    closures: Vec<String>,
-    elearning_json: &'s str,
+pub(crate) struct Extra<'s> {
+    pub(crate) intern_persons: bool,
+    pub(crate) project: String,
+    pub(crate) params_json: &'s str,
+    pub(crate) closures: Vec<String>,
+    pub(crate) elearning_json: &'s str,
 }
 
 /// The attendance table's instants and flags (the larger half of the reading).
-type AttendanceTimes = (
+pub(crate) type AttendanceTimes = (
     Vec<i64>,
     Vec<i64>,
     Option<Vec<bool>>,
@@ -505,19 +513,64 @@ fn read<'a>(r: Raw<'a>, x: Extra<'_>, threads: usize) -> Result<Owned<'a>, Error
         let rest = read_rest(&r, x)?;
         (Ok(rest), attendance_times(&r))
     };
-    let (rest, (att_in, att_out, late, suspect, absent)) = (rest?, times?);
-    Ok(Owned {
+    Ok(with_times(rest?, times?))
+}
+
+/// The tables with the attendance table's instants (seconds, `columns::NO_INSTANT` for none)
+/// and flags.
+pub(crate) fn with_times<'a>(rest: Owned<'a>, times: AttendanceTimes) -> Owned<'a> {
+    let (att_in, att_out, late, suspect, absent) = times;
+    Owned {
         att_in,
         att_out,
         late,
         suspect,
         absent,
         ..rest
+    }
+}
+
+/// The tables' text and integer columns typed and checked (UTF-8, offsets, dictionary codes,
+/// integer widths) but not yet matched: from the bytes Python passes ([`typed`]), or from
+/// parquet files read natively (`parquet`, ADR 18).
+pub(crate) struct Typed<'a> {
+    pub(crate) session_ids: StrCol<'a>,
+    pub(crate) session_trainings: StrCol<'a>,
+    pub(crate) status_names: StrCol<'a>,
+    pub(crate) a_session: Text<'a>,
+    pub(crate) a_person: Text<'a>,
+    pub(crate) b_session: Text<'a>,
+    pub(crate) dates: Vec<i32>,
+    pub(crate) starts: Vec<i32>,
+    pub(crate) ends: Vec<i32>,
+    pub(crate) b_start: Vec<i32>,
+    pub(crate) b_end: Vec<i32>,
+}
+
+fn typed<'a>(r: &Raw<'a>) -> Result<Typed<'a>, Error> {
+    Ok(Typed {
+        session_ids: str_col(r.session_ids, "sessions.id")?,
+        session_trainings: str_col(r.session_trainings, "sessions.training")?,
+        status_names: str_col(r.status_names, "sessions.status")?,
+        a_session: text_col(r.a_session, "attendance.session")?,
+        a_person: text_col(r.a_person, "attendance.person")?,
+        b_session: text_col(r.b_session, "breaks.session")?,
+        dates: i32s(r.dates, "sessions.date")?,
+        starts: i32s(r.starts, "sessions.start")?,
+        ends: i32s(r.ends, "sessions.end")?,
+        b_start: i32s(r.b_start, "breaks.start")?,
+        b_end: i32s(r.b_end, "breaks.end")?,
     })
 }
 
 /// All but the attendance table's instants and flags (left empty).
 fn read_rest<'a>(r: &Raw<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error> {
+    rest_of(typed(r)?, x)
+}
+
+/// The typed columns matched (sessions to rows, persons to codes) and checked as the rules
+/// need them (dates, times, statuses); the attendance table's instants and flags left empty.
+pub(crate) fn rest_of<'a>(t: Typed<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error> {
     let Extra {
         intern_persons,
         project,
@@ -525,12 +578,19 @@ fn read_rest<'a>(r: &Raw<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error> {
         closures,
         elearning_json,
     } = x;
-    let session_ids = str_col(r.session_ids, "sessions.id")?;
-    let session_trainings = str_col(r.session_trainings, "sessions.training")?;
-    let status_names = str_col(r.status_names, "sessions.status")?;
-    let a_session = text_col(r.a_session, "attendance.session")?;
-    let a_person = text_col(r.a_person, "attendance.person")?;
-    let b_session = text_col(r.b_session, "breaks.session")?;
+    let Typed {
+        session_ids,
+        session_trainings,
+        status_names,
+        a_session,
+        a_person,
+        b_session,
+        dates,
+        starts,
+        ends,
+        b_start: bst,
+        b_end: ben,
+    } = t;
     let params: DatedParams = tijdreg::decode::from_str(params_json, "params")?;
     let closures = closures
         .iter()
@@ -652,9 +712,6 @@ fn read_rest<'a>(r: &Raw<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error> {
         (false, Text::Plain(c)) => (Persons::Table(c), (0..rows).collect()),
         (false, Text::Dict { values, codes }) => (Persons::Table(values), codes),
     };
-    let dates = i32s(r.dates, "sessions.date")?;
-    let starts = i32s(r.starts, "sessions.start")?;
-    let ends = i32s(r.ends, "sessions.end")?;
     if [
         session_trainings.len(),
         status_names.len(),
@@ -680,7 +737,6 @@ fn read_rest<'a>(r: &Raw<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error> {
         session_starts.push(time(starts[row], "sessions", row, "start")?);
         session_ends.push(time(ends[row], "sessions", row, "end")?);
     }
-    let (bst, ben) = (i32s(r.b_start, "breaks.start")?, i32s(r.b_end, "breaks.end")?);
     let mut breaks = Vec::with_capacity(bs.len());
     for (row, ((s, a), b)) in bs.iter().zip(&bst).zip(&ben).enumerate() {
         breaks.push(col::BreakRow {
@@ -1029,55 +1085,68 @@ pub(crate) fn call_totals_from_columns<'py>(
             .into_iter()
             .map(|x| u32::try_from(x).unwrap_or(u32::MAX))
             .collect();
-        let names: Vec<&str> = projects.iter().map(String::as_str).collect();
         let at = tijdreg::calendar::parse_instant(&at)?;
-        let (sessions, persons, elearning) = rows(&o);
-        let call = col::CallColumns {
-            projects: &names,
-            session_project: &session_project,
-            elearning_project: &elearning_project,
-            columns: columns_of(&o, &sessions, &persons, &elearning),
-        };
-        // Projects are independent (ADR 03): the call's tables are checked and grouped once
-        // (shared by the threads), then contiguous ranges of projects, of about as many
-        // attendance rows each, are counted on threads of their own; in each, a project is
-        // counted as soon as it is built and its records dropped before the next. The answer
-        // (and the first error, by project) is the one project-by-project order gives.
-        let index = col::CallIndex::new(&call)?;
-        let threads = threads.clamp(1, names.len().max(1));
-        let ranges = split_by_rows(&session_project, &o.att_session, names.len(), threads);
-        let count = |range: std::ops::Range<usize>| -> Result<Vec<subsidy::Summary>, Error> {
-            let mut out = Vec::with_capacity(range.len());
-            let mut memo = subsidy::ReceiptMemo::default();
-            index.each_project_in(range, |_, c| {
-                out.push(subsidy::totals_compact_with(&c, at, &mut memo)?);
-                Ok(())
-            })?;
-            Ok(out)
-        };
-        // The first range is counted in this thread (no thread at all for one range: a new
-        // thread's allocations come from a fresh malloc arena, whose pages fault in anew).
-        let mut ranges = ranges.into_iter();
-        let first = ranges.next().unwrap_or(0..0);
-        let parts: Vec<Result<Vec<subsidy::Summary>, Error>> = std::thread::scope(|scope| {
-            let count = &count;
-            let handles: Vec<_> = ranges.map(|range| scope.spawn(move || count(range))).collect();
-            let mut parts = vec![count(first)];
-            // A thread's panic goes on here, where `guarded` turns it into an internal error.
-            parts.extend(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
-            );
-            parts
-        });
-        let mut out = Vec::with_capacity(names.len());
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
+        count_call(&o, &session_project, &projects, &elearning_project, at, threads)
     })?;
     crate::pyser::plain(py, &summaries)
+}
+
+/// Every project's totals of a call's tables, in the order of `projects` (`session_project`
+/// holds each session's index into it), counted on `threads` threads.
+pub(crate) fn count_call(
+    o: &Owned<'_>,
+    session_project: &[u32],
+    projects: &[String],
+    elearning_project: &[u32],
+    at: chrono::DateTime<chrono::Utc>,
+    threads: usize,
+) -> Result<Vec<subsidy::Summary>, Error> {
+    let names: Vec<&str> = projects.iter().map(String::as_str).collect();
+    let (sessions, persons, elearning) = rows(o);
+    let call = col::CallColumns {
+        projects: &names,
+        session_project,
+        elearning_project,
+        columns: columns_of(o, &sessions, &persons, &elearning),
+    };
+    // Projects are independent (ADR 03): the call's tables are checked and grouped once
+    // (shared by the threads), then contiguous ranges of projects, of about as many
+    // attendance rows each, are counted on threads of their own; in each, a project is
+    // counted as soon as it is built and its records dropped before the next. The answer
+    // (and the first error, by project) is the one project-by-project order gives.
+    let index = col::CallIndex::new(&call)?;
+    let threads = threads.clamp(1, names.len().max(1));
+    let ranges = split_by_rows(session_project, &o.att_session, names.len(), threads);
+    let count = |range: std::ops::Range<usize>| -> Result<Vec<subsidy::Summary>, Error> {
+        let mut out = Vec::with_capacity(range.len());
+        let mut memo = subsidy::ReceiptMemo::default();
+        index.each_project_in(range, |_, c| {
+            out.push(subsidy::totals_compact_with(&c, at, &mut memo)?);
+            Ok(())
+        })?;
+        Ok(out)
+    };
+    // The first range is counted in this thread (no thread at all for one range: a new
+    // thread's allocations come from a fresh malloc arena, whose pages fault in anew).
+    let mut ranges = ranges.into_iter();
+    let first = ranges.next().unwrap_or(0..0);
+    let parts: Vec<Result<Vec<subsidy::Summary>, Error>> = std::thread::scope(|scope| {
+        let count = &count;
+        let handles: Vec<_> = ranges.map(|range| scope.spawn(move || count(range))).collect();
+        let mut parts = vec![count(first)];
+        // A thread's panic goes on here, where `guarded` turns it into an internal error.
+        parts.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+        );
+        parts
+    });
+    let mut out = Vec::with_capacity(names.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// `parts` contiguous ranges of `0..projects` of about as many attendance rows each (a

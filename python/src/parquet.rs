@@ -15,6 +15,9 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
+use tijdreg::Error;
+
+use crate::columns::{self, Extra, Typed};
 
 /// A file or column this reader leaves to pyarrow: not an error of the data (pyarrow reads
 /// it, and the engine's checks name what is wrong, as before).
@@ -320,6 +323,12 @@ impl File {
                 }
             }
         })?;
+        // Text that is not UTF-8 is pyarrow's to refuse (its reader checks it): the whole is
+        // valid and every value starts on a character.
+        let starts_char = |o: &i32| t.data.get(*o as usize).is_none_or(|b| b & 0xC0 != 0x80);
+        if std::str::from_utf8(&t.data).is_err() || !t.offsets.iter().all(starts_char) {
+            return Err(Unsupported);
+        }
         Ok(Some(t))
     }
 
@@ -936,6 +945,168 @@ pub(crate) fn read_parquet_tables<'py>(
     )?))
 }
 
+/// Instants in `per` units a second to whole seconds, floored, in place; a null is
+/// `columns::NO_INSTANT` (as `tijdreg.arrow` passes them from pyarrow).
+fn seconds((ints, per): (Ints, PerSecond)) -> Vec<i64> {
+    fn floor<const UNIT: i64>(v: &mut [i64]) {
+        for x in v.iter_mut() {
+            *x = x.div_euclid(UNIT);
+        }
+    }
+    let Ints { mut values, defined } = ints;
+    match per.0 {
+        1 => {}
+        1_000 => floor::<1_000>(&mut values),
+        1_000_000 => floor::<1_000_000>(&mut values),
+        _ => floor::<1_000_000_000>(&mut values),
+    }
+    if let Some(d) = defined {
+        for (x, &ok) in values.iter_mut().zip(&d) {
+            if ok == 0 {
+                *x = tijdreg::subsidy::columns::NO_INSTANT;
+            }
+        }
+    }
+    values
+}
+
+fn bools(f: Option<Vec<u8>>) -> Option<Vec<bool>> {
+    f.map(|v| v.into_iter().map(|x| x != 0).collect())
+}
+
+/// A text column read from parquet as the counting takes it: its values checked, a code per
+/// row.
+fn coded_texts<'a>(offsets: &[i32], data: &'a [u8], codes: Vec<u32>, key: &str) -> Result<columns::Text<'a>, Error> {
+    columns::coded(columns::checked_texts(offsets, data, key)?, codes, key)
+}
+
+/// Each e-learning row's project as its index among the call's projects.
+fn projects_of(names: &[Option<String>], projects: &[String]) -> Result<Vec<u32>, Error> {
+    let index: std::collections::HashMap<&str, u32> = projects
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i as u32))
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .map(|(row, p)| {
+            p.as_deref().and_then(|p| index.get(p).copied()).ok_or_else(|| {
+                Error::invalid(
+                    format!("elearning[{row}].project: a project without sessions in this call"),
+                    format!("elearning[{row}].project: een project zonder sessies in deze oproep"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The totals of every project of a call whose tables are parquet files, read and counted
+/// without the GIL and without a Python object per column: `(projects, summaries)` as
+/// `call_totals_from_columns` gives them, or `None` when the files are pyarrow's to read
+/// (see the module's documentation).
+#[pyfunction]
+#[pyo3(signature = (sessions, attendance, breaks, params_json, closures, elearning_json, elearning_projects, at, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call_totals_from_parquet<'py>(
+    py: Python<'py>,
+    sessions: String,
+    attendance: String,
+    breaks: Option<String>,
+    params_json: &str,
+    closures: Vec<String>,
+    elearning_json: &str,
+    elearning_projects: Vec<Option<String>>,
+    at: &str,
+    threads: Option<usize>,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .max(1);
+    let got = crate::guarded(py, || {
+        let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), true, threads) else {
+            return Ok(None);
+        };
+        let Tables {
+            session_ids,
+            trainings,
+            statuses,
+            dates,
+            starts,
+            ends,
+            projects,
+            a_session,
+            a_person,
+            check_in,
+            check_out,
+            late,
+            suspect,
+            absent,
+            breaks,
+        } = t;
+        let Some((projects, session_project)) = projects else {
+            return Ok(None);
+        };
+        let (b_session, b_start, b_end) = breaks.unwrap_or_default();
+        let Texts {
+            offsets: as_offsets,
+            data: as_data,
+            codes: as_codes,
+        } = a_session;
+        let Texts {
+            offsets: ap_offsets,
+            data: ap_data,
+            codes: ap_codes,
+        } = a_person;
+        let Texts {
+            offsets: bs_offsets,
+            data: bs_data,
+            codes: bs_codes,
+        } = b_session;
+        // Checked as `call_totals_from_columns` checks the columns Python passes.
+        let typed = Typed {
+            session_ids: columns::checked_texts(&session_ids.0, &session_ids.1, "sessions.id")?,
+            session_trainings: columns::checked_texts(&trainings.0, &trainings.1, "sessions.training")?,
+            status_names: columns::checked_texts(&statuses.0, &statuses.1, "sessions.status")?,
+            a_session: coded_texts(&as_offsets, &as_data, as_codes, "attendance.session")?,
+            a_person: coded_texts(&ap_offsets, &ap_data, ap_codes, "attendance.person")?,
+            b_session: coded_texts(&bs_offsets, &bs_data, bs_codes, "breaks.session")?,
+            dates,
+            starts,
+            ends,
+            b_start,
+            b_end,
+        };
+        let extra = Extra {
+            intern_persons: false,
+            project: String::from("call"),
+            params_json,
+            closures,
+            elearning_json,
+        };
+        let times = (
+            seconds(check_in),
+            seconds(check_out),
+            bools(late),
+            bools(suspect),
+            bools(absent),
+        );
+        let o = columns::with_times(columns::rest_of(typed, extra)?, times);
+        let elearning_project = projects_of(&elearning_projects, &projects)?;
+        let at = tijdreg::calendar::parse_instant(at)?;
+        let summaries = columns::count_call(&o, &session_project, &projects, &elearning_project, at, threads)?;
+        Ok(Some((projects, summaries)))
+    })?;
+    let Some((projects, summaries)) = got else {
+        return Ok(None);
+    };
+    let summaries = crate::pyser::plain(py, &summaries)?;
+    Ok(Some(PyTuple::new(
+        py,
+        [projects.into_pyobject(py)?.into_any(), summaries],
+    )?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1067,6 +1238,22 @@ mod tests {
             let _ = plain_byte_arrays(&buf, n, |_| { count += 1; Ok(()) });
             prop_assert!(count <= n);
             let _ = File::from_bytes(Bytes::from(buf.clone()));
+        }
+    }
+
+    #[test]
+    fn instants_are_floored_to_seconds_and_nulls_are_none() {
+        let no = tijdreg::subsidy::columns::NO_INSTANT;
+        for (per, raw, want) in [
+            (1_000, vec![1_500, -1, -1_000, -1_001, 0], vec![1, -1, -1, -2, no]),
+            (1_000_000_000, vec![1_999_999_999, -1, 0, 3, 7], vec![1, -1, 0, 0, no]),
+            (1, vec![-5, 5, 0, 1, 2], vec![-5, 5, 0, 1, no]),
+        ] {
+            let ints = Ints {
+                values: raw,
+                defined: Some(vec![1, 1, 1, 1, 0]),
+            };
+            assert_eq!(seconds((ints, PerSecond(per))), want, "{per}");
         }
     }
 

@@ -14,6 +14,7 @@ import tijdreg  # noqa: E402
 import tijdreg._tijdreg as native  # noqa: E402
 import tijdreg.arrow as ta  # noqa: E402
 from tijdreg import synth  # noqa: E402
+from tijdreg._convert import to_json  # noqa: E402
 
 NAMES = ("sessions", "attendance", "breaks")
 
@@ -124,6 +125,10 @@ def test_native_reader_gives_the_columns_and_totals_pyarrow_gives(call, tmp_path
         assert [projects[k] for k in codes] == read[0].column("project").to_pylist(), label
         by_path = totals(*paths)
         assert by_path == totals(*read), label
+        # Read and counted in one native call (what `call_totals_from_arrow` does with paths).
+        fused = native.call_totals_from_parquet(*paths, ta._params(synth.PARAMS), [], "", [],
+                                                to_json(synth.REFERENCE, where="at"))
+        assert fused is not None and dict(zip(*fused)) == by_path, label
         if tables is call:
             assert by_path == want_totals, label
         # One thread or two: the same columns.
@@ -149,6 +154,18 @@ def test_a_single_project_report_from_paths_is_the_report_from_tables(call, tmp_
     assert empty.amounts == no_breaks.amounts
 
 
+def split_character(a):
+    """The person column with its first two ids' bytes re-cut inside an "é": the text as a
+    whole is UTF-8, the first two values are not (pyarrow reads it, the engine refuses it)."""
+    ids = [p.encode() for p in a.column("person").to_pylist()]
+    ids[0], ids[1] = ids[0] + b"\xc3", b"\xa9" + ids[1]
+    offsets = [0]
+    for x in ids:
+        offsets.append(offsets[-1] + len(x))
+    return pa.Array.from_buffers(pa.string(), len(ids), [None, pa.array(offsets, pa.int32()).buffers()[1],
+                                                         pa.py_buffer(b"".join(ids))])
+
+
 def left_to_pyarrow(call):
     """Files the native reader does not read, and what makes each so."""
     s, a = call["sessions"], call["attendance"]
@@ -166,6 +183,7 @@ def left_to_pyarrow(call):
         ("flags as integers", {**call, "attendance": with_column(a, "absent", a.column("absent").cast(pa.int8()))}, {}),
         ("a nested person", {**call, "attendance": with_column(a, "person", pa.StructArray.from_arrays(
             [a.column("person").combine_chunks()], ["id"]))}, {}),
+        ("a person id cut inside a character", {**call, "attendance": with_column(a, "person", split_character(a))}, {}),
         ("a null session id", {**call, "sessions": with_column(s, "id", pa.array([ids[0], None] + ids[2:]))}, {}),
         ("no status column", {**call, "sessions": s.drop_columns(["status"])}, {}),
     ]
@@ -190,10 +208,12 @@ def test_files_left_to_pyarrow_give_the_answers_and_errors_they_gave(call, tmp_p
         assert native.read_parquet_tables(*paths, True, None) is None, label
         same_as_pyarrow(paths, label)
     # The errors named: the row of the null id, the missing column.
-    with pytest.raises(tijdreg.InvalidInputError, match=r"sessions\[1\]\.id: a value is required"):
+    with pytest.raises(tijdreg.InvalidInputError, match=r"attendance\.person: broken string offsets"):
         totals(*[str(tmp_path / "8" / f"{n}.parquet") for n in NAMES])
-    with pytest.raises(tijdreg.InvalidInputError, match="the column 'status' is missing"):
+    with pytest.raises(tijdreg.InvalidInputError, match=r"sessions\[1\]\.id: a value is required"):
         totals(*[str(tmp_path / "9" / f"{n}.parquet") for n in NAMES])
+    with pytest.raises(tijdreg.InvalidInputError, match="the column 'status' is missing"):
+        totals(*[str(tmp_path / "10" / f"{n}.parquet") for n in NAMES])
 
 
 def test_a_missing_or_broken_file_is_pyarrows_to_report(call, tmp_path) -> None:
@@ -234,3 +254,26 @@ def test_bytes_broken_anywhere_never_crash_the_reader(call, tmp_path) -> None:
         got = native.read_parquet_tables(paths[0], str(broken), paths[2])
         read += got is not None
     assert read > 0  # most flips land in pages whose values stay readable
+
+
+def test_a_call_from_paths_with_elearning_is_the_call_from_tables(call, tmp_path) -> None:
+    """SUB-3 e-learning hours beside parquet paths: the same totals as beside tables, and an
+    e-learning row of a project without sessions refused with its row named, either way."""
+    paths = write(tmp_path, call)
+    s, a = call["sessions"], call["attendance"]
+    rows = []
+    for k, project in enumerate(s.column("project").unique().to_pylist()[:2]):
+        first = s.filter(pa.compute.equal(s.column("project"), project))
+        session = first.column("id")[0].as_py()
+        person = a.filter(pa.compute.equal(a.column("session"), session)).column("person")[0].as_py()
+        rows.append({"project": project, "id": f"E-{k}", "person": person,
+                     "training": first.column("training")[0].as_py(), "date": first.column("date")[0].as_py(),
+                     "minutes": 90, "status": "Approved"})
+    el = pa.Table.from_pylist(rows)
+    with_el = totals(*paths, elearning=el)
+    assert with_el == totals(s, a, call["breaks"], elearning=el)
+    assert with_el != totals(*paths)
+    bad = pa.Table.from_pylist(rows + [{**rows[0], "id": "E-x", "project": "P-nowhere"}])
+    for tables in (paths, (s, a, call["breaks"])):
+        with pytest.raises(tijdreg.InvalidInputError, match=r"elearning\[2\]\.project: a project without sessions"):
+            totals(*tables, elearning=bad)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _tijdreg
 from ._convert import to_json
@@ -235,20 +235,25 @@ def _is_path(obj: Any) -> bool:
     return isinstance(obj, (str, os.PathLike))
 
 
-def _native(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike], projects: bool = False,
-            threads: Optional[int] = None) -> Optional[tuple]:
-    """The tables read by the engine itself when each is a parquet path (ADR 18): what
-    ``_columns`` gives (with the sessions' project codes and the projects' names when
-    ``projects``), or ``None`` when the files are pyarrow's to read — another codec or
-    encoding, a nested column, a missing column or a null where a value is required, text
-    dates…: pyarrow then reads them as before, with the same answers and errors."""
+def _paths(sessions: TableLike, attendance: TableLike,
+           breaks: Optional[TableLike]) -> Optional[Tuple[str, str, Optional[str]]]:
+    """The three tables' paths as text when each is a path (``breaks`` may be ``None``)."""
     if not (_is_path(sessions) and _is_path(attendance) and (breaks is None or _is_path(breaks))):
         return None
     s, a = os.fspath(sessions), os.fspath(attendance)  # type: ignore[arg-type]
     b = os.fspath(breaks) if breaks is not None else None  # type: ignore[arg-type]
     if not (isinstance(s, str) and isinstance(a, str) and (b is None or isinstance(b, str))):
         return None  # bytes paths: pyarrow's
-    return _tijdreg.read_parquet_tables(s, a, b, projects, threads)
+    return s, a, b
+
+
+def _native(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike]) -> Optional[tuple]:
+    """The tables read by the engine itself when each is a parquet path (ADR 18): what
+    ``_columns`` gives, or ``None`` when the files are pyarrow's to read — another codec or
+    encoding, a nested column, a missing column or a null where a value is required, text
+    dates…: pyarrow then reads them as before, with the same answers and errors."""
+    paths = _paths(sessions, attendance, breaks)
+    return None if paths is None else _tijdreg.read_parquet_tables(*paths)
 
 
 def _columns(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike]) -> tuple:
@@ -362,20 +367,28 @@ def call_totals_from_arrow(
     meanwhile); ``None`` uses every core the process may use, ``1`` counts in the calling
     thread's order on one thread. The answer, and the first error, are the same for any
     number."""
-    native = _native(sessions, attendance, breaks, projects=True, threads=threads)
-    if native is not None:
-        sess, att, brk, projects = native
-    else:
-        pa = _pa()
-        s = _table(sessions, "sessions")
-        codes, projects = _codes(_no_nulls(_column(s, "sessions", "project").cast(pa.string()), "sessions", "project"))
-        sess, att, brk = _columns(s, attendance, breaks)
-        sess["project"] = codes
+    paths = _paths(sessions, attendance, breaks)
+    if paths is not None:
+        # Parquet files read and counted by the engine in one call (ADR 18), unless they are
+        # pyarrow's to read.
+        el = _table(elearning, "elearning")
+        names: list = []
+        if el is not None and el.num_rows:
+            names = _column(el, "elearning", "project").cast(_pa().string()).to_pylist()
+            el = el.drop_columns(["project"])
+        got = _tijdreg.call_totals_from_parquet(*paths, _params(params), [d.isoformat() for d in closures],
+                                                _elearning(el), names, to_json(at, where="at"), threads)
+        if got is not None:
+            return dict(zip(got[0], got[1]))
+    pa = _pa()
+    pc = pa.compute
+    s = _table(sessions, "sessions")
+    codes, projects = _codes(_no_nulls(_column(s, "sessions", "project").cast(pa.string()), "sessions", "project"))
+    sess, att, brk = _columns(s, attendance, breaks)
+    sess["project"] = codes
     el_project: list = []
-    el = _table(elearning, "elearning") if elearning is not None else None
+    el = _table(elearning, "elearning")
     if el is not None and el.num_rows:
-        pa = _pa()
-        pc = pa.compute
         idx = pc.index_in(_column(el, "elearning", "project").cast(pa.string()), value_set=pa.array(projects, pa.string()))
         if idx.null_count:
             row = pc.index(pc.is_null(idx), True).as_py()
