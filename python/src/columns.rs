@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use tijdreg::Error;
 use tijdreg::params::DatedParams;
 use tijdreg::session::SessionStatus;
-use tijdreg::subsidy::{self, columns as col};
+use tijdreg::subsidy::{self, IdHashState, columns as col};
 
 fn invalid(en: String, nl: String) -> Error {
     Error::invalid(en, nl)
@@ -605,7 +605,7 @@ pub(crate) fn rest_of<'a>(t: Typed<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error
         .collect::<Result<Vec<_>, _>>()?;
     let n = session_ids.len();
     // Session ids to rows, person ids to codes (the attendance table names them as text).
-    let mut row_of: HashMap<&str, u32> = HashMap::with_capacity(n);
+    let mut row_of: HashMap<&str, u32, IdHashState> = HashMap::with_capacity_and_hasher(n, IdHashState::default());
     for i in 0..n {
         if row_of.insert(session_ids.get(i), i as u32).is_some() {
             return Err(Error::InvalidRecord {
@@ -691,7 +691,8 @@ pub(crate) fn rest_of<'a>(t: Typed<'a>, x: Extra<'_>) -> Result<Owned<'a>, Error
                 Text::Dict { values, codes } => (values, codes),
             };
             let table = &table;
-            let mut person_code: HashMap<&str, u32> = HashMap::with_capacity(table.len());
+            let mut person_code: HashMap<&str, u32, IdHashState> =
+                HashMap::with_capacity_and_hasher(table.len(), IdHashState::default());
             let mut persons: Vec<String> = Vec::new();
             let distinct: Vec<u32> = (0..table.len())
                 .map(|k| {

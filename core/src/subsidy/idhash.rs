@@ -27,9 +27,19 @@ fn word(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// The keys of one map (see the module): a [`BuildHasher`].
+/// The keys of one map (see the module): a [`BuildHasher`] for maps keyed by ids, which the
+/// bindings use too where they match ids (a `HashMap<&str, u32, IdHashState>`).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use tijdreg::subsidy::IdHashState;
+///
+/// let mut row_of: HashMap<&str, u32, IdHashState> = HashMap::default();
+/// row_of.insert("S-001", 0);
+/// assert_eq!(row_of.get("S-001"), Some(&0));
+/// ```
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct IdHashState {
+pub struct IdHashState {
     keys: [u64; 4],
 }
 
@@ -65,7 +75,7 @@ impl BuildHasher for IdHashState {
 
 /// The running hash of one id (see [`IdHashState`]).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct IdHasher {
+pub struct IdHasher {
     h: u64,
     keys: [u64; 4],
 }

@@ -45,6 +45,7 @@ mod records;
 mod view;
 
 pub use compact::{Compact, CompactBuilder, PersonCode, YEARS};
+pub use idhash::{IdHashState, IdHasher};
 pub use json::compact_from_json;
 pub use records::{ElearningRecord, IntervalRecord, ParticipantRecord, Records, SessionRecord};
 pub use view::{Excluded, Group, Grouping, Line, Lines, Report, Scope, csv_cell};
