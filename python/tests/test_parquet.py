@@ -4,6 +4,7 @@ does not read (other codecs, text dates, nulls where a value is required, nested
 columns) go to pyarrow, with the answers and errors they had."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -277,3 +278,33 @@ def test_a_call_from_paths_with_elearning_is_the_call_from_tables(call, tmp_path
     for tables in (paths, (s, a, call["breaks"])):
         with pytest.raises(tijdreg.InvalidInputError, match=r"elearning\[2\]\.project: a project without sessions"):
             totals(*tables, elearning=bad)
+
+
+def test_parquet_paths_need_no_pyarrow_when_read_natively(call, tmp_path) -> None:
+    """pyarrow is an optional extra: parquet files the engine reads itself are counted in a
+    process where pyarrow cannot be imported; files it leaves to pyarrow then say what to
+    install."""
+    import subprocess
+    import sys
+
+    paths = write(tmp_path / "usual", call)
+    zstd = write(tmp_path / "zstd", call, compression="zstd")
+    want = totals(*paths)
+    script = """
+import json, sys
+sys.modules["pyarrow"] = None  # not installed
+import tijdreg.arrow as ta
+from tijdreg import synth
+args = dict(params=synth.PARAMS, at=synth.REFERENCE)
+s, a, b = sys.argv[1:4]
+got = ta.call_totals_from_arrow(s, a, breaks=b, **args)
+print(json.dumps({p: str(x["amounts"]["total"]) for p, x in got.items()}))
+try:
+    ta.call_totals_from_arrow(sys.argv[4], sys.argv[5], breaks=sys.argv[6], **args)
+except ImportError as e:
+    print(e)
+"""
+    out = subprocess.run([sys.executable, "-c", script, *paths, *zstd], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == json.dumps({p: str(x["amounts"]["total"]) for p, x in want.items()})
+    assert "pip install 'tijdreg[arrow]'" in lines[1]
