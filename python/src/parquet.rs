@@ -462,12 +462,8 @@ impl File {
         if self.descr(col).physical_type() != Physical::BOOLEAN {
             return Err(Unsupported);
         }
-        let mut out = Ints {
-            values: Vec::with_capacity(self.rows()),
-            defined: None,
-        };
+        let mut out: Vec<u8> = Vec::with_capacity(self.rows());
         let mut bits: Vec<u8> = Vec::new();
-        let mut page: Vec<i64> = Vec::new();
         self.each_page(col, |p| match p {
             Piece::Dictionary { .. } => Err(Unsupported),
             Piece::Data {
@@ -486,13 +482,22 @@ impl File {
                     }
                     _ => return Err(Unsupported),
                 }
-                page.clear();
-                page.extend(bits.iter().map(|&b| i64::from(b)));
-                spread(&mut out, n, defined, &page, 0);
+                match defined.filter(|d| d.contains(&0)) {
+                    None => out.extend_from_slice(&bits),
+                    // A null is false; a value the next of the page's.
+                    Some(d) => {
+                        let mut k = 0usize;
+                        out.extend(d[..n].iter().map(|&x| {
+                            let v = if x == 1 { bits.get(k).copied().unwrap_or(0) } else { 0 };
+                            k += usize::from(x);
+                            v
+                        }));
+                    }
+                }
                 Ok(())
             }
         })?;
-        Ok(Some(out.values.iter().map(|&v| v as u8).collect()))
+        Ok(Some(out))
     }
 }
 
@@ -658,9 +663,8 @@ fn varint(buf: &[u8], at: &mut usize) -> Got<u32> {
 /// `n` bit-packed values (least significant bit first) of `width` bits from `bytes`, which
 /// must hold them.
 fn unpack_into<T: Copy + Default>(bytes: &[u8], width: u32, n: usize, out: &mut Vec<T>, to: impl Fn(u32) -> T) {
-    let start = out.len();
-    out.resize(start + n, T::default());
     if width == 0 {
+        out.resize(out.len() + n, to(0));
         return;
     }
     let mask = if width == 32 {
@@ -669,28 +673,28 @@ fn unpack_into<T: Copy + Default>(bytes: &[u8], width: u32, n: usize, out: &mut 
         (1u64 << width) - 1
     };
     let w = width as usize;
-    let dst = &mut out[start..];
-    // Values whose eight bytes from their first lie inside `bytes` are read as one word each
-    // without a bounds check; the last few through a zero-padded copy.
+    out.reserve(n);
+    // Values whose eight bytes from their first lie inside `bytes` are read as one word each;
+    // the last few through a zero-padded copy.
     let fast = if bytes.len() >= 8 {
         ((bytes.len() - 8) * 8 / w + 1).min(n)
     } else {
         0
     };
-    for (i, x) in dst[..fast].iter_mut().enumerate() {
+    out.extend((0..fast).map(|i| {
         let bit = i * w;
         let s = &bytes[bit / 8..bit / 8 + 8];
         let word = u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
-        *x = to(((word >> (bit % 8)) & mask) as u32);
-    }
-    for (i, x) in dst.iter_mut().enumerate().skip(fast) {
+        to(((word >> (bit % 8)) & mask) as u32)
+    }));
+    out.extend((fast..n).map(|i| {
         let bit = i * w;
         let mut b = [0u8; 8];
         let tail = bytes.get(bit / 8..).unwrap_or(&[]);
         let k = tail.len().min(8);
         b[..k].copy_from_slice(&tail[..k]);
-        *x = to(((u64::from_le_bytes(b) >> (bit % 8)) & mask) as u32);
-    }
+        to(((u64::from_le_bytes(b) >> (bit % 8)) & mask) as u32)
+    }));
 }
 
 /// `n` bit-packed booleans (PLAIN encoding), one byte each.
@@ -1084,14 +1088,26 @@ pub(crate) fn call_totals_from_parquet<'py>(
             closures,
             elearning_json,
         };
-        let times = (
-            seconds(check_in),
-            seconds(check_out),
-            bools(late),
-            bools(suspect),
-            bools(absent),
-        );
-        let o = columns::with_times(columns::rest_of(typed, extra)?, times);
+        // The instants and flags converted on a thread of their own while the rest is matched.
+        let convert = move || {
+            (
+                seconds(check_in),
+                seconds(check_out),
+                bools(late),
+                bools(suspect),
+                bools(absent),
+            )
+        };
+        let (rest, times) = if threads > 1 {
+            std::thread::scope(|scope| {
+                let times = scope.spawn(convert);
+                let rest = columns::rest_of(typed, extra);
+                (rest, times.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            })
+        } else {
+            (columns::rest_of(typed, extra), convert())
+        };
+        let o = columns::with_times(rest?, times);
         let elearning_project = projects_of(&elearning_projects, &projects)?;
         let at = tijdreg::calendar::parse_instant(at)?;
         let summaries = columns::count_call(&o, &session_project, &projects, &elearning_project, at, threads)?;
