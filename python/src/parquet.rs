@@ -1008,9 +1008,11 @@ fn projects_of(names: &[Option<String>], projects: &[String]) -> Result<Vec<u32>
 /// The totals of every project of a call whose tables are parquet files, read and counted
 /// without the GIL and without a Python object per column: `(projects, summaries)` as
 /// `call_totals_from_columns` gives them, or `None` when the files are pyarrow's to read
-/// (see the module's documentation).
+/// (see the module's documentation). With `project`, the files are that one project's (a
+/// partition of a hive dataset, whose sessions file has no `project` column; one there is not
+/// read).
 #[pyfunction]
-#[pyo3(signature = (sessions, attendance, breaks, params_json, closures, elearning_json, elearning_projects, at, threads=None))]
+#[pyo3(signature = (sessions, attendance, breaks, params_json, closures, elearning_json, elearning_projects, at, threads=None, project=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn call_totals_from_parquet<'py>(
     py: Python<'py>,
@@ -1023,12 +1025,13 @@ pub(crate) fn call_totals_from_parquet<'py>(
     elearning_projects: Vec<Option<String>>,
     at: &str,
     threads: Option<usize>,
+    project: Option<String>,
 ) -> PyResult<Option<Bound<'py, PyTuple>>> {
     let threads = threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
         .max(1);
     let got = crate::guarded(py, || {
-        let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), true, threads) else {
+        let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), project.is_none(), threads) else {
             return Ok(None);
         };
         let Tables {
@@ -1048,8 +1051,11 @@ pub(crate) fn call_totals_from_parquet<'py>(
             absent,
             breaks,
         } = t;
-        let Some((projects, session_project)) = projects else {
-            return Ok(None);
+        // One project's files (a hive partition: no project column), or a call's.
+        let (projects, session_project) = match (project, projects) {
+            (Some(p), _) => (vec![p], vec![0u32; session_ids.0.len().saturating_sub(1)]),
+            (None, Some(x)) => x,
+            (None, None) => return Ok(None),
         };
         let (b_session, b_start, b_end) = breaks.unwrap_or_default();
         let Texts {

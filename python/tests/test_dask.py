@@ -58,3 +58,30 @@ def test_partition_invariance_on_a_local_cluster(dataset, call, single) -> None:
         frames = {name: dd.from_pandas(call[name].to_pandas(), npartitions=3) for name in ("sessions", "attendance", "breaks")}
         got = tdask.evaluate_call(frames, at=synth.REFERENCE, params=synth.PARAMS, client=client, partitions=4)
         assert got == single, "Dask DataFrames"
+
+
+def test_projects_are_read_natively_and_the_others_through_pyarrow(dataset, single, tmp_path) -> None:
+    """ADR 18: a project whose tables are one parquet file each is read and counted by the
+    engine in one call; one whose table is split in two files, or written with a codec the
+    native reader leaves alone, goes through pyarrow — the same totals either way."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    projects = tdask.projects_of(dataset)
+    args = (synth.REFERENCE, synth.PARAMS, (), 1)
+    assert tdask._native_project(dataset, projects[0], *args) == [x for x in single.projects if x.project == projects[0]]
+    copy = tmp_path / "copy"
+    shutil.copytree(dataset, copy)
+    split = copy / "attendance" / f"project={projects[0]}"
+    (f,) = list(split.iterdir())
+    t = pq.read_table(f)
+    f.unlink()
+    pq.write_table(t.slice(0, t.num_rows // 2), split / "a.parquet")
+    pq.write_table(t.slice(t.num_rows // 2), split / "b.parquet")
+    (g,) = list((copy / "sessions" / f"project={projects[1]}").iterdir())
+    pq.write_table(pq.read_table(g), g, compression="gzip")
+    for p in projects[:2]:
+        assert tdask._native_project(str(copy), p, *args) is None, p
+    assert tdask._native_project(str(copy), projects[2], *args) is not None
+    assert tdask.evaluate_call(str(copy), at=synth.REFERENCE, params=synth.PARAMS, client=False) == single

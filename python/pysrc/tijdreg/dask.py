@@ -125,17 +125,67 @@ def _read_projects(folder: str, projects: Optional[Sequence[str]]) -> Dict[str, 
     return out
 
 
+def _project_files(folder: str, project: str) -> Optional[Dict[str, Optional[str]]]:
+    """A project's partition files when each of its tables is one parquet file (as
+    :func:`tijdreg.synth.write_parquet` and most writers leave them; no breaks is none), else
+    ``None``."""
+    files: Dict[str, Optional[str]] = {}
+    for name in TABLES:
+        d = os.path.join(folder, name, f"project={project}")
+        if not os.path.isdir(d):
+            if name in ("sessions", "attendance"):
+                return None
+            files[name] = None
+            continue
+        names = [f for f in os.listdir(d) if not f.startswith((".", "_"))]
+        if len(names) != 1 or not names[0].endswith(".parquet"):
+            return None
+        files[name] = os.path.join(d, names[0])
+    return files
+
+
+def _native_project(folder: str, project: str, at: _dt.datetime, params: Optional[Mapping[str, Any]],
+                    closures: Sequence[_dt.date], threads: Optional[int]) -> Optional[List[ProjectSummary]]:
+    """One project of a dataset read and counted by the engine in one call (ADR 18), or
+    ``None`` when its files are pyarrow's to read (several files to a table, an e-learning
+    table, a layout the native reader leaves to pyarrow)."""
+    from . import _tijdreg
+    from ._convert import to_json
+    from .arrow import _params
+
+    files = _project_files(folder, project)
+    if files is None or files["elearning"] is not None:
+        return None
+    got = _tijdreg.call_totals_from_parquet(files["sessions"] or "", files["attendance"] or "", files["breaks"],
+                                            _params(params), [d.isoformat() for d in closures], "", [],
+                                            to_json(at, where="at"), threads, project)
+    return None if got is None else _summaries(dict(zip(got[0], got[1])))
+
+
 def _evaluate_chunk(folder: str, projects: Optional[Sequence[str]], at: _dt.datetime, params: Optional[Mapping[str, Any]],
                     closures: Sequence[_dt.date], per_read: int = 0, threads: Optional[int] = 1) -> List[ProjectSummary]:
     """The projects of a chunk, ``per_read`` at a time (all at once when 0), so that the
     memory a task needs is bounded by that many projects, not by its chunk; counted on
-    ``threads`` threads (one in a Dask task)."""
+    ``threads`` threads (one in a Dask task). Read a project at a time, a project whose
+    files the engine reads itself is read and counted in one native call; the others go
+    through pyarrow."""
+    out: List[ProjectSummary] = []
+    if projects is not None and per_read > 0:
+        rest = []
+        for p in projects:
+            got = _native_project(folder, p, at, params, closures, threads)
+            if got is None:
+                rest.append(p)
+            else:
+                out.extend(got)
+        projects = rest
+        if not projects:
+            return out
     groups: List[Optional[Sequence[str]]]
     if projects is None or per_read <= 0:
         groups = [projects]
     else:
         groups = [projects[i:i + per_read] for i in range(0, len(projects), per_read)]
-    out: List[ProjectSummary] = []
     for group in groups:
         tables = _read_projects(folder, group)
         if "sessions" not in tables or tables["sessions"].num_rows == 0:
@@ -176,7 +226,18 @@ def evaluate_call(
     """
     if client is False:
         if isinstance(data, (str, os.PathLike)):
-            return CallSummary.of(_evaluate_chunk(os.fspath(data), None, at, params, closures, threads=None))
+            # A project at a time on every core (the engine releases the GIL while it reads and
+            # counts).
+            from concurrent.futures import ThreadPoolExecutor
+
+            folder = os.fspath(data)
+            projects = projects_of(folder)
+            cores = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+            chunks = [projects[i::cores] for i in range(cores)]
+            with ThreadPoolExecutor(cores) as pool:
+                parts = list(pool.map(lambda c: _evaluate_chunk(folder, c, at, params, closures, per_read=1, threads=1),
+                                      chunks))
+            return CallSummary.of([p for part in parts for p in part])
         return CallSummary.of(evaluate_tables({k: v.compute() if hasattr(v, "compute") else v for k, v in data.items()},
                                               at=at, params=params, closures=closures))
     from distributed import get_client, progress as show
