@@ -9,7 +9,9 @@ any number of groups and for a single process (tested).
 The input is a parquet dataset in the layout :func:`tijdreg.synth.write_parquet` writes —
 ``sessions/``, ``attendance/``, ``breaks/`` (and optionally ``elearning/``) partitioned by
 ``project`` (hive layout ``project=P-00001``) — or a dict of Dask DataFrames with a
-``project`` column.
+``project`` column. A project whose partition holds one parquet file a table is read and
+counted by the engine in one call (ADR 18; pyarrow is not needed for it); others are read
+through pyarrow.
 
 >>> from distributed import Client, LocalCluster                  # doctest: +SKIP
 >>> with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:
