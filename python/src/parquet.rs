@@ -151,9 +151,20 @@ impl File {
         if bytes.get(..4) != Some(b"PAR1".as_slice()) {
             return Err(Unsupported);
         }
-        Ok(File {
+        let file = File {
             reader: SerializedFileReader::new(bytes)?,
-        })
+        };
+        // Arrow's 32-bit offsets, and no metadata believed beyond them.
+        if file.rows() > i32::MAX as usize {
+            return Err(Unsupported);
+        }
+        Ok(file)
+    }
+
+    /// Room to reserve for a column: its rows, up to a million (a file's metadata is not
+    /// trusted with an allocation; a longer column grows as its pages are read).
+    fn capacity(&self) -> usize {
+        self.rows().min(1 << 20)
     }
 
     pub(crate) fn rows(&self) -> usize {
@@ -215,6 +226,10 @@ impl File {
                         ..
                     } => {
                         let n = num_values as usize;
+                        // No page decodes more values than the file says it has rows.
+                        if rows.saturating_add(n) > self.rows() {
+                            return Err(Unsupported);
+                        }
                         let values = if optional {
                             if def_level_encoding != Encoding::RLE {
                                 return Err(Unsupported);
@@ -247,6 +262,10 @@ impl File {
                         ..
                     } => {
                         let n = num_values as usize;
+                        // No page decodes more values than the file says it has rows.
+                        if rows.saturating_add(n) > self.rows() {
+                            return Err(Unsupported);
+                        }
                         let (r, d) = (rep_levels_byte_len as usize, def_levels_byte_len as usize);
                         if r != 0 {
                             return Err(Unsupported);
@@ -289,7 +308,7 @@ impl File {
         let mut t = Texts {
             offsets: vec![0],
             data: Vec::new(),
-            codes: Vec::with_capacity(self.rows()),
+            codes: Vec::with_capacity(self.capacity()),
         };
         let (mut base, mut size) = (0u32, 0u32);
         let mut idx: Vec<u32> = Vec::new();
@@ -339,7 +358,7 @@ impl File {
         }
         let width = if physical == Physical::INT32 { 4 } else { 8 };
         let mut out = Ints {
-            values: Vec::with_capacity(self.rows()),
+            values: Vec::with_capacity(self.capacity()),
             defined: None,
         };
         let mut dict: Vec<i64> = Vec::new();
@@ -462,7 +481,7 @@ impl File {
         if self.descr(col).physical_type() != Physical::BOOLEAN {
             return Err(Unsupported);
         }
-        let mut out: Vec<u8> = Vec::with_capacity(self.rows());
+        let mut out: Vec<u8> = Vec::with_capacity(self.capacity());
         let mut bits: Vec<u8> = Vec::new();
         self.each_page(col, |p| match p {
             Piece::Dictionary { .. } => Err(Unsupported),
