@@ -1,10 +1,11 @@
 //! Parquet files read by the engine itself (issue 11, ADR 18). When the tables of a call are
 //! parquet files of the documented schema (`docs/records.md`) in the layouts pyarrow, pandas,
-//! polars and Spark write — flat columns, plain or dictionary-coded pages (v1 or v2),
-//! uncompressed, snappy or lz4 — they become the same column buffers `tijdreg.arrow` builds
-//! from pyarrow's tables, without pyarrow and without the GIL. Anything else (another codec or
-//! encoding, a nested, repeated or missing column, a null where a value is required, text
-//! dates, a time of day with a fraction of a second…) is [`Unsupported`]: the Python side then
+//! DuckDB and Spark write by default — flat columns, plain or dictionary-coded pages (v1 or
+//! v2), uncompressed, snappy or lz4 — they become the same column buffers `tijdreg.arrow`
+//! builds from pyarrow's tables, without pyarrow and without the GIL. Anything else (another
+//! codec or encoding, a nested, repeated or missing column, a null where a value is required,
+//! text dates, a time of day with a fraction of a second, text that is not UTF-8 value by
+//! value, more values than the file declares rows…) is [`Unsupported`]: the Python side then
 //! reads the files with pyarrow as before, so every answer and every error stays what it was.
 //! No rule lives here.
 
@@ -32,8 +33,8 @@ impl From<parquet::errors::ParquetError> for Unsupported {
 
 pub(crate) type Got<T> = Result<T, Unsupported>;
 
-/// A text column: a table of values (Arrow's int32 offsets and UTF-8 bytes, not checked
-/// here) and, per row, the index of its value. Dictionary-coded pages give one value per
+/// A text column: a table of values (Arrow's int32 offsets and UTF-8 bytes, each value
+/// checked by [`File::texts`]) and, per row, the index of its value. Dictionary-coded pages give one value per
 /// dictionary entry (each row group's dictionary appended); plain pages one per row.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Texts {
@@ -1071,8 +1072,12 @@ pub(crate) fn call_totals_from_parquet<'py>(
             breaks,
         } = t;
         // One project's files (a hive partition: no project column), or a call's.
+        let sessions_n = session_ids.0.len().saturating_sub(1);
         let (projects, session_project) = match (project, projects) {
-            (Some(p), _) => (vec![p], vec![0u32; session_ids.0.len().saturating_sub(1)]),
+            // A partition without sessions holds no project, whatever else it holds (as when
+            // `tijdreg.dask` reads it through pyarrow).
+            (Some(_), _) if sessions_n == 0 => return Ok(Some((Vec::new(), Vec::new()))),
+            (Some(p), _) => (vec![p], vec![0u32; sessions_n]),
             (None, Some(x)) => x,
             (None, None) => return Ok(None),
         };

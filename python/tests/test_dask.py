@@ -85,3 +85,25 @@ def test_projects_are_read_natively_and_the_others_through_pyarrow(dataset, sing
         assert tdask._native_project(str(copy), p, *args) is None, p
     assert tdask._native_project(str(copy), projects[2], *args) is not None
     assert tdask.evaluate_call(str(copy), at=synth.REFERENCE, params=synth.PARAMS, client=False) == single
+
+
+def test_a_partition_without_sessions_holds_no_project(dataset, single, tmp_path) -> None:
+    """An empty sessions file in a project's partition: the project is left out, as when the
+    partition is read through pyarrow."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    projects = tdask.projects_of(dataset)
+    copy = tmp_path / "copy"
+    shutil.copytree(dataset, copy)
+    (f,) = list((copy / "sessions" / f"project={projects[0]}").iterdir())
+    pq.write_table(pq.read_table(f).slice(0, 0), f)
+    shutil.rmtree(copy / "attendance" / f"project={projects[0]}")
+    (copy / "attendance" / f"project={projects[0]}").mkdir()
+    pq.write_table(pq.read_table(next((copy / "attendance" / f"project={projects[1]}").iterdir())).slice(0, 0),
+                   copy / "attendance" / f"project={projects[0]}" / "empty.parquet")
+    assert tdask._native_project(str(copy), projects[0], synth.REFERENCE, synth.PARAMS, (), 1) == []
+    got = tdask.evaluate_call(str(copy), at=synth.REFERENCE, params=synth.PARAMS, client=False)
+    assert [p.project for p in got.projects] == [p.project for p in single.projects if p.project != projects[0]]
+    assert tdask._evaluate_chunk(str(copy), [projects[0]], synth.REFERENCE, synth.PARAMS, (), per_read=0) == []
