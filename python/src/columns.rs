@@ -833,7 +833,7 @@ fn columns_of<'a>(
     }
 }
 
-fn compact(o: &Owned) -> Result<subsidy::Compact, Error> {
+pub(crate) fn compact(o: &Owned) -> Result<subsidy::Compact, Error> {
     let (sessions, persons, elearning) = rows(o);
     col::compact_from_columns(&columns_of(o, &sessions, &persons, &elearning))
 }

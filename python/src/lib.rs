@@ -978,6 +978,7 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns::call_totals_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(parquet::read_parquet_tables, m)?)?;
     m.add_function(wrap_pyfunction!(parquet::call_totals_from_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(parquet::report_from_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(columns::apply_scan_columns, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_excluded_columns, m)?)?;
     m.add_function(wrap_pyfunction!(easter, m)?)?;

@@ -910,7 +910,9 @@ fn flags<'py>(py: Python<'py>, f: &Option<Vec<u8>>) -> Option<Bound<'py, PyBytes
 /// `(sessions, attendance, breaks, projects)`, the sessions' `"project"` codes and the
 /// projects' names when `projects` — or `None` when this reader leaves the files to pyarrow
 /// (see the module's documentation). Read without the GIL, on two threads when `threads` is
-/// not 1.
+/// not 1. The counting reads the files through [`call_totals_from_parquet`] and
+/// [`report_from_parquet`]; this gives what they read, to compare it with pyarrow's reading
+/// (the tests do, value for value) or to look at it.
 #[pyfunction]
 #[pyo3(signature = (sessions, attendance, breaks=None, projects=false, threads=None))]
 pub(crate) fn read_parquet_tables<'py>(
@@ -1025,6 +1027,83 @@ fn projects_of(names: &[Option<String>], projects: &[String]) -> Result<Vec<u32>
         .collect()
 }
 
+/// The tables typed, matched and checked as the counting takes them, handed to `then` (they
+/// borrow the tables' texts, which live here); on two threads when `threads` > 1.
+fn with_owned<R>(
+    t: Tables,
+    extra: Extra<'_>,
+    threads: usize,
+    then: impl FnOnce(&columns::Owned<'_>) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let Tables {
+        session_ids,
+        trainings,
+        statuses,
+        dates,
+        starts,
+        ends,
+        projects: _,
+        a_session,
+        a_person,
+        check_in,
+        check_out,
+        late,
+        suspect,
+        absent,
+        breaks,
+    } = t;
+    let (b_session, b_start, b_end) = breaks.unwrap_or_default();
+    let Texts {
+        offsets: as_offsets,
+        data: as_data,
+        codes: as_codes,
+    } = a_session;
+    let Texts {
+        offsets: ap_offsets,
+        data: ap_data,
+        codes: ap_codes,
+    } = a_person;
+    let Texts {
+        offsets: bs_offsets,
+        data: bs_data,
+        codes: bs_codes,
+    } = b_session;
+    // Checked as `call_totals_from_columns` checks the columns Python passes.
+    let typed = Typed {
+        session_ids: columns::checked_texts(&session_ids.0, &session_ids.1, "sessions.id")?,
+        session_trainings: columns::checked_texts(&trainings.0, &trainings.1, "sessions.training")?,
+        status_names: columns::checked_texts(&statuses.0, &statuses.1, "sessions.status")?,
+        a_session: coded_texts(&as_offsets, &as_data, as_codes, "attendance.session")?,
+        a_person: coded_texts(&ap_offsets, &ap_data, ap_codes, "attendance.person")?,
+        b_session: coded_texts(&bs_offsets, &bs_data, bs_codes, "breaks.session")?,
+        dates,
+        starts,
+        ends,
+        b_start,
+        b_end,
+    };
+    // The instants and flags converted on a thread of their own while the rest is matched.
+    let convert = move || {
+        (
+            seconds(check_in),
+            seconds(check_out),
+            bools(late),
+            bools(suspect),
+            bools(absent),
+        )
+    };
+    let (rest, times) = if threads > 1 {
+        std::thread::scope(|scope| {
+            let times = scope.spawn(convert);
+            let rest = columns::rest_of(typed, extra);
+            (rest, times.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })
+    } else {
+        (columns::rest_of(typed, extra), convert())
+    };
+    then(&columns::with_times(rest?, times))
+}
+
 /// The totals of every project of a call whose tables are parquet files, read and counted
 /// without the GIL and without a Python object per column: `(projects, summaries)` as
 /// `call_totals_from_columns` gives them, or `None` when the files are pyarrow's to read
@@ -1051,65 +1130,18 @@ pub(crate) fn call_totals_from_parquet<'py>(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
         .max(1);
     let got = crate::guarded(py, || {
-        let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), project.is_none(), threads) else {
+        let Ok(mut t) = read_tables(&sessions, &attendance, breaks.as_deref(), project.is_none(), threads) else {
             return Ok(None);
         };
-        let Tables {
-            session_ids,
-            trainings,
-            statuses,
-            dates,
-            starts,
-            ends,
-            projects,
-            a_session,
-            a_person,
-            check_in,
-            check_out,
-            late,
-            suspect,
-            absent,
-            breaks,
-        } = t;
         // One project's files (a hive partition: no project column), or a call's.
-        let sessions_n = session_ids.0.len().saturating_sub(1);
-        let (projects, session_project) = match (project, projects) {
+        let sessions_n = t.session_ids.0.len().saturating_sub(1);
+        let (projects, session_project) = match (project, t.projects.take()) {
             // A partition without sessions holds no project, whatever else it holds (as when
             // `tijdreg.dask` reads it through pyarrow).
             (Some(_), _) if sessions_n == 0 => return Ok(Some((Vec::new(), Vec::new()))),
             (Some(p), _) => (vec![p], vec![0u32; sessions_n]),
             (None, Some(x)) => x,
             (None, None) => return Ok(None),
-        };
-        let (b_session, b_start, b_end) = breaks.unwrap_or_default();
-        let Texts {
-            offsets: as_offsets,
-            data: as_data,
-            codes: as_codes,
-        } = a_session;
-        let Texts {
-            offsets: ap_offsets,
-            data: ap_data,
-            codes: ap_codes,
-        } = a_person;
-        let Texts {
-            offsets: bs_offsets,
-            data: bs_data,
-            codes: bs_codes,
-        } = b_session;
-        // Checked as `call_totals_from_columns` checks the columns Python passes.
-        let typed = Typed {
-            session_ids: columns::checked_texts(&session_ids.0, &session_ids.1, "sessions.id")?,
-            session_trainings: columns::checked_texts(&trainings.0, &trainings.1, "sessions.training")?,
-            status_names: columns::checked_texts(&statuses.0, &statuses.1, "sessions.status")?,
-            a_session: coded_texts(&as_offsets, &as_data, as_codes, "attendance.session")?,
-            a_person: coded_texts(&ap_offsets, &ap_data, ap_codes, "attendance.person")?,
-            b_session: coded_texts(&bs_offsets, &bs_data, bs_codes, "breaks.session")?,
-            dates,
-            starts,
-            ends,
-            b_start,
-            b_end,
         };
         let extra = Extra {
             intern_persons: false,
@@ -1118,29 +1150,11 @@ pub(crate) fn call_totals_from_parquet<'py>(
             closures,
             elearning_json,
         };
-        // The instants and flags converted on a thread of their own while the rest is matched.
-        let convert = move || {
-            (
-                seconds(check_in),
-                seconds(check_out),
-                bools(late),
-                bools(suspect),
-                bools(absent),
-            )
-        };
-        let (rest, times) = if threads > 1 {
-            std::thread::scope(|scope| {
-                let times = scope.spawn(convert);
-                let rest = columns::rest_of(typed, extra);
-                (rest, times.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            })
-        } else {
-            (columns::rest_of(typed, extra), convert())
-        };
-        let o = columns::with_times(rest?, times);
-        let elearning_project = projects_of(&elearning_projects, &projects)?;
-        let at = tijdreg::calendar::parse_instant(at)?;
-        let summaries = columns::count_call(&o, &session_project, &projects, &elearning_project, at, threads)?;
+        let summaries = with_owned(t, extra, threads, |o| {
+            let elearning_project = projects_of(&elearning_projects, &projects)?;
+            let at = tijdreg::calendar::parse_instant(at)?;
+            columns::count_call(o, &session_project, &projects, &elearning_project, at, threads)
+        })?;
         Ok(Some((projects, summaries)))
     })?;
     let Some((projects, summaries)) = got else {
@@ -1151,6 +1165,63 @@ pub(crate) fn call_totals_from_parquet<'py>(
         py,
         [projects.into_pyobject(py)?.into_any(), summaries],
     )?))
+}
+
+/// A report, or with `totals_only` its summary as JSON, of one project whose tables are
+/// parquet files — what `report_from_columns` gives for the same tables — read and counted
+/// without the GIL; `None` when the files are pyarrow's to read.
+#[pyfunction]
+#[pyo3(signature = (sessions, attendance, breaks, project, params_json, closures, elearning_json, at, totals_only=false, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report_from_parquet(
+    py: Python<'_>,
+    sessions: String,
+    attendance: String,
+    breaks: Option<String>,
+    project: String,
+    params_json: &str,
+    closures: Vec<String>,
+    elearning_json: &str,
+    at: &str,
+    totals_only: bool,
+    threads: Option<usize>,
+) -> PyResult<Option<Py<PyAny>>> {
+    enum Out {
+        Report(Box<tijdreg::subsidy::Report>),
+        Totals(String),
+    }
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .max(1);
+    let got = crate::guarded(py, || {
+        let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), false, threads) else {
+            return Ok(None);
+        };
+        let extra = Extra {
+            intern_persons: true,
+            project,
+            params_json,
+            closures,
+            elearning_json,
+        };
+        with_owned(t, extra, threads, |o| {
+            let c = columns::compact(o)?;
+            let at = tijdreg::calendar::parse_instant(at)?;
+            if totals_only {
+                let s = tijdreg::subsidy::totals_compact(&c, at)?;
+                return serde_json::to_string(&s)
+                    .map(Out::Totals)
+                    .map_err(|_| Error::invalid("the summary as JSON", "de samenvatting als JSON"));
+            }
+            Ok(Out::Report(Box::new(tijdreg::subsidy::report_compact(&c, at)?)))
+        })
+        .map(Some)
+    })?;
+    Ok(match got {
+        None => None,
+        Some(Out::Totals(s)) => Some(s.into_pyobject(py)?.into_any().unbind()),
+        Some(Out::Report(r)) => Some(Py::new(py, crate::PyReport { inner: *r })?.into_any()),
+    })
 }
 
 #[cfg(test)]

@@ -141,6 +141,8 @@ def test_a_single_project_report_from_paths_is_the_report_from_tables(call, tmp_
     keep = {n: call[n].filter(pa.compute.equal(call[n].column("project"), one)) for n in NAMES}
     paths = write(tmp_path, keep)
     assert native.read_parquet_tables(*paths) is not None
+    at = to_json(synth.REFERENCE, where="at")
+    assert native.report_from_parquet(*paths, one, ta._params(synth.PARAMS), [], "", at) is not None
     args = dict(project=one, at=synth.REFERENCE, params=synth.PARAMS)
     by_path = ta.report_from_arrow(paths[0], paths[1], breaks=paths[2], **args)
     by_tables = ta.report_from_arrow(keep["sessions"], keep["attendance"], breaks=keep["breaks"], **args)
@@ -153,6 +155,10 @@ def test_a_single_project_report_from_paths_is_the_report_from_tables(call, tmp_
     pq.write_table(keep["breaks"].slice(0, 0), tmp_path / "empty.parquet")
     empty = ta.report_from_arrow(paths[0], paths[1], breaks=str(tmp_path / "empty.parquet"), **args)
     assert empty.amounts == no_breaks.amounts
+    # Files the engine leaves to pyarrow: the same report through pyarrow.
+    gz = write(tmp_path / "gzip", keep, compression="gzip")
+    assert native.report_from_parquet(*gz, one, ta._params(synth.PARAMS), [], "", at) is None
+    assert ta.report_from_arrow(gz[0], gz[1], breaks=gz[2], **args).rows() == by_tables.rows()
 
 
 def split_character(a):

@@ -7,7 +7,7 @@ __all__ = [
     "NotFoundError", "RejectedError", "Report", "VERSION", "easter", "is_working_day", "next_working_day",
     "registration_deadline", "report_from_records_json", "_panic_for_tests", "_envelope_paths_for_tests", "_field_kind_for_tests", "report_from_columns",
     "call_totals_from_columns", "report_line_columns", "report_excluded_columns", "report_from_records_obj", "apply_scan_columns",
-    "read_parquet_tables", "call_totals_from_parquet",
+    "read_parquet_tables", "call_totals_from_parquet", "report_from_parquet",
 ]
 
 VERSION: str
@@ -50,6 +50,9 @@ def call_totals_from_parquet(sessions: str, attendance: str, breaks: Optional[st
                              closures: List[str], elearning_json: str, elearning_projects: List[Optional[str]],
                              at: str, threads: Optional[int] = None,
                              project: Optional[str] = None) -> Optional[Tuple[List[str], List[Dict[str, Any]]]]: ...
+def report_from_parquet(sessions: str, attendance: str, breaks: Optional[str], project: str, params_json: str,
+                        closures: List[str], elearning_json: str, at: str, totals_only: bool = False,
+                        threads: Optional[int] = None) -> Any: ...
 def report_line_columns(report: Report) -> Dict[str, Any]: ...
 def report_from_records_obj(records: Any, at: datetime.datetime) -> Report: ...
 def apply_scan_columns(ledger: NativeLedger, scans: Dict[str, Any]) -> Tuple[int, List[Tuple[int, str, str, str, str]]]: ...

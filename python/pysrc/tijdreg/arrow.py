@@ -247,19 +247,7 @@ def _paths(sessions: TableLike, attendance: TableLike,
     return s, a, b
 
 
-def _native(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike]) -> Optional[tuple]:
-    """The tables read by the engine itself when each is a parquet path (ADR 18): what
-    ``_columns`` gives, or ``None`` when the files are pyarrow's to read — another codec or
-    encoding, a nested column, a missing column or a null where a value is required, text
-    dates…: pyarrow then reads them as before, with the same answers and errors."""
-    paths = _paths(sessions, attendance, breaks)
-    return None if paths is None else _tijdreg.read_parquet_tables(*paths)
-
-
 def _columns(sessions: TableLike, attendance: TableLike, breaks: Optional[TableLike]) -> tuple:
-    native = _native(sessions, attendance, breaks)
-    if native is not None:
-        return native[:3]
     s = _table(sessions, "sessions")
     a = _table(attendance, "attendance")
     sess = {
@@ -318,7 +306,15 @@ def report_from_arrow(
 
     ``params`` is the records format's parameter map (``{"unit_cost_per_participant_hour":
     {"2026-01-01": {"name": …, "value": "12.00"}}}``). Errors name the table, row and column.
+    Parquet paths in the usual layouts are read by the engine itself (ADR 18), the others by
+    pyarrow.
     """
+    paths = _paths(sessions, attendance, breaks)
+    if paths is not None:
+        got = _tijdreg.report_from_parquet(*paths, project, _params(params), [d.isoformat() for d in closures],
+                                           _elearning(elearning), to_json(at, where="at"))
+        if got is not None:
+            return got  # type: ignore[no-any-return]
     sess, att, brk = _columns(sessions, attendance, breaks)
     return _tijdreg.report_from_columns(project, _params(params), [d.isoformat() for d in closures], sess, brk, att,
                                         _elearning(elearning), to_json(at, where="at"))
@@ -339,6 +335,12 @@ def totals_from_arrow(
     minutes, amounts and shares, the receipt — as a dict with ``Decimal`` money."""
     from ._convert import from_json
 
+    paths = _paths(sessions, attendance, breaks)
+    if paths is not None:
+        got = _tijdreg.report_from_parquet(*paths, project, _params(params), [d.isoformat() for d in closures],
+                                           _elearning(elearning), to_json(at, where="at"), True)
+        if got is not None:
+            return from_json(json.loads(got))  # type: ignore[no-any-return]
     sess, att, brk = _columns(sessions, attendance, breaks)
     text = _tijdreg.report_from_columns(project, _params(params), [d.isoformat() for d in closures], sess, brk, att,
                                         _elearning(elearning), to_json(at, where="at"), True)
