@@ -342,8 +342,8 @@ fn status(s: &str, row: usize) -> Result<SessionStatus, Error> {
     })
 }
 
-/// Everything the tables hold, checked, before the core borrows it (strings stay in the
-/// `bytes` Python passed).
+/// Everything the tables hold, checked, before the core borrows it (strings stay where they
+/// were read: in the `bytes` Python passed, or in the parquet reader's buffers).
 pub(crate) struct Owned<'a> {
     project: String,
     params: DatedParams,
