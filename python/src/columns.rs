@@ -479,6 +479,26 @@ pub(crate) struct Extra<'s> {
     pub(crate) elearning_json: &'s str,
 }
 
+impl<'s> Extra<'s> {
+    /// A whole call's: persons matched per project by the core.
+    pub(crate) fn call(params_json: &'s str, closures: Vec<String>, elearning_json: &'s str) -> Self {
+        Extra {
+            intern_persons: false,
+            project: String::from("call"),
+            params_json,
+            closures,
+            elearning_json,
+        }
+    }
+}
+
+/// `threads`, or every core the process may use when none is given (at least one).
+pub(crate) fn threads_or_cores(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+        .max(1)
+}
+
 /// The attendance table's instants and flags (the larger half of the reading).
 pub(crate) type AttendanceTimes = (
     Vec<i64>,
@@ -1067,19 +1087,11 @@ pub(crate) fn call_totals_from_columns<'py>(
     let held = Held::gather(sessions, breaks, attendance)?;
     let raw_tables = held.raw();
     let session_project = raw(&project_codes);
-    let extra = Extra {
-        intern_persons: false,
-        project: String::from("call"),
-        params_json,
-        closures,
-        elearning_json,
-    };
+    let extra = Extra::call(params_json, closures, elearning_json);
     let at = at.to_owned();
     let summaries = guarded(py, move || {
         let session_project = i32s(session_project, "sessions.project");
-        let threads = threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-            .max(1);
+        let threads = threads_or_cores(threads);
         // The tables are read without the GIL, on as many threads as the counting.
         let o = read(raw_tables, extra, threads)?;
         let session_project: Vec<u32> = session_project?

@@ -204,7 +204,9 @@ impl File {
             let group = self.reader.get_row_group(g)?;
             let mut pages = group.get_column_page_reader(col)?;
             while let Some(page) = pages.get_next_page()? {
-                match page {
+                // A data page's rows, encoding, coded definition levels (when the column may
+                // hold nulls) and values, whichever version of page it is.
+                let (n, encoding, coded, values) = match &page {
                     Page::DictionaryPage {
                         buf,
                         num_values,
@@ -215,9 +217,10 @@ impl File {
                             return Err(Unsupported);
                         }
                         f(Piece::Dictionary {
-                            buf: &buf,
-                            n: num_values as usize,
+                            buf,
+                            n: *num_values as usize,
                         })?;
+                        continue;
                     }
                     Page::DataPage {
                         buf,
@@ -226,33 +229,16 @@ impl File {
                         def_level_encoding,
                         ..
                     } => {
-                        let n = num_values as usize;
-                        // No page decodes more values than the file says it has rows.
-                        if rows.saturating_add(n) > self.rows() {
+                        if !optional {
+                            (*num_values as usize, *encoding, None, &buf[..])
+                        } else if *def_level_encoding != Encoding::RLE {
                             return Err(Unsupported);
-                        }
-                        let values = if optional {
-                            if def_level_encoding != Encoding::RLE {
-                                return Err(Unsupported);
-                            }
-                            let len = le_u32(&buf, 0)? as usize;
-                            let coded = buf.get(4..4 + len).ok_or(Unsupported)?;
-                            levels.clear();
-                            hybrid(coded, 1, n, &mut levels)?;
-                            if levels.iter().any(|&x| x > 1) {
-                                return Err(Unsupported);
-                            }
-                            buf.get(4 + len..).ok_or(Unsupported)?
                         } else {
-                            &buf[..]
-                        };
-                        rows += n;
-                        f(Piece::Data {
-                            n,
-                            defined: optional.then_some(&levels[..]),
-                            values,
-                            encoding,
-                        })?;
+                            let len = le_u32(buf, 0)? as usize;
+                            let coded = buf.get(4..4 + len).ok_or(Unsupported)?;
+                            let values = buf.get(4 + len..).ok_or(Unsupported)?;
+                            (*num_values as usize, *encoding, Some(coded), values)
+                        }
                     }
                     Page::DataPageV2 {
                         buf,
@@ -262,31 +248,33 @@ impl File {
                         rep_levels_byte_len,
                         ..
                     } => {
-                        let n = num_values as usize;
-                        // No page decodes more values than the file says it has rows.
-                        if rows.saturating_add(n) > self.rows() {
+                        if *rep_levels_byte_len != 0 {
                             return Err(Unsupported);
                         }
-                        let (r, d) = (rep_levels_byte_len as usize, def_levels_byte_len as usize);
-                        if r != 0 {
-                            return Err(Unsupported);
-                        }
-                        if optional {
-                            levels.clear();
-                            hybrid(buf.get(..d).ok_or(Unsupported)?, 1, n, &mut levels)?;
-                            if levels.iter().any(|&x| x > 1) {
-                                return Err(Unsupported);
-                            }
-                        }
-                        rows += n;
-                        f(Piece::Data {
-                            n,
-                            defined: optional.then_some(&levels[..]),
-                            values: buf.get(d..).ok_or(Unsupported)?,
-                            encoding,
-                        })?;
+                        let d = *def_levels_byte_len as usize;
+                        let coded = buf.get(..d).ok_or(Unsupported)?;
+                        let values = buf.get(d..).ok_or(Unsupported)?;
+                        (*num_values as usize, *encoding, optional.then_some(coded), values)
+                    }
+                };
+                // No page decodes more values than the file says it has rows.
+                if rows.saturating_add(n) > self.rows() {
+                    return Err(Unsupported);
+                }
+                if let Some(coded) = coded {
+                    levels.clear();
+                    hybrid(coded, 1, n, &mut levels)?;
+                    if levels.iter().any(|&x| x > 1) {
+                        return Err(Unsupported);
                     }
                 }
+                rows += n;
+                f(Piece::Data {
+                    n,
+                    defined: optional.then_some(&levels[..]),
+                    values,
+                    encoding,
+                })?;
             }
         }
         if rows != self.rows() {
@@ -504,15 +492,8 @@ impl File {
                 }
                 match defined.filter(|d| d.contains(&0)) {
                     None => out.extend_from_slice(&bits),
-                    // A null is false; a value the next of the page's.
-                    Some(d) => {
-                        let mut k = 0usize;
-                        out.extend(d[..n].iter().map(|&x| {
-                            let v = if x == 1 { bits.get(k).copied().unwrap_or(0) } else { 0 };
-                            k += usize::from(x);
-                            v
-                        }));
-                    }
+                    // A null is false.
+                    Some(d) => spread_values(&mut out, &d[..n], &bits, 0),
                 }
                 Ok(())
             }
@@ -545,10 +526,15 @@ fn spread(out: &mut Ints, n: usize, defined: Option<&[u8]>, page: &[i64], fill: 
     let before = out.values.len();
     let all = out.defined.get_or_insert_with(|| vec![1; before]);
     all.extend_from_slice(&d[..n]);
-    // Without a branch per row: a null takes `fill`, a value the next of the page's.
+    spread_values(&mut out.values, &d[..n], page, fill);
+}
+
+/// A page's values over its rows, `defined` one byte per row: without a branch per row, a
+/// null takes `fill`, a value the next of the page's.
+fn spread_values<T: Copy>(out: &mut Vec<T>, defined: &[u8], page: &[T], fill: T) {
     let mut k = 0usize;
     let last = page.len().saturating_sub(1);
-    out.values.extend(d[..n].iter().map(|&x| {
+    out.extend(defined.iter().map(|&x| {
         let v = if x == 1 {
             page.get(k.min(last)).copied().unwrap_or(fill)
         } else {
@@ -923,9 +909,7 @@ pub(crate) fn read_parquet_tables<'py>(
     projects: bool,
     threads: Option<usize>,
 ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .max(1);
+    let threads = columns::threads_or_cores(threads);
     let read = crate::guarded(py, || {
         Ok(read_tables(&sessions, &attendance, breaks.as_deref(), projects, threads).ok())
     })?;
@@ -1126,9 +1110,7 @@ pub(crate) fn call_totals_from_parquet<'py>(
     threads: Option<usize>,
     project: Option<String>,
 ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .max(1);
+    let threads = columns::threads_or_cores(threads);
     let got = crate::guarded(py, || {
         let Ok(mut t) = read_tables(&sessions, &attendance, breaks.as_deref(), project.is_none(), threads) else {
             return Ok(None);
@@ -1143,13 +1125,7 @@ pub(crate) fn call_totals_from_parquet<'py>(
             (None, Some(x)) => x,
             (None, None) => return Ok(None),
         };
-        let extra = Extra {
-            intern_persons: false,
-            project: String::from("call"),
-            params_json,
-            closures,
-            elearning_json,
-        };
+        let extra = Extra::call(params_json, closures, elearning_json);
         let summaries = with_owned(t, extra, threads, |o| {
             let elearning_project = projects_of(&elearning_projects, &projects)?;
             let at = tijdreg::calendar::parse_instant(at)?;
@@ -1190,9 +1166,7 @@ pub(crate) fn report_from_parquet(
         Report(Box<tijdreg::subsidy::Report>),
         Totals(String),
     }
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .max(1);
+    let threads = columns::threads_or_cores(threads);
     let got = crate::guarded(py, || {
         let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), false, threads) else {
             return Ok(None);
