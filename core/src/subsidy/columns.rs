@@ -523,17 +523,8 @@ fn one_by_one(
 /// each key's rows start (`buckets + 1` offsets): a counting sort. Rows whose key is out of
 /// range are left out (callers check keys first).
 fn bucket_rows(n: usize, buckets: usize, key: impl Fn(usize) -> usize) -> (Vec<u32>, Vec<u32>) {
-    let mut first = vec![0u32; buckets.saturating_add(1)];
-    for i in 0..n {
-        if let Some(x) = first.get_mut(key(i).saturating_add(1)) {
-            *x = x.saturating_add(1);
-        }
-    }
-    let mut total = 0u32;
-    for x in &mut first {
-        total = total.saturating_add(*x);
-        *x = total;
-    }
+    let first = bucket_starts(n, buckets, &key);
+    let total = first.last().copied().unwrap_or(0);
     let mut fill = first.clone();
     let mut order = vec![0u32; total as usize];
     for i in 0..n {
@@ -545,6 +536,23 @@ fn bucket_rows(n: usize, buckets: usize, key: impl Fn(usize) -> usize) -> (Vec<u
         }
     }
     (first, order)
+}
+
+/// Where each key's rows start in [`bucket_rows`]' order (`buckets + 1` offsets, the last
+/// the number of rows whose key is in range).
+fn bucket_starts(n: usize, buckets: usize, key: impl Fn(usize) -> usize) -> Vec<u32> {
+    let mut first = vec![0u32; buckets.saturating_add(1)];
+    for i in 0..n {
+        if let Some(x) = first.get_mut(key(i).saturating_add(1)) {
+            *x = x.saturating_add(1);
+        }
+    }
+    let mut total = 0u32;
+    for x in &mut first {
+        total = total.saturating_add(*x);
+        *x = total;
+    }
+    first
 }
 
 /// Where each session's rows start when the rows in table order are already as the builder
@@ -762,9 +770,11 @@ pub struct CallIndex<'c> {
     p_breaks: Vec<u32>,
     breaks: Vec<BreakRow>,
     /// Attendance rows by session (table order within one): session `s`'s rows are
-    /// `by_session[s_first[s]..s_first[s + 1]]`.
+    /// `by_session[s_first[s]..s_first[s + 1]]`; `None` when the table already lists them so
+    /// (each session's rows together, sessions in the sessions table's order): they are then
+    /// the rows `s_first[s]..s_first[s + 1]` themselves.
     s_first: Vec<u32>,
-    by_session: Vec<u32>,
+    by_session: Option<Vec<u32>>,
     /// The e-learning entries by project.
     p_entries: Vec<u32>,
     entries: Vec<ElearningRow<'c>>,
@@ -851,16 +861,31 @@ impl<'c> CallIndex<'c> {
         let a = &cols.attendance;
         let n = same_lengths(a)?;
         attendance_rows(n)?;
+        // Whether the rows come session by session in the sessions table's order (as exports
+        // sorted by session do), checked as the rows are.
+        let mut in_order = true;
+        let mut prev = 0u32;
         for (i, (&s, &g)) in a.session.iter().zip(a.person).enumerate() {
             owner(s, "attendance", i)?;
             if g as usize >= cols.persons.len() {
                 return Err(no_person_entry(i));
             }
+            in_order &= s >= prev;
+            prev = s;
         }
-        // Attendance rows by session, in table order within a session.
-        let (s_first, by_session) = bucket_rows(n, cols.sessions.len(), |i| {
-            a.session.get(i).map_or(usize::MAX, |&s| s as usize)
-        });
+        // Attendance rows by session, in table order within a session: where each session's
+        // rows start, and (unless they are in order already) which rows they are.
+        let (s_first, by_session) = if in_order {
+            let first = bucket_starts(n, cols.sessions.len(), |i| {
+                a.session.get(i).map_or(usize::MAX, |&s| s as usize)
+            });
+            (first, None)
+        } else {
+            let (first, order) = bucket_rows(n, cols.sessions.len(), |i| {
+                a.session.get(i).map_or(usize::MAX, |&s| s as usize)
+            });
+            (first, Some(order))
+        };
         for (row, &p) in c.elearning_project.iter().enumerate() {
             project_of(p, "elearning", row)?;
         }
@@ -931,7 +956,13 @@ impl<'c> CallIndex<'c> {
             for &gs in self.session_rows.get(span(&self.p_sessions, p)).unwrap_or(&[]) {
                 let from = rows.len();
                 first.push(from as u32);
-                for &i in by_session.get(span(s_first, gs as usize)).unwrap_or(&[]) {
+                let mine = span(s_first, gs as usize);
+                // The session's rows: as listed, or (in order already) the span itself.
+                let (listed, in_table) = match by_session {
+                    Some(order) => (order.get(mine).unwrap_or(&[]), 0..0),
+                    None => (&[][..], mine.start as u32..mine.end as u32),
+                };
+                for i in listed.iter().copied().chain(in_table) {
                     // A dictionary entry is matched by id once per project (two entries may hold
                     // the same id: they are one person).
                     let g = a.person.get(i as usize).copied().unwrap_or(0);
@@ -1140,9 +1171,13 @@ mod tests {
     /// A call of two projects (P-1: S-1 on 2 March, P-2: S-2 on 3 March), Ann once in each;
     /// `session` and `check_out` as given.
     fn two_projects(session: &[u32], check_out: &[i64], f: impl FnOnce(&CallColumns<'_>)) {
+        two_projects_in(session, &[nine(2), nine(3)], check_out, f);
+    }
+
+    /// [`two_projects`] with the check-ins given too.
+    fn two_projects_in(session: &[u32], check_in: &[i64], check_out: &[i64], f: impl FnOnce(&CallColumns<'_>)) {
         let params = Default::default();
         let sessions = [march("S-1", 2), march("S-2", 3)];
-        let check_in = [nine(2), nine(3)];
         let call = CallColumns {
             projects: &["P-1", "P-2"],
             session_project: &[0, 1],
@@ -1157,7 +1192,7 @@ mod tests {
                 attendance: Attendance {
                     session,
                     person: &[0, 0],
-                    check_in: &check_in,
+                    check_in,
                     check_out,
                     late: None,
                     clock_suspect: None,
@@ -1167,6 +1202,35 @@ mod tests {
             },
         };
         f(&call);
+    }
+
+    #[test]
+    fn att_1_a_calls_rows_in_session_order_are_taken_as_they_are() {
+        // Ann in P-1's S-1 (2 March) and P-2's S-2 (3 March), 09:00–12:00 each; `days` gives
+        // each row's day (1: S-1, 2: S-2).
+        let run = |days: [u32; 2]| {
+            let session = days.map(|d| d - 1);
+            let check_in = days.map(|d| nine(i64::from(d) + 1));
+            let check_out = check_in.map(|t| t.saturating_add(10_800));
+            let mut got = (false, Vec::new());
+            two_projects_in(&session, &check_in, &check_out, |call| {
+                let index = CallIndex::new(call).expect("index");
+                let at = chrono::DateTime::from_timestamp(nine(30), 0).unwrap_or_default();
+                index
+                    .each_project_in(0..2, |p, c| {
+                        let s = crate::subsidy::totals_compact(&c, at)?;
+                        got.1.push((p, s.realised.counted_minutes));
+                        Ok(())
+                    })
+                    .expect("walk");
+                got.0 = index.by_session.is_none();
+            });
+            got
+        };
+        // Session by session in the sessions table's order: no list of rows is made.
+        assert_eq!(run([1, 2]), (true, vec![(0, 180), (1, 180)]));
+        // The other way round: listed by session, the same answer.
+        assert_eq!(run([2, 1]), (false, vec![(0, 180), (1, 180)]));
     }
 
     #[test]
