@@ -480,6 +480,22 @@ pub(crate) struct Extra<'s> {
 }
 
 impl<'s> Extra<'s> {
+    /// One project's: its persons made distinct by the binding.
+    pub(crate) fn project(
+        project: String,
+        params_json: &'s str,
+        closures: Vec<String>,
+        elearning_json: &'s str,
+    ) -> Self {
+        Extra {
+            intern_persons: true,
+            project,
+            params_json,
+            closures,
+            elearning_json,
+        }
+    }
+
     /// A whole call's: persons matched per project by the core.
     pub(crate) fn call(params_json: &'s str, closures: Vec<String>, elearning_json: &'s str) -> Self {
         Extra {
@@ -876,13 +892,7 @@ pub(crate) fn report_from_columns(
 ) -> PyResult<Py<PyAny>> {
     let held = Held::gather(sessions, breaks, attendance)?;
     let raw = held.raw();
-    let extra = Extra {
-        intern_persons: true,
-        project,
-        params_json,
-        closures,
-        elearning_json,
-    };
+    let extra = Extra::project(project, params_json, closures, elearning_json);
     let at = at.to_owned();
     if totals_only {
         let s = guarded(py, move || {

@@ -120,6 +120,15 @@ impl Ints {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PerSecond(pub i64);
 
+/// How many of a TIME or TIMESTAMP unit make a second.
+fn per_second(unit: &TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::MILLIS => 1_000,
+        TimeUnit::MICROS => 1_000_000,
+        TimeUnit::NANOS => 1_000_000_000,
+    }
+}
+
 /// A parquet file held in memory (pages are sliced from it, not copied, when uncompressed).
 pub(crate) struct File {
     reader: SerializedFileReader<Bytes>,
@@ -423,11 +432,12 @@ impl File {
             (None, ConvertedType::TIME_MICROS) => TimeUnit::MICROS,
             _ => return Err(Unsupported),
         };
-        let (physical, per) = match unit {
-            TimeUnit::MILLIS => (Physical::INT32, 1_000),
-            TimeUnit::MICROS => (Physical::INT64, 1_000_000),
-            TimeUnit::NANOS => (Physical::INT64, 1_000_000_000),
+        // Parquet stores TIME in milliseconds as INT32, finer units as INT64.
+        let physical = match unit {
+            TimeUnit::MILLIS => Physical::INT32,
+            _ => Physical::INT64,
         };
+        let per = per_second(&unit);
         // A fraction of a second is pyarrow's to refuse (its cast to seconds loses data).
         required(self.ints(col, physical)?)?
             .into_iter()
@@ -454,12 +464,7 @@ impl File {
             (None, ConvertedType::TIMESTAMP_MICROS) => TimeUnit::MICROS,
             _ => return Err(Unsupported),
         };
-        let per = match unit {
-            TimeUnit::MILLIS => 1_000,
-            TimeUnit::MICROS => 1_000_000,
-            TimeUnit::NANOS => 1_000_000_000,
-        };
-        Ok(Some((self.ints(col, Physical::INT64)?, PerSecond(per))))
+        Ok(Some((self.ints(col, Physical::INT64)?, PerSecond(per_second(&unit)))))
     }
 
     /// A BOOLEAN column as one byte per row (a null is false, as `tijdreg.arrow` reads it).
@@ -1171,13 +1176,7 @@ pub(crate) fn report_from_parquet(
         let Ok(t) = read_tables(&sessions, &attendance, breaks.as_deref(), false, threads) else {
             return Ok(None);
         };
-        let extra = Extra {
-            intern_persons: true,
-            project,
-            params_json,
-            closures,
-            elearning_json,
-        };
+        let extra = Extra::project(project, params_json, closures, elearning_json);
         with_owned(t, extra, threads, |o| {
             let c = columns::compact(o)?;
             let at = tijdreg::calendar::parse_instant(at)?;
