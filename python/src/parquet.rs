@@ -157,6 +157,7 @@ impl File {
     }
 
     pub(crate) fn from_bytes(bytes: Bytes) -> Got<Self> {
+        let len = bytes.len();
         // The footer is what the parquet crate reads; a file must open with the magic too.
         if bytes.get(..4) != Some(b"PAR1".as_slice()) {
             return Err(Unsupported);
@@ -165,10 +166,29 @@ impl File {
             reader: SerializedFileReader::new(bytes)?,
         };
         // Arrow's 32-bit offsets, and no metadata believed beyond them.
-        if file.rows() > i32::MAX as usize {
+        if file.rows() > i32::MAX as usize || !file.chunks_inside(len) {
             return Err(Unsupported);
         }
         Ok(file)
+    }
+
+    /// Whether every column chunk of every row group lies inside the file's `len` bytes: the
+    /// parquet crate panics on a chunk whose offset or size is negative (a damaged footer),
+    /// and such a file is pyarrow's to refuse, by name.
+    fn chunks_inside(&self, len: usize) -> bool {
+        self.reader.metadata().row_groups().iter().all(|g| {
+            g.columns().iter().all(|c| {
+                let start = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
+                let (Ok(start), Ok(size), true) = (
+                    u64::try_from(start),
+                    u64::try_from(c.compressed_size()),
+                    c.data_page_offset() >= 0,
+                ) else {
+                    return false;
+                };
+                start.checked_add(size).is_some_and(|end| end <= len as u64)
+            })
+        })
     }
 
     /// Room to reserve for a column: its rows, up to a million (a file's metadata is not
@@ -1235,6 +1255,53 @@ mod tests {
             }
         }
         out
+    }
+
+    /// A file of one `int64` column whose footer places its one column chunk at `offset`
+    /// with `size` bytes (the footer alone, no pages: what matters is whether it opens).
+    fn file_with_chunk(offset: i64, size: i64) -> Bytes {
+        use parquet::file::metadata::{
+            ColumnChunkMetaData, FileMetaData, ParquetMetaData, ParquetMetaDataWriter, RowGroupMetaData,
+        };
+        use parquet::schema::{parser::parse_message_type, types::SchemaDescriptor};
+        use std::sync::Arc;
+        let schema = Arc::new(SchemaDescriptor::new(Arc::new(
+            parse_message_type("message m { required int64 x; }").expect("schema"),
+        )));
+        let chunk = ColumnChunkMetaData::builder(schema.column(0))
+            .set_num_values(1)
+            .set_data_page_offset(offset)
+            .set_total_compressed_size(size)
+            .build()
+            .expect("chunk");
+        let group = RowGroupMetaData::builder(schema.clone())
+            .set_num_rows(1)
+            .set_column_metadata(vec![chunk])
+            .build()
+            .expect("row group");
+        let meta = ParquetMetaData::new(FileMetaData::new(1, 1, None, None, schema, None), vec![group]);
+        let mut footer = Vec::new();
+        ParquetMetaDataWriter::new(&mut footer, &meta).finish().expect("footer");
+        let mut file = b"PAR1".to_vec();
+        file.extend([0u8; 16]);
+        file.extend(&footer);
+        file.extend((footer.len() as u32).to_le_bytes());
+        file.extend(b"PAR1");
+        Bytes::from(file)
+    }
+
+    /// A damaged footer (a column chunk at a negative offset or of a negative size, or past the
+    /// end of the file) is pyarrow's to refuse: the parquet crate would panic on the first two
+    /// when asked for the chunk's pages (issue 11; found by mutating files pyarrow wrote).
+    #[test]
+    fn a_column_chunk_outside_the_file_is_left_to_pyarrow() {
+        // Inside the file: it opens, and its column (sixteen zero bytes, no page) is refused.
+        let inside = File::from_bytes(file_with_chunk(4, 16)).expect("opens");
+        assert_eq!(inside.ints(0, Physical::INT64).map(|_| ()), Err(Unsupported));
+        for (offset, size) in [(-5, 16), (4, -1), (4, 1 << 40), (i64::MAX, 1), (1 << 40, 0)] {
+            let read = File::from_bytes(file_with_chunk(offset, size)).and_then(|f| f.ints(0, Physical::INT64));
+            assert_eq!(read.map(|_| ()), Err(Unsupported), "chunk at {offset} of {size} bytes");
+        }
     }
 
     #[test]
