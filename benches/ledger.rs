@@ -2,7 +2,7 @@
 //! each planned, started, every participant checked in and out by QR scan, closed: about
 //! 1.09 million commands — applied one by one as typed commands and as JSON, then its
 //! resident memory, its snapshot (size, write, load time and peak memory) and its event log
-//! (export, replay).
+//! (export, replay), beside a floor: the HMAC, fingerprint and SHA-256 each command needs, timed alone.
 //!
 //! `cargo bench --bench ledger` (add `-- --sessions 2500` for a tenth). Prints a Markdown
 //! table; results are written down in `docs/benchmarks.md`.
@@ -190,6 +190,56 @@ fn year(sessions: usize, people: usize, keys: &Keyring) -> Vec<Envelope> {
     v
 }
 
+/// The floor of the year's commands (issue 10): what the rules fix for each whatever the
+/// engine does — its token's HMAC checked (QR-2), a fingerprint of it to tell a retry from a
+/// reused id (ATT-3: FNV-1a, a byte at a time, over its actor, instant, session and token),
+/// and the SHA-256 chaining its event's line into the log (AUD-1; the lines as the engine
+/// wrote them, their hash left out) — and nothing else: no state, no other check, no line
+/// written. The time it takes bounds the rate of commands applied one by one on one core.
+fn floor(commands: &[Envelope], log: &str, keys: &Keyring) -> [std::time::Duration; 3] {
+    use sha2::{Digest, Sha256};
+    let scans = || {
+        commands.iter().filter_map(|e| match &e.command {
+            Command::CheckIn { session, token, .. } | Command::CheckOut { session, token, .. } => {
+                Some((e, session, token.as_deref().unwrap_or("")))
+            }
+            _ => None,
+        })
+    };
+    let mut sink = 0u64;
+    let t = Instant::now();
+    for (_, _, token) in scans() {
+        sink ^= u64::from(keys.verify(token).is_ok());
+    }
+    let hmac = t.elapsed();
+    let t = Instant::now();
+    for (e, session, token) in scans() {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let actor = match &e.actor {
+            Actor::Person(p) => p.as_str(),
+            Actor::System => "system",
+        };
+        let at = e.at.timestamp().to_le_bytes();
+        for part in [actor.as_bytes(), &at, session.as_str().as_bytes(), token.as_bytes()] {
+            for b in part {
+                h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        sink ^= h;
+    }
+    let fingerprint = t.elapsed();
+    let t = Instant::now();
+    let mut prev = [0u8; 32];
+    for line in log.lines() {
+        let body = line.as_bytes().get(..line.len().saturating_sub(75)).unwrap_or_default();
+        prev = Sha256::new().chain_update(prev).chain_update(body).finalize().into();
+    }
+    let sha = t.elapsed();
+    sink ^= u64::from(prev[0]);
+    std::hint::black_box(sink);
+    [hmac, fingerprint, sha]
+}
+
 fn mb(b: usize) -> f64 {
     b as f64 / 1e6
 }
@@ -337,6 +387,8 @@ fn main() {
         }
         return;
     }
+    let floor = floor(&commands, &log, &keys);
+    let floor_all: std::time::Duration = floor.iter().sum();
     let t = Instant::now();
     let replayed = Ledger::replay_jsonl(log.as_bytes(), keys).unwrap_or_else(|e| panic!("{e}"));
     let replay = t.elapsed();
@@ -349,6 +401,15 @@ fn main() {
         "| typed commands applied one by one | {:.0} k/s ({:.2} µs each) |",
         commands.len() as f64 / typed.as_secs_f64() / 1e3,
         typed.as_secs_f64() * 1e6 / commands.len() as f64
+    );
+    println!(
+        "| floor: each token's HMAC, each command's fingerprint, each line's SHA-256, nothing else | {:.0} k/s ({:.2} µs each: HMAC {:.2}, fingerprint {:.2}, SHA-256 {:.2}; typed one by one {:.1}× the floor) |",
+        commands.len() as f64 / floor_all.as_secs_f64() / 1e3,
+        floor_all.as_secs_f64() * 1e6 / commands.len() as f64,
+        floor[0].as_secs_f64() * 1e6 / commands.len() as f64,
+        floor[1].as_secs_f64() * 1e6 / commands.len() as f64,
+        floor[2].as_secs_f64() * 1e6 / commands.len() as f64,
+        typed.as_secs_f64() / floor_all.as_secs_f64()
     );
     println!(
         "| typed commands through `apply_quiet` (no events copied out) | {:.0} k/s ({:.2} µs each) |",
