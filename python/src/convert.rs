@@ -116,6 +116,25 @@ impl std::fmt::Display for Path<'_> {
     }
 }
 
+impl Path<'_> {
+    /// The path's first `keep` keys (the rest as `…`): a value nested too deep is named by
+    /// where it starts, in a message of bounded length.
+    fn start(&self, keep: usize) -> String {
+        let mut keys = vec![self.key];
+        let mut at = self.parent;
+        while let Some(p) = at {
+            keys.push(p.key);
+            at = p.parent;
+        }
+        keys.reverse();
+        let mut out = keys.iter().take(keep).copied().collect::<Vec<_>>().join(".");
+        if keys.len() > keep {
+            out.push_str(".…");
+        }
+        out
+    }
+}
+
 /// A Python value (a typed command, a dict of records…) as JSON.
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, where_: &str) -> PyResult<Value> {
     let m = modules(obj.py())?;
@@ -126,10 +145,28 @@ pub(crate) fn to_value(obj: &Bound<'_, PyAny>, where_: &str) -> PyResult<Value> 
             key: where_,
         },
         m,
+        0,
     )
 }
 
-fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value> {
+/// How deep dicts, lists and dataclasses may nest: as deep as JSON text may (AUD-3). A value
+/// nested deeper — or one that holds itself — is refused before the walk would exhaust the
+/// stack (which took the host process down).
+const MAX_DEPTH: usize = tijdreg::limits::MAX_JSON_DEPTH;
+
+fn too_deep(py: Python<'_>, where_: Path<'_>) -> PyErr {
+    let at = where_.start(6);
+    crate::to_py(
+        py,
+        &tijdreg::Error::invalid(
+            format!("{at}: nested deeper than {MAX_DEPTH} levels (or a value that holds itself)"),
+            format!("{at}: dieper genest dan {MAX_DEPTH} niveaus (of een waarde die zichzelf bevat)"),
+        ),
+    )
+}
+
+/// `obj` as JSON; `depth` dicts, lists and dataclasses hold it.
+fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules, depth: usize) -> PyResult<Value> {
     let py = obj.py();
     if obj.is_none() {
         return Ok(Value::Null);
@@ -153,20 +190,29 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
             "{where_}: floats are not accepted (money and hours are exact); use Decimal, int or str"
         )));
     }
+    let nested = || {
+        if depth >= MAX_DEPTH {
+            Err(too_deep(py, where_))
+        } else {
+            Ok(depth + 1)
+        }
+    };
     if let Ok(d) = obj.cast::<PyDict>() {
+        let depth = nested()?;
         let mut out = Map::with_capacity(d.len());
         for (k, v) in d.iter() {
             let k: String = k.str()?.to_cow()?.into_owned();
-            let inner = walk(&v, where_.child(&k), m)?;
+            let inner = walk(&v, where_.child(&k), m, depth)?;
             out.insert(k, inner);
         }
         return Ok(Value::Object(out));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let depth = nested()?;
         let seq = obj.cast::<PySequence>()?;
         let mut out = Vec::with_capacity(seq.len()?);
         for v in seq.try_iter()? {
-            out.push(walk(&v?, where_, m)?);
+            out.push(walk(&v?, where_, m, depth)?);
         }
         return Ok(Value::Array(out));
     }
@@ -195,12 +241,13 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
         )));
     }
     if let Some((ty, fields)) = dataclass_fields(obj)? {
+        let depth = nested()?;
         let mut out = Map::new();
         if let Some(t) = ty {
             out.insert("type".into(), Value::String(t));
         }
         for (key, v) in fields {
-            let inner = walk(&v, where_.child(&key), m)?;
+            let inner = walk(&v, where_.child(&key), m, depth)?;
             out.insert(key.to_string(), inner);
         }
         return Ok(Value::Object(out));
@@ -208,7 +255,7 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules) -> PyResult<Value
     if obj.hasattr("items")? {
         let d = PyDict::new(obj.py());
         d.update(obj.cast::<pyo3::types::PyMapping>()?)?;
-        return walk(d.as_any(), where_, m);
+        return walk(d.as_any(), where_, m, depth);
     }
     let name = obj.get_type().name()?.to_string();
     Err(PyTypeError::new_err(format!(

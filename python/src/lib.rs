@@ -160,7 +160,7 @@ pub(crate) fn internal(py: Python<'_>) -> PyErr {
     err
 }
 
-fn to_py(py: Python<'_>, e: &Error) -> PyErr {
+pub(crate) fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     let msg = format!("[{} {}] {}", e.rule(), e.code(), e.message_en());
     let err = match e.kind() {
         ErrorKind::InvalidInput => InvalidInputError::new_err(msg),

@@ -49,8 +49,15 @@ pub(crate) fn envelope(
     let fields = [
         ("command_id", Part::Str(command_id)),
         ("actor", Part::Str(actor)),
-        ("at", Part::At(Value { obj: at, m })),
-        ("command", Part::Py(Value { obj: command, m })),
+        ("at", Part::At(Value { obj: at, m, depth: 0 })),
+        (
+            "command",
+            Part::Py(Value {
+                obj: command,
+                m,
+                depth: 0,
+            }),
+        ),
     ];
     serde::Deserialize::deserialize(Fields {
         fields: &fields,
@@ -113,11 +120,24 @@ impl Instant {
     }
 }
 
-/// One Python value.
+/// One Python value, inside `depth` dicts, lists and dataclasses.
 #[derive(Clone, Copy)]
 struct Value<'a, 'py> {
     obj: &'a Bound<'py, PyAny>,
     m: &'a Modules,
+    depth: usize,
+}
+
+impl Value<'_, '_> {
+    /// The depth of what this value holds: as deep as `convert::walk` goes, past which (or for
+    /// a value that holds itself) the JSON path gives its refusal.
+    fn inner(&self) -> Result<usize, Miss> {
+        if self.depth >= tijdreg::limits::MAX_JSON_DEPTH {
+            Err(Miss)
+        } else {
+            Ok(self.depth + 1)
+        }
+    }
 }
 
 enum Part<'a, 'py> {
@@ -195,15 +215,22 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
             return Err(Miss);
         }
         if let Ok(d) = obj.cast::<PyDict>() {
+            let depth = self.inner()?;
             let mut entries = Vec::with_capacity(d.len());
             for (k, v) in d.iter() {
                 entries.push((Key::Owned(k.str()?.to_cow()?.into_owned()), v));
             }
-            return visitor.visit_map(Entries::new(entries, m));
+            return visitor.visit_map(Entries::new(entries, m, depth));
         }
         if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            let depth = self.inner()?;
             let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
-            return visitor.visit_seq(Items { items, next: 0, m });
+            return visitor.visit_seq(Items {
+                items,
+                next: 0,
+                m,
+                depth,
+            });
         }
         if obj.is_instance(m.datetime.bind(py))? {
             let s: String = obj.call_method0(intern!(py, "isoformat"))?.extract()?;
@@ -226,6 +253,7 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
             return Err(Miss);
         }
         if let Some((ty, fields)) = dataclass_fields(obj)? {
+            let depth = self.inner()?;
             // The `type` class variable is among a typed command's fields: JSON keeps one
             // `type`, the field's; two fields under one JSON key are left to the JSON path.
             let typed = ty.is_some();
@@ -240,14 +268,19 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
                     entries.push((Key::Shared(key), v));
                 }
             }
-            let mut e = Entries::new(entries, m);
+            let mut e = Entries::new(entries, m, depth);
             e.tag = tag;
             return visitor.visit_map(e);
         }
         if obj.hasattr("items")? {
             let d = PyDict::new(py);
             d.update(obj.cast::<pyo3::types::PyMapping>().map_err(PyErr::from)?)?;
-            return Value { obj: d.as_any(), m }.deserialize_any(visitor);
+            return Value {
+                obj: d.as_any(),
+                m,
+                depth: self.depth,
+            }
+            .deserialize_any(visitor);
         }
         Err(Miss)
     }
@@ -323,15 +356,18 @@ struct Entries<'a, 'py> {
     value: Option<Bound<'py, PyAny>>,
     tag: Option<String>,
     m: &'a Modules,
+    /// The depth of the entries' values.
+    depth: usize,
 }
 
 impl<'a, 'py> Entries<'a, 'py> {
-    fn new(entries: Vec<(Key, Bound<'py, PyAny>)>, m: &'a Modules) -> Self {
+    fn new(entries: Vec<(Key, Bound<'py, PyAny>)>, m: &'a Modules, depth: usize) -> Self {
         Entries {
             entries: entries.into_iter(),
             value: None,
             tag: None,
             m,
+            depth,
         }
     }
 }
@@ -359,7 +395,11 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
             return seed.deserialize(StringDeserializer::<Miss>::new(tag));
         }
         match self.value.take() {
-            Some(obj) => seed.deserialize(Value { obj: &obj, m: self.m }),
+            Some(obj) => seed.deserialize(Value {
+                obj: &obj,
+                m: self.m,
+                depth: self.depth,
+            }),
             None => Err(Miss),
         }
     }
@@ -369,6 +409,8 @@ struct Items<'a, 'py> {
     items: Vec<Bound<'py, PyAny>>,
     next: usize,
     m: &'a Modules,
+    /// The depth of the items.
+    depth: usize,
 }
 
 impl<'de> SeqAccess<'de> for Items<'_, '_> {
@@ -378,7 +420,12 @@ impl<'de> SeqAccess<'de> for Items<'_, '_> {
             return Ok(None);
         };
         self.next += 1;
-        seed.deserialize(Value { obj, m: self.m }).map(Some)
+        seed.deserialize(Value {
+            obj,
+            m: self.m,
+            depth: self.depth,
+        })
+        .map(Some)
     }
     fn size_hint(&self) -> Option<usize> {
         Some(self.items.len() - self.next)

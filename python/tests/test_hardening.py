@@ -108,3 +108,51 @@ def test_the_error_is_tijdreg_error_everywhere() -> None:
     assert e.value.message_nl == e.value.message and e.value.kind == "invalid_input"
     for f in (tijdreg.is_working_day, tijdreg.next_working_day, tijdreg.registration_deadline):
         assert "Ellipsis" not in str(inspect.signature(f)), inspect.signature(f)
+
+
+NESTED = r'''
+import datetime as dt, json, sys
+import tijdreg
+from tijdreg import commands as c
+cyclic = {}
+cyclic["again"] = cyclic
+deep = []
+for _ in range(100_000):
+    deep = [deep]
+records = json.load(open(sys.argv[1], encoding="utf-8"))
+at = dt.datetime(2027, 1, 31, 12, tzinfo=dt.timezone.utc)
+led = tijdreg.Ledger()
+for i, value in enumerate((cyclic, deep)):
+    records["params"]["extra"] = value
+    attempts = [
+        lambda: tijdreg.report_from_records(records, at),
+        lambda: led.apply(c.SetParameter("C-1", dt.date(2026, 1, 1), c.Parameter("unit_cost", value)),
+                          actor="system", at=at, command_id=f"nested-{i}"),
+        lambda: led.apply(c.CheckIn("S-1", person=value), actor="system", at=at, command_id=f"nested-in-{i}"),
+        # Not a command: read as any value would be until the engine finds it is none.
+        lambda: led.apply(c.Parameter("unit_cost", value), actor="system", at=at, command_id=f"nested-p-{i}"),
+    ]
+    for attempt in attempts:
+        try:
+            attempt()
+            print("accepted")
+        except tijdreg.InvalidInputError as e:
+            print(e.rule, "nested deeper than 128 levels" in str(e))
+'''
+
+
+def test_values_nested_too_deep_or_holding_themselves_are_refused(tmp_path) -> None:
+    """AUD-3: a dict that holds itself, or lists nested 100,000 deep, in records or in a typed
+    command's field, are refused as invalid input naming where they start — the walk into
+    them took the process down with the stack (found by mutating records and commands)."""
+    import os
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    export = os.path.join(repo, "examples", "data", "export-2026-472-001.json")
+    script = tmp_path / "nested.py"
+    script.write_text(NESTED)
+    run = subprocess.run([sys.executable, str(script), export], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"the process died ({run.returncode}): {run.stderr[-500:]}"
+    assert run.stdout.split("\n")[:-1] == ["AUD-3 True"] * 8, run.stdout
