@@ -131,6 +131,9 @@ for i, value in enumerate((cyclic, deep)):
         lambda: led.apply(c.CheckIn("S-1", person=value), actor="system", at=at, command_id=f"nested-in-{i}"),
         # Not a command: read as any value would be until the engine finds it is none.
         lambda: led.apply(c.Parameter("unit_cost", value), actor="system", at=at, command_id=f"nested-p-{i}"),
+        # Through the package's own conversion (Python) rather than the native one.
+        lambda: led.preview(c.CheckIn("S-1", person=value), actor="system", at=at),
+        lambda: led.what_if(c.CheckIn("S-1", person=value), actor="system", at=at),
     ]
     for attempt in attempts:
         try:
@@ -143,8 +146,9 @@ for i, value in enumerate((cyclic, deep)):
 
 def test_values_nested_too_deep_or_holding_themselves_are_refused(tmp_path) -> None:
     """AUD-3: a dict that holds itself, or lists nested 100,000 deep, in records or in a typed
-    command's field, are refused as invalid input naming where they start — the walk into
-    them took the process down with the stack (found by mutating records and commands)."""
+    command's field, are refused as invalid input naming where they start — the native walk
+    into them took the process down with the stack, the Python one raised RecursionError
+    (found by mutating records and commands)."""
     import os
     import subprocess
     import sys
@@ -155,4 +159,4 @@ def test_values_nested_too_deep_or_holding_themselves_are_refused(tmp_path) -> N
     script.write_text(NESTED)
     run = subprocess.run([sys.executable, str(script), export], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, f"the process died ({run.returncode}): {run.stderr[-500:]}"
-    assert run.stdout.split("\n")[:-1] == ["AUD-3 True"] * 8, run.stdout
+    assert run.stdout.split("\n")[:-1] == ["AUD-3 True"] * 12, run.stdout

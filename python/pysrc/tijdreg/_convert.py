@@ -28,7 +28,30 @@ DECIMAL_KEYS = frozenset({
 })
 
 
-def to_json(value: Any, *, where: str = "value") -> Any:
+#: How deep dicts and lists may nest in what is sent to the engine: as deep as JSON text may
+#: (AUD-3, ``docs/limits.md``); deeper, or a value that holds itself, is refused.
+MAX_DEPTH = 128
+
+
+def invalid(en: str, nl: str) -> Exception:
+    """The package's own input error (kind invalid_input, AUD-3), in both languages."""
+    from . import _tijdreg
+
+    e = _tijdreg.InvalidInputError(f"[AUD-3 invalid_input] {en}")
+    for k, v in (("code", "invalid_input"), ("rule", "AUD-3"), ("kind", "invalid_input"), ("message", nl),
+                 ("message_nl", nl), ("message_en", en)):
+        setattr(e, k, v)
+    return e
+
+
+def _too_deep(where: str) -> Exception:
+    parts = where.split(".")
+    at = ".".join(parts[:6]) + (".…" if len(parts) > 6 else "")
+    return invalid(f"{at}: nested deeper than {MAX_DEPTH} levels (or a value that holds itself)",
+                   f"{at}: dieper genest dan {MAX_DEPTH} niveaus (of een waarde die zichzelf bevat)")
+
+
+def to_json(value: Any, *, where: str = "value", _depth: int = 0) -> Any:
     """A command, query or part of one, as the engine's JSON values."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
@@ -53,10 +76,12 @@ def to_json(value: Any, *, where: str = "value") -> Any:
         to_dict = getattr(value, "to_dict", None)
         if to_dict is not None:
             return to_dict()
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)) and _depth >= MAX_DEPTH:
+        raise _too_deep(where)
     if isinstance(value, Mapping):
-        return {str(k): to_json(v, where=f"{where}.{k}") for k, v in value.items()}
+        return {str(k): to_json(v, where=f"{where}.{k}", _depth=_depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_json(v, where=where) for v in value]
+        return [to_json(v, where=where, _depth=_depth + 1) for v in value]
     raise TypeError(f"{where}: cannot send a {type(value).__name__} to the engine")
 
 

@@ -30,7 +30,7 @@ import os
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _tijdreg
-from ._convert import to_json
+from ._convert import invalid, to_json
 
 TableLike = Any
 """A ``pyarrow.Table``, an object with ``__arrow_c_stream__`` (pandas, polars, …) or a parquet path."""
@@ -92,11 +92,7 @@ def _stored_as_dictionary(path: Any, column: str) -> bool:
 
 def _invalid(en: str, nl: str) -> Exception:
     """The package's own input error (kind invalid_input, AUD-3), in both languages."""
-    e = _tijdreg.InvalidInputError(f"[AUD-3 invalid_input] {en}")
-    for k, v in (("code", "invalid_input"), ("rule", "AUD-3"), ("kind", "invalid_input"), ("message", nl),
-                 ("message_nl", nl), ("message_en", en)):
-        setattr(e, k, v)
-    return e
+    return invalid(en, nl)
 
 
 def _text(arr: Any) -> Any:
