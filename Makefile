@@ -12,7 +12,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 CARGO_TARGET := target
 
-.PHONY: demo test test-readme wheel test-rust test-python test-ffi test-uniffi test-kotlin test-swift test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-seed mutants
+.PHONY: demo test test-readme wheel test-rust test-python test-ffi test-uniffi test-kotlin test-swift test-c ffi-build header lint docs conformance venv bench clean miri fuzz fuzz-python fuzz-seed mutants
 
 demo:
 	cargo run -p tijdreg-examples --bin demo
@@ -127,6 +127,12 @@ miri:
 FUZZ_SECONDS ?= 900
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+# Mutation runs of the Python package's native entry points (docs/quality.md).
+MUTATE_RUNS ?= 20000
+fuzz-python: $(VPY)
+	$(VPY) -m maturin develop --release -q -m python/Cargo.toml
+	for k in parquet columns records commands scans; do $(VPY) tests/fuzz/python/mutate.py $$k $(MUTATE_RUNS) || exit 1; done
 
 fuzz-seed:
 	cd tests/fuzz && cargo +nightly build --bin seed
