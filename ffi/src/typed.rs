@@ -62,8 +62,29 @@ uniffi::custom_type!(Amount, String, {
     },
 });
 
+/// A host's instant as chrono's. One beyond chrono's years (about ±262,000; Kotlin's
+/// `Instant.MAX` is the year 1,000,000,000) becomes the nearest chrono has, far outside the
+/// years the engine counts, which its limits then refuse by field (AUD-3) as any such
+/// instant; chrono's own `From<SystemTime>` panics on it.
 fn utc(t: SystemTime) -> DateTime<Utc> {
-    DateTime::<Utc>::from(t)
+    let (secs, nanos, after) = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => (i64::try_from(d.as_secs()).ok(), d.subsec_nanos(), true),
+        Err(e) => {
+            let d = e.duration();
+            // Before the epoch: whole seconds down, the fraction counted up from them.
+            let secs = i64::try_from(d.as_secs()).ok().map(|s| -s);
+            match d.subsec_nanos() {
+                0 => (secs, 0, false),
+                n => (secs.and_then(|s| s.checked_sub(1)), 1_000_000_000 - n, false),
+            }
+        }
+    };
+    secs.and_then(|s| DateTime::from_timestamp(s, nanos))
+        .unwrap_or(if after {
+            DateTime::<Utc>::MAX_UTC
+        } else {
+            DateTime::<Utc>::MIN_UTC
+        })
 }
 
 fn sys(t: DateTime<Utc>) -> SystemTime {
@@ -1134,5 +1155,76 @@ impl OfflineScanner {
     /// keeps secrets).
     pub fn to_stored(&self) -> String {
         self.q().to_json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    /// Instants a host may hand over that chrono cannot hold (Kotlin's `Instant.MAX` is the
+    /// year 1,000,000,000) or that lie far outside the years the engine counts.
+    fn far() -> Vec<SystemTime> {
+        let mut v = vec![UNIX_EPOCH];
+        for secs in [1u64 << 33, 1 << 40, 1 << 50, 1 << 62] {
+            v.extend(UNIX_EPOCH.checked_add(Duration::new(secs, 999_999_999)));
+            v.extend(UNIX_EPOCH.checked_sub(Duration::new(secs, 1)));
+        }
+        v
+    }
+
+    /// Inside chrono's years the conversion is chrono's own, to the nanosecond, on both sides
+    /// of the epoch; beyond them, chrono's last instant on that side.
+    #[test]
+    fn a_host_instant_is_chronos_and_beyond_its_years_its_last() {
+        for secs in [0u64, 1, 1_700_000_000, 4_102_444_800] {
+            for nanos in [0u32, 1, 123_456_789, 999_999_999] {
+                let d = Duration::new(secs, nanos);
+                for t in [UNIX_EPOCH + d, UNIX_EPOCH - d] {
+                    assert_eq!(utc(t), DateTime::<Utc>::from(t), "{t:?}");
+                }
+            }
+        }
+        let big = Duration::from_secs(1 << 50);
+        assert_eq!(utc(UNIX_EPOCH + big), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(utc(UNIX_EPOCH - big), DateTime::<Utc>::MIN_UTC);
+    }
+
+    /// AUD-3: every typed entry point that takes an instant answers one chrono cannot hold,
+    /// or one far outside the engine's years, with a refusal or an answer — never a panic
+    /// (chrono's `From<SystemTime>` panics past its years, which uniffi surfaced as an
+    /// internal error).
+    #[test]
+    fn aud_3_instants_beyond_any_calendar_are_refused_not_panicked_on() {
+        let engine = Engine::new(vec![]).expect("engine");
+        let scanner = OfflineScanner::new("dev-1".into(), vec![7u8; 32], "p-tom".into()).expect("scanner");
+        for (i, &t) in far().iter().enumerate() {
+            let ctx = Context {
+                command_id: format!("c{i}"),
+                actor: "system".into(),
+                at: t,
+            };
+            let start = ScannerCommand::StartSession { session: "S".into() };
+            let check_in = ScannerCommand::CheckIn {
+                session: "S".into(),
+                who: Who::Person { person: "p-ann".into() },
+                time: Some(t),
+            };
+            for command in [start, check_in] {
+                let refused = engine.apply_scanner(ctx.clone(), command);
+                assert!(refused.is_err(), "instant {t:?}");
+            }
+            let _ = engine.session_view("system".into(), t, "S".into());
+            let _ = engine.report("system".into(), t, "P".into());
+            let _ = scanner.synced(t);
+            let _ = scanner.scan(
+                ScanKind::CheckIn,
+                "S".into(),
+                Who::Person { person: "p-ann".into() },
+                t,
+                Duration::from_secs(u64::MAX),
+            );
+        }
     }
 }
