@@ -98,15 +98,6 @@ struct Path<'a> {
     key: &'a str,
 }
 
-impl Path<'_> {
-    fn child<'b>(&'b self, key: &'b str) -> Path<'b> {
-        Path {
-            parent: Some(self),
-            key,
-        }
-    }
-}
-
 impl std::fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let Some(p) = self.parent {
@@ -117,6 +108,13 @@ impl std::fmt::Display for Path<'_> {
 }
 
 impl Path<'_> {
+    fn child<'b>(&'b self, key: &'b str) -> Path<'b> {
+        Path {
+            parent: Some(self),
+            key,
+        }
+    }
+
     /// The path's first `keep` keys (the rest as `…`): a value nested too deep is named by
     /// where it starts, in a message of bounded length.
     fn start(&self, keep: usize) -> String {
