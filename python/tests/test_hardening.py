@@ -160,3 +160,18 @@ def test_values_nested_too_deep_or_holding_themselves_are_refused(tmp_path) -> N
     run = subprocess.run([sys.executable, str(script), export], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, f"the process died ({run.returncode}): {run.stderr[-500:]}"
     assert run.stdout.split("\n")[:-1] == ["AUD-3 True"] * 12, run.stdout
+
+
+def test_a_set_is_refused_the_same_way_on_every_path() -> None:
+    """A set has no order, so a command holding one would not be the same command (nor the same
+    fingerprint, ATT-3) from one process to the next: the native conversion refuses it, and the
+    package's own conversion (preview, what-if) now does too, with the same message (the field
+    named from the command there, from the envelope natively)."""
+    led = tijdreg.Ledger()
+    load(led, "base")
+    cmd = c.AssignTrainers("S-1", {"p-tom"})  # type: ignore[arg-type]
+    for attempt in (lambda: led.apply(cmd, actor="p-olivia", at=at(2, 9), command_id="set-1"),
+                    lambda: led.preview(cmd, actor="p-olivia", at=at(2, 9)),
+                    lambda: led.what_if(cmd, actor="p-olivia", at=at(2, 9))):
+        with pytest.raises(TypeError, match=r"\.trainers: cannot send a set to the engine"):
+            attempt()

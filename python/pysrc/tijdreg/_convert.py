@@ -76,11 +76,11 @@ def to_json(value: Any, *, where: str = "value", _depth: int = 0) -> Any:
         to_dict = getattr(value, "to_dict", None)
         if to_dict is not None:
             return to_dict()
-    if isinstance(value, (Mapping, list, tuple, set, frozenset)) and _depth >= MAX_DEPTH:
+    if isinstance(value, (Mapping, list, tuple)) and _depth >= MAX_DEPTH:
         raise _too_deep(where)
     if isinstance(value, Mapping):
         return {str(k): to_json(v, where=f"{where}.{k}", _depth=_depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, (list, tuple)):
         return [to_json(v, where=where, _depth=_depth + 1) for v in value]
     raise TypeError(f"{where}: cannot send a {type(value).__name__} to the engine")
 
