@@ -132,6 +132,8 @@ fn per_second(unit: &TimeUnit) -> i64 {
 /// A parquet file held in memory (pages are sliced from it, not copied, when uncompressed).
 pub(crate) struct File {
     reader: SerializedFileReader<Bytes>,
+    /// The file's length in bytes.
+    len: u64,
 }
 
 /// One page of a column chunk, decompressed.
@@ -157,38 +159,45 @@ impl File {
     }
 
     pub(crate) fn from_bytes(bytes: Bytes) -> Got<Self> {
-        let len = bytes.len();
+        let len = bytes.len() as u64;
         // The footer is what the parquet crate reads; a file must open with the magic too.
         if bytes.get(..4) != Some(b"PAR1".as_slice()) {
             return Err(Unsupported);
         }
         let file = File {
             reader: SerializedFileReader::new(bytes)?,
+            len,
         };
         // Arrow's 32-bit offsets, and no metadata believed beyond them.
-        if file.rows() > i32::MAX as usize || !file.chunks_inside(len) {
+        if file.rows() > i32::MAX as usize {
             return Err(Unsupported);
         }
         Ok(file)
     }
 
-    /// Whether every column chunk of every row group lies inside the file's `len` bytes: the
-    /// parquet crate panics on a chunk whose offset or size is negative (a damaged footer),
-    /// and such a file is pyarrow's to refuse, by name.
-    fn chunks_inside(&self, len: usize) -> bool {
-        self.reader.metadata().row_groups().iter().all(|g| {
-            g.columns().iter().all(|c| {
-                let start = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
-                let (Ok(start), Ok(size), true) = (
-                    u64::try_from(start),
-                    u64::try_from(c.compressed_size()),
-                    c.data_page_offset() >= 0,
-                ) else {
-                    return false;
-                };
-                start.checked_add(size).is_some_and(|end| end <= len as u64)
-            })
-        })
+    /// Whether row group `g`'s chunk of column `col` lies inside the file: the parquet crate
+    /// panics when asked for the pages of a chunk whose offset or size is negative (a damaged
+    /// footer), and such a file is pyarrow's to refuse, by name. Only the columns read are
+    /// checked, as only they are read.
+    fn chunk_inside(&self, g: usize, col: usize) -> bool {
+        let Some(c) = self
+            .reader
+            .metadata()
+            .row_groups()
+            .get(g)
+            .and_then(|g| g.columns().get(col))
+        else {
+            return false;
+        };
+        let start = c.dictionary_page_offset().unwrap_or_else(|| c.data_page_offset());
+        let (Ok(start), Ok(size), true) = (
+            u64::try_from(start),
+            u64::try_from(c.compressed_size()),
+            c.data_page_offset() >= 0,
+        ) else {
+            return false;
+        };
+        start.checked_add(size).is_some_and(|end| end <= self.len)
     }
 
     /// Room to reserve for a column: its rows, up to a million (a file's metadata is not
@@ -230,6 +239,9 @@ impl File {
         let mut levels: Vec<u8> = Vec::new();
         let mut rows = 0usize;
         for g in 0..self.reader.num_row_groups() {
+            if !self.chunk_inside(g, col) {
+                return Err(Unsupported);
+            }
             let group = self.reader.get_row_group(g)?;
             let mut pages = group.get_column_page_reader(col)?;
             while let Some(page) = pages.get_next_page()? {
