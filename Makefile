@@ -132,7 +132,7 @@ fuzz:
 MUTATE_RUNS ?= 20000
 fuzz-python: $(VPY)
 	$(VPY) -m maturin develop --release -q -m python/Cargo.toml
-	for k in parquet columns records commands scans; do $(VPY) tests/fuzz/python/mutate.py $$k $(MUTATE_RUNS) || exit 1; done
+	for k in tables parquet columns records commands scans; do $(VPY) tests/fuzz/python/mutate.py $$k $(MUTATE_RUNS) || exit 1; done
 
 fuzz-seed:
 	cd tests/fuzz && cargo +nightly build --bin seed

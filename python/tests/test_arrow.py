@@ -156,6 +156,43 @@ def test_errors_name_table_row_and_column(export, change, where) -> None:
     assert where in e.value.message_en, e.value.message_en
 
 
+def _replaced(t, name, arr):
+    return t.set_column(t.schema.get_field_index(name), name, arr)
+
+
+@pytest.mark.parametrize("table,column", [("sessions", "id"), ("sessions", "training"), ("sessions", "status"),
+                                          ("attendance", "session"), ("attendance", "person")])
+@pytest.mark.parametrize("odd", ["list", "struct"])
+def test_a_column_of_the_wrong_kind_is_refused_by_name(export, table, column, odd) -> None:
+    """AUD-3: lists or structs where ids are expected, numbers or text where booleans are, give
+    the package's input error naming the table and column — not pyarrow's cast error (found by
+    mutating the tables' columns)."""
+    s, a, b = tables(export)
+    t = {"sessions": s, "attendance": a}
+    n = t[table].num_rows
+    t[table] = _replaced(t[table], column, pa.array([[1]] * n) if odd == "list" else pa.array([{"x": 1}] * n))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, t["sessions"], t["attendance"], b)
+    assert f"{table}.{column}: expected text" in e.value.message_en, e.value.message_en
+
+
+@pytest.mark.parametrize("values", [[1, 0], [1.5, 0.0], ["true", "false"]])
+def test_flags_that_are_not_booleans_are_refused_by_name(export, values) -> None:
+    s, a, b = tables(export)
+    a = _replaced(a, "absent", pa.array([values[i % 2] for i in range(a.num_rows)]))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        from_arrow(export, s, a, b)
+    assert "attendance.absent: expected booleans" in e.value.message_en, e.value.message_en
+
+
+def test_a_calls_project_column_of_the_wrong_kind_is_refused_by_name() -> None:
+    t = synth.call(projects=2, intervals=200, seed=3)
+    s = _replaced(t["sessions"], "project", pa.array([[1]] * t["sessions"].num_rows))
+    with pytest.raises(tijdreg.InvalidInputError) as e:
+        ta.call_totals_from_arrow(s, t["attendance"], breaks=t["breaks"], params=synth.PARAMS, at=synth.REFERENCE)
+    assert "sessions.project: expected text" in e.value.message_en, e.value.message_en
+
+
 def _dictionary(col, values=None):
     """A text column dictionary-encoded, over `values` (unused and repeated ones allowed)."""
     rows = col.to_pylist()

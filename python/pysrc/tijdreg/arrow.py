@@ -186,19 +186,33 @@ def _instants(arr: Any, table: str, name: str) -> tuple:
     return values, (validity.to_pybytes() if validity is not None else None), ints.offset, per
 
 
-def _flags(arr: Any) -> Optional[bytes]:
+def _flags(arr: Any, table: str = "", name: str = "") -> Optional[bytes]:
+    """A boolean column (a null is false) as one byte a row."""
     if arr is None:
         return None
     pa = _pa()
+    if not pa.types.is_boolean(arr.type):
+        raise _invalid(f"{table}.{name}: expected booleans (true or false)",
+                       f"{table}.{name}: verwacht booleans (waar of onwaar)")
     return _bytes(arr.fill_null(False).cast(pa.uint8()))
+
+
+def _as_string(arr: Any, table: str, name: str) -> Any:
+    """A column of ids as Arrow's string type: text of any Arrow kind, or integers (ids written as
+    numbers); anything else (lists, structs, bytes that are not UTF-8…) is refused by name."""
+    pa = _pa()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    try:
+        return arr.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        raise _invalid(f"{table}.{name}: expected text (UTF-8 ids)",
+                       f"{table}.{name}: verwacht tekst (UTF-8-id's)") from None
 
 
 def _strings(arr: Any, table: str, name: str) -> tuple:
     """A text column as Arrow lays it out: (int32 offsets, UTF-8 data), no Python string per row."""
-    pa = _pa()
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
-    arr = _no_nulls(arr.cast(pa.string()), table, name)
+    arr = _no_nulls(_as_string(arr, table, name), table, name)
     offsets = arr.buffers()[1].to_pybytes()[arr.offset * 4:(arr.offset + len(arr) + 1) * 4]
     data = arr.buffers()[2]
     return offsets, (data.to_pybytes() if data is not None else b"")
@@ -259,9 +273,10 @@ def _columns(sessions: TableLike, attendance: TableLike, breaks: Optional[TableL
         "attendance.person": _keys(a, "attendance", "person"),
         "check_in": _instants(_column(a, "attendance", "check_in"), "attendance", "check_in"),
         "check_out": _instants(_column(a, "attendance", "check_out"), "attendance", "check_out"),
-        "late": _flags(_column(a, "attendance", "late", required=False)),
-        "clock_suspect": _flags(_column(a, "attendance", "clock_suspect", required=False)),
-        "absent": _flags(_column(a, "attendance", "absent", required=False)),
+        "late": _flags(_column(a, "attendance", "late", required=False), "attendance", "late"),
+        "clock_suspect": _flags(_column(a, "attendance", "clock_suspect", required=False), "attendance",
+                                "clock_suspect"),
+        "absent": _flags(_column(a, "attendance", "absent", required=False), "attendance", "absent"),
     }
     brk: dict = {}
     b = _table(breaks, "breaks")
@@ -381,13 +396,15 @@ def call_totals_from_arrow(
     pa = _pa()
     pc = pa.compute
     s = _table(sessions, "sessions")
-    codes, projects = _codes(_no_nulls(_column(s, "sessions", "project").cast(pa.string()), "sessions", "project"))
+    codes, projects = _codes(_no_nulls(_as_string(_column(s, "sessions", "project"), "sessions", "project"),
+                                       "sessions", "project"))
     sess, att, brk = _columns(s, attendance, breaks)
     sess["project"] = codes
     el_project: list = []
     el = _table(elearning, "elearning")
     if el is not None and el.num_rows:
-        idx = pc.index_in(_column(el, "elearning", "project").cast(pa.string()), value_set=pa.array(projects, pa.string()))
+        idx = pc.index_in(_as_string(_column(el, "elearning", "project"), "elearning", "project"),
+                          value_set=pa.array(projects, pa.string()))
         if idx.null_count:
             row = pc.index(pc.is_null(idx), True).as_py()
             raise _invalid(f"elearning[{row}].project: a project without sessions in this call",

@@ -1,12 +1,13 @@
 """Mutation runs of the Python package's native entry points (docs/quality.md): what cargo-fuzz
-cannot reach, since these live in the pyo3 extension. Each run changes valid inputs at random
-— bytes of parquet files and of the column buffers ``tijdreg.arrow`` hands over, values and
-keys of a records dict, fields of typed commands — and calls the engine with them. A refusal
+cannot reach, since these live in the pyo3 extension (and in ``tijdreg.arrow``'s Python). Each
+run changes valid inputs at random — columns of pyarrow tables, bytes of parquet files and of
+the column buffers ``tijdreg.arrow`` hands over, values and keys of a records dict, fields of
+typed commands — and calls the engine with them. A refusal
 (``tijdreg.Error``, or ``TypeError`` for a Python value that cannot be sent) is the expected
 answer; an ``InternalError`` (a panic), any other exception, or the process dying is a
 finding, printed with the seed that reproduces it.
 
-    .venv/bin/python tests/fuzz/python/mutate.py parquet|columns|records|commands|scans [RUNS] [FIRST_SEED]
+    .venv/bin/python tests/fuzz/python/mutate.py tables|parquet|columns|records|commands|scans [RUNS] [FIRST_SEED]
 
 Every run is seeded (``random.Random(seed)``): ``mutate.py records 1 4711`` replays run 4711
 alone. The inputs of a run never depend on an earlier run's (values are made fresh per run).
@@ -252,7 +253,56 @@ def scans_runs() -> Callable[[random.Random], None]:
     return run
 
 
-KINDS = {"parquet": parquet_runs, "columns": columns_runs, "records": records_runs, "commands": commands_runs,
+def tables_runs() -> Callable[[random.Random], None]:
+    """A small call's pyarrow tables with one column replaced by one of another kind (lists,
+    structs, numbers, bytes, naive or far instants, text dates…), dropped, or the table cut;
+    counted as a call, or one project's totals or report."""
+    import pyarrow as pa
+
+    call = small_call()
+
+    def odd(n: int, r: random.Random) -> Any:
+        return r.choice([
+            lambda: pa.array([None] * n, pa.string()), lambda: pa.array(list(range(n)), pa.int64()),
+            lambda: pa.array([1.5] * n), lambda: pa.array([True] * n), lambda: pa.array(["x"] * n).dictionary_encode(),
+            lambda: pa.array([b"b"] * n, pa.binary()), lambda: pa.array([b"\xff"] * n, pa.binary()),
+            lambda: pa.array([dt.datetime(2026, 3, 2, 9)] * n, pa.timestamp("us")),
+            lambda: pa.array([dt.date(2026, 3, 2)] * n), lambda: pa.array([dt.time(9, 0)] * n),
+            lambda: pa.array([dt.timedelta(hours=1)] * n), lambda: pa.array(["2026-03-02"] * n),
+            lambda: pa.array([dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)] * n, pa.timestamp("s", "UTC")),
+            lambda: pa.array([[1]] * n), lambda: pa.array([{"a": 1}] * n), lambda: pa.array(["é\x00"] * n, pa.large_string()),
+            lambda: pa.array([dt.datetime(2300, 1, 1, tzinfo=dt.timezone.utc)] * n, pa.timestamp("us", "UTC")),
+            lambda: pa.array([-1] * n, pa.int32()), lambda: pa.array([2**40] * n, pa.int64()),
+        ])()
+
+    def run(r: random.Random) -> None:
+        t = {n: call[n] for n in NAMES}
+        name = r.choice(NAMES)
+        tab = t[name]
+        col = r.choice(tab.column_names)
+        op = r.random()
+        if op < 0.8:
+            tab = tab.set_column(tab.column_names.index(col), col, odd(tab.num_rows, r))
+        elif op < 0.9:
+            tab = tab.drop_columns([col])
+        else:
+            tab = tab.slice(0, r.randrange(tab.num_rows + 1))
+        t[name] = tab
+        how = r.randrange(3)
+        if how == 0:
+            ta.call_totals_from_arrow(t["sessions"], t["attendance"], breaks=t["breaks"], params=synth.PARAMS,
+                                      at=synth.REFERENCE)
+            return
+        s = t["sessions"]
+        if "project" in s.column_names:
+            s = s.drop_columns(["project"])
+        f = ta.totals_from_arrow if how == 1 else ta.report_from_arrow
+        f(s, t["attendance"], breaks=t["breaks"], project="P-1", params=synth.PARAMS, at=synth.REFERENCE)
+
+    return run
+
+
+KINDS = {"tables": tables_runs, "parquet": parquet_runs, "columns": columns_runs, "records": records_runs, "commands": commands_runs,
          "scans": scans_runs}
 
 
