@@ -185,6 +185,15 @@ def test_flags_that_are_not_booleans_are_refused_by_name(export, values) -> None
     assert "attendance.absent: expected booleans" in e.value.message_en, e.value.message_en
 
 
+def test_flags_that_are_all_null_are_false(export) -> None:
+    """A flag column of nothing but nulls (pandas makes a column of Nones Arrow's null type) is
+    all false, as a null in a boolean column is; pyarrow could not fill it before."""
+    s, a, b = tables(export)
+    want = from_arrow(export, s, _replaced(a, "late", pa.array([False] * a.num_rows)), b)
+    got = from_arrow(export, s, _replaced(a, "late", pa.nulls(a.num_rows)), b)
+    assert got.rows() == want.rows() and got.amounts == want.amounts
+
+
 def test_a_calls_project_column_of_the_wrong_kind_is_refused_by_name() -> None:
     t = synth.call(projects=2, intervals=200, seed=3)
     s = _replaced(t["sessions"], "project", pa.array([[1]] * t["sessions"].num_rows))

@@ -191,6 +191,9 @@ def _flags(arr: Any, table: str = "", name: str = "") -> Optional[bytes]:
     if arr is None:
         return None
     pa = _pa()
+    if pa.types.is_null(arr.type):
+        # Nothing but nulls (pandas gives a column of Nones this type): all false.
+        arr = arr.cast(pa.bool_())
     if not pa.types.is_boolean(arr.type):
         raise _invalid(f"{table}.{name}: expected booleans (true or false)",
                        f"{table}.{name}: verwacht booleans (waar of onwaar)")
