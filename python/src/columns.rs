@@ -508,11 +508,17 @@ impl<'s> Extra<'s> {
     }
 }
 
-/// `threads`, or every core the process may use when none is given (at least one).
+/// The most threads a call counts on: far more than cores gains nothing (the answer is the same
+/// for any number), and a number in the thousands would ask the system for a thread per range of
+/// projects — up to one per project — where a refused thread would end the call.
+pub(crate) const MAX_THREADS: usize = 256;
+
+/// `threads`, or every core the process may use when none is given: at least one, at most
+/// [`MAX_THREADS`].
 pub(crate) fn threads_or_cores(threads: Option<usize>) -> usize {
     threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-        .max(1)
+        .clamp(1, MAX_THREADS)
 }
 
 /// The attendance table's instants and flags (the larger half of the reading).
@@ -1376,4 +1382,19 @@ pub(crate) fn apply_scan_columns(
         }
         Ok((applied, refused))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Any number of threads asked for is at least one and at most `MAX_THREADS`; none asked
+    /// for is every core, within the same bounds.
+    #[test]
+    fn threads_asked_for_are_bounded() {
+        assert_eq!(threads_or_cores(Some(0)), 1);
+        assert_eq!(threads_or_cores(Some(3)), 3);
+        assert_eq!(threads_or_cores(Some(usize::MAX)), MAX_THREADS);
+        assert!((1..=MAX_THREADS).contains(&threads_or_cores(None)));
+    }
 }

@@ -316,7 +316,7 @@ def test_a_call_gives_the_same_totals_and_errors_on_any_number_of_threads() -> N
     args = dict(breaks=call["breaks"], params=synth.PARAMS, at=synth.REFERENCE)
     one = ta.call_totals_from_arrow(call["sessions"], call["attendance"], threads=1, **args)
     assert len(one) == 7
-    for n in (None, 2, 3, 7, 64):
+    for n in (None, 2, 3, 7, 64, 10**9):
         assert ta.call_totals_from_arrow(call["sessions"], call["attendance"], threads=n, **args) == one, n
     # Bad check-outs in two projects' rows: the first project's error, whatever the split.
     a = call["attendance"]

@@ -381,8 +381,8 @@ def call_totals_from_arrow(
     ``threads``: how many threads read the tables and count the projects (ranges of whole
     projects; the GIL is released once the columns are taken, so other Python threads run
     meanwhile); ``None`` uses every core the process may use, ``1`` counts in the calling
-    thread's order on one thread. The answer, and the first error, are the same for any
-    number."""
+    thread's order on one thread, and more than 256 count as 256. The answer, and the first
+    error, are the same for any number."""
     paths = _paths(sessions, attendance, breaks)
     if paths is not None:
         # Parquet files read and counted by the engine in one call (ADR 18), unless they are
