@@ -67,24 +67,8 @@ uniffi::custom_type!(Amount, String, {
 /// years the engine counts, which its limits then refuse by field (AUD-3) as any such
 /// instant; chrono's own `From<SystemTime>` panics on it.
 fn utc(t: SystemTime) -> DateTime<Utc> {
-    let (secs, nanos, after) = match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => (i64::try_from(d.as_secs()).ok(), d.subsec_nanos(), true),
-        Err(e) => {
-            let d = e.duration();
-            // Before the epoch: whole seconds down, the fraction counted up from them.
-            let secs = i64::try_from(d.as_secs()).ok().map(|s| -s);
-            match d.subsec_nanos() {
-                0 => (secs, 0, false),
-                n => (secs.and_then(|s| s.checked_sub(1)), 1_000_000_000 - n, false),
-            }
-        }
-    };
-    secs.and_then(|s| DateTime::from_timestamp(s, nanos))
-        .unwrap_or(if after {
-            DateTime::<Utc>::MAX_UTC
-        } else {
-            DateTime::<Utc>::MIN_UTC
-        })
+    let (first, last) = (sys(DateTime::<Utc>::MIN_UTC), sys(DateTime::<Utc>::MAX_UTC));
+    DateTime::<Utc>::from(t.clamp(first, last))
 }
 
 fn sys(t: DateTime<Utc>) -> SystemTime {

@@ -1270,7 +1270,8 @@ mod tests {
     }
 
     /// A file of one `int64` column whose footer places its one column chunk at `offset`
-    /// with `size` bytes (the footer alone, no pages: what matters is whether it opens).
+    /// with `size` bytes (the footer alone, no pages: what matters is what reading the
+    /// column does).
     fn file_with_chunk(offset: i64, size: i64) -> Bytes {
         use parquet::file::metadata::{
             ColumnChunkMetaData, FileMetaData, ParquetMetaData, ParquetMetaDataWriter, RowGroupMetaData,

@@ -875,15 +875,11 @@ impl<'c> CallIndex<'c> {
         }
         // Attendance rows by session, in table order within a session: where each session's
         // rows start, and (unless they are in order already) which rows they are.
+        let session_of = |i: usize| a.session.get(i).map_or(usize::MAX, |&s| s as usize);
         let (s_first, by_session) = if in_order {
-            let first = bucket_starts(n, cols.sessions.len(), |i| {
-                a.session.get(i).map_or(usize::MAX, |&s| s as usize)
-            });
-            (first, None)
+            (bucket_starts(n, cols.sessions.len(), session_of), None)
         } else {
-            let (first, order) = bucket_rows(n, cols.sessions.len(), |i| {
-                a.session.get(i).map_or(usize::MAX, |&s| s as usize)
-            });
+            let (first, order) = bucket_rows(n, cols.sessions.len(), session_of);
             (first, Some(order))
         };
         for (row, &p) in c.elearning_project.iter().enumerate() {

@@ -90,9 +90,8 @@ def _stored_as_dictionary(path: Any, column: str) -> bool:
         return False
 
 
-def _invalid(en: str, nl: str) -> Exception:
-    """The package's own input error (kind invalid_input, AUD-3), in both languages."""
-    return invalid(en, nl)
+#: The package's own input error (kind invalid_input, AUD-3), in both languages.
+_invalid = invalid
 
 
 def _text(arr: Any) -> Any:
