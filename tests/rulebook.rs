@@ -150,11 +150,7 @@ fn aud_3_every_rule_id_in_code_cases_and_docs_is_in_the_rulebook_and_back() {
         );
     }
     let without: Vec<_> = anchors.iter().filter(|id| !named.contains_key(*id)).collect();
-    assert_eq!(
-        without,
-        ["AUD-2"],
-        "every rule has a conformance case (AUD-2: replay is tested in tests/log.rs)"
-    );
+    assert!(without.is_empty(), "rules without a conformance case: {without:?}");
 }
 
 #[test]

@@ -74,6 +74,15 @@ void tijdreg_ledger_free(struct TijdregLedger *ledger);
 // `snapshot` is a NUL-terminated string; `out` is null or writable.
 struct TijdregLedger *tijdreg_ledger_load(const char *snapshot, char **out);
 
+// Rebuilds a ledger from an event log as [`tijdreg_ledger_events`] writes it (AUD-2): a new
+// handle, or null on failure (a damaged log is refused, `damaged_log`, naming its first bad
+// line). `*out` receives `{}` on success and the error on failure (free it in both cases).
+// Like a loaded one, the ledger has no QR keys until they are added.
+//
+// # Safety
+// `log` is a NUL-terminated string; `out` is null or writable.
+struct TijdregLedger *tijdreg_ledger_replay(const char *log, char **out);
+
 // Adds a QR signing key (at least 16 bytes) to the ledger.
 //
 // # Safety
@@ -125,6 +134,13 @@ int32_t tijdreg_ledger_report(struct TijdregLedger *ledger,
 // # Safety
 // `ledger` is a live handle; `out` null or writable.
 int32_t tijdreg_ledger_snapshot(struct TijdregLedger *ledger, char **out);
+
+// The ledger's event log in `*out`: one hash-chained JSON line per event (AUD-1, AUD-2),
+// what [`tijdreg_ledger_replay`] reads back.
+//
+// # Safety
+// `ledger` is a live handle; `out` null or writable.
+int32_t tijdreg_ledger_events(struct TijdregLedger *ledger, char **out);
 
 // The report (JSON) of plain records (JSON, `docs/records.md`) at `at` (RFC 3339).
 //

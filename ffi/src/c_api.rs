@@ -152,10 +152,30 @@ pub unsafe extern "C" fn tijdreg_ledger_free(ledger: *mut TijdregLedger) {
 /// `snapshot` is a NUL-terminated string; `out` is null or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tijdreg_ledger_load(snapshot: *const c_char, out: *mut *mut c_char) -> *mut TijdregLedger {
+    handle(out, || {
+        Ledger::from_snapshot_json(text(snapshot, "snapshot")?, Default::default())
+    })
+}
+
+/// Rebuilds a ledger from an event log as [`tijdreg_ledger_events`] writes it (AUD-2): a new
+/// handle, or null on failure (a damaged log is refused, `damaged_log`, naming its first bad
+/// line). `*out` receives `{}` on success and the error on failure (free it in both cases).
+/// Like a loaded one, the ledger has no QR keys until they are added.
+///
+/// # Safety
+/// `log` is a NUL-terminated string; `out` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_replay(log: *const c_char, out: *mut *mut c_char) -> *mut TijdregLedger {
+    handle(out, || {
+        Ledger::replay_jsonl(text(log, "log")?.as_bytes(), Default::default())
+    })
+}
+
+/// A new handle for the ledger `make` gives, or null with its error in `*out`.
+fn handle(out: *mut *mut c_char, make: impl FnOnce() -> Result<Ledger, Error>) -> *mut TijdregLedger {
     let mut made = None;
     let rc = run(out, || {
-        let l = Ledger::from_snapshot_json(text(snapshot, "snapshot")?, Default::default())?;
-        made = Some(l);
+        made = Some(make()?);
         Ok("{}".into())
     });
     match (rc, made) {
@@ -299,6 +319,16 @@ pub unsafe extern "C" fn tijdreg_ledger_snapshot(ledger: *mut TijdregLedger, out
     run(out, || Ok(self::ledger(ledger)?.snapshot_json()))
 }
 
+/// The ledger's event log in `*out`: one hash-chained JSON line per event (AUD-1, AUD-2),
+/// what [`tijdreg_ledger_replay`] reads back.
+///
+/// # Safety
+/// `ledger` is a live handle; `out` null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tijdreg_ledger_events(ledger: *mut TijdregLedger, out: *mut *mut c_char) -> i32 {
+    run(out, || Ok(self::ledger(ledger)?.events_jsonl()))
+}
+
 /// The report (JSON) of plain records (JSON, `docs/records.md`) at `at` (RFC 3339).
 ///
 /// # Safety
@@ -416,6 +446,20 @@ mod tests {
             let none = tijdreg_ledger_load(c"not json".as_ptr(), &mut out);
             assert!(none.is_null());
             assert!(take(&mut out).contains("invalid_input"));
+            // The event log out and back in (AUD-2): the same snapshot; a changed line refused.
+            assert_eq!(tijdreg_ledger_events(l, &mut out), TIJDREG_OK);
+            let log = take(&mut out);
+            let log_c = CString::new(log.clone()).expect("no NUL");
+            let again = tijdreg_ledger_replay(log_c.as_ptr(), &mut out);
+            assert!(!again.is_null());
+            take(&mut out);
+            assert_eq!(tijdreg_ledger_snapshot(again, &mut out), TIJDREG_OK);
+            assert_eq!(CString::new(take(&mut out)).expect("no NUL"), snap);
+            tijdreg_ledger_free(again);
+            let altered = CString::new(log.replacen("\"seq\":1,", "\"seq\":2,", 1)).expect("no NUL");
+            let none = tijdreg_ledger_replay(altered.as_ptr(), &mut out);
+            assert!(none.is_null());
+            assert!(take(&mut out).contains("damaged_log"));
             tijdreg_ledger_free(null_mut());
             tijdreg_string_free(null_mut());
             tijdreg_ledger_free(l);

@@ -190,6 +190,16 @@ impl Engine {
         }))
     }
 
+    /// A ledger rebuilt from an event log as [`Engine::events_jsonl`] writes it (AUD-2): the
+    /// same state, and retries answered as before; a damaged log (reordered, cut, altered) is
+    /// refused naming its first bad line (`damaged_log`).
+    #[uniffi::constructor]
+    pub fn replay(log: String, keys: Vec<QrKey>) -> Result<Arc<Self>, TijdregError> {
+        Ok(Arc::new(Engine {
+            ledger: Mutex::new(Ledger::replay_jsonl(log.as_bytes(), keyring(keys)?)?),
+        }))
+    }
+
     /// Replaces the QR keys (rotation, QR-2): tokens of a removed key stop verifying.
     pub fn set_qr_keys(&self, keys: Vec<QrKey>) -> Result<(), TijdregError> {
         let k = keyring(keys)?;
@@ -230,6 +240,12 @@ impl Engine {
     /// The state as a JSON snapshot (AUD-2).
     pub fn snapshot(&self) -> String {
         self.lock().snapshot_json()
+    }
+
+    /// The event log, one hash-chained JSON line per event (AUD-1, AUD-2): what
+    /// [`Engine::replay`] reads back.
+    pub fn events_jsonl(&self) -> String {
+        self.lock().events_jsonl()
     }
 
     /// Events folded so far.

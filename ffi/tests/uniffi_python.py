@@ -32,12 +32,14 @@ def main() -> int:
 
     class UniffiDriver(runner.Driver):
         def new(self, keys):
+            self.keys = dict(keys)
             self.engine = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in keys.items()])
             # Issues tokens with every key the case named, also retired ones.
             self.union = dict(keys)
             self.issuer = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in self.union.items()])
 
         def set_keys(self, keys):
+            self.keys = dict(keys)
             self.union.update(keys)
             self.issuer = ffi.Engine([ffi.QrKey(key_id=k, secret=v) for k, v in self.union.items()])
             self._call(self.engine.set_qr_keys, [ffi.QrKey(key_id=k, secret=v) for k, v in keys.items()])
@@ -56,6 +58,13 @@ def main() -> int:
 
         def snapshot(self):
             return self.engine.snapshot()
+
+        def reload(self, source):
+            keys = [ffi.QrKey(key_id=k, secret=v) for k, v in self.keys.items()]
+            if source == "snapshot":
+                self.engine = self._call(ffi.Engine.load, self.engine.snapshot(), keys)
+            else:
+                self.engine = self._call(ffi.Engine.replay, self.engine.events_jsonl(), keys)
 
         def issue(self, key_id, project, person):
             return self.issuer.issue_qr_token(key_id, project, person)
@@ -91,6 +100,13 @@ def main() -> int:
     assert out["events"][0]["event"]["type"] == "organisation_created"
     again = ffi.Engine.load(engine.snapshot(), [])
     assert again.snapshot() == engine.snapshot() and again.event_count() == 1
+    replayed = ffi.Engine.replay(engine.events_jsonl(), [])
+    assert replayed.snapshot() == engine.snapshot()
+    try:
+        ffi.Engine.replay(engine.events_jsonl().replace('"name":"O"', '"name":"Q"'), [])
+        raise AssertionError("an altered log was replayed")
+    except ffi.TijdregError.InvalidInput as e:
+        assert e.code == "damaged_log" and e.rule == "AUD-2", (e.code, e.rule)
     try:
         engine.apply_json(json.dumps({"command_id": "c2", "actor": "system", "at": "2026-01-05T08:00:00+01:00",
                                       "command": {"type": "create_organisation", "organisation": "o", "name": "O"}}))
@@ -137,7 +153,7 @@ def main() -> int:
         raise AssertionError("a participant saw the session")
     except ffi.TijdregError.AccessDenied as e:
         assert e.rule == "ACC-6"
-    print("uniffi API checks: 14 passed, 0 failed")
+    print("uniffi API checks: 16 passed, 0 failed")
 
     passed, failed, lines = runner.run_dir(cases, UniffiDriver)
     for line in lines:

@@ -179,6 +179,7 @@ const QUERY_FIELDS: &[&str] = &[
     "must_not_contain",
 ];
 const KEYS_FIELDS: &[&str] = &["label", "qr_keys"];
+const RELOAD_FIELDS: &[&str] = &["label", "reload"];
 
 fn unknown_fields(v: &Value, known: &[&str]) -> Option<String> {
     let o = v.as_object()?;
@@ -227,6 +228,12 @@ impl Run {
             .and_then(Value::as_str)
             .map_or_else(|| default_id.clone(), str::to_owned);
         let fail = |m: String| Some(format!("{label}: {m}"));
+        if obj.contains_key("reload") && !obj.contains_key("command") && !obj.contains_key("query") {
+            if let Some(u) = unknown_fields(step, RELOAD_FIELDS) {
+                return fail(u);
+            }
+            return self.reload(&obj["reload"]).err().and_then(fail);
+        }
         if obj.contains_key("qr_keys") && !obj.contains_key("command") && !obj.contains_key("query") {
             if let Some(u) = unknown_fields(step, KEYS_FIELDS) {
                 return fail(u);
@@ -274,6 +281,27 @@ impl Run {
         }
         self.outcomes.insert(label, outcome);
         None
+    }
+
+    /// AUD-2: the ledger replaced by one made again from its snapshot (`"snapshot"`) or from
+    /// its event log (`"log"`), given the same QR keys (a snapshot holds no secret); the new
+    /// one must be the same state with the same log, to its snapshot's last byte.
+    fn reload(&mut self, how: &Value) -> Result<(), String> {
+        let keys = self.ledger.keys().clone();
+        let again = match how.as_str() {
+            Some("snapshot") => Ledger::from_snapshot_json(&self.ledger.snapshot_json(), keys),
+            Some("log") => Ledger::replay_jsonl(self.ledger.events_jsonl().as_bytes(), keys),
+            _ => return Err(r#"reload must be "snapshot" or "log""#.into()),
+        }
+        .map_err(|e| format!("reload: error {} ({}): {}", e.code(), e.rule(), e.message_en()))?;
+        if again.snapshot_json() != self.ledger.snapshot_json() {
+            return Err("the reloaded ledger's snapshot differs from the original's".into());
+        }
+        if serde_json::to_value(again.state()).ok() != serde_json::to_value(self.ledger.state()).ok() {
+            return Err("the reloaded state differs from the original".into());
+        }
+        self.ledger = again;
+        Ok(())
     }
 
     fn command(&mut self, step: &Value, default_id: &str, must_accept: bool) -> (Value, Option<String>) {

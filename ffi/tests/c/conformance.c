@@ -210,15 +210,13 @@ static int check_rejection(const cJSON *want, const char *error_json, char *fail
 }
 
 /* A case being run: the ledger, an issuer holding every key the case named (so a token of
- * a retired key can still be written), the current key ids, and the outcomes of labelled
- * entries (for same_as). */
+ * a retired key can still be written), the current keys (ids and secrets: a reloaded ledger
+ * is given them again), and the outcomes of labelled entries (for same_as). */
 #define MAX_LABELS 256
-#define MAX_KEYS 32
 typedef struct {
     TijdregLedger *l;
     TijdregLedger *issuer;
-    char *keys[MAX_KEYS];
-    int n_keys;
+    cJSON *keys;
     char *labels[MAX_LABELS];
     char *outcomes[MAX_LABELS];
     int n;
@@ -228,6 +226,7 @@ static const char *CASE_FIELDS[] = {"name", "rules", "description", "fixtures", 
 static const char *COMMAND_FIELDS[] = {"id", "label", "actor", "at", "command", "expect", "same_as", "must_not_contain", NULL};
 static const char *QUERY_FIELDS[] = {"label", "actor", "at", "query", "command_id", "expect", "expect_error", "same_as", "must_not_contain", NULL};
 static const char *KEYS_FIELDS[] = {"label", "qr_keys", NULL};
+static const char *RELOAD_FIELDS[] = {"label", "reload", NULL};
 
 /* The first field of `o` not in `known`, or NULL. */
 static const char *unknown_field(const cJSON *o, const char **known) {
@@ -250,19 +249,47 @@ static int add_key(TijdregLedger *l, const cJSON *key, char *failures) {
 
 /* Replaces the ledger's keys by `keys` (a rotation); the issuer keeps them all. */
 static void set_keys(Run *r, const cJSON *keys, char *failures) {
-    for (int i = 0; i < r->n_keys; i++) {
-        char *out = NULL;
-        tijdreg_ledger_remove_qr_key(r->l, r->keys[i], &out);
-        tijdreg_string_free(out);
-        free(r->keys[i]);
-    }
-    r->n_keys = 0;
     const cJSON *key;
+    cJSON_ArrayForEach(key, r->keys) {
+        char *out = NULL;
+        tijdreg_ledger_remove_qr_key(r->l, key->string, &out);
+        tijdreg_string_free(out);
+    }
+    cJSON_Delete(r->keys);
+    r->keys = keys ? cJSON_Duplicate(keys, 1) : cJSON_CreateObject();
     cJSON_ArrayForEach(key, keys) {
         add_key(r->l, key, failures);
         add_key(r->issuer, key, failures);
-        if (r->n_keys < MAX_KEYS) r->keys[r->n_keys++] = strdup(key->string);
     }
+}
+
+/* AUD-2: the ledger replaced by one made again from its own snapshot ("snapshot") or its own
+ * event log ("log"), given the keys it holds now (a snapshot holds no secret); the new one
+ * must give the same snapshot, to the last byte. */
+static void reload(Run *r, const cJSON *source, const char *label, char *failures) {
+    int from_log = cJSON_IsString(source) && strcmp(source->valuestring, "log") == 0;
+    if (!from_log && !(cJSON_IsString(source) && strcmp(source->valuestring, "snapshot") == 0)) {
+        fail(failures, label, "reload must be \"snapshot\" or \"log\"%s%s", "", "");
+        return;
+    }
+    char *before = snapshot(r->l), *text = NULL, *out = NULL;
+    if (from_log) tijdreg_ledger_events(r->l, &text);
+    else text = snapshot(r->l);
+    TijdregLedger *again = from_log ? tijdreg_ledger_replay(text, &out) : tijdreg_ledger_load(text, &out);
+    if (!again) {
+        fail(failures, label, "reload: %s%s", out, "");
+    } else {
+        const cJSON *key;
+        cJSON_ArrayForEach(key, r->keys) add_key(again, key, failures);
+        char *after = snapshot(again);
+        if (strcmp(before, after) != 0) fail(failures, label, "the reloaded ledger's snapshot differs from the original's%s%s", "", "");
+        tijdreg_string_free(after);
+        tijdreg_ledger_free(r->l);
+        r->l = again;
+    }
+    tijdreg_string_free(out);
+    tijdreg_string_free(text);
+    tijdreg_string_free(before);
 }
 
 static const char *outcome_of(Run *r, const char *label) {
@@ -402,12 +429,17 @@ static void run_query(Run *r, const cJSON *q, const char *label, char *failures)
     tijdreg_string_free(out);
 }
 
-/* One entry of setup, steps or queries: a command, a query or a key rotation. */
+/* One entry of setup, steps or queries: a command, a query, a key rotation or a reload. */
 static void run_entry(Run *r, const cJSON *step, const char *default_id, int must_accept, char *failures) {
     const cJSON *label_j = cJSON_GetObjectItemCaseSensitive(step, "label");
     const char *label = cJSON_IsString(label_j) ? label_j->valuestring : default_id;
     int has_command = cJSON_HasObjectItem(step, "command"), has_query = cJSON_HasObjectItem(step, "query");
     const char *bad;
+    if (cJSON_HasObjectItem(step, "reload") && !has_command && !has_query) {
+        if ((bad = unknown_field(step, RELOAD_FIELDS))) { fail(failures, label, "unknown field %s%s", bad, ""); return; }
+        reload(r, cJSON_GetObjectItemCaseSensitive(step, "reload"), label, failures);
+        return;
+    }
     if (cJSON_HasObjectItem(step, "qr_keys") && !has_command && !has_query) {
         if ((bad = unknown_field(step, KEYS_FIELDS))) { fail(failures, label, "unknown field %s%s", bad, ""); return; }
         set_keys(r, cJSON_GetObjectItemCaseSensitive(step, "qr_keys"), failures);
@@ -434,7 +466,7 @@ static int run_case(const char *dir, const char *file) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(c, "name");
     const char *bad = unknown_field(c, CASE_FIELDS);
     if (bad) fail(failures, "case", "unknown field %s%s", bad, "");
-    Run r = {.l = tijdreg_ledger_new(), .issuer = tijdreg_ledger_new(), .n_keys = 0, .n = 0};
+    Run r = {.l = tijdreg_ledger_new(), .issuer = tijdreg_ledger_new(), .keys = NULL, .n = 0};
     set_keys(&r, cJSON_GetObjectItemCaseSensitive(c, "qr_keys"), failures);
     char stem[512];
     snprintf(stem, sizeof stem, "%s", file);
@@ -474,7 +506,7 @@ static int run_case(const char *dir, const char *file) {
     if (failures[0]) printf("FAIL %s — %s: %s\n", file, nm, failures);
     else printf("ok   %s — %s\n", file, nm);
     for (int i = 0; i < r.n; i++) { free(r.labels[i]); free(r.outcomes[i]); }
-    for (int i = 0; i < r.n_keys; i++) free(r.keys[i]);
+    cJSON_Delete(r.keys);
     tijdreg_ledger_free(r.l);
     tijdreg_ledger_free(r.issuer);
     cJSON_Delete(c);

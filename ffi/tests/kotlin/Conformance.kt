@@ -106,6 +106,7 @@ val CASE_FIELDS = setOf("name", "rules", "description", "fixtures", "qr_keys", "
 val COMMAND_FIELDS = setOf("id", "label", "actor", "at", "command", "expect", "same_as", "must_not_contain")
 val QUERY_FIELDS = setOf("label", "actor", "at", "query", "command_id", "expect", "expect_error", "same_as", "must_not_contain")
 val KEYS_FIELDS = setOf("label", "qr_keys")
+val RELOAD_FIELDS = setOf("label", "reload")
 
 fun unknown(o: JsonObject, known: Set<String>): String? {
     val bad = o.keySet().filter { it !in known }.sorted()
@@ -114,19 +115,24 @@ fun unknown(o: JsonObject, known: Set<String>): String? {
 
 fun keyList(o: JsonObject): List<QrKey> = o.entrySet().map { (k, v) -> QrKey(k, v.asString.toByteArray()) }
 
-/** A case being run: the engine, an issuer holding every key the case named, and the
- *  outcomes of labelled entries (for same_as). */
-class Run(keys: JsonObject) {
+/** A case being run: the engine, its current keys (a reloaded engine is given them again),
+ *  an issuer holding every key the case named, and the outcomes of labelled entries (for
+ *  same_as). */
+class Run(var keys: JsonObject) {
     val union = JsonObject().also { u -> keys.entrySet().forEach { (k, v) -> u.add(k, v) } }
-    val engine = Engine(keyList(keys))
+    var engine = Engine(keyList(keys))
     var issuer = Engine(keyList(union))
     val outcomes = HashMap<String, JsonElement>()
 
     fun entry(step: JsonObject, defaultId: String, mustAccept: Boolean): String? {
         val label = step.get("label")?.asString ?: defaultId
+        if (step.has("reload") && !step.has("command") && !step.has("query")) {
+            unknown(step, RELOAD_FIELDS)?.let { return "$label: $it" }
+            return reload(step.get("reload"))?.let { "$label: $it" }
+        }
         if (step.has("qr_keys") && !step.has("command") && !step.has("query")) {
             unknown(step, KEYS_FIELDS)?.let { return "$label: $it" }
-            val keys = step.getAsJsonObject("qr_keys")
+            keys = step.getAsJsonObject("qr_keys")
             keys.entrySet().forEach { (k, v) -> union.add(k, v) }
             issuer = Engine(keyList(union))
             call { engine.setQrKeys(keyList(keys)) }
@@ -149,6 +155,22 @@ class Run(keys: JsonObject) {
             if (o != outcome) return "$label: expected the same outcome as $other: $o, got $outcome"
         }
         outcomes[label] = outcome
+        return null
+    }
+
+    /** AUD-2: the engine made again from its own snapshot ("snapshot") or its own event log
+     *  ("log"), given the keys it holds now; it must give the same snapshot, to the last byte. */
+    fun reload(source: JsonElement): String? {
+        val from = (source as? JsonPrimitive)?.takeIf { it.isString }?.asString
+        if (from != "snapshot" && from != "log") return "reload must be \"snapshot\" or \"log\""
+        val before = engine.snapshot()
+        val again = try {
+            call { if (from == "snapshot") Engine.load(before, keyList(keys)) else Engine.replay(engine.eventsJsonl(), keyList(keys)) }
+        } catch (r: Refused) {
+            return "reload: error ${r.code} (${r.rule}): ${r.en}"
+        }
+        if (again.snapshot() != before) return "the reloaded engine's snapshot differs from the original's"
+        engine = again
         return null
     }
 

@@ -52,6 +52,11 @@ class Driver:
     def snapshot(self) -> str:
         raise NotImplementedError
 
+    def reload(self, source: str) -> None:
+        """Replaces the ledger by one made again (AUD-2) from its own snapshot (``"snapshot"``)
+        or its own event log (``"log"``), given the QR keys it holds now."""
+        raise NotImplementedError
+
     def issue(self, key_id: str, project: str, person: str) -> str:
         raise NotImplementedError
 
@@ -67,6 +72,7 @@ class PythonDriver(Driver):
         for k, v in keys.items():
             ring.add(k, v)
             self._issuer.add(k, v)
+        self._ring = ring
         self._ledger = tijdreg.Ledger(ring)
 
     def set_keys(self, keys: Dict[str, bytes]) -> None:
@@ -76,6 +82,7 @@ class PythonDriver(Driver):
         for k, v in keys.items():
             ring.add(k, v)
             self._issuer.add(k, v)
+        self._ring = ring
         self._ledger.set_keys(ring)
 
     def _refused(self, e: Any) -> Refused:
@@ -102,6 +109,17 @@ class PythonDriver(Driver):
 
     def snapshot(self) -> str:
         return self._ledger.snapshot()
+
+    def reload(self, source: str) -> None:
+        import tijdreg
+
+        try:
+            if source == "snapshot":
+                self._ledger = tijdreg.Ledger.load(self._ledger.snapshot(), self._ring)
+            else:
+                self._ledger = tijdreg.Ledger.replay(self._ledger.events(), self._ring)
+        except tijdreg.Error as e:
+            raise self._refused(e) from None
 
     def issue(self, key_id: str, project: str, person: str) -> str:
         return self._issuer.issue(key_id, project, person)
@@ -220,6 +238,7 @@ CASE_FIELDS = {"name", "rules", "description", "fixtures", "qr_keys", "setup", "
 COMMAND_FIELDS = {"id", "label", "actor", "at", "command", "expect", "same_as", "must_not_contain"}
 QUERY_FIELDS = {"label", "actor", "at", "query", "command_id", "expect", "expect_error", "same_as", "must_not_contain"}
 KEYS_FIELDS = {"label", "qr_keys"}
+RELOAD_FIELDS = {"label", "reload"}
 
 
 def _unknown(entry: dict, known: set) -> Optional[str]:
@@ -238,6 +257,10 @@ class _Run:
         if not isinstance(step, dict):
             return "an entry must be an object"
         label = step.get("label") or default_id
+        if "reload" in step and "command" not in step and "query" not in step:
+            bad = _unknown(step, RELOAD_FIELDS)
+            failure = bad or self._reload(step["reload"])
+            return f"{label}: {failure}" if failure else None
         if "qr_keys" in step and "command" not in step and "query" not in step:
             bad = _unknown(step, KEYS_FIELDS)
             if bad:
@@ -263,6 +286,20 @@ class _Run:
             if self.outcomes[other] != outcome:
                 return f"{label}: expected the same outcome as {other}: {json.dumps(self.outcomes[other])}, got {text}"
         self.outcomes[label] = outcome
+        return None
+
+    def _reload(self, source: Any) -> Optional[str]:
+        """AUD-2: the ledger made again from its snapshot or its log must be the same, to its
+        snapshot's last byte."""
+        if source not in ("snapshot", "log"):
+            return 'reload must be "snapshot" or "log"'
+        before = self.d.snapshot()
+        try:
+            self.d.reload(source)
+        except Refused as e:
+            return f"reload: error {e.code} ({e.rule}): {e.message_en}"
+        if self.d.snapshot() != before:
+            return "the reloaded ledger's snapshot differs from the original's"
         return None
 
     def _command(self, step: dict, default_id: str, must_accept: bool) -> Tuple[Any, Optional[str]]:
