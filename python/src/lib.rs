@@ -515,6 +515,35 @@ impl PyLedger {
         self.with(py, |l| Ok(l.events_json()))
     }
 
+    /// The event log as JSON lines: one hash-chained line per event, as the ledger keeps it
+    /// (no list of values made first).
+    fn events_jsonl(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |l| Ok(l.events_jsonl()))
+    }
+
+    /// Rebuilds a ledger from JSON lines as `events_jsonl` writes them (text or bytes), read
+    /// line by line without the GIL; a damaged log is refused naming its first bad line.
+    #[staticmethod]
+    #[pyo3(signature = (log, keys=None))]
+    fn replay_jsonl(py: Python<'_>, log: &Bound<'_, PyAny>, keys: Option<PyRef<'_, PyKeyring>>) -> PyResult<PyLedger> {
+        let keys = keys.map(|k| k.inner.clone()).unwrap_or_default();
+        // Python's own text or bytes, read in place (both stay alive and unchanged while the
+        // GIL is released: the objects are immutable and held here).
+        enum Text {
+            Bytes(pyo3::pybacked::PyBackedBytes),
+            Str(pyo3::pybacked::PyBackedStr),
+        }
+        let text = match log.extract::<pyo3::pybacked::PyBackedBytes>() {
+            Ok(b) => Text::Bytes(b),
+            Err(_) => Text::Str(log.extract()?),
+        };
+        let bytes: &[u8] = match &text {
+            Text::Bytes(b) => b,
+            Text::Str(s) => s.as_bytes(),
+        };
+        guarded(py, || Ledger::replay_jsonl(bytes, keys)).map(PyLedger::new_inner)
+    }
+
     /// The number of events folded.
     #[getter]
     fn event_count(&self, py: Python<'_>) -> PyResult<u64> {

@@ -249,6 +249,34 @@ def test_snapshot_load_and_replay_rebuild_the_state(started: tijdreg.Ledger, key
     assert tijdreg.Ledger.replay(started.events(), keys).snapshot() == snap
 
 
+def test_aud_2_the_log_as_json_lines_rebuilds_the_state_and_refuses_damage(started: tijdreg.Ledger,
+                                                                            keys: tijdreg.Keyring) -> None:
+    started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="s1")
+    log = started.events_jsonl()
+    lines = log.splitlines()
+    assert len(lines) == started.event_count and all(json.loads(x)["hash"] for x in lines)
+    # The same lines as the list of events, one by one.
+    assert [json.loads(x) for x in lines] == json.loads(started._native.events_json())
+    for text in (log, log.encode()):
+        again = tijdreg.Ledger.replay_jsonl(text, keys)
+        assert again.snapshot() == started.snapshot()
+    # A retry is answered from the rebuilt log (ATT-3).
+    out = again.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="s1")
+    assert out.replayed
+    # Reordered, cut short, altered: refused by name (AUD-2), never half-loaded.
+    damaged = {
+        "reordered": "\n".join([lines[1], lines[0]] + lines[2:]),
+        "a line dropped": "\n".join(lines[:3] + lines[4:]),
+        "a value changed": log.replace('"p-ann"', '"p-anm"', 1),
+    }
+    for what, text in damaged.items():
+        with pytest.raises(tijdreg.InvalidInputError) as e:
+            tijdreg.Ledger.replay_jsonl(text, keys)
+        assert (e.value.code, e.value.rule) == ("damaged_log", "AUD-2"), what
+    with pytest.raises(TypeError):
+        tijdreg.Ledger.replay_jsonl(12, keys)  # type: ignore[arg-type]
+
+
 def test_snapshot_of_another_version_is_refused() -> None:
     with pytest.raises(tijdreg.InvalidInputError) as e:
         tijdreg.Ledger.load('{"schema_version": 99, "state": {}}')
@@ -824,3 +852,11 @@ def test_native_field_kinds_are_the_python_conversions() -> None:
             assert _tijdreg._field_kind_for_tests(key) == kind, key
     for key in ["session", "person", "type", "At", "at ", "", "hours_", "datum"]:
         assert _tijdreg._field_kind_for_tests(key) == "text", key
+
+
+def test_the_ledger_docstrings_examples_run() -> None:
+    import doctest
+    import tijdreg.ledger
+
+    r = doctest.testmod(tijdreg.ledger)
+    assert r.attempted >= 5 and r.failed == 0, r

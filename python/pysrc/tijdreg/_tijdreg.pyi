@@ -1,6 +1,6 @@
 import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple, final
+from typing import Any, Dict, List, Optional, Tuple, Union, final
 
 __all__ = [
     "AccessDeniedError", "ConflictError", "Error", "Insz", "InternalError", "InvalidInputError", "Keyring", "NativeLedger",
@@ -84,6 +84,9 @@ class NativeLedger:
     @staticmethod
     def replay_json(events: str, keys: Optional[Keyring] = None) -> NativeLedger: ...
     def events_json(self) -> str: ...
+    def events_jsonl(self) -> str: ...
+    @staticmethod
+    def replay_jsonl(log: Union[str, bytes], keys: Optional[Keyring] = None) -> NativeLedger: ...
     @property
     def event_count(self) -> int: ...
 
