@@ -52,6 +52,10 @@ fn main() {
         if n % 4 == 0 {
             write("snapshot", &name, l.snapshot_json().as_bytes());
             write("replay", &name, l.events_jsonl().as_bytes());
+            // The C API's replay (its call 8), from the same log.
+            let mut c = vec![8u8];
+            c.extend_from_slice(l.events_jsonl().as_bytes());
+            write("c_api", &format!("{name}-replay"), &c);
         }
         let at = "2026-06-30T12:00:00Z".parse().expect("instant");
         for project in l.state().projects.keys() {

@@ -117,7 +117,7 @@ class PythonDriver(Driver):
             if source == "snapshot":
                 self._ledger = tijdreg.Ledger.load(self._ledger.snapshot(), self._ring)
             else:
-                self._ledger = tijdreg.Ledger.replay(self._ledger.events(), self._ring)
+                self._ledger = tijdreg.Ledger.replay_jsonl(self._ledger.events_jsonl(), self._ring)
         except tijdreg.Error as e:
             raise self._refused(e) from None
 

@@ -1,5 +1,5 @@
 //! The plain C API with arbitrary strings: the first byte picks the call, the rest (up to a
-//! NUL) is its JSON argument. No crash, every returned string freed, error texts without a
+//! NUL) is its JSON argument (or event log). No crash, every returned string freed, error texts without a
 //! national number (ID-3).
 #![no_main]
 
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let mut out: *mut c_char = std::ptr::null_mut();
     // SAFETY: a live handle, NUL-terminated strings, a writable out pointer.
     let rc = unsafe {
-        match which % 8 {
+        match which % 9 {
             0 => tijdreg_ledger_apply(l, arg.as_ptr(), &mut out),
             1 => tijdreg_ledger_preview(l, arg.as_ptr(), &mut out),
             2 => tijdreg_ledger_query(l, arg.as_ptr(), &mut out),
@@ -40,6 +40,25 @@ fuzz_target!(|data: &[u8]| {
                 let loaded = tijdreg_ledger_load(arg.as_ptr(), &mut out);
                 if !loaded.is_null() {
                     tijdreg_ledger_free(loaded);
+                }
+                0
+            }
+            8 => {
+                let replayed = tijdreg_ledger_replay(arg.as_ptr(), &mut out);
+                if !replayed.is_null() {
+                    // A log that replays is written out again, and that replays to the same
+                    // snapshot (AUD-2).
+                    let mut log: *mut c_char = std::ptr::null_mut();
+                    assert_eq!(tijdreg_ledger_events(replayed, &mut log), 0);
+                    let log = CString::new(take(log)).expect("a log has no NUL");
+                    let again = tijdreg_ledger_replay(log.as_ptr(), std::ptr::null_mut());
+                    assert!(!again.is_null(), "a log the engine wrote replays");
+                    let (mut a, mut b): (*mut c_char, *mut c_char) = (std::ptr::null_mut(), std::ptr::null_mut());
+                    tijdreg_ledger_snapshot(replayed, &mut a);
+                    tijdreg_ledger_snapshot(again, &mut b);
+                    assert_eq!(take(a), take(b));
+                    tijdreg_ledger_free(again);
+                    tijdreg_ledger_free(replayed);
                 }
                 0
             }
