@@ -1,6 +1,6 @@
 //! The plain C API with arbitrary strings: the first byte picks the call, the rest (up to a
-//! NUL) is its JSON argument (or event log). No crash, every returned string freed, error texts without a
-//! national number (ID-3).
+//! NUL) is its JSON argument (or event log). No crash, every returned string freed, error
+//! texts without a national number (ID-3).
 #![no_main]
 
 #[path = "../common.rs"]
@@ -53,7 +53,8 @@ fuzz_target!(|data: &[u8]| {
                     let log = CString::new(take(log)).expect("a log has no NUL");
                     let again = tijdreg_ledger_replay(log.as_ptr(), std::ptr::null_mut());
                     assert!(!again.is_null(), "a log the engine wrote replays");
-                    let (mut a, mut b): (*mut c_char, *mut c_char) = (std::ptr::null_mut(), std::ptr::null_mut());
+                    let mut a: *mut c_char = std::ptr::null_mut();
+                    let mut b: *mut c_char = std::ptr::null_mut();
                     tijdreg_ledger_snapshot(replayed, &mut a);
                     tijdreg_ledger_snapshot(again, &mut b);
                     assert_eq!(take(a), take(b));
