@@ -98,6 +98,8 @@ test-swift: ffi-build
 	grep -q "public typealias Amount = Decimal" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
 	grep -q "func applyScanner" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
 	grep -q "class OfflineScanner" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
+	grep -q "public static func replay(log: String" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
+	grep -q "func eventsJsonl() -> String" $(UNIFFI_OUT)/swift/tijdreg_ffi.swift
 	@echo "swift bindings generated: $$(ls $(UNIFFI_OUT)/swift | tr '\n' ' ')(not compiled: no Swift toolchain here)"
 
 test-c: ffi-build
