@@ -782,6 +782,31 @@ pub struct SessionView {
     pub warnings: Vec<String>,
 }
 
+/// A session in a list of sessions (ARC-1): what a scanner shows to pick one.
+#[derive(uniffi::Record, Clone, Debug)]
+pub struct SessionItem {
+    /// Session.
+    pub session: String,
+    /// Project.
+    pub project: String,
+    /// Training.
+    pub training: String,
+    /// Day.
+    pub date: Day,
+    /// Planned start.
+    pub start: SystemTime,
+    /// Planned end.
+    pub end: SystemTime,
+    /// Status.
+    pub status: Status,
+    /// Reopened after submission (SES-5).
+    pub reopened: bool,
+    /// How many participants.
+    pub participants: u32,
+    /// The registration deadline (DL-2).
+    pub deadline: SystemTime,
+}
+
 /// An excluded stretch of a report line, with its reason and rule (SUB-9).
 #[derive(uniffi::Record, Clone, Debug)]
 pub struct ExcludedPart {
@@ -1008,6 +1033,45 @@ impl Engine {
         })
     }
 
+    /// The sessions `actor` may see at `at` (ARC-1, ARC-2), from day `from` to day `to` (both
+    /// included; `None` leaves that side open), in one project when `project` is given; by
+    /// day, start and id. Sessions the actor may not see are simply not listed (ACC-6).
+    pub fn sessions(
+        &self,
+        actor: String,
+        at: SystemTime,
+        from: Option<Day>,
+        to: Option<Day>,
+        project: Option<String>,
+    ) -> Vec<SessionItem> {
+        let l = self.lock();
+        let s = l.state();
+        let filter = query::ArchiveFilter {
+            project: project.map(|p| p.as_str().into()),
+            from: from.map(|d| d.0),
+            to: to.map(|d| d.0),
+            ..query::ArchiveFilter::default()
+        };
+        query::archive(s, &Actor::from(actor.as_str()), utc(at), &filter)
+            .into_iter()
+            .filter_map(|x| {
+                let timing = &s.sessions.get(&x.session)?.timing;
+                Some(SessionItem {
+                    session: x.session.to_string(),
+                    project: x.project.to_string(),
+                    training: x.training.to_string(),
+                    date: Day(x.date),
+                    start: sys(timing.start_at),
+                    end: sys(timing.end_at),
+                    status: x.status.into(),
+                    reopened: x.reopened,
+                    participants: u32::try_from(x.participants).unwrap_or(u32::MAX),
+                    deadline: sys(x.deadline),
+                })
+            })
+            .collect()
+    }
+
     /// The subsidy report of a project as `actor` sees it at `at` (typed).
     pub fn report(&self, actor: String, at: SystemTime, project: String) -> Result<ReportView, TijdregError> {
         let r = tijdreg::ledger::report::report(
@@ -1200,6 +1264,7 @@ mod tests {
                 assert!(refused.is_err(), "instant {t:?}");
             }
             let _ = engine.session_view("system".into(), t, "S".into());
+            let _ = engine.sessions("system".into(), t, None, None, None);
             let _ = engine.report("system".into(), t, "P".into());
             let _ = scanner.synced(t);
             let _ = scanner.scan(

@@ -145,6 +145,15 @@ def main() -> int:
     host.apply_scanner(ctx(24, "p-o", dt.datetime(2026, 3, 2, 11, 0, tzinfo=utc)), ffi.ScannerCommand.CLOSE_SESSION(session="S"))
     view = host.session_view("p-o", dt.datetime(2026, 3, 2, 12, 0, tzinfo=utc), "S")
     assert view.date == dt.date(2026, 3, 2) and view.status == ffi.Status.EXECUTED
+    # The sessions a scanner lists to pick from (ARC-1, ARC-2): by day, only what the actor sees.
+    noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=utc)
+    items = host.sessions("p-o", noon, dt.date(2026, 3, 2), dt.date(2026, 3, 2), None)
+    assert [(i.session, i.date, i.status, i.participants, i.reopened) for i in items] == \
+        [("S", dt.date(2026, 3, 2), ffi.Status.EXECUTED, 1, False)], items
+    assert items[0].start == dt.datetime(2026, 3, 2, 8, 0, tzinfo=utc) and items[0].deadline > items[0].end
+    assert host.sessions("p-o", noon, dt.date(2026, 3, 3), None, None) == []
+    assert host.sessions("p-o", noon, None, None, "P") == items
+    assert host.sessions("p-a", noon, None, None, None) == []
     report = host.report("p-o", dt.datetime(2026, 3, 10, tzinfo=utc), "P")
     assert report.total == Decimal("37.50") and isinstance(report.total, Decimal), report.total
     assert report.lines[0].date == dt.date(2026, 3, 2) and report.counted_minutes == 180
@@ -153,7 +162,7 @@ def main() -> int:
         raise AssertionError("a participant saw the session")
     except ffi.TijdregError.AccessDenied as e:
         assert e.rule == "ACC-6"
-    print("uniffi API checks: 16 passed, 0 failed")
+    print("uniffi API checks: 17 passed, 0 failed")
 
     passed, failed, lines = runner.run_dir(cases, UniffiDriver)
     for line in lines:

@@ -42,6 +42,11 @@ fun scannerDay(check: (Boolean, String) -> Unit) {
         check(e.rule.startsWith("ACC"), "only an OrganisationResponsible registers a device")
     }
 
+    // The trainer's list of the day to pick the session from (ARC-1): only what Tom may see.
+    val today = engine.sessions("p-tom", Instant.parse("2026-03-02T07:30:00Z"), LocalDate.parse("2026-03-02"), LocalDate.parse("2026-03-02"), null)
+    check(today.map { it.session } == listOf("S-1") && today[0].status == Status.PLANNED && today[0].start == Instant.parse("2026-03-02T08:00:00Z"),
+        "the day's sessions, typed")
+
     // Online in the morning: start, scan Ann's QR code.
     val started = engine.applyScanner(ctx("p-tom", "2026-03-02T07:40:00Z"), ScannerCommand.StartSession("S-1"))
     check(started.events.any { it is ScannerEvent.SessionStarted }, "session started")
