@@ -288,13 +288,14 @@ impl Run {
     /// one must be the same state with the same log, to its snapshot's last byte.
     fn reload(&mut self, how: &Value) -> Result<(), String> {
         let keys = self.ledger.keys().clone();
+        let before = self.ledger.snapshot_json();
         let again = match how.as_str() {
-            Some("snapshot") => Ledger::from_snapshot_json(&self.ledger.snapshot_json(), keys),
+            Some("snapshot") => Ledger::from_snapshot_json(&before, keys),
             Some("log") => Ledger::replay_jsonl(self.ledger.events_jsonl().as_bytes(), keys),
             _ => return Err(r#"reload must be "snapshot" or "log""#.into()),
         }
         .map_err(|e| format!("reload: error {} ({}): {}", e.code(), e.rule(), e.message_en()))?;
-        if again.snapshot_json() != self.ledger.snapshot_json() {
+        if again.snapshot_json() != before {
             return Err("the reloaded ledger's snapshot differs from the original's".into());
         }
         if serde_json::to_value(again.state()).ok() != serde_json::to_value(self.ledger.state()).ok() {

@@ -272,10 +272,9 @@ static void reload(Run *r, const cJSON *source, const char *label, char *failure
         fail(failures, label, "reload must be \"snapshot\" or \"log\"%s%s", "", "");
         return;
     }
-    char *before = snapshot(r->l), *text = NULL, *out = NULL;
-    if (from_log) tijdreg_ledger_events(r->l, &text);
-    else text = snapshot(r->l);
-    TijdregLedger *again = from_log ? tijdreg_ledger_replay(text, &out) : tijdreg_ledger_load(text, &out);
+    char *before = snapshot(r->l), *log = NULL, *out = NULL;
+    if (from_log) tijdreg_ledger_events(r->l, &log);
+    TijdregLedger *again = from_log ? tijdreg_ledger_replay(log, &out) : tijdreg_ledger_load(before, &out);
     if (!again) {
         fail(failures, label, "reload: %s%s", out, "");
     } else {
@@ -288,7 +287,7 @@ static void reload(Run *r, const cJSON *source, const char *label, char *failure
         r->l = again;
     }
     tijdreg_string_free(out);
-    tijdreg_string_free(text);
+    tijdreg_string_free(log);
     tijdreg_string_free(before);
 }
 
