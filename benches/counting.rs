@@ -4,8 +4,10 @@
 //! Prints a Markdown table: per size, the floor (one flat pass: attended ∩ (planned − break),
 //! totals only), the totals path, the full report (every excluded stretch as a fact), the
 //! rendering of every text of the report, the records JSON → report path, with time per
-//! interval, ratio to the floor and peak memory beyond the input. Results are written down
-//! in `docs/benchmarks.md`.
+//! interval, ratio to the floor and peak memory beyond the input; and the ratios measured in
+//! turns (floor, totals, report, round after round: each round's times divided by its own
+//! floor's, the median of the rounds), which a shared host's spells move less. Results are
+//! written down in `docs/benchmarks.md`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,6 +72,46 @@ fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> (Duration, usize) {
     (times[times.len() / 2], peak)
 }
 
+/// The floor, the totals path and the report run in turns, round after round, for about
+/// `budget` (at least 5 rounds; the order of the three rotates from round to round): each
+/// round's totals and report time divided by the same round's floor time. Returns the
+/// median ratios and the rounds. A shared host's slow and fast spells then weigh on the
+/// floor and on the kernel alike, which a median of each path's own runs, measured one
+/// path after the other, does not ensure.
+fn paired<A, B, C>(
+    budget: Duration,
+    mut floor: impl FnMut() -> A,
+    mut totals: impl FnMut() -> B,
+    mut report: impl FnMut() -> C,
+) -> (f64, f64, usize) {
+    let mut tot = Vec::new();
+    let mut rep = Vec::new();
+    let t0 = Instant::now();
+    let mut round = 0usize;
+    while round < 5 || (t0.elapsed() < budget && round < 400) {
+        let mut t = [Duration::ZERO; 3];
+        for k in 0..3 {
+            let which = (k + round) % 3;
+            let s = Instant::now();
+            match which {
+                0 => drop(std::hint::black_box(floor())),
+                1 => drop(std::hint::black_box(totals())),
+                _ => drop(std::hint::black_box(report())),
+            }
+            t[which] = s.elapsed();
+        }
+        let f = t[0].as_secs_f64().max(1e-12);
+        tot.push(t[1].as_secs_f64() / f);
+        rep.push(t[2].as_secs_f64() / f);
+        round += 1;
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut tot), median(&mut rep), round)
+}
+
 fn ns_per(d: Duration, n: usize) -> f64 {
     d.as_secs_f64() * 1e9 / n as f64
 }
@@ -91,9 +133,9 @@ fn main() {
         .expect("instant")
         .with_timezone(&chrono::Utc);
     println!(
-        "| intervals | lines | floor | totals | report | render all texts | records JSON → report | report memory beyond input |"
+        "| intervals | lines | floor | totals | report | in turns: totals / report ÷ floor | render all texts | records JSON → report | report memory beyond input |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut call_rows = Vec::new();
     for &n in &[10_000usize, 100_000, 1_000_000, 10_000_000] {
         if n > max {
@@ -124,6 +166,12 @@ fn main() {
         let (floor, _) = measure(budget, || synth::floor(&flat));
         let (tot, _) = measure(budget, || tijdreg::subsidy::totals_compact(&c, at).expect("totals"));
         let (rep, rep_peak) = measure(budget, || tijdreg::subsidy::report_compact(&c, at).expect("report"));
+        let (tot_paired, rep_paired, rounds) = paired(
+            budget,
+            || synth::floor(&flat),
+            || tijdreg::subsidy::totals_compact(&c, at).expect("totals"),
+            || tijdreg::subsidy::report_compact(&c, at).expect("report"),
+        );
         let report = tijdreg::subsidy::report_compact(&c, at).expect("report");
         let lines = report.lines().len();
         let (render, _) = measure(budget, || {
@@ -157,7 +205,7 @@ fn main() {
         };
         let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
         println!(
-            "| {intervals} | {lines} | {:.2} ms ({:.1} ns) | {:.2} ms ({:.1} ns, {:.1}×) | {:.2} ms ({:.1} ns, {:.1}×) | {:.0} ms | {json_cell} | {:.0} B/interval |",
+            "| {intervals} | {lines} | {:.2} ms ({:.1} ns) | {:.2} ms ({:.1} ns, {:.1}×) | {:.2} ms ({:.1} ns, {:.1}×) | {tot_paired:.1}× / {rep_paired:.1}× ({rounds} rounds) | {:.0} ms | {json_cell} | {:.0} B/interval |",
             floor.as_secs_f64() * 1e3,
             ns_per(floor, intervals),
             tot.as_secs_f64() * 1e3,
