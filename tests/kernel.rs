@@ -821,3 +821,88 @@ fn sub_4_minimum_presence_exactly_met_on_the_totals_path() {
     let minutes: Vec<i64> = full.lines().iter().map(|l| l.counted_minutes()).collect();
     assert_eq!(minutes, vec![112, 0, 90, 0]);
 }
+
+/// SUB-8: the cap applies when the uncapped amount exceeds it, not when it equals it — a
+/// project exactly at its cap is paid the cap and is not reported as capped.
+#[test]
+fn sub_8_a_project_exactly_at_its_cap_is_not_capped() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("instant");
+    let mut base: Records = serde_json::from_value(json!({"project": "P-1", "sessions": [
+        {"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00", "status": "Executed",
+         "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T08:00:00Z", "check_out": "2026-03-02T11:00:00Z"}]}]}]}))
+    .expect("records");
+    base.params.set(
+        NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        tijdreg::params::ParamValue::UnitCostPerParticipantHour(Decimal::new(1250, 2)),
+    );
+    let uncapped = totals(&base, at).expect("totals").amounts.uncapped;
+    assert!(uncapped > Decimal::ZERO);
+    let with_cap = |cap: Decimal| {
+        let mut r = base.clone();
+        r.params.set(
+            NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+            tijdreg::params::ParamValue::ProjectSubsidyCap(Some(cap)),
+        );
+        let a = totals(&r, at).expect("totals").amounts;
+        assert_eq!(report(&r, at).expect("report").amounts, a, "report and totals agree");
+        a
+    };
+    let at_cap = with_cap(uncapped);
+    assert!(!at_cap.capped, "exactly at the cap");
+    assert_eq!(at_cap.total, uncapped);
+    let below = with_cap(uncapped - Decimal::new(1, 2));
+    assert!(below.capped, "one cent above the cap");
+    assert_eq!(below.total, uncapped - Decimal::new(1, 2));
+    assert!(!with_cap(uncapped + Decimal::new(1, 2)).capped);
+}
+
+/// The same for e-learning entries (EL-1): each holds its record (at least 24 bytes: person,
+/// training, date, minutes, start, status) and its id.
+#[test]
+fn el_1_compact_records_count_their_entries() {
+    use tijdreg::elearning::EntryStatus;
+    use tijdreg::ids::ProjectId;
+    use tijdreg::subsidy::{Compact, CompactBuilder};
+    let build = |n: u32| -> Compact {
+        let mut b = CompactBuilder::new(ProjectId::new("P-1"));
+        for i in 0..n {
+            let date = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap() + Duration::days(i64::from(i % 200));
+            b.entry(
+                &format!("E-{i:08}"),
+                "p-ann",
+                "T-1",
+                date,
+                30,
+                None,
+                EntryStatus::Approved,
+            )
+            .unwrap();
+        }
+        b.finish()
+    };
+    let (one, many) = (build(1), build(500));
+    assert_eq!((one.entry_count(), many.entry_count()), (1, 500));
+    assert!(
+        many.heap_bytes() >= one.heap_bytes() + 499 * (24 + 10 + 4),
+        "{} vs {}",
+        many.heap_bytes(),
+        one.heap_bytes()
+    );
+}
+
+/// SUB-9: a report line printed for debugging names its source, person, day and counted
+/// minutes (what a failing assertion on lines shows).
+#[test]
+fn sub_9_a_line_debugs_as_its_source_person_day_and_minutes() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("instant");
+    let r: Records = serde_json::from_value(json!({"project": "P-1", "sessions": [
+        {"id": "S-1", "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00", "status": "Executed",
+         "participants": [{"person": "p-ann", "intervals": [{"check_in": "2026-03-02T08:00:00Z", "check_out": "2026-03-02T11:00:00Z"}]}]}]}))
+    .expect("records");
+    let rep = report(&r, at).expect("report");
+    let line = rep.lines().iter().next().expect("a line");
+    assert_eq!(
+        format!("{line:?}"),
+        r#"Line { source: "S-1", person: PersonId("p-ann"), date: 2026-03-02, counted_minutes: 180 }"#
+    );
+}

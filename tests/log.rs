@@ -130,6 +130,23 @@ fn aud_2_the_log_round_trips_and_old_snapshots_load() {
     assert_eq!(e.code(), "unsupported_schema_version");
 }
 
+/// AUD-2, AUD-3: a snapshot that is not a JSON object is refused by saying what was expected,
+/// never by echoing what was given.
+#[test]
+fn aud_2_a_snapshot_that_is_not_an_object_says_an_object_was_expected() {
+    for (text, found) in [("[]", "a list"), ("42", "a number"), ("\"secret-42\"", "text")] {
+        let e = Ledger::from_snapshot_json(text, Keyring::default())
+            .map(|_| ())
+            .expect_err("not a snapshot");
+        assert_eq!(e.code(), "invalid_input");
+        assert_eq!(
+            e.message_en(),
+            format!("invalid input: snapshot: {found} where an object was expected")
+        );
+        assert!(!e.message_en().contains("secret"));
+    }
+}
+
 #[test]
 fn aud_2_a_reformatted_log_is_checked_on_its_values() {
     // A log or snapshot that went through another JSON tool (keys in another order, spaces,

@@ -752,6 +752,23 @@ mod tests {
     }
 
     #[test]
+    fn dl_4_the_fast_clock_covers_exactly_the_years_it_names() {
+        // The test above would pass with no fast path at all (the tz database answers the
+        // same): the table must cover 1996-01-01T00:00Z up to, not including, 2100.
+        let first = Utc.with_ymd_and_hms(1996, 1, 1, 0, 0, 0).unwrap().timestamp();
+        let after = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap().timestamp();
+        assert_eq!(FAST_INSTANTS, first..after);
+        assert_eq!(CHANGES.len(), 2 * 104);
+        assert_eq!(
+            CHANGES[0],
+            Utc.with_ymd_and_hms(1996, 3, 31, 1, 0, 0).unwrap().timestamp()
+        );
+        assert_eq!(
+            CHANGES[CHANGES.len() - 1],
+            Utc.with_ymd_and_hms(2099, 10, 25, 1, 0, 0).unwrap().timestamp()
+        );
+    }
+    #[test]
     fn dl_4_fast_local_to_instant_agrees_with_the_tz_database() {
         let mut date = d(1995, 1, 1);
         while date <= d(2100, 12, 31) {

@@ -112,3 +112,47 @@ impl EntryInput {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(minutes: u32, start: Option<(u32, u32)>, end: Option<(u32, u32)>) -> EntryInput {
+        let t = |(h, m): (u32, u32)| NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        EntryInput {
+            date: NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+            minutes,
+            start: start.map(t),
+            end: end.map(t),
+        }
+    }
+
+    fn reason(e: &EntryInput) -> Option<String> {
+        match e.validate() {
+            Ok(()) => None,
+            Err(crate::Error::InvalidEntry { reason, .. }) => Some(reason),
+            Err(other) => panic!("not an entry error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn el_1_each_refusal_of_an_entry_says_what_is_wrong() {
+        assert_eq!(reason(&entry(90, None, None)), None);
+        assert_eq!(reason(&entry(90, Some((9, 0)), Some((10, 30)))), None);
+        assert_eq!(reason(&entry(24 * 60, None, None)), None);
+        let duration = Some("the duration must be between 1 minute and 24 hours".to_owned());
+        assert_eq!(reason(&entry(0, None, None)), duration);
+        assert_eq!(reason(&entry(24 * 60 + 1, None, None)), duration);
+        let one = Some("give both start and end, or neither".to_owned());
+        assert_eq!(reason(&entry(90, Some((9, 0)), None)), one);
+        assert_eq!(reason(&entry(90, None, Some((10, 30)))), one);
+        // An end at or before the start is named as such, not as a missing time.
+        let order = Some("the end must be after the start".to_owned());
+        assert_eq!(reason(&entry(90, Some((10, 30)), Some((9, 0)))), order);
+        assert_eq!(reason(&entry(90, Some((9, 0)), Some((9, 0)))), order);
+        assert_eq!(
+            reason(&entry(60, Some((9, 0)), Some((10, 30)))),
+            Some("start and end do not match the duration".to_owned())
+        );
+    }
+}

@@ -376,6 +376,30 @@ mod qr_rules {
         k
     }
 
+    /// QR-2: tokens of every size verify, the longest ids and key ids among them: the two
+    /// decoded parts are made on the stack below 256 bytes and on the heap above, and a token
+    /// whose payload alone nearly fills the stack must still find room for its tag.
+    #[test]
+    fn qr_2_tokens_of_every_payload_size_verify() {
+        for key_len in [1usize, 40, 64] {
+            let key_id = "k".repeat(key_len);
+            let mut ring = Keyring::default();
+            ring.add(&key_id, b"0123456789abcdef-sizes".to_vec()).unwrap();
+            for person_len in [1usize, 64, 128] {
+                for project_len in 1..=128 {
+                    let project = ProjectId::new("P".repeat(project_len));
+                    let person = PersonId::new("p".repeat(person_len));
+                    let token = ring.issue(&key_id, &project, &person).unwrap();
+                    assert_eq!(
+                        ring.verify(&token).map_err(|e| e.to_string()),
+                        Ok((project, person)),
+                        "key {key_len}, project {project_len}, person {person_len}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn qr_2_issue_verify_rotate_and_refuse() {
         let k = ring();

@@ -555,6 +555,27 @@ mod tests {
     use crate::ids::SessionId;
     use crate::ledger::{Actor, Event};
 
+    /// AUD-2 (retries answered from the log): the index of command ids grows by doubling at
+    /// three quarters full, so it holds at most 8/3 slots a command (8 bytes each) — part of
+    /// the ledger's ≤ 500 bytes a command — and every command stays findable.
+    #[test]
+    fn aud_2_the_retry_index_keeps_its_load_factor() {
+        let mut index = IdIndex::default();
+        for n in 1..=100_000u32 {
+            index.insert(n.wrapping_mul(2_654_435_761), n - 1);
+            let slots = index.slots.len();
+            assert!(slots.is_power_of_two());
+            assert!(index.len * 4 <= slots * 3, "{n} commands in {slots} slots");
+            assert!(
+                slots <= 16 || slots * 3 < n as usize * 8,
+                "{n} commands in {slots} slots"
+            );
+        }
+        for n in [1u32, 77, 65_536, 100_000] {
+            assert!(index.candidates(n.wrapping_mul(2_654_435_761)).any(|at| at == n - 1));
+        }
+    }
+
     fn event(id: &str, seq: u64) -> Recorded {
         Recorded {
             seq,

@@ -41,8 +41,13 @@ impl Loader {
 /// [`Error::InvalidInput`] naming the field path for JSON that is not records;
 /// [`Error::InvalidRecord`] or [`Error::InvalidParameter`] for records the ledger would refuse.
 pub fn compact_from_json(json: &str) -> Result<Compact, Error> {
-    if json.len() > crate::decode::MAX_RECORDS_BYTES {
-        return Err(crate::decode::too_large(crate::decode::MAX_RECORDS_BYTES).into_error());
+    compact_from_json_within(json, crate::decode::MAX_RECORDS_BYTES)
+}
+
+/// [`compact_from_json`] with `max` bytes of text allowed (AUD-3; the tests use a small one).
+fn compact_from_json_within(json: &str, max: usize) -> Result<Compact, Error> {
+    if json.len() > max {
+        return Err(crate::decode::too_large(max).into_error());
     }
     // First without tracking the field path (it costs on every value); only a failed read is
     // read again with it, to name where it failed.
@@ -457,6 +462,21 @@ impl<'de> Visitor<'de> for Intervals<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// AUD-3: records text above the limit is refused by its size before it is read; at the
+    /// limit it is read (and here refused for what it holds, not for its size).
+    #[test]
+    fn aud_3_records_text_above_the_limit_is_refused_by_size() {
+        let text = r#"{"project": "P-1", "sessions": []}"#;
+        let e = compact_from_json_within(text, text.len() - 1).expect_err("too large");
+        assert_eq!(
+            e.message_en(),
+            format!("invalid input: the input is larger than {} bytes", text.len() - 1)
+        );
+        assert!(compact_from_json_within(text, text.len()).is_ok());
+        let e = compact_from_json_within("[]", 2).expect_err("not records");
+        assert!(!e.message_en().contains("larger than"), "{}", e.message_en());
+    }
 
     #[test]
     fn dl_4_fast_instants_agree_with_chrono() {
