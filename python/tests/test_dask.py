@@ -56,7 +56,7 @@ def test_partition_invariance_on_a_local_cluster(dataset, call, single) -> None:
             Client(cluster) as client:
         assert len(client.scheduler_info()["workers"]) == 2
         environ = client.run(lambda: {k: os.environ.get(k) for k in tdask.WORKER_ENVIRON})
-        assert list(environ.values()) == [tdask.WORKER_ENVIRON] * 2
+        assert list(environ.values()) == [dict(tdask.WORKER_ENVIRON)] * 2
         # Partitions of whole projects, each read one project at a time (the default), all at
         # once (0) or five at a time.
         for k, per_read in ((1, 1), (2, 1), (8, 1), (1, 0), (2, 5), (8, 0)):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import os
+import types
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
@@ -34,10 +35,11 @@ TABLES = ("sessions", "attendance", "breaks", "elearning")
 #: memory kept for reuse up to 128 MiB, and blocks up to 32 MiB taken from the heap rather
 #: than mapped afresh. Dask's nannies start workers with ``MALLOC_TRIM_THRESHOLD_=65536``
 #: (``distributed.nanny.pre-spawn-environ``), which hands every freed block above 64 KiB back
-#: to the kernel and maps it again for the next project: ~200,000 page faults and about a
-#: second of system time for a 9.3 M-row call (docs/benchmarks.md). A worker's memory stays
-#: bounded: what is kept is reused by the next project, not added to.
-WORKER_ENVIRON: Dict[str, str] = {"MALLOC_TRIM_THRESHOLD_": "134217728", "MALLOC_MMAP_THRESHOLD_": "33554432"}
+#: to the kernel and maps it again for the next project: for a 9.3 M-row call, 150,000–200,000
+#: page faults and 0.6–1.3 s of system time a run (docs/benchmarks.md, ADR 19). A worker's
+#: memory stays bounded: what is kept is reused by the next project, not added to. Read-only.
+WORKER_ENVIRON: Mapping[str, str] = types.MappingProxyType(
+    {"MALLOC_TRIM_THRESHOLD_": "134217728", "MALLOC_MMAP_THRESHOLD_": "33554432"})
 
 
 def worker_config() -> Dict[str, Any]:
