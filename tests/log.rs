@@ -468,3 +468,146 @@ fn att_3_apply_quiet_records_what_apply_records() {
     let again = Ledger::replay_jsonl(quiet.events_jsonl().as_bytes(), Keyring::default()).expect("replays");
     assert_eq!(again.state(), full.state());
 }
+
+/// A ledger whose log mixes check-ins and check-outs (read where they lie in a snapshot) with
+/// other events (read by serde).
+fn ledger_with_scans() -> Ledger {
+    let mut l = ledger();
+    let env = |id: &str, actor: &str, at: &str, command: Value| {
+        Envelope::from_value(json!({"command_id": id, "actor": actor, "at": at, "command": command})).expect("envelope")
+    };
+    let plan = json!({"type": "plan_session", "session": "S-1", "training": "T-1", "date": "2026-03-02",
+                      "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
+                      "participants": ["p-ann", "p-bart", "p-cas"]});
+    let check = |kind: &str, person: &str| json!({"type": kind, "session": "S-1", "person": person});
+    let start = json!({"type": "start_session", "session": "S-1"});
+    let steps = [
+        env("plan", "p-olivia", "2026-02-02T09:00:00+01:00", plan),
+        env("start", "p-tom", "2026-03-02T08:40:00+01:00", start),
+        env(
+            "in-ann",
+            "p-tom",
+            "2026-03-02T08:55:00+01:00",
+            check("check_in", "p-ann"),
+        ),
+        env(
+            "in-bart",
+            "p-tom",
+            "2026-03-02T09:05:00+01:00",
+            check("check_in", "p-bart"),
+        ),
+        env(
+            "out-ann",
+            "p-tom",
+            "2026-03-02T11:50:00+01:00",
+            check("check_out", "p-ann"),
+        ),
+        env(
+            "in-cas",
+            "p-tom",
+            "2026-03-02T11:51:00+01:00",
+            check("check_in", "p-cas"),
+        ),
+        env(
+            "out-bart",
+            "p-tom",
+            "2026-03-02T12:00:00+01:00",
+            check("check_out", "p-bart"),
+        ),
+        env(
+            "close",
+            "p-tom",
+            "2026-03-02T12:05:00+01:00",
+            json!({"type": "close_session", "session": "S-1"}),
+        ),
+    ];
+    for e in &steps {
+        l.apply(e).unwrap_or_else(|err| panic!("{}: {err}", e.command_id));
+    }
+    l
+}
+
+#[test]
+fn aud_2_a_snapshot_as_the_engine_writes_it_and_written_otherwise_get_one_verdict() {
+    // A snapshot exactly as the engine writes it is read line by line where it lies; the same
+    // snapshot with white space between its lines goes through serde. Whole, damaged, cut
+    // short or followed by something else, both readings give the same verdict, naming the
+    // same event.
+    let l = ledger_with_scans();
+    let text = l.events_jsonl();
+    let lines: Vec<&str> = text.lines().collect();
+    let scans = lines.iter().filter(|x| x.contains("\"type\":\"checked_")).count();
+    assert!(scans >= 5 && scans < lines.len(), "{scans} of {}", lines.len());
+    let head = l.log_head();
+    let snap = |ls: &[&str], sep: &str, events: usize, head: &str, tail: &str| {
+        format!(
+            "{{\"schema_version\":2,\"engine_version\":\"x\",\"events\":{events},\"head\":\"{head}\",\"log\":[{}]}}{tail}",
+            ls.join(sep)
+        )
+    };
+    let verdict = |text: &str| match Ledger::from_snapshot_json(text, Keyring::default()) {
+        Err(e) => (e.code().to_owned(), e.message_en()),
+        Ok(loaded) => {
+            assert_eq!(loaded.state(), l.state());
+            assert_eq!(loaded.events_jsonl(), text_of(&loaded));
+            ("accepted".into(), loaded.log_head())
+        }
+    };
+    fn text_of(l: &Ledger) -> String {
+        l.events_jsonl()
+    }
+    let n = lines.len();
+    let scan_at = lines
+        .iter()
+        .position(|x| x.contains("\"command_id\":\"out-bart\""))
+        .expect("a check-out");
+    let altered: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            if i == scan_at {
+                x.replacen("\"person\":\"p-bart\"", "\"person\":\"p-cas\"", 1)
+            } else {
+                (*x).to_owned()
+            }
+        })
+        .collect();
+    let altered: Vec<&str> = altered.iter().map(String::as_str).collect();
+    let mut swapped = lines.clone();
+    swapped.swap(n - 3, n - 2);
+    let mut duplicated = lines.clone();
+    duplicated.insert(n - 2, lines[n - 3]);
+    let cases: Vec<(&str, Vec<&str>, usize, String, &str)> = vec![
+        ("whole", lines.clone(), n, head.clone(), ""),
+        ("whole, a new line after", lines.clone(), n, head.clone(), "\n"),
+        ("a check-out altered", altered, n, head.clone(), ""),
+        ("two check-ins swapped", swapped, n, head.clone(), ""),
+        ("a check-in twice", duplicated, n + 1, head.clone(), ""),
+        ("the last line lost", lines[..n - 1].to_vec(), n - 1, head.clone(), ""),
+        ("another count", lines.clone(), n + 1, head.clone(), ""),
+        ("another head", lines.clone(), n, "0".repeat(64), ""),
+        ("something after", lines.clone(), n, head.clone(), "x"),
+        ("no log", Vec::new(), 0, head.clone(), ""),
+    ];
+    for (what, ls, events, head, tail) in &cases {
+        let direct = verdict(&snap(ls, ",", *events, head, tail));
+        let general = verdict(&snap(ls, ", ", *events, head, tail));
+        if direct.0 == "invalid_input" {
+            // Where the text is unreadable is named by line and column, which the spaces move.
+            assert_eq!(direct.0, general.0, "{what}");
+            let (a, b) = (direct.1.split(" (line").next(), general.1.split(" (line").next());
+            assert_eq!(a, b, "{what}");
+        } else {
+            assert_eq!(direct, general, "{what}");
+        }
+        let accepted = direct.0 == "accepted";
+        assert_eq!(accepted, what.starts_with("whole"), "{what}: {direct:?}");
+    }
+    // Cut inside a line: the same refusal either way.
+    let whole = snap(&lines, ",", n, &head, "");
+    let cut = verdict(&whole[..whole.len() - 40]);
+    let spaced = snap(&lines, ", ", n, &head, "");
+    let cut_spaced = verdict(&spaced[..spaced.len() - 40]);
+    assert_eq!(cut.0, "invalid_input", "{cut:?}");
+    assert_eq!(cut.1.split(" (line").next(), cut_spaced.1.split(" (line").next());
+}

@@ -234,6 +234,13 @@ macro_rules! id_type {
                 &self.0
             }
         }
+        /// Maps keyed by the id are searched by its text: equality, hashing and order are
+        /// those of the text.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
                 Self(s.to_owned())
@@ -305,6 +312,10 @@ mod tests {
             let (a, b) = (format!("{p}{a}"), format!("{p}{b}"));
             prop_assert_eq!(SessionId::new(a.clone()).cmp(&SessionId::new(b.clone())), a.cmp(&b));
             prop_assert_eq!(cmp_text(a.as_bytes(), b.as_bytes()), a.as_bytes().cmp(b.as_bytes()));
+            // Maps keyed by ids are searched by text (`Borrow<str>`): found by either.
+            let map: std::collections::BTreeMap<SessionId, u8> = [(SessionId::new(a.clone()), 1), (SessionId::new(format!("{p}b")), 2)].into();
+            prop_assert_eq!(map.get(b.as_str()), map.get(&SessionId::new(b.clone())));
+            prop_assert!(map.contains_key(a.as_str()));
         }
     }
 

@@ -54,17 +54,81 @@ impl LineView<'_> {
     }
 }
 
+/// A check-in or check-out line as the engine writes it, read by [`scan_prefix`]: its texts
+/// borrowed from the line (replay allocates nothing for them), its ids checked as decoding
+/// checks them.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Scanned<'a> {
+    pub seq: u64,
+    pub command_id: &'a str,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    pub fingerprint: &'a str,
+    /// A check-out (else a check-in).
+    pub out: bool,
+    pub session: &'a str,
+    pub person: &'a str,
+    pub time: DateTime<Utc>,
+    pub method: Method,
+    pub late: bool,
+    pub hash: &'a str,
+}
+
+impl<'a> Scanned<'a> {
+    /// The line's event as a check-in or check-out.
+    pub fn event(&self) -> Event {
+        let (session, person) = (SessionId::new(self.session), PersonId::new(self.person));
+        let (time, method, late) = (self.time, self.method, self.late);
+        if self.out {
+            Event::CheckedOut {
+                session,
+                person,
+                time,
+                method,
+                late,
+            }
+        } else {
+            Event::CheckedIn {
+                session,
+                person,
+                time,
+                method,
+                late,
+            }
+        }
+    }
+
+    /// The line as [`LineView`] (what serde reads of it).
+    pub fn into_view(self) -> LineView<'a> {
+        LineView {
+            seq: self.seq,
+            command_id: CommandId::new(self.command_id),
+            actor: Actor::from(self.actor),
+            at: self.at,
+            fingerprint: Cow::Borrowed(self.fingerprint),
+            event: self.event(),
+            hash: Cow::Borrowed(self.hash),
+        }
+    }
+}
+
 /// Reads a line as the engine writes a check-in or check-out; `None` for anything else (serde
 /// reads it then). A line up to `max_bytes` long.
-pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
+pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<Scanned<'_>> {
     if line.len() > max_bytes {
         return None;
     }
-    let mut c = Cursor { rest: line };
+    scan_prefix(line).and_then(|(v, len)| (len == line.len()).then_some(v))
+}
+
+/// [`scan`] of the check-in or check-out line at the start of `text`, and its length in bytes
+/// (what follows it is not read): a snapshot's log is its lines joined by commas.
+pub(crate) fn scan_prefix(text: &str) -> Option<(Scanned<'_>, usize)> {
+    let mut c = Cursor { rest: text };
     c.lit("{\"seq\":")?;
     let seq = c.number()?;
     c.lit(",\"command_id\":")?;
-    let command_id = c.id()?;
+    let command_id = c.checked_id()?;
     c.lit(",\"actor\":")?;
     let actor = c.text()?;
     c.lit(",\"at\":")?;
@@ -78,9 +142,9 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
         _ => return None,
     };
     c.lit(",\"session\":")?;
-    let session = SessionId(c.id()?);
+    let session = c.checked_id()?;
     c.lit(",\"person\":")?;
-    let person = PersonId(c.id()?);
+    let person = c.checked_id()?;
     c.lit(",\"time\":")?;
     let time = c.instant()?;
     c.lit(",\"method\":")?;
@@ -102,35 +166,22 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<LineView<'_>> {
     c.lit("},\"hash\":")?;
     let hash = c.text()?;
     c.lit("}")?;
-    if !c.rest.is_empty() {
-        return None;
-    }
-    let event = if out {
-        Event::CheckedOut {
-            session,
-            person,
-            time,
-            method,
-            late,
-        }
-    } else {
-        Event::CheckedIn {
-            session,
-            person,
-            time,
-            method,
-            late,
-        }
-    };
-    Some(LineView {
+    let len = text.len() - c.rest.len();
+    let line = Scanned {
         seq,
-        command_id: CommandId(command_id),
-        actor: Actor::from(actor),
+        command_id,
+        actor,
         at,
-        fingerprint: Cow::Borrowed(fingerprint),
-        event,
-        hash: Cow::Borrowed(hash),
-    })
+        fingerprint,
+        out,
+        session,
+        person,
+        time,
+        method,
+        late,
+        hash,
+    };
+    Some((line, len))
 }
 
 /// Writes the canonical body of a check-in or check-out line (AUD-1: what its hash covers,
@@ -299,9 +350,14 @@ impl<'a> Cursor<'a> {
 
     /// An id, checked as decoding checks it (AUD-3, ID-3).
     pub fn id(&mut self) -> Option<String> {
+        self.checked_id().map(str::to_owned)
+    }
+
+    /// [`Cursor::id`] borrowed from the text.
+    pub fn checked_id(&mut self) -> Option<&'a str> {
         let t = self.text()?;
         check_id(t).ok()?;
-        Some(t.to_owned())
+        Some(t)
     }
 
     /// An unsigned integer as JSON writes it (no sign, no leading zero), within `u64`.
@@ -405,7 +461,7 @@ pub(super) mod tests {
             // Untouched: read by the scanner exactly when serde reads it and the texts need no
             // escapes; the same values either way.
             let plain = !clean.contains('\\');
-            match (scan(&clean, usize::MAX), serde_view(&clean)) {
+            match (scan(&clean, usize::MAX).map(Scanned::into_view), serde_view(&clean)) {
                 (Some(a), Some(b)) => prop_assert_eq!(a, b),
                 (Some(a), None) => prop_assert!(false, "scanner read what serde refuses: {:?}", a),
                 (None, Some(_)) => prop_assert!(!plain, "a plain line left to serde: {}", clean),
@@ -414,10 +470,23 @@ pub(super) mod tests {
             // Edited anywhere (spaces, escapes, quotes, digits, braces): never a different verdict
             // in the scanner's favour.
             let edited = edit(&clean, &edits, false);
-            if let Some(a) = scan(&edited, usize::MAX) {
+            if let Some(a) = scan(&edited, usize::MAX).map(Scanned::into_view) {
                 let b = serde_view(&edited);
                 prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);
                 prop_assert_eq!(Some(a), b);
+            }
+            // In a snapshot's log (lines joined by commas): a line read at the start of a text
+            // ends where the line ends, whatever follows; what it reads, serde reads to the
+            // same values in the text up to there.
+            for follows in [",", "]}", ",{\"seq\":1}", "", " "] {
+                let joined = format!("{clean}{follows}");
+                let read = scan_prefix(&joined);
+                prop_assert_eq!(read.as_ref().map(|x| x.1), scan(&clean, usize::MAX).map(|_| clean.len()));
+                let joined = format!("{edited}{follows}");
+                if let Some((a, len)) = scan_prefix(&joined) {
+                    let text = joined.get(..len).unwrap_or_default();
+                    prop_assert_eq!(Some(a.into_view()), serde_view(text), "{}", joined);
+                }
             }
         }
     }
@@ -459,7 +528,7 @@ pub(super) mod tests {
             late: false,
         };
         let l = line(7, "c-1", "system", t, ev, "f", "h");
-        let v = scan(&l, usize::MAX).map(|v| (v.seq, v.actor));
+        let v = scan(&l, usize::MAX).map(|v| (v.seq, v.into_view().actor));
         assert_eq!(v, Some((7, Actor::System)));
         assert!(
             scan(&l, l.len() - 1).is_none(),

@@ -566,15 +566,17 @@ impl Ledger {
             if line.trim().is_empty() {
                 continue;
             }
-            let v = match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
-                Some(v) => v,
-                None => crate::decode::from_str_max_lazy(
-                    line,
-                    || format!("log line {number}"),
-                    crate::decode::MAX_COMMAND_BYTES,
-                )?,
-            };
-            l.push_view(v, line)?;
+            match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
+                Some(s) => l.push_scanned(s, line)?,
+                None => {
+                    let v = crate::decode::from_str_max_lazy(
+                        line,
+                        || format!("log line {number}"),
+                        crate::decode::MAX_COMMAND_BYTES,
+                    )?;
+                    l.push_view(v, line)?;
+                }
+            }
         }
         Ok(l)
     }
@@ -588,11 +590,23 @@ impl Ledger {
     /// [`Ledger::push_checked`] for a line read as a view: a canonical line is appended as it
     /// is, any other is checked on its values.
     fn push_view(&mut self, v: line::LineView<'_>, line: &str) -> Result<(), Error> {
-        if self.log.append_canonical(v.seq, &v.command_id, line)? {
+        if self.log.append_canonical(v.seq, v.command_id.as_str(), line)? {
             self.state.evolve_event(v.at, &v.actor, &v.event);
             return Ok(());
         }
         self.push_checked(v.into_recorded(), None)
+    }
+
+    /// [`Ledger::push_view`] for a check-in or check-out read by [`line::scan`]: a canonical
+    /// line is folded from the texts it holds (nothing allocated), any other is checked on its
+    /// values.
+    fn push_scanned(&mut self, s: line::Scanned<'_>, line: &str) -> Result<(), Error> {
+        if self.log.append_canonical(s.seq, s.command_id, line)? {
+            self.state
+                .evolve_scan(s.session, s.person, s.out, (s.time, s.method, s.late));
+            return Ok(());
+        }
+        self.push_checked(s.into_view().into_recorded(), None)
     }
 
     /// The ledger as JSON (AUD-2): its schema version, the engine version, the number of

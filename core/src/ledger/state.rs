@@ -476,6 +476,31 @@ impl State {
         }
     }
 
+    /// [`State::evolve_event`] for a check-in (`out` false) or check-out read from a log line,
+    /// its ids as texts (nothing allocated to fold it).
+    pub(crate) fn evolve_scan(
+        &mut self,
+        session: &str,
+        person: &str,
+        out: bool,
+        (time, method, late): (DateTime<Utc>, Method, bool),
+    ) {
+        self.event_count = self.event_count.saturating_add(1);
+        let Some(rec) = self
+            .sessions
+            .get_mut(session)
+            .and_then(|s| s.participants.get_mut(person))
+        else {
+            return;
+        };
+        if out {
+            check_out(rec, time, method, late, false);
+        } else {
+            rec.present_since = Some((time, method, late));
+            rec.absent = false;
+        }
+    }
+
     fn record_mut(&mut self, session: &SessionId, person: &PersonId) -> Option<&mut ParticipantRecord> {
         self.sessions.get_mut(session)?.participants.get_mut(person)
     }
