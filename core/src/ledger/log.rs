@@ -590,6 +590,17 @@ mod tests {
         }
     }
 
+    /// ATT-3, AUD-2: a retry is answered from the log in constant time because command ids
+    /// spread over the index: ten thousand ids of one shape share hardly any tag (a constant
+    /// tag would still find every command, one long chain at a time).
+    #[test]
+    fn att_3_command_ids_spread_over_the_index() {
+        let tags: std::collections::HashSet<u32> = (0..10_000).map(|i| tag(&format!("cmd-{i}"))).collect();
+        assert!(tags.len() >= 9_990, "{} distinct tags", tags.len());
+        let slots: std::collections::HashSet<u32> = (0..10_000).map(|i| tag(&format!("cmd-{i}")) & 0xffff).collect();
+        assert!(slots.len() >= 7_000, "{} distinct low bits", slots.len());
+    }
+
     #[test]
     fn att_3_index_keeps_ids_that_share_a_tag_apart() {
         // Two ids with one tag (found by search), and a third command of several events.
