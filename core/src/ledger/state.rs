@@ -30,6 +30,10 @@ pub(crate) struct Indexes {
     pub supervised: BTreeMap<PersonId, BTreeSet<(ProjectId, PersonId)>>,
     /// ID-4: the person holding each national number.
     pub person_by_insz: BTreeMap<[u8; 11], PersonId>,
+    /// Room for the ids of a check-in or check-out read from a log line: searched as ids (their
+    /// first eight bytes compared as one word, [`cmp_text`]) rather than as texts, with no
+    /// allocation once the room has grown.
+    keys: (SessionId, PersonId),
 }
 
 /// The whole state of one ledger. Projects are independent of each other; a host that shards
@@ -486,10 +490,15 @@ impl State {
         (time, method, late): (DateTime<Utc>, Method, bool),
     ) {
         self.event_count = self.event_count.saturating_add(1);
+        let (s_key, p_key) = &mut self.idx.keys;
+        s_key.0.clear();
+        s_key.0.push_str(session);
+        p_key.0.clear();
+        p_key.0.push_str(person);
         let Some(rec) = self
             .sessions
-            .get_mut(session)
-            .and_then(|s| s.participants.get_mut(person))
+            .get_mut(&*s_key)
+            .and_then(|s| s.participants.get_mut(&*p_key))
         else {
             return;
         };
