@@ -73,11 +73,10 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
                     if !rest.starts_with('{') {
                         return None;
                     }
-                    let mut values =
-                        serde_json::Deserializer::from_str(rest).into_iter::<&serde_json::value::RawValue>();
-                    let line = values.next()?.ok()?.get();
-                    let after = rest.get(values.byte_offset()..)?;
-                    let v: super::line::LineView<'_> = serde_json::from_str(line).ok()?;
+                    // Read by serde in one pass, which says where the line ends.
+                    let mut values = serde_json::Deserializer::from_str(rest).into_iter::<super::line::LineView<'_>>();
+                    let v = values.next()?.ok()?;
+                    let (line, after) = rest.split_at_checked(values.byte_offset())?;
                     if let Err(e) = ledger.push_view(v, line) {
                         return Some(Err(e));
                     }
