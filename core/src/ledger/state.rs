@@ -296,8 +296,7 @@ impl State {
                 late,
             } => {
                 if let Some(rec) = self.record_mut(session, person) {
-                    rec.present_since = Some((*time, *method, *late));
-                    rec.absent = false;
+                    check_in(rec, *time, *method, *late);
                 }
             }
             Event::CheckedOut {
@@ -505,8 +504,7 @@ impl State {
         if out {
             check_out(rec, time, method, late, false);
         } else {
-            rec.present_since = Some((time, method, late));
-            rec.absent = false;
+            check_in(rec, time, method, late);
         }
     }
 
@@ -623,6 +621,12 @@ fn actor_person(a: &Actor) -> Option<PersonId> {
 
 /// Ends a participant's presence, if any, with an interval: late or clock-suspect when its
 /// check-in or this check-out was.
+/// A check-in folded: present since then (ATT-1), no longer marked absent.
+fn check_in(rec: &mut ParticipantRecord, at: DateTime<Utc>, method: Method, late: bool) {
+    rec.present_since = Some((at, method, late));
+    rec.absent = false;
+}
+
 fn check_out(rec: &mut ParticipantRecord, at: DateTime<Utc>, method: Method, late: bool, clock_suspect: bool) {
     if let Some((since, m_in, late_in)) = rec.present_since.take() {
         push_interval(
