@@ -376,13 +376,7 @@ fn att_3_apply_quiet_records_what_apply_records() {
     // The same commands — accepted, refused, retried, an id reused — through `apply` and
     // through `apply_quiet`: the same answers (counts, retries, error codes), the same log
     // byte for byte and the same state.
-    let env = |id: &str, actor: &str, at: &str, command: Value| {
-        Envelope::from_value(json!({"command_id": id, "actor": actor, "at": at, "command": command})).expect("envelope")
-    };
-    let plan = json!({"type": "plan_session", "session": "S-1", "training": "T-1", "date": "2026-03-02",
-                      "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
-                      "participants": ["p-ann", "p-bart", "p-cas"]});
-    let check = |kind: &str, person: &str| json!({"type": kind, "session": "S-1", "person": person});
+    let plan = plan_s1();
     let commands = vec![
         env("plan", "p-olivia", "2026-02-02T09:00:00+01:00", plan),
         env(
@@ -469,17 +463,28 @@ fn att_3_apply_quiet_records_what_apply_records() {
     assert_eq!(again.state(), full.state());
 }
 
+/// A command envelope.
+fn env(id: &str, actor: &str, at: &str, command: Value) -> Envelope {
+    Envelope::from_value(json!({"command_id": id, "actor": actor, "at": at, "command": command})).expect("envelope")
+}
+
+/// Planning session S-1 (trainer p-tom; p-ann, p-bart and p-cas take part).
+fn plan_s1() -> Value {
+    json!({"type": "plan_session", "session": "S-1", "training": "T-1", "date": "2026-03-02",
+           "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
+           "participants": ["p-ann", "p-bart", "p-cas"]})
+}
+
+/// A check-in or check-out (`kind`) of `person` in S-1.
+fn check(kind: &str, person: &str) -> Value {
+    json!({"type": kind, "session": "S-1", "person": person})
+}
+
 /// A ledger whose log mixes check-ins and check-outs (read where they lie in a snapshot) with
 /// other events (read by serde).
 fn ledger_with_scans() -> Ledger {
     let mut l = ledger();
-    let env = |id: &str, actor: &str, at: &str, command: Value| {
-        Envelope::from_value(json!({"command_id": id, "actor": actor, "at": at, "command": command})).expect("envelope")
-    };
-    let plan = json!({"type": "plan_session", "session": "S-1", "training": "T-1", "date": "2026-03-02",
-                      "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
-                      "participants": ["p-ann", "p-bart", "p-cas"]});
-    let check = |kind: &str, person: &str| json!({"type": kind, "session": "S-1", "person": person});
+    let plan = plan_s1();
     let start = json!({"type": "start_session", "session": "S-1"});
     let steps = [
         env("plan", "p-olivia", "2026-02-02T09:00:00+01:00", plan),
