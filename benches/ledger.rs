@@ -342,6 +342,20 @@ fn main() {
     let load_peak = PEAK.load(Ordering::Relaxed) - before;
     let loaded_size = live() - before;
     assert_eq!(loaded.state().event_count, l.state().event_count);
+    // The index of a person's sessions is made on its first use (an e-learning entry, EL-3; a
+    // partner's MLP profile, ORG-4), not by the load: what that first use costs.
+    let some_day = l
+        .state()
+        .sessions
+        .values()
+        .next()
+        .map(|s| (s.timing.date, s.participants.keys().next().cloned()));
+    let t = Instant::now();
+    let on_day = some_day.map_or(0, |(date, p)| {
+        p.map_or(0, |p| loaded.state().sessions_of_person_on(&p, date).count())
+    });
+    let person_index = t.elapsed();
+    assert!(on_day > 0);
     drop(loaded);
 
     // Event log: export and replay, timed without the allocator counting (it costs ~6 % of a
@@ -415,6 +429,10 @@ fn main() {
         "| typed commands through `apply_quiet` (no events copied out) | {:.0} k/s ({:.2} µs each) |",
         commands.len() as f64 / quiet.as_secs_f64() / 1e3,
         quiet.as_secs_f64() * 1e6 / commands.len() as f64
+    );
+    println!(
+        "| a person's sessions asked for the first time after the load (the index made) | {:.0} ms |",
+        person_index.as_secs_f64() * 1e3
     );
     println!(
         "| JSON commands decoded and applied | {:.0} k/s ({:.2} µs each) |",

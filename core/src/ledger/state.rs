@@ -12,6 +12,7 @@ use crate::session::{Interval, Method, OverlapIndex, ParticipantRecord, Session,
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use super::event::Event;
 
@@ -20,7 +21,8 @@ use super::event::Event;
 pub(crate) struct Indexes {
     pub training_sessions: OverlapIndex<TrainingId>,
     pub trainer_sessions: OverlapIndex<PersonId>,
-    pub person_sessions: BTreeMap<PersonId, BTreeSet<(NaiveDate, SessionId)>>,
+    /// A person's sessions by date: made when first asked for, kept up to date from then on.
+    person_sessions: OnceLock<PersonSessions>,
     pub person_entries: BTreeMap<PersonId, BTreeMap<NaiveDate, BTreeSet<EntryId>>>,
     pub project_sessions: BTreeMap<ProjectId, BTreeSet<SessionId>>,
     pub project_entries: BTreeMap<ProjectId, BTreeSet<EntryId>>,
@@ -565,15 +567,43 @@ impl State {
             .filter_map(|id| self.entries.get(id))
     }
 
-    /// Sessions a person takes part in on a date.
+    /// Sessions a person takes part in on a date, by session id.
     pub fn sessions_of_person_on(&self, person: &PersonId, date: NaiveDate) -> impl Iterator<Item = &Session> {
-        let lo = (date, SessionId::new(""));
-        self.idx
-            .person_sessions
+        let index = self.person_sessions();
+        let mut day: Vec<&Session> = index
+            .by_person
             .get(person)
             .into_iter()
-            .flat_map(move |set| set.range(lo.clone()..).take_while(move |(d, _)| *d == date))
-            .filter_map(|(_, id)| self.sessions.get(id))
+            .flat_map(|set| set.range((date, 0)..=(date, u32::MAX)))
+            .filter_map(|&(_, n)| index.id(n))
+            .filter_map(|id| self.sessions.get(id))
+            .collect();
+        day.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        day.into_iter()
+    }
+
+    /// Every session a person takes part in (by date, then in no particular order).
+    pub(crate) fn sessions_of_person(&self, person: &PersonId) -> impl Iterator<Item = &Session> {
+        let index = self.person_sessions();
+        index
+            .by_person
+            .get(person)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(_, n)| index.id(n))
+            .filter_map(|id| self.sessions.get(id))
+    }
+
+    /// The index of a person's sessions, made from the sessions the first time it is asked for
+    /// (a fold that never asks — a replay, a load, a year of scans — never keeps it up).
+    fn person_sessions(&self) -> &PersonSessions {
+        self.idx.person_sessions.get_or_init(|| {
+            let mut index = PersonSessions::default();
+            for s in self.sessions.values() {
+                index.add(s);
+            }
+            index
+        })
     }
 
     /// E-learning entries of a person on a date.
@@ -655,15 +685,72 @@ fn push_interval(v: &mut Vec<Interval>, i: Interval) {
 }
 
 /// Indexes a session under one of its participants (the id copied only for a new person).
+/// A person's sessions by date (EL-3: a participant's day; ORG-4: a partner's participants),
+/// each session by a number (8-byte keys: no id cloned or compared per participant). A number
+/// is kept when its session is deleted, so that a session planned again under its id gets it
+/// back: at most one per session ever planned.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PersonSessions {
+    by_person: BTreeMap<PersonId, BTreeSet<(NaiveDate, u32)>>,
+    numbers: BTreeMap<SessionId, u32>,
+    ids: Vec<SessionId>,
+}
+
+impl PersonSessions {
+    fn number(&mut self, id: &SessionId) -> u32 {
+        if let Some(&n) = self.numbers.get(id) {
+            return n;
+        }
+        // More than 2^32 sessions in one ledger is far beyond docs/limits.md.
+        let n = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.push(id.clone());
+        self.numbers.insert(id.clone(), n);
+        n
+    }
+
+    fn id(&self, n: u32) -> Option<&SessionId> {
+        self.ids.get(n as usize)
+    }
+
+    /// The session's participants on its date.
+    fn add(&mut self, s: &Session) {
+        let key = (s.timing.date, self.number(&s.id));
+        for p in s.participants.keys() {
+            self.add_person(p, key);
+        }
+    }
+
+    fn add_person(&mut self, person: &PersonId, key: (NaiveDate, u32)) {
+        match self.by_person.get_mut(person) {
+            Some(set) => {
+                set.insert(key);
+            }
+            None => {
+                self.by_person.entry(person.clone()).or_default().insert(key);
+            }
+        }
+    }
+
+    fn remove(&mut self, s: &Session) {
+        let Some(&number) = self.numbers.get(&s.id) else {
+            return;
+        };
+        for p in s.participants.keys() {
+            if let Some(set) = self.by_person.get_mut(p) {
+                set.remove(&(s.timing.date, number));
+                if set.is_empty() {
+                    self.by_person.remove(p);
+                }
+            }
+        }
+    }
+}
+
+/// A participant added to a session, in the index of a person's sessions when it is kept.
 fn person_session(idx: &mut Indexes, person: &PersonId, date: NaiveDate, session: &SessionId) {
-    let key = (date, session.clone());
-    match idx.person_sessions.get_mut(person) {
-        Some(set) => {
-            set.insert(key);
-        }
-        None => {
-            idx.person_sessions.entry(person.clone()).or_default().insert(key);
-        }
+    if let Some(index) = idx.person_sessions.get_mut() {
+        let key = (date, index.number(session));
+        index.add_person(person, key);
     }
 }
 
@@ -674,8 +761,8 @@ fn index_session(idx: &mut Indexes, s: &Session) {
         idx.trainer_sessions
             .insert(t, &s.id, s.timing.start_at, s.timing.end_at);
     }
-    for p in s.participants.keys() {
-        person_session(idx, p, s.timing.date, &s.id);
+    if let Some(index) = idx.person_sessions.get_mut() {
+        index.add(s);
     }
     idx.project_sessions
         .entry(s.project.clone())
@@ -688,18 +775,94 @@ fn unindex_session(idx: &mut Indexes, s: &Session) {
     for t in &s.trainers {
         idx.trainer_sessions.remove(t, &s.id, s.timing.start_at);
     }
-    for p in s.participants.keys() {
-        if let Some(set) = idx.person_sessions.get_mut(p) {
-            set.remove(&(s.timing.date, s.id.clone()));
-            if set.is_empty() {
-                idx.person_sessions.remove(p);
-            }
-        }
+    if let Some(index) = idx.person_sessions.get_mut() {
+        index.remove(s);
     }
     if let Some(set) = idx.project_sessions.get_mut(&s.project) {
         set.remove(&s.id);
         if set.is_empty() {
             idx.project_sessions.remove(&s.project);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveTime, TimeZone};
+
+    fn planned(state: &mut State, id: &str, date: NaiveDate, people: &[&str]) {
+        let hm = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+        let Ok(timing) = crate::session::Timing::new(date, hm(9), hm(12), Vec::new()) else {
+            panic!("a valid timing");
+        };
+        let event = Event::SessionPlanned {
+            session: SessionId::new(id),
+            project: ProjectId::new("P"),
+            training: TrainingId::new("T"),
+            owner: OrgId::new("O"),
+            timing,
+            location: None,
+            trainers: BTreeSet::new(),
+            participants: people.iter().map(|p| PersonId::new(*p)).collect(),
+        };
+        state.evolve_event(Utc.timestamp_opt(0, 0).unwrap(), &Actor::System, &event);
+    }
+
+    fn on(state: &State, person: &str, date: NaiveDate) -> Vec<String> {
+        state
+            .sessions_of_person_on(&PersonId::new(person), date)
+            .map(|s| s.id.to_string())
+            .collect()
+    }
+
+    /// EL-3 (a participant's day: classroom and e-learning together, the first overlapping
+    /// session named): a person's sessions of a date come by session id, whatever order they
+    /// were planned, deleted, planned again or added to in — the index kept up once asked for,
+    /// and made from the sessions when first asked for after a load.
+    #[test]
+    fn el_3_a_persons_sessions_of_a_day_come_by_id_however_they_were_planned() {
+        let (d1, d2) = (
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(2026, 3, 3).unwrap_or_default(),
+        );
+        let mut s = State::default();
+        planned(&mut s, "S-c", d1, &["ann", "bob"]);
+        planned(&mut s, "S-a", d1, &["ann"]);
+        planned(&mut s, "S-b", d2, &["ann"]);
+        planned(&mut s, "S-0", d1, &["bob"]);
+        assert_eq!(on(&s, "ann", d1), ["S-a", "S-c"]);
+        assert_eq!(on(&s, "ann", d2), ["S-b"]);
+        assert_eq!(on(&s, "bob", d1), ["S-0", "S-c"]);
+        let at = Utc.timestamp_opt(0, 0).unwrap();
+        s.evolve_event(
+            at,
+            &Actor::System,
+            &Event::SessionDeleted {
+                session: SessionId::new("S-a"),
+            },
+        );
+        assert_eq!(on(&s, "ann", d1), ["S-c"]);
+        s.evolve_event(
+            at,
+            &Actor::System,
+            &Event::ParticipantAdded {
+                session: SessionId::new("S-0"),
+                person: PersonId::new("ann"),
+            },
+        );
+        assert_eq!(on(&s, "ann", d1), ["S-0", "S-c"]);
+        // Planned again under its id, on another date: gone from the first.
+        planned(&mut s, "S-a", d2, &["ann"]);
+        assert_eq!(on(&s, "ann", d1), ["S-0", "S-c"]);
+        assert_eq!(on(&s, "ann", d2), ["S-a", "S-b"]);
+        planned(&mut s, "S-d", d1, &["ann"]);
+        assert_eq!(on(&s, "ann", d1), ["S-0", "S-c", "S-d"]);
+        assert_eq!(on(&s, "carl", d1), Vec::<String>::new());
+        let mut loaded = s.clone();
+        loaded.rebuild_indexes();
+        for (p, d) in [("ann", d1), ("ann", d2), ("bob", d1), ("bob", d2)] {
+            assert_eq!(on(&loaded, p, d), on(&s, p, d), "{p} on {d}");
         }
     }
 }

@@ -21,12 +21,7 @@ impl<'a> Cx<'a> {
             // ORG-4: a partner keeps the profiles of its own sessions' participants only; a
             // person in the promoter's sessions only and a person in none get the same answer.
             let ours = s
-                .idx
-                .person_sessions
-                .get(person)
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, id)| s.sessions.get(id))
+                .sessions_of_person(person)
                 .any(|x| x.project == p.id && x.owner == own);
             if !ours {
                 return Err(Error::access(
