@@ -684,7 +684,6 @@ fn push_interval(v: &mut Vec<Interval>, i: Interval) {
     v.push(i);
 }
 
-/// Indexes a session under one of its participants (the id copied only for a new person).
 /// A person's sessions by date (EL-3: a participant's day; ORG-4: a partner's participants),
 /// each session by a number (8-byte keys: no id cloned or compared per participant). A number
 /// is kept when its session is deleted, so that a session planned again under its id gets it
@@ -720,6 +719,7 @@ impl PersonSessions {
         }
     }
 
+    /// One participant's entry (their id copied only for a person new to the index).
     fn add_person(&mut self, person: &PersonId, key: (NaiveDate, u32)) {
         match self.by_person.get_mut(person) {
             Some(set) => {
@@ -731,6 +731,7 @@ impl PersonSessions {
         }
     }
 
+    /// The session's participants on its date, taken out (its number stays).
     fn remove(&mut self, s: &Session) {
         let Some(&number) = self.numbers.get(&s.id) else {
             return;
