@@ -809,6 +809,45 @@ def test_instants_read_directly_are_the_instants_the_json_way_reads() -> None:
         assert fast is None and slow is None, (at_, fast, slow)
 
 
+def test_brussels_wall_clock_times_are_read_as_python_reads_them() -> None:
+    """DL-4: an aware datetime in `zoneinfo.ZoneInfo("Europe/Brussels")` read directly (from its
+    distance to the epoch) gives the instant Python's own reading (its `isoformat`) gives on
+    every quarter of an hour of the days of both clock changes of several years, with fold 0 and
+    1 (the repeated autumn hour's two instants, the skipped spring hour read with the offset
+    before or after the change, PEP 495), seconds and microseconds, ordinary days, and years
+    outside 1996–2099."""
+    import random
+    import zoneinfo
+
+    from tijdreg import _tijdreg
+
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+    rng = random.Random(20261201)
+    cmd = c.CheckIn("S-1", person="p-ann")
+    days = [dt.date(1996, 3, 31), dt.date(1996, 10, 27), dt.date(2026, 3, 29), dt.date(2026, 10, 25),
+            dt.date(2027, 3, 28), dt.date(2027, 10, 31), dt.date(2099, 3, 29), dt.date(2099, 10, 25),
+            dt.date(2026, 3, 2), dt.date(2026, 12, 31), dt.date(2027, 1, 1), dt.date(1995, 10, 29),
+            dt.date(1985, 7, 1), dt.date(2100, 1, 1)]
+    instants = set()
+    checked = 0
+    for d in days:
+        for quarter in range(96):
+            for fold in (0, 1):
+                at_ = dt.datetime(d.year, d.month, d.day, quarter // 4, 15 * (quarter % 4), rng.randrange(60),
+                                  rng.choice([0, rng.randrange(1_000_000)]), tzinfo=brussels, fold=fold)
+                fast, slow = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", at_, "c-1")
+                assert slow is not None and fast == slow, (at_, fast, slow)
+                instants.add(json.loads(fast)["at"])
+                checked += 1
+    assert checked == len(days) * 96 * 2 and len(instants) > checked // 2
+    # The repeated autumn hour: first and second occurrence; the skipped spring hour: the offset
+    # before the change (fold 0) or after it (fold 1).
+    for (y, m, d_, fold), want in {(2026, 10, 25, 0): "2026-10-25T00:30:00Z", (2026, 10, 25, 1): "2026-10-25T01:30:00Z",
+                                   (2026, 3, 29, 0): "2026-03-29T01:30:00Z", (2026, 3, 29, 1): "2026-03-29T00:30:00Z"}.items():
+        fast, _ = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", dt.datetime(y, m, d_, 2, 30, tzinfo=brussels, fold=fold), "c-1")
+        assert json.loads(fast)["at"] == want, (y, m, d_, fold, fast)
+
+
 def test_an_event_type_the_package_lacks_comes_back_as_unknown_event() -> None:
     """AUD-1: an event whose type `tijdreg.events` does not know (a newer engine) comes back as
     `UnknownEvent` with its type and its fields, typed by name like any other, in a process
