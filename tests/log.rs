@@ -625,3 +625,86 @@ fn aud_2_a_snapshot_as_the_engine_writes_it_and_written_otherwise_get_one_verdic
     assert_eq!(cut.0, "invalid_input", "{cut:?}");
     assert_eq!(cut.1.split(" (line").next(), cut_spaced.1.split(" (line").next());
 }
+
+/// AUD-2: the event log's JSON lines, replayed a few lines at a time (their command ids' index
+/// slots read together), give the verdict their events give one by one: the same ledger from
+/// the whole log, with blank lines and CRLF ends too; a line that is not JSON named by its line
+/// number (blank lines counted) wherever it falls among the lines read together; a check-in or
+/// check-out altered anywhere refused as the typed replay of the same events refuses it.
+#[test]
+fn aud_2_a_log_replayed_a_few_lines_at_a_time_gets_the_verdict_of_its_events() {
+    let l = ledger_with_scans();
+    let text = l.events_jsonl();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 16, "{} lines", lines.len());
+    let spaced: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            if i % 5 == 0 {
+                format!("\n{x}\r\n")
+            } else {
+                format!("{x}\n")
+            }
+        })
+        .collect();
+    for t in [&text, &spaced] {
+        let r = Ledger::replay_jsonl(t.as_bytes(), Keyring::default()).expect("replays");
+        assert_eq!(r.events_jsonl(), text);
+        assert_eq!(r.state(), l.state());
+    }
+    // A blank line before every fifth line, the first too: line k of `lines` is physical line
+    // k + 2 + ⌊k / 5⌋.
+    let physical = |k: usize| k + 2 + k / 5;
+    for k in 0..lines.len() {
+        let mut cut: Vec<String> = lines.iter().map(|x| (*x).to_owned()).collect();
+        cut[k] = lines[k][..lines[k].len() / 2].to_owned();
+        let t: String = cut
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                if i % 5 == 0 {
+                    format!("\n{x}\n")
+                } else {
+                    format!("{x}\n")
+                }
+            })
+            .collect();
+        let e = Ledger::replay_jsonl(t.as_bytes(), Keyring::default())
+            .map(|_| ())
+            .expect_err("a cut line");
+        assert_eq!(e.code(), "invalid_input", "line {k}: {}", e.message_en());
+        let named = format!("log line {}", physical(k));
+        let after = e.message_en().split_once(&named).map(|(_, rest)| rest.to_owned());
+        assert!(
+            after.is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit())),
+            "line {k}: {}",
+            e.message_en()
+        );
+    }
+    let mut altered_scans = 0;
+    for k in 0..lines.len() {
+        if !lines[k].contains("\"checked_") {
+            continue;
+        }
+        altered_scans += 1;
+        let mut edited: Vec<String> = lines.iter().map(|x| (*x).to_owned()).collect();
+        edited[k] = edited[k].replacen(":00Z\"", ":01Z\"", 1);
+        assert_ne!(edited[k], lines[k]);
+        let t = edited.join("\n");
+        let e = Ledger::replay_jsonl(t.as_bytes(), Keyring::default())
+            .map(|_| ())
+            .expect_err("altered");
+        let events: Vec<Recorded> = edited
+            .iter()
+            .map(|x| serde_json::from_str(x).expect("still an event"))
+            .collect();
+        assert_eq!((e.code().to_owned(), e.message_en()), refused(&events), "line {k}");
+        assert!(
+            e.message_en().contains(&format!("event {}", k + 1)),
+            "{}",
+            e.message_en()
+        );
+    }
+    assert!(altered_scans >= 5, "{altered_scans}");
+}

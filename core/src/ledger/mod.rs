@@ -242,6 +242,9 @@ fn fingerprint(env: &Envelope) -> String {
     fingerprint::of(env)
 }
 
+/// How many lines of an event log [`Ledger::replay_jsonl`] reads before folding them.
+const REPLAY_AHEAD: usize = 8;
+
 impl Ledger {
     /// An empty ledger without QR keys.
     pub fn new() -> Ledger {
@@ -547,38 +550,67 @@ impl Ledger {
     pub fn replay_jsonl(reader: impl std::io::BufRead, keys: Keyring) -> Result<Ledger, Error> {
         let mut l = Ledger::with_keys(keys);
         let mut reader = reader;
-        let mut buf = String::new();
+        // Up to `REPLAY_AHEAD` lines read before they are folded (see `replay_lines`), each
+        // with its line number and where it lies in `batch`.
+        let mut batch = String::new();
+        let mut lines: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(REPLAY_AHEAD);
         let mut number: usize = 0;
         loop {
-            buf.clear();
-            let read = reader.read_line(&mut buf).map_err(|_| {
+            let from = batch.len();
+            let read = reader.read_line(&mut batch).map_err(|_| {
                 Error::invalid(
                     "the event log could not be read",
                     "het gebeurtenissenlogboek kon niet gelezen worden",
                 )
             })?;
+            if read > 0 {
+                number = number.saturating_add(1);
+                let line = batch.get(from..).unwrap_or("");
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if !line.trim().is_empty() {
+                    lines.push((number, from..from.saturating_add(line.len())));
+                }
+            }
+            if lines.len() == REPLAY_AHEAD || (read == 0 && !lines.is_empty()) {
+                l.replay_lines(&batch, &lines)?;
+                lines.clear();
+                batch.clear();
+            }
             if read == 0 {
                 break;
             }
-            number = number.saturating_add(1);
-            let line = buf.strip_suffix('\n').unwrap_or(&buf);
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.trim().is_empty() {
-                continue;
-            }
-            match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
-                Some(s) => l.push_scanned(s, line)?,
+        }
+        Ok(l)
+    }
+
+    /// Folds a few lines of an event log in order. The check-ins' and check-outs' command ids'
+    /// slots in the log's index are read for all of them first: in a large log each is a cache
+    /// miss, and so the processor waits for them together rather than once a line.
+    fn replay_lines(&mut self, batch: &str, lines: &[(usize, std::ops::Range<usize>)]) -> Result<(), Error> {
+        let mut scans: [Option<line::Scanned<'_>>; REPLAY_AHEAD] = Default::default();
+        for (slot, (_, range)) in scans.iter_mut().zip(lines) {
+            *slot = line::scan(batch.get(range.clone()).unwrap_or(""), crate::decode::MAX_COMMAND_BYTES);
+        }
+        // In a loop of their own, so that the reads are issued together.
+        for s in scans.iter().flatten() {
+            self.log.expect(s.command_id);
+        }
+        for (slot, (number, range)) in scans.iter_mut().zip(lines) {
+            let line = batch.get(range.clone()).unwrap_or("");
+            match slot.take() {
+                Some(s) => self.push_scanned(s, line)?,
                 None => {
                     let v = crate::decode::from_str_max_lazy(
                         line,
                         || format!("log line {number}"),
                         crate::decode::MAX_COMMAND_BYTES,
                     )?;
-                    l.push_view(v, line)?;
+                    self.push_view(v, line)?;
                 }
             }
         }
-        Ok(l)
+        Ok(())
     }
 
     fn push_checked(&mut self, r: Recorded, line: Option<&str>) -> Result<(), Error> {
