@@ -568,7 +568,10 @@ impl Ledger {
                 let line = batch.get(from..).unwrap_or("");
                 let line = line.strip_suffix('\n').unwrap_or(line);
                 let line = line.strip_suffix('\r').unwrap_or(line);
-                if !line.trim().is_empty() {
+                if line.trim().is_empty() {
+                    // Not kept: a log of blank lines never grows the batch.
+                    batch.truncate(from);
+                } else {
                     lines.push((number, from..from.saturating_add(line.len())));
                 }
             }
