@@ -626,6 +626,23 @@ fn aud_2_a_snapshot_as_the_engine_writes_it_and_written_otherwise_get_one_verdic
     assert_eq!(cut.1.split(" (line").next(), cut_spaced.1.split(" (line").next());
 }
 
+/// `lines` joined as a log's text, a blank line before every fifth line (the first too), which
+/// ends with `end`.
+fn with_blanks<S: AsRef<str>>(lines: &[S], end: &str) -> String {
+    let mut out = String::new();
+    for (i, x) in lines.iter().enumerate() {
+        if i % 5 == 0 {
+            out.push('\n');
+            out.push_str(x.as_ref());
+            out.push_str(end);
+        } else {
+            out.push_str(x.as_ref());
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// AUD-2: the event log's JSON lines, replayed a few lines at a time (their command ids' index
 /// slots read together), give the verdict their events give one by one: the same ledger from
 /// the whole log, with blank lines and CRLF ends too; a line that is not JSON named by its line
@@ -637,17 +654,7 @@ fn aud_2_a_log_replayed_a_few_lines_at_a_time_gets_the_verdict_of_its_events() {
     let text = l.events_jsonl();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.len() > 16, "{} lines", lines.len());
-    let spaced: String = lines
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            if i % 5 == 0 {
-                format!("\n{x}\r\n")
-            } else {
-                format!("{x}\n")
-            }
-        })
-        .collect();
+    let spaced = with_blanks(&lines, "\r\n");
     for t in [&text, &spaced] {
         let r = Ledger::replay_jsonl(t.as_bytes(), Keyring::default()).expect("replays");
         assert_eq!(r.events_jsonl(), text);
@@ -659,17 +666,7 @@ fn aud_2_a_log_replayed_a_few_lines_at_a_time_gets_the_verdict_of_its_events() {
     for k in 0..lines.len() {
         let mut cut: Vec<String> = lines.iter().map(|x| (*x).to_owned()).collect();
         cut[k] = lines[k][..lines[k].len() / 2].to_owned();
-        let t: String = cut
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                if i % 5 == 0 {
-                    format!("\n{x}\n")
-                } else {
-                    format!("{x}\n")
-                }
-            })
-            .collect();
+        let t = with_blanks(&cut, "\n");
         let e = Ledger::replay_jsonl(t.as_bytes(), Keyring::default())
             .map(|_| ())
             .expect_err("a cut line");

@@ -242,8 +242,9 @@ fn fingerprint(env: &Envelope) -> String {
     fingerprint::of(env)
 }
 
-/// How many lines of an event log [`Ledger::replay_jsonl`] reads before folding them.
-const REPLAY_AHEAD: usize = 8;
+/// How many check-ins and check-outs a replay or a snapshot load reads before folding them
+/// ([`Ledger::fold_ahead`]).
+const READ_AHEAD: usize = 8;
 
 impl Ledger {
     /// An empty ledger without QR keys.
@@ -550,10 +551,10 @@ impl Ledger {
     pub fn replay_jsonl(reader: impl std::io::BufRead, keys: Keyring) -> Result<Ledger, Error> {
         let mut l = Ledger::with_keys(keys);
         let mut reader = reader;
-        // Up to `REPLAY_AHEAD` lines read before they are folded (see `replay_lines`), each
+        // Up to `READ_AHEAD` lines read before they are folded (see `replay_lines`), each
         // with its line number and where it lies in `batch`.
         let mut batch = String::new();
-        let mut lines: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(REPLAY_AHEAD);
+        let mut lines: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(READ_AHEAD);
         let mut number: usize = 0;
         loop {
             let from = batch.len();
@@ -575,7 +576,7 @@ impl Ledger {
                     lines.push((number, from..from.saturating_add(line.len())));
                 }
             }
-            if lines.len() == REPLAY_AHEAD || (read == 0 && !lines.is_empty()) {
+            if lines.len() == READ_AHEAD || (read == 0 && !lines.is_empty()) {
                 l.replay_lines(&batch, &lines)?;
                 lines.clear();
                 batch.clear();
@@ -587,23 +588,16 @@ impl Ledger {
         Ok(l)
     }
 
-    /// Folds a few lines of an event log in order. The check-ins' and check-outs' command ids'
-    /// slots in the log's index are read for all of them first: in a large log each is a cache
-    /// miss, and so the processor waits for them together rather than once a line.
+    /// Folds a few lines of an event log in order, check-ins and check-outs read ahead
+    /// ([`Ledger::fold_ahead`]) up to the next line serde must read.
     fn replay_lines(&mut self, batch: &str, lines: &[(usize, std::ops::Range<usize>)]) -> Result<(), Error> {
-        let mut scans: [Option<line::Scanned<'_>>; REPLAY_AHEAD] = Default::default();
-        for (slot, (_, range)) in scans.iter_mut().zip(lines) {
-            *slot = line::scan(batch.get(range.clone()).unwrap_or(""), crate::decode::MAX_COMMAND_BYTES);
-        }
-        // In a loop of their own, so that the reads are issued together.
-        for s in scans.iter().flatten() {
-            self.log.expect(s.command_id);
-        }
-        for (slot, (number, range)) in scans.iter_mut().zip(lines) {
+        let mut ahead = Vec::with_capacity(READ_AHEAD);
+        for (number, range) in lines {
             let line = batch.get(range.clone()).unwrap_or("");
-            match slot.take() {
-                Some(s) => self.push_scanned(s, line)?,
+            match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
+                Some(s) => ahead.push((s, line)),
                 None => {
+                    self.fold_ahead(&mut ahead)?;
                     let v = crate::decode::from_str_max_lazy(
                         line,
                         || format!("log line {number}"),
@@ -612,6 +606,19 @@ impl Ledger {
                     self.push_view(v, line)?;
                 }
             }
+        }
+        self.fold_ahead(&mut ahead)
+    }
+
+    /// Folds check-ins and check-outs read ahead, in order. Each command id's slot in the log's
+    /// index is read for all of them first, in a loop of its own: in a large log each is a
+    /// cache miss, and so the processor waits for them together rather than once a line.
+    fn fold_ahead(&mut self, ahead: &mut Vec<(line::Scanned<'_>, &str)>) -> Result<(), Error> {
+        for (s, _) in ahead.iter() {
+            self.log.expect(s.command_id);
+        }
+        for (s, line) in ahead.drain(..) {
+            self.push_scanned(s, line)?;
         }
         Ok(())
     }

@@ -57,8 +57,8 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
     let (head, rest) = rest.strip_prefix(",\"head\":\"")?.split_once('"')?;
     let mut rest = rest.strip_prefix(",\"log\":[")?;
     let mut ledger = Ledger::with_keys(keys.clone());
-    // Check-ins and check-outs read ahead, folded in order a few at a time (see `fold`).
-    let mut ahead: Vec<(super::line::Scanned<'_>, &str)> = Vec::with_capacity(AHEAD);
+    // Check-ins and check-outs read ahead, folded in order a few at a time.
+    let mut ahead: Vec<(super::line::Scanned<'_>, &str)> = Vec::with_capacity(super::READ_AHEAD);
     if let Some(after) = rest.strip_prefix(']') {
         rest = after;
     } else {
@@ -67,8 +67,8 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
                 Some((v, len)) => {
                     let (line, after) = rest.split_at_checked(len)?;
                     ahead.push((v, line));
-                    if ahead.len() == AHEAD
-                        && let Err(e) = fold(&mut ledger, &mut ahead)
+                    if ahead.len() == super::READ_AHEAD
+                        && let Err(e) = ledger.fold_ahead(&mut ahead)
                     {
                         return Some(Err(e));
                     }
@@ -82,7 +82,7 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
                     let mut values = serde_json::Deserializer::from_str(rest).into_iter::<super::line::LineView<'_>>();
                     let v = values.next()?.ok()?;
                     let (line, after) = rest.split_at_checked(values.byte_offset())?;
-                    if let Err(e) = fold(&mut ledger, &mut ahead).and_then(|()| ledger.push_view(v, line)) {
+                    if let Err(e) = ledger.fold_ahead(&mut ahead).and_then(|()| ledger.push_view(v, line)) {
                         return Some(Err(e));
                     }
                     after
@@ -95,7 +95,7 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
                 break;
             }
         }
-        if let Err(e) = fold(&mut ledger, &mut ahead) {
+        if let Err(e) = ledger.fold_ahead(&mut ahead) {
             return Some(Err(e));
         }
     }
@@ -103,22 +103,6 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
         return None;
     }
     Some(finish(ledger, Some(events), Some(head)))
-}
-
-/// How many check-ins and check-outs [`direct`] reads ahead of folding them.
-const AHEAD: usize = 8;
-
-/// Folds the lines read ahead, in order. Each command id's slot in the log's index is read for
-/// all of them first: in a large log each is a cache miss, and so the processor waits for
-/// them together rather than once a line.
-fn fold(ledger: &mut Ledger, ahead: &mut Vec<(super::line::Scanned<'_>, &str)>) -> Result<(), Error> {
-    for (v, _) in ahead.iter() {
-        ledger.log.expect(v.command_id);
-    }
-    for (v, line) in ahead.drain(..) {
-        ledger.push_scanned(v, line)?;
-    }
-    Ok(())
 }
 
 /// The decimal digits at the start of `text` as a number, and what follows them.
