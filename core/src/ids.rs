@@ -319,6 +319,46 @@ mod tests {
         }
     }
 
+    /// Ids order as their texts do where the word comparison ends: texts shorter than eight
+    /// bytes (padded with zero bytes, which a text may itself hold), texts of exactly eight,
+    /// and texts whose first eight bytes are equal.
+    #[test]
+    fn aud_3_ids_order_as_their_texts_around_the_first_eight_bytes() {
+        let texts = [
+            "",
+            "\0",
+            "\0\0",
+            "a",
+            "a\0",
+            "a\0\0",
+            "ab",
+            "ab\0",
+            "ab\0a",
+            "p-tom",
+            "p-00012",
+            "p-00012\0",
+            "p-000120",
+            "p-00013",
+            "S-000123",
+            "S-000123\0",
+            "S-0001230",
+            "S-000124",
+            "S-0001231",
+            "abcdefgh",
+            "abcdefgh\0",
+            "abcdefghi",
+            "abcdefgi",
+            "é",
+            "e\u{301}",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(cmp_text(a.as_bytes(), b.as_bytes()), a.cmp(b), "{a:?} against {b:?}");
+                assert_eq!(PersonId::new(a).cmp(&PersonId::new(b)), a.cmp(b), "{a:?} against {b:?}");
+            }
+        }
+    }
+
     #[test]
     fn aud_3_id_3_id_limits_at_the_edges() {
         let long = "a".repeat(MAX_ID_CHARS);
