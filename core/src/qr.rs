@@ -24,10 +24,12 @@
 
 use crate::error::Error;
 use crate::ids::{PersonId, ProjectId};
+use crate::subsidy::IdHashState;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Mutex;
 
 type HmacSha256 = Hmac<Sha256>;
 const DOMAIN: &[u8] = b"tijdreg-qr-v1\0";
@@ -35,11 +37,47 @@ const PREFIX: &str = "TR1.";
 
 /// The host's signing keys by key id. Several may be valid at once, for rotation (QR-2).
 /// Never serialised; `Debug` shows only the key ids.
+///
+/// A keyring remembers the tokens it verified (at most [`REMEMBERED`] of them), with what they
+/// name: a participant's code is scanned every training day, and a token seen before is
+/// answered from memory rather than by its HMAC again. What a token verifies to depends only
+/// on its text and the keys, so the answer is the same; any change of the keys
+/// ([`Keyring::add`], [`Keyring::remove`]) forgets them all, and only tokens that verified are
+/// remembered (a forged one always meets the constant-time check).
 #[derive(Clone, Default)]
 pub struct Keyring {
     /// Per key id, the HMAC already keyed with its secret and fed the domain tag: a token
     /// costs the two hash blocks of its own bytes, not the two of the key as well.
     keys: BTreeMap<String, HmacSha256>,
+    seen: Seen,
+}
+
+/// How many verified tokens a keyring remembers before it forgets them all and starts again
+/// (each about 200 bytes: a few MB at most).
+pub(crate) const REMEMBERED: usize = 1 << 15;
+
+/// Verified tokens (their exact text) with the project and person they name. A clone starts
+/// with none.
+#[derive(Default)]
+struct Seen(Mutex<SeenTokens>);
+
+/// Token text → (project id, person id).
+type SeenTokens = HashMap<Box<str>, (Box<str>, Box<str>), IdHashState>;
+
+impl Clone for Seen {
+    fn clone(&self) -> Self {
+        Seen::default()
+    }
+}
+
+impl Seen {
+    /// Forgets every token (the keys changed).
+    fn forget(&mut self) {
+        match self.0.get_mut() {
+            Ok(m) => m.clear(),
+            Err(_) => *self = Seen::default(),
+        }
+    }
 }
 
 impl fmt::Debug for Keyring {
@@ -73,12 +111,20 @@ impl Keyring {
             .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
         keyed.update(DOMAIN);
         self.keys.insert(key_id.to_owned(), keyed);
+        self.seen.forget();
         Ok(())
     }
 
     /// Removes a key (the end of a rotation); tokens signed with it stop verifying.
     pub fn remove(&mut self, key_id: &str) {
         self.keys.remove(key_id);
+        self.seen.forget();
+    }
+
+    /// How many verified tokens are remembered now.
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
+        self.seen.0.lock().map_or(0, |m| m.len())
     }
 
     /// Key ids, in order.
@@ -123,8 +169,14 @@ impl Keyring {
 
     /// [`Keyring::verify`] handing the project and person ids to `f` as texts borrowed from
     /// the decoded token, only once the tag matches: a scan that compares the project with its
-    /// session's copies neither of them (the token is decoded on the stack).
+    /// session's copies neither of them (the token is decoded on the stack). A token verified
+    /// before is answered from memory (see [`Keyring`]); `f` must not use the keyring.
     pub(crate) fn verify_with<R>(&self, token: &str, f: impl FnOnce(&str, &str) -> R) -> Result<R, Error> {
+        if let Ok(seen) = self.seen.0.lock()
+            && let Some((project, person)) = seen.get(token)
+        {
+            return Ok(f(project, person));
+        }
         let malformed = || token_err("malformed or truncated", "misvormd of afgekapt");
         let rest = token
             .trim()
@@ -157,6 +209,12 @@ impl Keyring {
                 "de handtekening klopt niet (vervalst of gewijzigd)",
             )
         })?;
+        if let Ok(mut seen) = self.seen.0.lock() {
+            if seen.len() >= REMEMBERED {
+                seen.clear();
+            }
+            seen.insert(token.into(), (project.into(), person.into()));
+        }
         Ok(f(project, person))
     }
 }
@@ -433,6 +491,63 @@ mod qr_rules {
         assert!(k.verify(&forged).unwrap_err().to_string().contains("forged or altered"));
         assert!(!t1.contains("8507300"), "no national number inside");
         assert!(Keyring::default().add("k", b"short".to_vec()).is_err());
+    }
+
+    /// QR-2 with verified tokens remembered: a token verified before is refused as soon as
+    /// its key is retired or replaced by another secret under the same id, in the keyring
+    /// itself and in a clone made while it was remembered; one character altered in a token
+    /// verified a moment ago is still refused; and a token verified again names the same.
+    #[test]
+    fn qr_2_a_token_verified_before_is_refused_once_its_key_is_retired_or_replaced() {
+        let (p, a) = (ProjectId::new("P-1"), PersonId::new("p-ann"));
+        let mut k = ring();
+        let t1 = k.issue("k1", &p, &a).unwrap();
+        let t2 = k.issue("k2", &p, &a).unwrap();
+        for _ in 0..3 {
+            assert_eq!(k.verify(&t1).unwrap(), (p.clone(), a.clone()));
+            assert_eq!(k.verify_with(&t1, |x, y| format!("{x}/{y}")).unwrap(), "P-1/p-ann");
+        }
+        for i in 4..t1.len() {
+            let mut bytes = t1.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let altered = String::from_utf8(bytes).unwrap();
+            assert!(k.verify(&altered).is_err(), "position {i}");
+        }
+        assert!(
+            k.verify(&format!(" {t1}")).is_ok(),
+            "surrounding blanks are trimmed, as before"
+        );
+        let mut clone = k.clone();
+        k.remove("k1");
+        assert!(
+            k.verify(&t1)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown or retired key")
+        );
+        assert!(k.verify(&t2).is_ok());
+        assert!(clone.verify(&t1).is_ok(), "the clone still holds k1");
+        clone.add("k1", b"another-secret-for-k1".to_vec()).unwrap();
+        assert!(clone.verify(&t1).unwrap_err().to_string().contains("forged or altered"));
+        assert_eq!(clone.verify(&t2).unwrap(), (p, a));
+    }
+
+    /// QR-2: the keyring remembers at most `REMEMBERED` verified tokens (it forgets them all
+    /// when full and starts again), so a stream of distinct valid tokens never grows it without
+    /// bound; every token keeps verifying to what it names.
+    #[test]
+    fn qr_2_the_memory_of_verified_tokens_is_bounded() {
+        let k = ring();
+        let p = ProjectId::new("P-1");
+        for n in 0..(REMEMBERED + 10) {
+            let person = PersonId::new(format!("p-{n}"));
+            let t = k.issue("k1", &p, &person).unwrap();
+            assert_eq!(k.verify(&t).unwrap().1, person);
+            assert!(k.remembered() <= REMEMBERED);
+        }
+        assert!(k.remembered() >= 1);
+        let first = k.issue("k1", &p, &PersonId::new("p-0")).unwrap();
+        assert_eq!(k.verify(&first).unwrap().1.as_str(), "p-0");
     }
 
     proptest! {
