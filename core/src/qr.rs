@@ -543,11 +543,21 @@ mod qr_rules {
             let person = PersonId::new(format!("p-{n}"));
             let t = k.issue("k1", &p, &person).unwrap();
             assert_eq!(k.verify(&t).unwrap().1, person);
-            assert!(k.remembered() <= REMEMBERED);
+            // Verified again: answered from memory, nothing added.
+            assert_eq!(k.verify(&t).unwrap().1, person);
+            let expected = if n < REMEMBERED { n + 1 } else { n + 1 - REMEMBERED };
+            assert_eq!(k.remembered(), expected, "after {} tokens", n + 1);
         }
-        assert!(k.remembered() >= 1);
         let first = k.issue("k1", &p, &PersonId::new("p-0")).unwrap();
         assert_eq!(k.verify(&first).unwrap().1.as_str(), "p-0");
+        assert_eq!(k.remembered(), 11);
+        assert_eq!(Keyring::default().remembered(), 0);
+        let last = if first.ends_with('A') { 'B' } else { 'A' };
+        let bad = format!("{}{last}", &first[..first.len() - 1]);
+        assert!(
+            k.verify(&bad).is_err() && k.remembered() == 11,
+            "a refused token is not remembered"
+        );
     }
 
     proptest! {
