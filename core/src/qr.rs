@@ -38,7 +38,7 @@ const PREFIX: &str = "TR1.";
 /// The host's signing keys by key id. Several may be valid at once, for rotation (QR-2).
 /// Never serialised; `Debug` shows only the key ids.
 ///
-/// A keyring remembers the tokens it verified (at most [`REMEMBERED`] of them), with what they
+/// A keyring remembers the tokens it verified (at most 32,768 of them), with what they
 /// name: a participant's code is scanned every training day, and a token seen before is
 /// answered from memory rather than by its HMAC again. What a token verifies to depends only
 /// on its text and the keys, so the answer is the same; any change of the keys
