@@ -121,6 +121,71 @@ pub(crate) fn scan(line: &str, max_bytes: usize) -> Option<Scanned<'_>> {
     scan_prefix(line).and_then(|(v, len)| (len == line.len()).then_some(v))
 }
 
+/// A [`Scanned`] line with its texts as places in the line (start, end), so that it can be made
+/// on one thread and read on another beside the line (a replay's helper, ADR 22).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct ScannedAt {
+    seq: u64,
+    command_id: (u32, u32),
+    actor: (u32, u32),
+    at: DateTime<Utc>,
+    fingerprint: (u32, u32),
+    out: bool,
+    session: (u32, u32),
+    person: (u32, u32),
+    time: DateTime<Utc>,
+    method: Method,
+    late: bool,
+    hash: (u32, u32),
+}
+
+/// Where `part`, a slice of `line`, lies in it.
+fn place(line: &str, part: &str) -> Option<(u32, u32)> {
+    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= line.len()).then_some(())?;
+    Some((u32::try_from(start).ok()?, u32::try_from(end).ok()?))
+}
+
+impl ScannedAt {
+    /// `s`, read from `line`, with its texts as places in it (`None` if one is not in it).
+    pub fn of(s: &Scanned<'_>, line: &str) -> Option<ScannedAt> {
+        Some(ScannedAt {
+            seq: s.seq,
+            command_id: place(line, s.command_id)?,
+            actor: place(line, s.actor)?,
+            at: s.at,
+            fingerprint: place(line, s.fingerprint)?,
+            out: s.out,
+            session: place(line, s.session)?,
+            person: place(line, s.person)?,
+            time: s.time,
+            method: s.method,
+            late: s.late,
+            hash: place(line, s.hash)?,
+        })
+    }
+
+    /// The scanned line again, its texts borrowed from `line` (the line it was read from).
+    pub fn in_line<'a>(&self, line: &'a str) -> Option<Scanned<'a>> {
+        let text = |(a, b): (u32, u32)| line.get(a as usize..b as usize);
+        Some(Scanned {
+            seq: self.seq,
+            command_id: text(self.command_id)?,
+            actor: text(self.actor)?,
+            at: self.at,
+            fingerprint: text(self.fingerprint)?,
+            out: self.out,
+            session: text(self.session)?,
+            person: text(self.person)?,
+            time: self.time,
+            method: self.method,
+            late: self.late,
+            hash: text(self.hash)?,
+        })
+    }
+}
+
 /// [`scan`] of the check-in or check-out line at the start of `text`, and its length in bytes
 /// (what follows it is not read): a snapshot's log is its lines joined by commas.
 pub(crate) fn scan_prefix(text: &str) -> Option<(Scanned<'_>, usize)> {

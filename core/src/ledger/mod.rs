@@ -246,6 +246,83 @@ fn fingerprint(env: &Envelope) -> String {
 /// ([`Ledger::fold_ahead`]).
 const READ_AHEAD: usize = 8;
 
+/// A check-in or check-out read ahead: what the scanner read, its line, and its hash when it
+/// was worked out ahead.
+type Ahead<'l> = (line::Scanned<'l>, &'l str, Option<log::Verdict>);
+
+/// How many lines of an event log a replay reads at a time for its helper thread (a multiple
+/// of `READ_AHEAD`, so that lines are folded in the same groups as without it). The core's own
+/// tests use batches of 16, so that their small logs span several.
+const BATCH_LINES: usize = if cfg!(test) { 16 } else { 1024 };
+
+/// Lines of an event log as a replay reads them: the text, each non-blank line's number and
+/// where it lies in the text, and why the reading stopped after them, if it did.
+struct Batch {
+    text: String,
+    lines: Vec<(usize, std::ops::Range<usize>)>,
+    error: Option<Error>,
+    end: bool,
+}
+
+/// What a replay's helper thread works out for a line ahead of its fold: its hash when it
+/// chains, and what the scanner reads in it (`Some(None)`: not a check-in or check-out;
+/// `None`: to be read where it is folded).
+#[derive(Clone, Copy)]
+struct Prepared {
+    verdict: Option<log::Verdict>,
+    scanned: Option<Option<line::ScannedAt>>,
+}
+
+/// The error of an event log that cannot be read.
+fn unreadable() -> Error {
+    Error::invalid(
+        "the event log could not be read",
+        "het gebeurtenissenlogboek kon niet gelezen worden",
+    )
+}
+
+/// Reads up to `BATCH_LINES` non-blank lines (a blank line is not kept). When the reading
+/// fails, the lines of the unfinished group of `READ_AHEAD` before the failure are left out,
+/// as a replay a group at a time never folds them, and the batch carries the error.
+fn read_batch(reader: &mut impl std::io::BufRead, number: &mut usize) -> Batch {
+    let mut b = Batch {
+        text: String::new(),
+        lines: Vec::with_capacity(BATCH_LINES),
+        error: None,
+        end: false,
+    };
+    while b.lines.len() < BATCH_LINES {
+        let from = b.text.len();
+        match reader.read_line(&mut b.text) {
+            Err(_) => {
+                b.text.truncate(from);
+                let whole = b.lines.len().saturating_sub(b.lines.len() % READ_AHEAD);
+                b.lines.truncate(whole);
+                b.error = Some(unreadable());
+                break;
+            }
+            Ok(0) => {
+                b.end = true;
+                break;
+            }
+            Ok(_) => {
+                *number = number.saturating_add(1);
+                let line = b.text.get(from..).unwrap_or("");
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if line.trim().is_empty() {
+                    // Not kept: a log of blank lines never grows the batch.
+                    b.text.truncate(from);
+                } else {
+                    let len = line.len();
+                    b.lines.push((*number, from..from.saturating_add(len)));
+                }
+            }
+        }
+    }
+    b
+}
+
 impl Ledger {
     /// An empty ledger without QR keys.
     pub fn new() -> Ledger {
@@ -545,57 +622,131 @@ impl Ledger {
     /// Rebuilds a ledger from its event log as JSON lines ([`Ledger::events_jsonl`]), read
     /// line by line (AUD-2). Empty lines are skipped.
     ///
+    /// The lines' SHA-256 chain is worked out on a helper thread while they are folded here,
+    /// a batch of lines ahead (ADR 22); where no thread can be started, everything is done
+    /// here, with the same answer.
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] for a line that is not an event (naming the line);
     /// [`Error::DamagedLog`] as [`Ledger::replay`].
     pub fn replay_jsonl(reader: impl std::io::BufRead, keys: Keyring) -> Result<Ledger, Error> {
+        Self::replay_jsonl_helped(reader, keys, true)
+    }
+
+    /// [`Ledger::replay_jsonl`], with the helper thread or without it.
+    pub(crate) fn replay_jsonl_helped(
+        mut reader: impl std::io::BufRead,
+        keys: Keyring,
+        helper: bool,
+    ) -> Result<Ledger, Error> {
         let mut l = Ledger::with_keys(keys);
-        let mut reader = reader;
-        // Up to `READ_AHEAD` lines read before they are folded (see `replay_lines`), each
-        // with its line number and where it lies in `batch`.
-        let mut batch = String::new();
-        let mut lines: Vec<(usize, std::ops::Range<usize>)> = Vec::with_capacity(READ_AHEAD);
         let mut number: usize = 0;
-        loop {
-            let from = batch.len();
-            let read = reader.read_line(&mut batch).map_err(|_| {
-                Error::invalid(
-                    "the event log could not be read",
-                    "het gebeurtenissenlogboek kon niet gelezen worden",
-                )
-            })?;
-            if read > 0 {
-                number = number.saturating_add(1);
-                let line = batch.get(from..).unwrap_or("");
-                let line = line.strip_suffix('\n').unwrap_or(line);
-                let line = line.strip_suffix('\r').unwrap_or(line);
-                if line.trim().is_empty() {
-                    // Not kept: a log of blank lines never grows the batch.
-                    batch.truncate(from);
-                } else {
-                    lines.push((number, from..from.saturating_add(line.len())));
+        let genesis = *l.log.head();
+        std::thread::scope(|scope| {
+            let (to_helper, batches) = std::sync::mpsc::sync_channel::<Batch>(1);
+            let (verdicts_out, verdicts) = std::sync::mpsc::sync_channel::<(Batch, Vec<Prepared>)>(1);
+            let hashing = move || {
+                let mut prev = Some(genesis);
+                let mut hashes = Vec::new();
+                for b in batches {
+                    let line_of = |(_, r): &(usize, std::ops::Range<usize>)| b.text.get(r.clone()).unwrap_or("");
+                    hashes.clear();
+                    log::verify_ahead(&mut prev, b.lines.iter().map(line_of), &mut hashes);
+                    let prepared = b
+                        .lines
+                        .iter()
+                        .map(line_of)
+                        .zip(&hashes)
+                        .map(|(line, verdict)| Prepared {
+                            verdict: *verdict,
+                            scanned: match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
+                                Some(s) => line::ScannedAt::of(&s, line).map(Some),
+                                None => Some(None),
+                            },
+                        })
+                        .collect();
+                    if verdicts_out.send((b, prepared)).is_err() {
+                        break;
+                    }
+                }
+            };
+            let started = helper
+                && std::thread::Builder::new()
+                    .name("tijdreg-replay-hash".into())
+                    .spawn_scoped(scope, hashing)
+                    .is_ok();
+            if !started {
+                // Read and fold in turn, every line hashed here.
+                loop {
+                    let b = read_batch(&mut reader, &mut number);
+                    l.fold_batch(&b, &[])?;
+                    if let Some(e) = b.error {
+                        return Err(e);
+                    }
+                    if b.end {
+                        return Ok(());
+                    }
                 }
             }
-            if lines.len() == READ_AHEAD || (read == 0 && !lines.is_empty()) {
-                l.replay_lines(&batch, &lines)?;
-                lines.clear();
-                batch.clear();
+            // Two batches handed over before the first is folded: the helper hashes one while
+            // this thread folds the other.
+            let (mut more, mut pending) = (true, 0usize);
+            loop {
+                while more && pending < 2 {
+                    let b = read_batch(&mut reader, &mut number);
+                    more = b.error.is_none() && !b.end;
+                    to_helper.send(b).map_err(|_| unreadable())?;
+                    pending = pending.saturating_add(1);
+                }
+                if pending == 0 {
+                    return Ok(());
+                }
+                let (b, v) = verdicts.recv().map_err(|_| unreadable())?;
+                pending = pending.saturating_sub(1);
+                l.fold_batch(&b, &v)?;
+                if let Some(e) = b.error {
+                    return Err(e);
+                }
             }
-            if read == 0 {
-                break;
-            }
-        }
+        })?;
         Ok(l)
     }
 
+    /// Folds a batch of an event log's lines, `READ_AHEAD` at a time ([`Ledger::replay_lines`]),
+    /// with what was worked out ahead for them (nothing: every line scanned and hashed here).
+    fn fold_batch(&mut self, b: &Batch, verdicts: &[Prepared]) -> Result<(), Error> {
+        for (i, lines) in b.lines.chunks(READ_AHEAD).enumerate() {
+            let from = i.saturating_mul(READ_AHEAD);
+            let v = verdicts.get(from..from.saturating_add(lines.len())).unwrap_or(&[]);
+            self.replay_lines(&b.text, lines, v)?;
+        }
+        Ok(())
+    }
+
     /// Folds a few lines of an event log in order, check-ins and check-outs read ahead
-    /// ([`Ledger::fold_ahead`]) up to the next line serde must read.
-    fn replay_lines(&mut self, batch: &str, lines: &[(usize, std::ops::Range<usize>)]) -> Result<(), Error> {
+    /// ([`Ledger::fold_ahead`]) up to the next line serde must read; `prepared` (one a line,
+    /// or none) is what was worked out for them ahead.
+    fn replay_lines(
+        &mut self,
+        batch: &str,
+        lines: &[(usize, std::ops::Range<usize>)],
+        prepared: &[Prepared],
+    ) -> Result<(), Error> {
         let mut ahead = Vec::with_capacity(READ_AHEAD);
-        for (number, range) in lines {
+        for (i, (number, range)) in lines.iter().enumerate() {
             let line = batch.get(range.clone()).unwrap_or("");
-            match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
-                Some(s) => ahead.push((s, line)),
+            let pre = prepared.get(i);
+            let verdict = pre.and_then(|p| p.verdict);
+            let scanned = match pre.and_then(|p| p.scanned) {
+                Some(None) => None,
+                // Scanned ahead; read here when it could not be (or its places do not fit).
+                Some(Some(at)) => at
+                    .in_line(line)
+                    .or_else(|| line::scan(line, crate::decode::MAX_COMMAND_BYTES)),
+                None => line::scan(line, crate::decode::MAX_COMMAND_BYTES),
+            };
+            match scanned {
+                Some(s) => ahead.push((s, line, verdict)),
                 None => {
                     self.fold_ahead(&mut ahead)?;
                     let v = crate::decode::from_str_max_lazy(
@@ -603,7 +754,7 @@ impl Ledger {
                         || format!("log line {number}"),
                         crate::decode::MAX_COMMAND_BYTES,
                     )?;
-                    self.push_view(v, line)?;
+                    self.push_view(v, line, verdict.as_ref())?;
                 }
             }
         }
@@ -613,12 +764,12 @@ impl Ledger {
     /// Folds check-ins and check-outs read ahead, in order. Each command id's slot in the log's
     /// index is read for all of them first, in a loop of its own: in a large log each is a
     /// cache miss, and so the processor waits for them together rather than once a line.
-    fn fold_ahead(&mut self, ahead: &mut Vec<(line::Scanned<'_>, &str)>) -> Result<(), Error> {
-        for (s, _) in ahead.iter() {
+    fn fold_ahead(&mut self, ahead: &mut Vec<Ahead<'_>>) -> Result<(), Error> {
+        for (s, _, _) in ahead.iter() {
             self.log.expect(s.command_id);
         }
-        for (s, line) in ahead.drain(..) {
-            self.push_scanned(s, line)?;
+        for (s, line, verdict) in ahead.drain(..) {
+            self.push_scanned(s, line, verdict.as_ref())?;
         }
         Ok(())
     }
@@ -631,8 +782,8 @@ impl Ledger {
 
     /// [`Ledger::push_checked`] for a line read as a view: a canonical line is appended as it
     /// is, any other is checked on its values.
-    fn push_view(&mut self, v: line::LineView<'_>, line: &str) -> Result<(), Error> {
-        if self.log.append_canonical(v.seq, v.command_id.as_str(), line)? {
+    fn push_view(&mut self, v: line::LineView<'_>, line: &str, verdict: Option<&log::Verdict>) -> Result<(), Error> {
+        if self.log.append_canonical(v.seq, v.command_id.as_str(), line, verdict)? {
             self.state.evolve_event(v.at, &v.actor, &v.event);
             return Ok(());
         }
@@ -642,8 +793,8 @@ impl Ledger {
     /// [`Ledger::push_view`] for a check-in or check-out read by [`line::scan`]: a canonical
     /// line is folded from the texts it holds (nothing allocated), any other is checked on its
     /// values.
-    fn push_scanned(&mut self, s: line::Scanned<'_>, line: &str) -> Result<(), Error> {
-        if self.log.append_canonical(s.seq, s.command_id, line)? {
+    fn push_scanned(&mut self, s: line::Scanned<'_>, line: &str, verdict: Option<&log::Verdict>) -> Result<(), Error> {
+        if self.log.append_canonical(s.seq, s.command_id, line, verdict)? {
             self.state
                 .evolve_scan(s.session, s.person, s.out, (s.time, s.method, s.late));
             return Ok(());
@@ -683,3 +834,116 @@ impl Ledger {
 mod snapshot;
 
 pub(crate) use decide::{deadline, params_for};
+
+#[cfg(test)]
+mod replay_tests {
+    use super::*;
+
+    /// The base fixture's ledger, a session planned and started and its participants checked
+    /// in and out: a log of several batches.
+    fn ledger() -> Ledger {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/conformance/fixtures/base.json")).unwrap_or_default();
+        let mut l = Ledger::new();
+        let steps = doc.get("steps").and_then(|s| s.as_array()).cloned().unwrap_or_default();
+        for (i, mut s) in steps.into_iter().enumerate() {
+            s["command_id"] = serde_json::json!(format!("base-{i}"));
+            let applied = Envelope::from_value(s).map(|e| l.apply(&e).is_ok());
+            assert_eq!(applied.ok(), Some(true), "step {i}");
+        }
+        let check = |kind: &str, person: &str| serde_json::json!({"type": kind, "session": "S-1", "person": person});
+        let steps = [
+            (
+                "p-olivia",
+                "2026-02-02T09:00:00+01:00",
+                serde_json::json!({"type": "plan_session", "session": "S-1",
+                "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
+                "participants": ["p-ann", "p-bart", "p-cas"]}),
+            ),
+            (
+                "p-tom",
+                "2026-03-02T08:40:00+01:00",
+                serde_json::json!({"type": "start_session", "session": "S-1"}),
+            ),
+            ("p-tom", "2026-03-02T08:55:00+01:00", check("check_in", "p-ann")),
+            ("p-tom", "2026-03-02T09:05:00+01:00", check("check_in", "p-bart")),
+            ("p-tom", "2026-03-02T11:50:00+01:00", check("check_out", "p-ann")),
+            ("p-tom", "2026-03-02T11:51:00+01:00", check("check_in", "p-cas")),
+            ("p-tom", "2026-03-02T11:55:00+01:00", check("check_in", "p-ann")),
+            ("p-tom", "2026-03-02T12:00:00+01:00", check("check_out", "p-bart")),
+        ];
+        for (i, (actor, at, command)) in steps.into_iter().enumerate() {
+            let e = serde_json::json!({"command_id": format!("s-{i}"), "actor": actor, "at": at, "command": command});
+            let applied = Envelope::from_value(e).map(|e| l.apply(&e).is_ok());
+            assert_eq!(applied.ok(), Some(true), "scan step {i}");
+        }
+        l
+    }
+
+    /// What a replay gives, as comparable text: the log and state, or the refusal.
+    fn verdict(text: &[u8], helper: bool) -> Result<(String, State), (String, String)> {
+        Ledger::replay_jsonl_helped(text, Keyring::default(), helper)
+            .map(|l| (l.events_jsonl(), l.state().clone()))
+            .map_err(|e| (e.code().to_owned(), e.message_en()))
+    }
+
+    /// AUD-2: a replay whose lines are hashed on a helper thread, a batch ahead, gives what the
+    /// replay that hashes every line itself gives, whatever is wrong with the log and wherever:
+    /// the log as written, with blank lines and CRLF; each line altered in its body or its
+    /// hash, spaced (not the engine's shape: read on its values, and the line after it hashed
+    /// here), left out, swapped with the next, cut, or made invalid UTF-8.
+    #[test]
+    fn aud_2_a_replay_hashing_ahead_on_a_helper_gives_the_verdict_of_one_that_does_not() {
+        let l = ledger();
+        let text = l.events_jsonl();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 2 * BATCH_LINES, "{} lines", lines.len());
+        let scans = lines.iter().filter(|x| x.contains("\"type\":\"checked_")).count();
+        assert!(scans >= 6, "{scans} check-ins and check-outs");
+        let whole = verdict(text.as_bytes(), true);
+        assert_eq!(whole.as_ref().map(|(t, s)| (t, s)), Ok((&text, l.state())));
+        // A scanned line's texts as places in it, and back.
+        for line in &lines {
+            if let Some(s) = line::scan(line, usize::MAX) {
+                assert_eq!(line::ScannedAt::of(&s, "another text"), None);
+                let at = line::ScannedAt::of(&s, line);
+                assert_eq!(at.and_then(|a| a.in_line(line)), Some(s));
+            }
+        }
+        let mut variants: Vec<Vec<u8>> = vec![lines.join("\r\n\n").into_bytes()];
+        for k in 0..lines.len() {
+            let edit = |f: &dyn Fn(&mut Vec<String>)| {
+                let mut v: Vec<String> = lines.iter().map(|x| (*x).to_owned()).collect();
+                f(&mut v);
+                v.join("\n").into_bytes()
+            };
+            variants.push(edit(&|v| v[k] = v[k].replacen("\"seq\":", "\"seq\": ", 1)));
+            variants.push(edit(&|v| v[k] = v[k].replacen("\"actor\":\"", "\"actor\":\"x", 1)));
+            variants.push(edit(&|v| {
+                let n = v[k].len();
+                let last = if v[k].as_bytes()[n - 3] == b'0' { "1" } else { "0" };
+                v[k].replace_range(n - 3..n - 2, last);
+            }));
+            variants.push(edit(&|v| {
+                v.remove(k);
+            }));
+            variants.push(edit(&|v| {
+                if k + 1 < v.len() {
+                    v.swap(k, k + 1);
+                }
+            }));
+            variants.push(edit(&|v| v[k] = v[k][..v[k].len() / 2].to_owned()));
+            let mut bad = edit(&|_| {});
+            let at = lines[..k].iter().map(|x| x.len() + 1).sum::<usize>() + 2;
+            bad[at] = 0xff;
+            variants.push(bad);
+        }
+        let mut refused = 0;
+        for (i, t) in variants.iter().enumerate() {
+            let helped = verdict(t, true);
+            refused += usize::from(helped.is_err());
+            assert_eq!(helped, verdict(t, false), "variant {i}");
+        }
+        assert!(refused > lines.len() * 4, "{refused} of {} refused", variants.len());
+    }
+}

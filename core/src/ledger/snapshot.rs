@@ -58,7 +58,7 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
     let mut rest = rest.strip_prefix(",\"log\":[")?;
     let mut ledger = Ledger::with_keys(keys.clone());
     // Check-ins and check-outs read ahead, folded in order a few at a time.
-    let mut ahead: Vec<(super::line::Scanned<'_>, &str)> = Vec::with_capacity(super::READ_AHEAD);
+    let mut ahead: Vec<super::Ahead<'_>> = Vec::with_capacity(super::READ_AHEAD);
     if let Some(after) = rest.strip_prefix(']') {
         rest = after;
     } else {
@@ -66,7 +66,7 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
             let after = match super::line::scan_prefix(rest) {
                 Some((v, len)) => {
                     let (line, after) = rest.split_at_checked(len)?;
-                    ahead.push((v, line));
+                    ahead.push((v, line, None));
                     if ahead.len() == super::READ_AHEAD
                         && let Err(e) = ledger.fold_ahead(&mut ahead)
                     {
@@ -82,7 +82,10 @@ fn direct(json: &str, keys: &Keyring) -> Option<Result<Ledger, Error>> {
                     let mut values = serde_json::Deserializer::from_str(rest).into_iter::<super::line::LineView<'_>>();
                     let v = values.next()?.ok()?;
                     let (line, after) = rest.split_at_checked(values.byte_offset())?;
-                    if let Err(e) = ledger.fold_ahead(&mut ahead).and_then(|()| ledger.push_view(v, line)) {
+                    if let Err(e) = ledger
+                        .fold_ahead(&mut ahead)
+                        .and_then(|()| ledger.push_view(v, line, None))
+                    {
                         return Some(Err(e));
                     }
                     after
@@ -310,10 +313,10 @@ impl<'de> Visitor<'de> for Events<'_> {
         while let Some(raw) = s.next_element::<&'de serde_json::value::RawValue>()? {
             let line = raw.get();
             let pushed = match super::line::scan(line, usize::MAX) {
-                Some(v) => st.ledger.push_scanned(v, line),
+                Some(v) => st.ledger.push_scanned(v, line, None),
                 None => {
                     let v = serde_json::from_str(line).map_err(|_| de::Error::custom(REFUSED))?;
-                    st.ledger.push_view(v, line)
+                    st.ledger.push_view(v, line, None)
                 }
             };
             if let Err(e) = pushed {
