@@ -839,9 +839,8 @@ pub(crate) use decide::{deadline, params_for};
 mod replay_tests {
     use super::*;
 
-    /// The base fixture's ledger, a session planned and started and its participants checked
-    /// in and out: a log of several batches.
-    fn ledger() -> Ledger {
+    /// The conformance fixture `base` applied to a new ledger.
+    pub(super) fn base_ledger() -> Ledger {
         let doc: serde_json::Value =
             serde_json::from_str(include_str!("../../../tests/conformance/fixtures/base.json")).unwrap_or_default();
         let mut l = Ledger::new();
@@ -851,6 +850,13 @@ mod replay_tests {
             let applied = Envelope::from_value(s).map(|e| l.apply(&e).is_ok());
             assert_eq!(applied.ok(), Some(true), "step {i}");
         }
+        l
+    }
+
+    /// The base fixture's ledger, a session planned and started and its participants checked
+    /// in and out: a log of several batches.
+    fn ledger() -> Ledger {
+        let mut l = base_ledger();
         let check = |kind: &str, person: &str| serde_json::json!({"type": kind, "session": "S-1", "person": person});
         let steps = [
             (

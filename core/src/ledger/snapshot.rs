@@ -331,20 +331,7 @@ impl<'de> Visitor<'de> for Events<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Envelope;
-
-    fn ledger() -> Ledger {
-        let doc: serde_json::Value =
-            serde_json::from_str(include_str!("../../../tests/conformance/fixtures/base.json")).unwrap_or_default();
-        let mut l = Ledger::new();
-        let steps = doc.get("steps").and_then(|s| s.as_array()).cloned().unwrap_or_default();
-        for (i, mut s) in steps.into_iter().enumerate() {
-            s["command_id"] = serde_json::json!(format!("base-{i}"));
-            let applied = Envelope::from_value(s).map(|e| l.apply(&e).is_ok());
-            assert_eq!(applied.ok(), Some(true), "step {i}");
-        }
-        l
-    }
+    use crate::ledger::replay_tests::base_ledger as ledger;
 
     /// AUD-2: the engine's own snapshot is read where its lines lie; a snapshot written
     /// otherwise (white space, another order of its keys, a version written with a leading
