@@ -952,4 +952,32 @@ mod replay_tests {
         }
         assert!(refused > lines.len() * 4, "{refused} of {} refused", variants.len());
     }
+
+    /// AUD-2: lines are folded in groups of eight (blank lines not counted), with a helper or
+    /// without: when the log cannot be read at line `k` (invalid UTF-8), a damaged line `j`
+    /// before it is refused when it lies in an earlier group, and the reading error comes
+    /// first when both lie in one group (that group is never folded).
+    #[test]
+    fn aud_2_a_replay_folds_its_lines_in_groups_of_eight_up_to_a_line_it_cannot_read() {
+        let text = ledger().events_jsonl();
+        let lines: Vec<&str> = text.lines().collect();
+        for j in 0..lines.len() {
+            for k in j + 1..lines.len().min(j + 12) {
+                let mut v: Vec<String> = lines.iter().map(|x| (*x).to_owned()).collect();
+                v[j] = v[j].replacen("\"actor\":\"", "\"actor\":\"x", 1);
+                let mut bytes = v.join("\n").into_bytes();
+                let at = v[..k].iter().map(|x| x.len() + 1).sum::<usize>() + 2;
+                bytes[at] = 0xff;
+                let expected = if j / READ_AHEAD == k / READ_AHEAD {
+                    "the event log could not be read".to_owned()
+                } else {
+                    format!("event {}", j + 1)
+                };
+                for helper in [true, false] {
+                    let e = verdict(&bytes, helper).map(|_| ()).expect_err("damaged");
+                    assert!(e.1.contains(&expected), "j {j}, k {k}, helper {helper}: {}", e.1);
+                }
+            }
+        }
+    }
 }
