@@ -54,7 +54,7 @@ pub struct Keyring {
 
 /// How many verified tokens a keyring remembers before it forgets them all and starts again
 /// (each about 200 bytes: a few MB at most).
-pub(crate) const REMEMBERED: usize = 1 << 15;
+const REMEMBERED: usize = 1 << 15;
 
 /// Verified tokens (their exact text) with the project and person they name. A clone starts
 /// with none.

@@ -273,6 +273,26 @@ struct Prepared {
     scanned: Option<Option<line::ScannedAt>>,
 }
 
+/// What the helper works out for each line of a batch ([`Prepared`]); `prev` is the hash the
+/// line before the batch states (see [`log::verify_ahead`]).
+fn prepare(b: &Batch, prev: &mut Option<log::Hash>) -> Vec<Prepared> {
+    let line_of = |(_, r): &(usize, std::ops::Range<usize>)| b.text.get(r.clone()).unwrap_or("");
+    let mut hashes = Vec::with_capacity(b.lines.len());
+    log::verify_ahead(prev, b.lines.iter().map(line_of), &mut hashes);
+    b.lines
+        .iter()
+        .map(line_of)
+        .zip(hashes)
+        .map(|(line, verdict)| Prepared {
+            verdict,
+            scanned: match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
+                Some(s) => line::ScannedAt::of(&s, line).map(Some),
+                None => Some(None),
+            },
+        })
+        .collect()
+}
+
 /// The error of an event log that cannot be read.
 fn unreadable() -> Error {
     Error::invalid(
@@ -647,24 +667,8 @@ impl Ledger {
             let (verdicts_out, verdicts) = std::sync::mpsc::sync_channel::<(Batch, Vec<Prepared>)>(1);
             let hashing = move || {
                 let mut prev = Some(genesis);
-                let mut hashes = Vec::new();
                 for b in batches {
-                    let line_of = |(_, r): &(usize, std::ops::Range<usize>)| b.text.get(r.clone()).unwrap_or("");
-                    hashes.clear();
-                    log::verify_ahead(&mut prev, b.lines.iter().map(line_of), &mut hashes);
-                    let prepared = b
-                        .lines
-                        .iter()
-                        .map(line_of)
-                        .zip(&hashes)
-                        .map(|(line, verdict)| Prepared {
-                            verdict: *verdict,
-                            scanned: match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
-                                Some(s) => line::ScannedAt::of(&s, line).map(Some),
-                                None => Some(None),
-                            },
-                        })
-                        .collect();
+                    let prepared = prepare(&b, &mut prev);
                     if verdicts_out.send((b, prepared)).is_err() {
                         break;
                     }
