@@ -149,32 +149,46 @@ pub(crate) fn verify_ahead<'l>(
 ) {
     for line in lines {
         let split = split_line(line);
-        out.push(match (split, *prev) {
-            (Some((open, hex)), Some(p)) => {
+        let stated = split.and_then(|(_, hex)| unhex(hex));
+        out.push(match (split, stated, *prev) {
+            (Some((open, _)), Some(stated), Some(p)) => {
                 let hash = chain(&p, open.as_bytes(), b"}");
-                hex_is(hex, &hash).then_some(Verdict { prev: p, hash })
+                (hash == stated).then_some(Verdict { prev: p, hash })
             }
             _ => None,
         });
-        *prev = split.and_then(|(_, hex)| unhex(hex));
+        *prev = stated;
     }
 }
 
-/// 64 lower-case hex digits as a hash (`None` for anything else).
+/// Each byte's value as a lower-case hex digit; 16 for a byte that is not one.
+#[allow(clippy::indexing_slicing)] // Worked out when compiling: an index out of range fails the build.
+const UNHEX: [u8; 256] = {
+    let mut t = [16u8; 256];
+    let mut i = 0;
+    while i < 16 {
+        t[HEX[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// 64 lower-case hex digits as a hash (`None` for anything else). Every digit is looked up,
+/// and the hash refused at the end if any was not one (no branch a digit: this reads the
+/// stated hash of every line of a replay).
 fn unhex(hex: &[u8]) -> Option<Hash> {
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut h = [0u8; 32];
-    if hex.len() != 64 {
+    let (pairs, []) = <&[u8; 64]>::try_from(hex).ok()?.as_chunks::<2>() else {
         return None;
+    };
+    let value = |c: u8| UNHEX.get(usize::from(c)).copied().unwrap_or(16);
+    let mut h = [0u8; 32];
+    let mut not_hex = 0u8;
+    for (b, &[hi, lo]) in h.iter_mut().zip(pairs) {
+        let (hi, lo) = (value(hi), value(lo));
+        not_hex |= hi | lo;
+        *b = (hi << 4) | (lo & 15);
     }
-    for (b, pair) in h.iter_mut().zip(hex.chunks_exact(2)) {
-        *b = digit(*pair.first()?)? << 4 | digit(*pair.get(1)?)?;
-    }
-    Some(h)
+    (not_hex & 16 == 0).then_some(h)
 }
 
 /// Whether `hex` is the lower-case hex of `h`.
@@ -709,6 +723,29 @@ mod tests {
         // An index past what the log counts is not stored (and does not panic).
         index.insert(1, u32::MAX);
         assert_eq!(index.candidates(1).filter(|&x| x == u32::MAX).count(), 0);
+    }
+
+    /// AUD-2: a line's stated hash is read only as the 64 lower-case hex digits the engine
+    /// writes: every hash reads back from its hex; a digit altered to anything that is not a
+    /// lower-case hex digit (upper case, a letter past `f`, a byte on either side of the digit
+    /// and letter ranges), a digit more or less, refuses it.
+    #[test]
+    fn aud_2_a_stated_hash_is_read_only_as_lower_case_hex() {
+        for seed in 0u8..16 {
+            let h: Hash = chain(&[seed; 32], &[seed], b"}");
+            let text = hex(&h);
+            assert_eq!(unhex(text.as_bytes()), Some(h));
+            for at in 0..64 {
+                for c in (0u8..=255).filter(|c| !HEX.contains(c)) {
+                    let mut altered = text.clone().into_bytes();
+                    altered[at] = c;
+                    assert_eq!(unhex(&altered), None, "{c} at {at}");
+                }
+            }
+            assert_eq!(unhex(&text.as_bytes()[1..]), None);
+            assert_eq!(unhex(format!("{text}0").as_bytes()), None);
+        }
+        assert_eq!(unhex(b""), None);
     }
 
     proptest::proptest! {
