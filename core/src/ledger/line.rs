@@ -66,7 +66,7 @@ impl LineView<'_> {
 /// A check-in or check-out line as the engine writes it, read by [`scan_prefix`]: its texts
 /// borrowed from the line (replay allocates nothing for them), its ids checked as decoding
 /// checks them.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Scanned<'a> {
     pub seq: u64,
     pub command_id: &'a str,

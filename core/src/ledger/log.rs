@@ -326,7 +326,25 @@ impl Log {
 
     /// Writes a line: `open` is the canonical body without its closing brace.
     fn push_open(&mut self, open: &str, hash: &Hash) {
-        let need = open.len() + TAIL + 1;
+        if let Some(c) = self.room(open.len() + TAIL + 1) {
+            c.push_str(open);
+            c.push_str(",\"hash\":\"");
+            push_hex(c, hash);
+            c.push_str("\"}\n");
+        }
+    }
+
+    /// Writes a line that is already the canonical body with its hash (as read from a log and
+    /// checked), copied as it is.
+    fn push_whole(&mut self, line: &str) {
+        if let Some(c) = self.room(line.len() + 1) {
+            c.push_str(line);
+            c.push('\n');
+        }
+    }
+
+    /// The text a new line of `need` bytes goes into, its start noted and the line counted.
+    fn room(&mut self, need: usize) -> Option<&mut String> {
         if self
             .chunks
             .last()
@@ -338,14 +356,10 @@ impl Log {
                 starts: Vec::new(),
             });
         }
-        if let Some(Chunk { text: c, starts, .. }) = self.chunks.last_mut() {
-            starts.push(c.len() as u32);
-            self.len += 1;
-            c.push_str(open);
-            c.push_str(",\"hash\":\"");
-            push_hex(c, hash);
-            c.push_str("\"}\n");
-        }
+        let Chunk { text, starts, .. } = self.chunks.last_mut()?;
+        starts.push(text.len() as u32);
+        self.len += 1;
+        Some(text)
     }
 
     /// Indexes a command starting at event `at`, unless its id is taken by an earlier command
@@ -540,7 +554,7 @@ impl Log {
                 hash
             }
         };
-        self.commit(position, r.command_id.as_str(), raw.map(|(open, _)| open), &hash)?;
+        self.commit(position, r.command_id.as_str(), raw.map(|(whole, _)| whole), &hash)?;
         Ok(r)
     }
 
@@ -562,12 +576,12 @@ impl Log {
         // processor fetches it (a cache miss in a large log) while the line is hashed.
         self.expect(command_id);
         let known = verdict
-            .filter(|v| v.prev == self.head)
-            .and_then(|v| Some((split_line(line)?.0, v.hash)));
-        let Some((open, hash)) = known.or_else(|| self.canonical(line)) else {
+            .filter(|v| v.prev == self.head && split_line(line).is_some())
+            .map(|v| (line, v.hash));
+        let Some((whole, hash)) = known.or_else(|| self.canonical(line)) else {
             return Ok(false);
         };
-        self.commit(position, command_id, Some(open), &hash)?;
+        self.commit(position, command_id, Some(whole), &hash)?;
         Ok(true)
     }
 
@@ -599,18 +613,19 @@ impl Log {
         })
     }
 
-    /// A line's body and chained hash when the line is as the engine writes it and its hash
-    /// matches (its bytes are then the canonical bytes the chain was made of).
+    /// The line and its chained hash when the line is as the engine writes it and its hash
+    /// matches (its bytes are then the canonical bytes the chain was made of, and the line is
+    /// kept as it is).
     fn canonical<'l>(&self, line: &'l str) -> Option<(&'l str, Hash)> {
         let (open, hex) = split_line(line)?;
         let hash = chain(&self.head, open.as_bytes(), b"}");
-        hex_is(hex, &hash).then_some((open, hash))
+        hex_is(hex, &hash).then_some((line, hash))
     }
 
     /// Indexes the event's command when it starts one (refused when its id was used by an
-    /// earlier command) and appends it: its canonical body `open` when known, else the body
-    /// in `scratch`.
-    fn commit(&mut self, position: u64, command_id: &str, open: Option<&str>, hash: &Hash) -> Result<(), Error> {
+    /// earlier command) and appends it: its canonical line `whole` (read, and checked to chain
+    /// to `hash`) when known, else the body in `scratch` with `hash`.
+    fn commit(&mut self, position: u64, command_id: &str, whole: Option<&str>, hash: &Hash) -> Result<(), Error> {
         let at = self.len;
         let new_command = self.last.as_ref().map(CommandId::as_str) != Some(command_id);
         if new_command && !self.claim(command_id, at) {
@@ -620,8 +635,8 @@ impl Log {
                 reason_nl: "de opdracht-id werd al door een eerdere opdracht gebruikt".into(),
             });
         }
-        match open {
-            Some(open) => self.push_open(open, hash),
+        match whole {
+            Some(line) => self.push_whole(line),
             None => self.push_line(hash),
         }
         self.head = *hash;

@@ -250,6 +250,21 @@ const READ_AHEAD: usize = 8;
 /// was worked out ahead.
 type Ahead<'l> = (line::Scanned<'l>, &'l str, Option<log::Verdict>);
 
+/// Check-ins and check-outs read ahead, as the state folds them.
+fn scans<'a>(
+    run: &'a [Ahead<'a>],
+) -> impl Iterator<
+    Item = (
+        &'a str,
+        &'a str,
+        bool,
+        (chrono::DateTime<chrono::Utc>, crate::session::Method, bool),
+    ),
+> {
+    run.iter()
+        .map(|(s, _, _)| (s.session, s.person, s.out, (s.time, s.method, s.late)))
+}
+
 /// How many lines of an event log a replay reads at a time for its helper thread (a multiple
 /// of `READ_AHEAD`, so that lines are folded in the same groups as without it). The core's own
 /// tests use batches of 16, so that their small logs span several.
@@ -834,13 +849,25 @@ impl Ledger {
     /// Folds check-ins and check-outs read ahead, in order. Each command id's slot in the log's
     /// index is read for all of them first, in a loop of its own: in a large log each is a
     /// cache miss, and so the processor waits for them together rather than once a line.
+    ///
+    /// Each canonical line is appended to the log as it comes, and folded into the state with
+    /// the run of canonical lines it belongs to (a run in one session looks it up once); a line
+    /// that is not canonical is checked on its values after the run before it is folded. (A
+    /// refusal part way leaves the state behind the log: the ledger is then dropped.)
     fn fold_ahead(&mut self, ahead: &mut Vec<Ahead<'_>>) -> Result<(), Error> {
         for (s, _, _) in ahead.iter() {
             self.log.expect(s.command_id);
         }
-        for (s, line, verdict) in ahead.drain(..) {
-            self.push_scanned(s, line, verdict.as_ref())?;
+        let mut from = 0;
+        for (i, (s, line, verdict)) in ahead.iter().enumerate() {
+            if !self.log.append_canonical(s.seq, s.command_id, line, verdict.as_ref())? {
+                self.state.evolve_scans(scans(ahead.get(from..i).unwrap_or(&[])));
+                self.push_checked(s.clone().into_view().into_recorded(), None)?;
+                from = i.saturating_add(1);
+            }
         }
+        self.state.evolve_scans(scans(ahead.get(from..).unwrap_or(&[])));
+        ahead.clear();
         Ok(())
     }
 
@@ -928,6 +955,7 @@ mod replay_tests {
     fn ledger() -> Ledger {
         let mut l = base_ledger();
         let check = |kind: &str, person: &str| serde_json::json!({"type": kind, "session": "S-1", "person": person});
+        let check2 = |kind: &str, person: &str| serde_json::json!({"type": kind, "session": "S-2", "person": person});
         let steps = [
             (
                 "p-olivia",
@@ -947,11 +975,32 @@ mod replay_tests {
             ("p-tom", "2026-03-02T11:51:00+01:00", check("check_in", "p-cas")),
             ("p-tom", "2026-03-02T11:55:00+01:00", check("check_in", "p-ann")),
             ("p-tom", "2026-03-02T12:00:00+01:00", check("check_out", "p-bart")),
+            // A second session in the afternoon, its check-ins between the first one's
+            // check-outs: runs of scans that change session line by line.
+            (
+                "p-olivia",
+                "2026-02-02T09:05:00+01:00",
+                serde_json::json!({"type": "plan_session", "session": "S-2",
+                "training": "T-3", "date": "2026-03-02", "start": "12:15", "end": "14:00", "trainers": ["p-tom"],
+                "participants": ["p-ann", "p-bart", "p-cas"]}),
+            ),
+            (
+                "p-tom",
+                "2026-03-02T12:05:00+01:00",
+                serde_json::json!({"type": "start_session", "session": "S-2"}),
+            ),
+            ("p-tom", "2026-03-02T12:10:00+01:00", check("check_out", "p-cas")),
+            ("p-tom", "2026-03-02T12:11:00+01:00", check2("check_in", "p-cas")),
+            ("p-tom", "2026-03-02T12:12:00+01:00", check("check_out", "p-ann")),
+            ("p-tom", "2026-03-02T12:13:00+01:00", check2("check_in", "p-ann")),
+            ("p-tom", "2026-03-02T12:14:00+01:00", check2("check_in", "p-bart")),
+            ("p-tom", "2026-03-02T13:58:00+01:00", check2("check_out", "p-bart")),
+            ("p-tom", "2026-03-02T13:59:00+01:00", check2("check_out", "p-ann")),
         ];
         for (i, (actor, at, command)) in steps.into_iter().enumerate() {
             let e = serde_json::json!({"command_id": format!("s-{i}"), "actor": actor, "at": at, "command": command});
-            let applied = Envelope::from_value(e).map(|e| l.apply(&e).is_ok());
-            assert_eq!(applied.ok(), Some(true), "scan step {i}");
+            let applied = Envelope::from_value(e).map(|e| l.apply(&e).map(|_| ()).map_err(|e| e.message_en()));
+            assert_eq!(applied.ok(), Some(Ok(())), "scan step {i}");
         }
         l
     }
@@ -994,7 +1043,14 @@ mod replay_tests {
                 f(&mut v);
                 v.join("\n").into_bytes()
             };
-            variants.push(edit(&|v| v[k] = v[k].replacen("\"seq\":", "\"seq\": ", 1)));
+            let spaced = edit(&|v| v[k] = v[k].replacen("\"seq\":", "\"seq\": ", 1));
+            // Read on its values, wherever it lies in a run of scans: the same ledger.
+            assert_eq!(
+                verdict(&spaced, Helper::Off).as_ref().map(|(t, s)| (t, s)),
+                Ok((&text, l.state())),
+                "line {k} spaced"
+            );
+            variants.push(spaced);
             variants.push(edit(&|v| v[k] = v[k].replacen("\"actor\":\"", "\"actor\":\"x", 1)));
             variants.push(edit(&|v| {
                 let n = v[k].len();

@@ -490,23 +490,35 @@ impl State {
         out: bool,
         (time, method, late): (DateTime<Utc>, Method, bool),
     ) {
-        self.event_count = self.event_count.saturating_add(1);
+        self.evolve_scans([(session, person, out, (time, method, late))]);
+    }
+
+    /// [`State::evolve_scan`] for check-ins and check-outs in order; a run of them in one
+    /// session looks the session up once.
+    pub(crate) fn evolve_scans<'a>(
+        &mut self,
+        scans: impl IntoIterator<Item = (&'a str, &'a str, bool, (DateTime<Utc>, Method, bool))>,
+    ) {
         let (s_key, p_key) = &mut self.idx.keys;
         s_key.0.clear();
-        s_key.0.push_str(session);
-        p_key.0.clear();
-        p_key.0.push_str(person);
-        let Some(rec) = self
-            .sessions
-            .get_mut(&*s_key)
-            .and_then(|s| s.participants.get_mut(&*p_key))
-        else {
-            return;
-        };
-        if out {
-            check_out(rec, time, method, late, false);
-        } else {
-            check_in(rec, time, method, late);
+        let mut session = None;
+        for (s, person, out, (time, method, late)) in scans {
+            self.event_count = self.event_count.saturating_add(1);
+            if session.is_none() || s_key.0 != s {
+                s_key.0.clear();
+                s_key.0.push_str(s);
+                session = self.sessions.get_mut(&*s_key);
+            }
+            p_key.0.clear();
+            p_key.0.push_str(person);
+            let Some(rec) = session.as_mut().and_then(|s| s.participants.get_mut(&*p_key)) else {
+                continue;
+            };
+            if out {
+                check_out(rec, time, method, late, false);
+            } else {
+                check_in(rec, time, method, late);
+            }
         }
     }
 
