@@ -40,15 +40,6 @@ pub(crate) struct LineView<'a> {
 }
 
 impl LineView<'_> {
-    /// The view with its borrowed texts copied (to hand it to another thread).
-    pub fn into_owned(self) -> LineView<'static> {
-        LineView {
-            fingerprint: Cow::Owned(self.fingerprint.into_owned()),
-            hash: Cow::Owned(self.hash.into_owned()),
-            ..self
-        }
-    }
-
     /// The event as [`Recorded`] (to check a line that is not in canonical form on its values).
     pub fn into_recorded(self) -> Recorded {
         Recorded {

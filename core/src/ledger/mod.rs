@@ -283,40 +283,17 @@ struct Batch {
 }
 
 /// What a replay's helper thread works out for a line ahead of its fold: its hash when it
-/// chains, what the scanner reads in it (`Some(None)`: not a check-in or check-out;
-/// `None`: to be read where it is folded), and, for any other line, what serde reads of it
-/// (`None`: to be read where it is folded, as a line that does not decode is, to name it).
+/// chains, and what the scanner reads in it (`Some(None)`: not a check-in or check-out;
+/// `None`: to be read where it is folded).
+#[derive(Clone, Copy)]
 struct Prepared {
     verdict: Option<log::Verdict>,
     scanned: Option<Option<line::ScannedAt>>,
-    view: Option<Box<line::LineView<'static>>>,
-}
-
-/// Whether a replay works ahead on a helper thread (ADR 22).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Helper {
-    /// Everything done on the reading thread.
-    Off,
-    /// A helper hashes and scans every line, and decodes any other line unless the reading
-    /// thread is waiting for it (then the reading thread decodes the rest of that batch's):
-    /// the work is shared as each thread has time, and the answer is the same.
-    Balanced,
-    /// A helper that decodes every line it can, never hurried (the tests' way to reach every
-    /// line's decoding there).
-    #[cfg(test)]
-    Steady,
 }
 
 /// What the helper works out for each line of a batch ([`Prepared`]), into `out`; `prev` is
 /// the hash the line before the batch states (see [`log::verify_ahead`]); `hashes` is scratch.
-/// A line that is not a check-in or check-out is decoded here only while `hurry` is not set.
-fn prepare(
-    b: &Batch,
-    prev: &mut Option<log::Hash>,
-    hashes: &mut Vec<Option<log::Verdict>>,
-    out: &mut Vec<Prepared>,
-    hurry: &std::sync::atomic::AtomicBool,
-) {
+fn prepare(b: &Batch, prev: &mut Option<log::Hash>, hashes: &mut Vec<Option<log::Verdict>>, out: &mut Vec<Prepared>) {
     let line_of = |(_, r): &(usize, std::ops::Range<usize>)| b.text.get(r.clone()).unwrap_or("");
     hashes.clear();
     out.clear();
@@ -326,30 +303,13 @@ fn prepare(
         .iter()
         .map(line_of)
         .zip(hashes.iter().copied())
-        .map(
-            |(line, verdict)| match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
-                Some(s) => Prepared {
-                    verdict,
-                    scanned: line::ScannedAt::of(&s, line).map(Some),
-                    view: None,
-                },
-                None => Prepared {
-                    verdict,
-                    scanned: Some(None),
-                    view: if hurry.load(std::sync::atomic::Ordering::Relaxed) {
-                        None
-                    } else {
-                        crate::decode::from_str_max_lazy::<line::LineView<'_>>(
-                            line,
-                            String::new,
-                            crate::decode::MAX_COMMAND_BYTES,
-                        )
-                        .ok()
-                        .map(|v| Box::new(v.into_owned()))
-                    },
-                },
+        .map(|(line, verdict)| Prepared {
+            verdict,
+            scanned: match line::scan(line, crate::decode::MAX_COMMAND_BYTES) {
+                Some(s) => line::ScannedAt::of(&s, line).map(Some),
+                None => Some(None),
             },
-        );
+        });
     out.extend(prepared);
 }
 
@@ -700,29 +660,26 @@ impl Ledger {
     /// Rebuilds a ledger from its event log as JSON lines ([`Ledger::events_jsonl`]), read
     /// line by line (AUD-2). Empty lines are skipped.
     ///
-    /// The lines' SHA-256 chain is worked out, and the lines read, on a helper thread while
-    /// they are folded here, a batch of lines ahead (ADR 22); where no thread can be started,
-    /// everything is done here, with the same answer.
+    /// The lines' SHA-256 chain is worked out, and the check-ins and check-outs read, on a
+    /// helper thread while they are folded here, a batch of lines ahead (ADR 22); where no
+    /// thread can be started, everything is done here, with the same answer.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for a line that is not an event (naming the line);
     /// [`Error::DamagedLog`] as [`Ledger::replay`].
     pub fn replay_jsonl(reader: impl std::io::BufRead, keys: Keyring) -> Result<Ledger, Error> {
-        Self::replay_jsonl_helped(reader, keys, Helper::Balanced)
+        Self::replay_jsonl_helped(reader, keys, true)
     }
 
     /// [`Ledger::replay_jsonl`], with the helper thread or without it.
     pub(crate) fn replay_jsonl_helped(
         mut reader: impl std::io::BufRead,
         keys: Keyring,
-        helper: Helper,
+        helper: bool,
     ) -> Result<Ledger, Error> {
-        use std::sync::atomic::{AtomicBool, Ordering};
         let mut l = Ledger::with_keys(keys);
         let mut number: usize = 0;
         let genesis = *l.log.head();
-        // Set while this thread waits for the helper (with `Helper::Balanced`).
-        let hurry = &AtomicBool::new(false);
         std::thread::scope(|scope| {
             // A batch travels with the vector its lines' `Prepared` go into, both refilled.
             let (to_helper, batches) = std::sync::mpsc::sync_channel::<(Batch, Vec<Prepared>)>(1);
@@ -730,13 +687,13 @@ impl Ledger {
             let hashing = move || {
                 let (mut prev, mut hashes) = (Some(genesis), Vec::new());
                 for (b, mut prepared) in batches {
-                    prepare(&b, &mut prev, &mut hashes, &mut prepared, hurry);
+                    prepare(&b, &mut prev, &mut hashes, &mut prepared);
                     if verdicts_out.send((b, prepared)).is_err() {
                         break;
                     }
                 }
             };
-            let started = helper != Helper::Off
+            let started = helper
                 && std::thread::Builder::new()
                     .name("tijdreg-replay-hash".into())
                     .spawn_scoped(scope, hashing)
@@ -746,7 +703,7 @@ impl Ledger {
                 let mut b = Batch::default();
                 loop {
                     read_batch(&mut reader, &mut number, &mut b);
-                    l.fold_batch(&b, &mut [])?;
+                    l.fold_batch(&b, &[])?;
                     if let Some(e) = b.error.take() {
                         return Err(e);
                     }
@@ -769,18 +726,9 @@ impl Ledger {
                 if pending == 0 {
                     return Ok(());
                 }
-                let (mut b, mut v) = match verdicts.try_recv() {
-                    Ok(ready) => ready,
-                    Err(std::sync::mpsc::TryRecvError::Empty) => {
-                        hurry.store(helper == Helper::Balanced, Ordering::Relaxed);
-                        let ready = verdicts.recv();
-                        hurry.store(false, Ordering::Relaxed);
-                        ready.map_err(|_| unreadable())?
-                    }
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(unreadable()),
-                };
+                let (mut b, v) = verdicts.recv().map_err(|_| unreadable())?;
                 pending = pending.saturating_sub(1);
-                l.fold_batch(&b, &mut v)?;
+                l.fold_batch(&b, &v)?;
                 if let Some(e) = b.error.take() {
                     return Err(e);
                 }
@@ -792,12 +740,10 @@ impl Ledger {
 
     /// Folds a batch of an event log's lines, `READ_AHEAD` at a time ([`Ledger::replay_lines`]),
     /// with what was worked out ahead for them (nothing: every line scanned and hashed here).
-    fn fold_batch(&mut self, b: &Batch, prepared: &mut [Prepared]) -> Result<(), Error> {
+    fn fold_batch(&mut self, b: &Batch, prepared: &[Prepared]) -> Result<(), Error> {
         for (i, lines) in b.lines.chunks(READ_AHEAD).enumerate() {
             let from = i.saturating_mul(READ_AHEAD);
-            let p = prepared
-                .get_mut(from..from.saturating_add(lines.len()))
-                .unwrap_or(&mut []);
+            let p = prepared.get(from..from.saturating_add(lines.len())).unwrap_or(&[]);
             self.replay_lines(&b.text, lines, p)?;
         }
         Ok(())
@@ -810,16 +756,14 @@ impl Ledger {
         &mut self,
         batch: &str,
         lines: &[(usize, std::ops::Range<usize>)],
-        prepared: &mut [Prepared],
+        prepared: &[Prepared],
     ) -> Result<(), Error> {
         let mut ahead = Vec::with_capacity(READ_AHEAD);
         for (i, (number, range)) in lines.iter().enumerate() {
             let line = batch.get(range.clone()).unwrap_or("");
-            let (verdict, scanned, view) = match prepared.get_mut(i) {
-                Some(p) => (p.verdict, p.scanned, p.view.take()),
-                None => (None, None, None),
-            };
-            let scanned = match scanned {
+            let pre = prepared.get(i);
+            let verdict = pre.and_then(|p| p.verdict);
+            let scanned = match pre.and_then(|p| p.scanned) {
                 Some(None) => None,
                 // Scanned ahead; read here when it could not be (or its places do not fit).
                 Some(Some(at)) => at
@@ -831,14 +775,11 @@ impl Ledger {
                 Some(s) => ahead.push((s, line, verdict)),
                 None => {
                     self.fold_ahead(&mut ahead)?;
-                    let v = match view {
-                        Some(v) => *v,
-                        None => crate::decode::from_str_max_lazy(
-                            line,
-                            || format!("log line {number}"),
-                            crate::decode::MAX_COMMAND_BYTES,
-                        )?,
-                    };
+                    let v = crate::decode::from_str_max_lazy(
+                        line,
+                        || format!("log line {number}"),
+                        crate::decode::MAX_COMMAND_BYTES,
+                    )?;
                     self.push_view(v, line, verdict.as_ref())?;
                 }
             }
@@ -1006,15 +947,15 @@ mod replay_tests {
     }
 
     /// What a replay gives, as comparable text: the log and state, or the refusal.
-    fn verdict(text: &[u8], helper: Helper) -> Result<(String, State), (String, String)> {
+    fn verdict(text: &[u8], helper: bool) -> Result<(String, State), (String, String)> {
         Ledger::replay_jsonl_helped(text, Keyring::default(), helper)
             .map(|l| (l.events_jsonl(), l.state().clone()))
             .map_err(|e| (e.code().to_owned(), e.message_en()))
     }
 
-    /// AUD-2: a replay whose lines are hashed, scanned and decoded on a helper thread, a batch
-    /// ahead (all there, or shared as each thread has time), gives what the replay that does
-    /// every line itself gives, whatever is wrong with the log and wherever:
+    /// AUD-2: a replay whose lines are hashed and scanned on a helper thread, a batch ahead,
+    /// gives what the replay that does every line itself gives, whatever is wrong with the log
+    /// and wherever:
     /// the log as written, with blank lines and CRLF; each line altered in its body or its
     /// hash, spaced (not the engine's shape: read on its values, and the line after it hashed
     /// here), left out, swapped with the next, cut, or made invalid UTF-8.
@@ -1026,7 +967,7 @@ mod replay_tests {
         assert!(lines.len() > 2 * BATCH_LINES, "{} lines", lines.len());
         let scans = lines.iter().filter(|x| x.contains("\"type\":\"checked_")).count();
         assert!(scans >= 6, "{scans} check-ins and check-outs");
-        let whole = verdict(text.as_bytes(), Helper::Balanced);
+        let whole = verdict(text.as_bytes(), true);
         assert_eq!(whole.as_ref().map(|(t, s)| (t, s)), Ok((&text, l.state())));
         // A scanned line's texts as places in it, and back.
         for line in &lines {
@@ -1046,7 +987,7 @@ mod replay_tests {
             let spaced = edit(&|v| v[k] = v[k].replacen("\"seq\":", "\"seq\": ", 1));
             // Read on its values, wherever it lies in a run of scans: the same ledger.
             assert_eq!(
-                verdict(&spaced, Helper::Off).as_ref().map(|(t, s)| (t, s)),
+                verdict(&spaced, false).as_ref().map(|(t, s)| (t, s)),
                 Ok((&text, l.state())),
                 "line {k} spaced"
             );
@@ -1073,10 +1014,9 @@ mod replay_tests {
         }
         let mut refused = 0;
         for (i, t) in variants.iter().enumerate() {
-            let helped = verdict(t, Helper::Steady);
+            let helped = verdict(t, true);
             refused += usize::from(helped.is_err());
-            assert_eq!(helped, verdict(t, Helper::Off), "variant {i}");
-            assert_eq!(helped, verdict(t, Helper::Balanced), "variant {i}");
+            assert_eq!(helped, verdict(t, false), "variant {i}");
         }
         assert!(refused > lines.len() * 4, "{refused} of {} refused", variants.len());
     }
@@ -1101,9 +1041,9 @@ mod replay_tests {
                 } else {
                     format!("event {}", j + 1)
                 };
-                for helper in [Helper::Balanced, Helper::Steady, Helper::Off] {
+                for helper in [true, false] {
                     let e = verdict(&bytes, helper).map(|_| ()).expect_err("damaged");
-                    assert!(e.1.contains(&expected), "j {j}, k {k}, {helper:?}: {}", e.1);
+                    assert!(e.1.contains(&expected), "j {j}, k {k}, helper {helper}: {}", e.1);
                 }
             }
         }
