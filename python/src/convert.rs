@@ -63,6 +63,8 @@ pub(crate) struct Modules {
     pub(crate) epoch: Py<PyAny>,
     /// `datetime.timezone.utc`.
     pub(crate) utc: Py<PyAny>,
+    /// `datetime.timezone`, the type of fixed offsets.
+    pub(crate) timezone: Py<PyAny>,
 }
 
 static MODULES: PyOnceLock<Modules> = PyOnceLock::new();
@@ -81,6 +83,7 @@ pub(crate) fn modules(py: Python<'_>) -> PyResult<&'static Modules> {
                 .call1((1970, 1, 1, 0, 0, 0, 0, dt.getattr("timezone")?.getattr("utc")?))?
                 .unbind(),
             utc: dt.getattr("timezone")?.getattr("utc")?.unbind(),
+            timezone: dt.getattr("timezone")?.unbind(),
         })
     })
 }

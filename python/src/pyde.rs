@@ -65,22 +65,85 @@ pub(crate) fn envelope(
     })
 }
 
-/// A `datetime.datetime` (not a subclass) with an offset as RFC 3339 UTC text, from
-/// `obj - epoch` in whole days, seconds and microseconds (exact integers, no float; its
-/// `isoformat` and the parsing of that text cost ~0.5 µs); `None` for anything else, a naive
-/// datetime (the subtraction refuses it) or a year outside 1–9999, which are then read as any
-/// value is.
+/// A `datetime.datetime` (not a subclass) with an offset as RFC 3339 UTC text; `None` for
+/// anything else, a naive datetime or a year outside 1–9999, which are then read as any value
+/// is. With a fixed offset (`datetime.timezone`: `timezone.utc`, `timezone(timedelta(hours=1))`,
+/// what most callers pass) the local fields are read and the offset, remembered per tzinfo
+/// object, taken off — about a third of the work of the general way; any other tzinfo (a
+/// `zoneinfo` zone, whose offset depends on the instant) goes the general way, `obj - epoch` in
+/// whole days, seconds and microseconds. Both are exact integers, no float; its `isoformat`
+/// and the parsing of that text cost ~0.5 µs.
 fn exact_instant(obj: &Bound<'_, PyAny>, m: &Modules) -> Option<Instant> {
     let py = obj.py();
     if !obj.get_type().is(m.datetime.bind(py)) {
         return None;
     }
-    let delta = obj.sub(m.epoch.bind(py)).ok()?;
+    let tz = obj.getattr(intern!(py, "tzinfo")).ok()?;
+    let t = match fixed_offset(&tz, m) {
+        Some(offset) => {
+            let field = |name: &Bound<'_, PyString>| -> Option<u32> { obj.getattr(name).ok()?.extract().ok() };
+            let date = chrono::NaiveDate::from_ymd_opt(
+                i32::try_from(field(intern!(py, "year"))?).ok()?,
+                field(intern!(py, "month"))?,
+                field(intern!(py, "day"))?,
+            )?;
+            let time = chrono::NaiveTime::from_hms_micro_opt(
+                field(intern!(py, "hour"))?,
+                field(intern!(py, "minute"))?,
+                field(intern!(py, "second"))?,
+                field(intern!(py, "microsecond"))?,
+            )?;
+            let local = date.and_time(time).and_utc();
+            local.checked_sub_signed(chrono::TimeDelta::microseconds(offset))?
+        }
+        None => {
+            let delta = obj.sub(m.epoch.bind(py)).ok()?;
+            let (days, secs, micros) = delta_parts(&delta)?;
+            chrono::DateTime::from_timestamp(days.checked_mul(86_400)?.checked_add(secs)?, micros.checked_mul(1000)?)?
+        }
+    };
+    Instant::of(&t)
+}
+
+/// A timedelta's days, seconds and microseconds.
+fn delta_parts(delta: &Bound<'_, PyAny>) -> Option<(i64, i64, u32)> {
+    let py = delta.py();
     let days: i64 = delta.getattr(intern!(py, "days")).ok()?.extract().ok()?;
     let secs: i64 = delta.getattr(intern!(py, "seconds")).ok()?.extract().ok()?;
     let micros: u32 = delta.getattr(intern!(py, "microseconds")).ok()?.extract().ok()?;
-    let t = chrono::DateTime::from_timestamp(days.checked_mul(86_400)?.checked_add(secs)?, micros.checked_mul(1000)?)?;
-    Instant::of(&t)
+    Some((days, secs, micros))
+}
+
+/// The last fixed-offset tzinfo met and its offset in microseconds (a `datetime.timezone` is
+/// immutable: its offset is the same for every datetime; the object is held, so its identity
+/// cannot be reused by another).
+static LAST_FIXED: std::sync::Mutex<Option<(Py<PyAny>, i64)>> = std::sync::Mutex::new(None);
+
+/// The offset of a `datetime.timezone` (exactly that type, which cannot be subclassed) in
+/// microseconds; `None` for any other tzinfo (`None` itself: a naive datetime).
+fn fixed_offset(tz: &Bound<'_, PyAny>, m: &Modules) -> Option<i64> {
+    let py = tz.py();
+    if !tz.get_type().is(m.timezone.bind(py)) {
+        return None;
+    }
+    if let Ok(last) = LAST_FIXED.lock()
+        && let Some((known, offset)) = last.as_ref()
+        && known.bind(py).is(tz)
+    {
+        return Some(*offset);
+    }
+    // Worked out without the lock held (it calls into Python), then remembered.
+    let delta = tz.call_method1(intern!(py, "utcoffset"), (py.None(),)).ok()?;
+    let (days, secs, micros) = delta_parts(&delta)?;
+    let offset = days
+        .checked_mul(86_400)?
+        .checked_add(secs)?
+        .checked_mul(1_000_000)?
+        .checked_add(i64::from(micros))?;
+    if let Ok(mut last) = LAST_FIXED.lock() {
+        *last = Some((tz.clone().unbind(), offset));
+    }
+    Some(offset)
 }
 
 /// An instant's RFC 3339 text in UTC (`2026-03-02T08:55:00Z`, `….123456Z`), on the stack.

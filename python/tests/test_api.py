@@ -809,6 +809,41 @@ def test_instants_read_directly_are_the_instants_the_json_way_reads() -> None:
         assert fast is None and slow is None, (at_, fast, slow)
 
 
+def test_instants_with_fixed_offsets_are_read_as_python_converts_them() -> None:
+    """DL-4, AUD-3: a datetime with a fixed offset (`datetime.timezone`) is read from its local
+    fields less its offset (the offset remembered per tzinfo object): for random instants and
+    offsets — whole hours, minutes, seconds and microseconds, east and west, the same offset as
+    a new object, offsets alternating so that the remembered one is replaced — the instant is
+    the one Python's own conversion to UTC gives, and the envelope the one the JSON way gives
+    (which refuses an offset with seconds: its text is not RFC 3339); where an offset takes the
+    instant past year 1 or 9999 both ways give the same answer."""
+    import random
+
+    from tijdreg import _tijdreg
+
+    rng = random.Random(11)
+    cmd = c.CheckIn("S-1", person="p-ann")
+    offsets = [dt.timezone.utc, BRU, dt.timezone(dt.timedelta(hours=-9, minutes=-30)),
+               dt.timezone(dt.timedelta(hours=5, minutes=45)), dt.timezone(dt.timedelta(seconds=3661, microseconds=5)),
+               dt.timezone(dt.timedelta(hours=-23, minutes=-59, seconds=-59, microseconds=-999999))]
+    for i in range(3000):
+        tz = rng.choice(offsets) if i % 7 else dt.timezone(dt.timedelta(minutes=rng.randrange(-1439, 1440)))
+        local = dt.datetime(rng.randrange(2, 9999), rng.randrange(1, 13), rng.randrange(1, 29), rng.randrange(24),
+                            rng.randrange(60), rng.randrange(60), rng.choice([0, rng.randrange(1_000_000)]), tzinfo=tz)
+        fast, slow = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", local, "c-1")
+        want = local.astimezone(dt.timezone.utc)
+        # An offset with seconds has no RFC 3339 text: the JSON way refuses it, this one reads it exactly.
+        assert fast is not None and slow in (fast, None), (local, fast, slow)
+        assert dt.datetime.fromisoformat(json.loads(fast)["at"]) == want, (local, fast, want)
+        assert slow is not None or tz.utcoffset(None) % dt.timedelta(minutes=1), (local, fast)
+    # Where the offset takes the instant past year 1 or 9999, both ways give the same answer.
+    east, west = dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=-2))
+    for at_ in [dt.datetime(1, 1, 1, 1, 0, tzinfo=east), dt.datetime(9999, 12, 31, 23, 0, tzinfo=west),
+                dt.datetime(1, 1, 1, 2, 0, tzinfo=east), dt.datetime(9999, 12, 31, 21, 59, 59, 999999, tzinfo=west)]:
+        fast, slow = _tijdreg._envelope_paths_for_tests(cmd, "p-tom", at_, "c-1")
+        assert fast == slow, (at_, fast, slow)
+
+
 def test_brussels_wall_clock_times_are_read_as_python_reads_them() -> None:
     """DL-4: an aware datetime in `zoneinfo.ZoneInfo("Europe/Brussels")` read directly (from its
     distance to the epoch) gives the instant Python's own reading (its `isoformat`) gives on
