@@ -291,6 +291,13 @@ struct Prepared {
     scanned: Option<Option<line::ScannedAt>>,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// What a replay took from its helper, counted for the tests on the reading thread: lines
+    /// whose hash, and check-ins and check-outs whose reading, were worked out ahead and used.
+    pub(crate) static USED_AHEAD: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
 /// What the helper works out for each line of a batch ([`Prepared`]), into `out`; `prev` is
 /// the hash the line before the batch states (see [`log::verify_ahead`]); `hashes` is scratch.
 fn prepare(b: &Batch, prev: &mut Option<log::Hash>, hashes: &mut Vec<Option<log::Verdict>>, out: &mut Vec<Prepared>) {
@@ -766,9 +773,14 @@ impl Ledger {
             let scanned = match pre.and_then(|p| p.scanned) {
                 Some(None) => None,
                 // Scanned ahead; read here when it could not be (or its places do not fit).
-                Some(Some(at)) => at
-                    .in_line(line)
-                    .or_else(|| line::scan(line, crate::decode::MAX_COMMAND_BYTES)),
+                Some(Some(at)) => match at.in_line(line) {
+                    Some(s) => {
+                        #[cfg(test)]
+                        USED_AHEAD.with(|c| c.set((c.get().0, c.get().1.saturating_add(1))));
+                        Some(s)
+                    }
+                    None => line::scan(line, crate::decode::MAX_COMMAND_BYTES),
+                },
                 None => line::scan(line, crate::decode::MAX_COMMAND_BYTES),
             };
             match scanned {
@@ -1019,6 +1031,22 @@ mod replay_tests {
             assert_eq!(helped, verdict(t, false), "variant {i}");
         }
         assert!(refused > lines.len() * 4, "{refused} of {} refused", variants.len());
+    }
+
+    /// AUD-2, ADR 22: a helped replay of an undamaged log takes every line's hash and every
+    /// check-in's and check-out's reading from its helper (none is worked out again where the
+    /// lines are folded); a replay without a helper takes none.
+    #[test]
+    fn aud_2_a_helped_replay_uses_what_its_helper_worked_out_for_every_line() {
+        let text = ledger().events_jsonl();
+        let lines = text.lines().count();
+        let scans = text.lines().filter(|x| line::scan(x, usize::MAX).is_some()).count();
+        assert!(lines > 2 * BATCH_LINES && scans >= 6, "{lines} lines, {scans} scans");
+        for (helper, want) in [(true, (lines, scans)), (false, (0, 0))] {
+            USED_AHEAD.with(|c| c.set((0, 0)));
+            assert!(verdict(text.as_bytes(), helper).is_ok(), "helper {helper}");
+            assert_eq!(USED_AHEAD.with(std::cell::Cell::get), want, "helper {helper}");
+        }
     }
 
     /// AUD-2: lines are folded in groups of eight (blank lines not counted), with a helper or
