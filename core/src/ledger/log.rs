@@ -747,7 +747,7 @@ mod tests {
     /// AUD-2: a line's stated hash is read only as the 64 lower-case hex digits the engine
     /// writes: every hash reads back from its hex; a digit altered to anything that is not a
     /// lower-case hex digit (upper case, a letter past `f`, a byte on either side of the digit
-    /// and letter ranges), a digit more or less, refuses it.
+    /// and letter ranges), both digits of a pair so altered, a digit more or less, refuses it.
     #[test]
     fn aud_2_a_stated_hash_is_read_only_as_lower_case_hex() {
         for seed in 0u8..16 {
@@ -759,6 +759,15 @@ mod tests {
                     let mut altered = text.clone().into_bytes();
                     altered[at] = c;
                     assert_eq!(unhex(&altered), None, "{c} at {at}");
+                }
+            }
+            // Both digits of a pair altered (their refusals must not cancel out).
+            for pair in 0..32 {
+                for (c, d) in [(b'g', b'g'), (b'G', b'x'), (0, 255), (b'/', b':'), (b'`', b'A')] {
+                    let mut altered = text.clone().into_bytes();
+                    altered[2 * pair] = c;
+                    altered[2 * pair + 1] = d;
+                    assert_eq!(unhex(&altered), None, "{c} {d} at pair {pair}");
                 }
             }
             assert_eq!(unhex(&text.as_bytes()[1..]), None);
