@@ -71,8 +71,8 @@ pub(crate) fn envelope(
 /// what most callers pass) the local fields are read and the offset, remembered per tzinfo
 /// object, taken off — about a third of the work of the general way; any other tzinfo (a
 /// `zoneinfo` zone, whose offset depends on the instant) goes the general way, `obj - epoch` in
-/// whole days, seconds and microseconds. Both are exact integers, no float; its `isoformat`
-/// and the parsing of that text cost ~0.5 µs.
+/// whole days, seconds and microseconds. Both work in exact integers, no float (writing its
+/// `isoformat` and parsing that text cost ~0.5 µs).
 fn exact_instant(obj: &Bound<'_, PyAny>, m: &Modules) -> Option<Instant> {
     let py = obj.py();
     if !obj.get_type().is(m.datetime.bind(py)) {
