@@ -30,6 +30,9 @@ pub(crate) struct Authz<'a> {
     mine: [Option<&'a Grant>; 4],
     /// …or, for an actor with more than four, their ids (each looked up when asked).
     more: Option<&'a BTreeSet<GrantId>>,
+    /// The actor's employer when they hold grants (kept with them, [`super::state::Holder`]): `None` when
+    /// they hold none, and the person record is asked.
+    employer: Option<Option<&'a OrgId>>,
 }
 
 /// Whether a grant's organisation and branch cover a project (ACC-4, ORG-4).
@@ -41,10 +44,11 @@ fn in_scope(g: &Grant, p: &Project) -> bool {
 impl<'a> Authz<'a> {
     /// What `actor` may do at `at` in the state `s`.
     pub fn new(s: &'a State, actor: &'a Actor, at: DateTime<Utc>) -> Self {
-        let ids = match actor {
+        let holder = match actor {
             Actor::Person(p) => s.idx.grants_by_person.get(p),
             Actor::System => None,
         };
+        let ids = holder.map(|h| &h.grants);
         let mut mine = [None; 4];
         let more = match ids {
             Some(ids) if ids.len() <= mine.len() => {
@@ -61,6 +65,7 @@ impl<'a> Authz<'a> {
             at,
             mine,
             more,
+            employer: holder.map(|h| h.employer.as_ref()),
         }
     }
 
@@ -199,7 +204,11 @@ impl<'a> Authz<'a> {
         if !self.valid(Role::Trainer).any(|g| in_scope(g, p)) {
             return Err(self.deny(Some(p), &[Role::Trainer, Role::OrganisationResponsible], run()));
         }
-        let employed_by_promoter = self.s.persons.get(me).and_then(|x| x.organisation.as_ref()) == Some(&p.promoter);
+        let employer = match self.employer {
+            Some(known) => known,
+            None => self.s.persons.get(me).and_then(|x| x.organisation.as_ref()),
+        };
+        let employed_by_promoter = employer == Some(&p.promoter);
         if !employed_by_promoter
             && !self
                 .s

@@ -27,7 +27,7 @@ pub(crate) struct Indexes {
     pub project_sessions: BTreeMap<ProjectId, BTreeSet<SessionId>>,
     pub project_entries: BTreeMap<ProjectId, BTreeSet<EntryId>>,
     pub project_codes: BTreeMap<ProjectId, BTreeMap<String, TrainingId>>,
-    pub grants_by_person: BTreeMap<PersonId, BTreeSet<GrantId>>,
+    pub grants_by_person: BTreeMap<PersonId, Holder>,
     pub relationships_by_person: BTreeMap<PersonId, BTreeSet<RelationshipId>>,
     pub supervised: BTreeMap<PersonId, BTreeSet<(ProjectId, PersonId)>>,
     /// ID-4: the person holding each national number.
@@ -36,6 +36,26 @@ pub(crate) struct Indexes {
     /// first eight bytes compared as one word, [`cmp_text`]) rather than as texts, with no
     /// allocation once the room has grown.
     keys: (SessionId, PersonId),
+}
+
+/// A person who holds grants: their grants' ids, and their employer (`Person::organisation`,
+/// `None` while they are not registered) kept beside them — a trainer's every scan asks for
+/// both (ACC-3: an employee of the promoter needs no work relationship), and the person record
+/// is one more search among all persons.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Holder {
+    pub grants: BTreeSet<GrantId>,
+    pub employer: Option<OrgId>,
+}
+
+impl Holder {
+    /// A holder of no grant yet, with `person`'s employer as `persons` knows it.
+    fn of(persons: &BTreeMap<PersonId, Person>, person: &PersonId) -> Holder {
+        Holder {
+            grants: BTreeSet::new(),
+            employer: persons.get(person).and_then(|p| p.organisation.clone()),
+        }
+    }
 }
 
 /// The whole state of one ledger. Projects are independent of each other; a host that shards
@@ -114,7 +134,8 @@ impl State {
         for g in self.grants.values() {
             idx.grants_by_person
                 .entry(g.person.clone())
-                .or_default()
+                .or_insert_with(|| Holder::of(&self.persons, &g.person))
+                .grants
                 .insert(g.id.clone());
         }
         for r in self.relationships.values() {
@@ -192,6 +213,9 @@ impl State {
                 if let Some(n) = &person.insz {
                     self.idx.person_by_insz.insert(n.digits(), person.id.clone());
                 }
+                if let Some(h) = self.idx.grants_by_person.get_mut(&person.id) {
+                    h.employer.clone_from(&person.organisation);
+                }
                 self.persons.insert(person.id.clone(), person.clone());
             }
             Event::ProjectCreated { project } => {
@@ -206,10 +230,12 @@ impl State {
                 self.trainings.insert(training.id.clone(), training.clone());
             }
             Event::RoleGranted { grant } => {
+                let persons = &self.persons;
                 self.idx
                     .grants_by_person
                     .entry(grant.person.clone())
-                    .or_default()
+                    .or_insert_with(|| Holder::of(persons, &grant.person))
+                    .grants
                     .insert(grant.id.clone());
                 self.grants.insert(grant.id.clone(), grant.clone());
             }
@@ -827,6 +853,79 @@ mod tests {
             .sessions_of_person_on(&PersonId::new(person), date)
             .map(|s| s.id.to_string())
             .collect()
+    }
+
+    /// ACC-3: the employer kept with a grant holder is the person record's, whichever came
+    /// first — a grant before its holder is registered, after, a holder registered without an
+    /// employer, one registered again under another — when folded one event at a time and when
+    /// the indexes are rebuilt after a load.
+    #[test]
+    fn acc_3_a_grant_holders_employer_is_the_person_records_whichever_came_first() {
+        let at = Utc.timestamp_opt(0, 0).unwrap();
+        let mut s = State::default();
+        let mut n = 0;
+        let mut grant = |s: &mut State, person: &str| {
+            n += 1;
+            let g = Grant {
+                id: GrantId::new(format!("g-{n}")),
+                person: PersonId::new(person),
+                role: crate::access::Role::Trainer,
+                organisation: OrgId::new("prom"),
+                branch: None,
+                validity: crate::access::Validity {
+                    valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+                    valid_until: None,
+                },
+                revoked_at: None,
+            };
+            s.evolve_event(at, &Actor::System, &Event::RoleGranted { grant: g });
+        };
+        let register = |s: &mut State, person: &str, org: Option<&str>| {
+            let email = crate::identity::Email::parse("x@example.org").unwrap_or_else(|e| panic!("{e}"));
+            let p = Person::new(PersonId::new(person), "X", email, None, None, org.map(OrgId::new))
+                .unwrap_or_else(|e| panic!("{e}"));
+            s.evolve_event(at, &Actor::System, &Event::PersonRegistered { person: p });
+        };
+        grant(&mut s, "tom");
+        register(&mut s, "tom", Some("prom"));
+        register(&mut s, "ann", Some("ext"));
+        grant(&mut s, "ann");
+        grant(&mut s, "ann");
+        register(&mut s, "bob", None);
+        grant(&mut s, "bob");
+        register(&mut s, "eve", Some("ext"));
+        grant(&mut s, "eve");
+        register(&mut s, "eve", Some("prom"));
+        grant(&mut s, "zed");
+        let employers = |s: &State| -> Vec<(String, Option<String>, usize)> {
+            s.idx
+                .grants_by_person
+                .iter()
+                .map(|(p, h)| (p.to_string(), h.employer.as_ref().map(OrgId::to_string), h.grants.len()))
+                .collect()
+        };
+        let want: Vec<(String, Option<String>, usize)> = [
+            ("ann", Some("ext"), 2),
+            ("bob", None, 1),
+            ("eve", Some("prom"), 1),
+            ("tom", Some("prom"), 1),
+            ("zed", None, 1),
+        ]
+        .into_iter()
+        .map(|(p, o, k)| (p.to_owned(), o.map(str::to_owned), k))
+        .collect();
+        assert_eq!(employers(&s), want);
+        for (p, h) in &s.idx.grants_by_person {
+            assert_eq!(
+                h.employer.as_ref(),
+                s.persons.get(p).and_then(|x| x.organisation.as_ref()),
+                "{p}"
+            );
+        }
+        let mut loaded = s.clone();
+        loaded.idx = Indexes::default();
+        loaded.rebuild_indexes();
+        assert_eq!(employers(&loaded), want);
     }
 
     /// EL-3 (a participant's day: classroom and e-learning together, the first overlapping
