@@ -907,21 +907,21 @@ mod replay_tests {
     /// in and out: a log of several batches.
     fn ledger() -> Ledger {
         let mut l = base_ledger();
+        let plan = |session: &str, training: &str, start: &str, end: &str| {
+            serde_json::json!({"type": "plan_session", "session": session, "training": training,
+            "date": "2026-03-02", "start": start, "end": end, "trainers": ["p-tom"],
+            "participants": ["p-ann", "p-bart", "p-cas"]})
+        };
+        let start = |session: &str| serde_json::json!({"type": "start_session", "session": session});
         let check = |kind: &str, person: &str| serde_json::json!({"type": kind, "session": "S-1", "person": person});
         let check2 = |kind: &str, person: &str| serde_json::json!({"type": kind, "session": "S-2", "person": person});
         let steps = [
             (
                 "p-olivia",
                 "2026-02-02T09:00:00+01:00",
-                serde_json::json!({"type": "plan_session", "session": "S-1",
-                "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00", "trainers": ["p-tom"],
-                "participants": ["p-ann", "p-bart", "p-cas"]}),
+                plan("S-1", "T-1", "09:00", "12:00"),
             ),
-            (
-                "p-tom",
-                "2026-03-02T08:40:00+01:00",
-                serde_json::json!({"type": "start_session", "session": "S-1"}),
-            ),
+            ("p-tom", "2026-03-02T08:40:00+01:00", start("S-1")),
             ("p-tom", "2026-03-02T08:55:00+01:00", check("check_in", "p-ann")),
             ("p-tom", "2026-03-02T09:05:00+01:00", check("check_in", "p-bart")),
             ("p-tom", "2026-03-02T11:50:00+01:00", check("check_out", "p-ann")),
@@ -933,15 +933,9 @@ mod replay_tests {
             (
                 "p-olivia",
                 "2026-02-02T09:05:00+01:00",
-                serde_json::json!({"type": "plan_session", "session": "S-2",
-                "training": "T-3", "date": "2026-03-02", "start": "12:15", "end": "14:00", "trainers": ["p-tom"],
-                "participants": ["p-ann", "p-bart", "p-cas"]}),
+                plan("S-2", "T-3", "12:15", "14:00"),
             ),
-            (
-                "p-tom",
-                "2026-03-02T12:05:00+01:00",
-                serde_json::json!({"type": "start_session", "session": "S-2"}),
-            ),
+            ("p-tom", "2026-03-02T12:05:00+01:00", start("S-2")),
             ("p-tom", "2026-03-02T12:10:00+01:00", check("check_out", "p-cas")),
             ("p-tom", "2026-03-02T12:11:00+01:00", check2("check_in", "p-cas")),
             ("p-tom", "2026-03-02T12:12:00+01:00", check("check_out", "p-ann")),

@@ -526,7 +526,6 @@ impl State {
         scans: impl IntoIterator<Item = (&'a str, &'a str, bool, (DateTime<Utc>, Method, bool))>,
     ) {
         let (s_key, p_key) = &mut self.idx.keys;
-        s_key.0.clear();
         let mut session = None;
         for (s, person, out, (time, method, late)) in scans {
             self.event_count = self.event_count.saturating_add(1);
