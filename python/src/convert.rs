@@ -343,14 +343,14 @@ pub(crate) fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<
 
 /// A dataclass of `tijdreg.events`, with its fields as the engine's JSON names them.
 pub(crate) struct Class {
-    cls: Py<PyAny>,
+    pub(crate) cls: Py<PyAny>,
     /// Attribute name, JSON key, default (a field without one is `None` when absent).
     fields: Vec<(Py<PyString>, String, Option<Py<PyAny>>)>,
 }
 
 /// The typed event classes of `tijdreg.events` (issue 11: typed events made natively).
 pub(crate) struct EventClasses {
-    object_new: Py<PyAny>,
+    pub(crate) object_new: Py<PyAny>,
     pub(crate) by_type: std::collections::HashMap<String, Class>,
     pub(crate) recorded: Class,
     pub(crate) unknown: Py<PyAny>,

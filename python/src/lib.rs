@@ -77,7 +77,7 @@ fn cached<'py, K: Eq + std::hash::Hash>(
 
 /// An outcome for Python: a `tijdreg.Outcome` with typed events, or `(replayed, events)` with
 /// the events as dicts.
-fn outcome_out<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome, typed: bool) -> PyResult<Bound<'py, PyAny>> {
+fn outcome_out<'py>(py: Python<'py>, o: tijdreg::ledger::Outcome, typed: bool) -> PyResult<Bound<'py, PyAny>> {
     if typed {
         return pyser::outcome(py, o);
     }
@@ -361,7 +361,7 @@ impl PyLedger {
     ) -> PyResult<Bound<'py, PyAny>> {
         let env = read_envelope(command, actor, at, command_id)?;
         let o = self.with_one(py, move |l| l.apply(&env?))?;
-        outcome_out(py, &o, typed)
+        outcome_out(py, o, typed)
     }
 
     /// Applies envelopes — mappings with `command`, `actor`, `at` and `command_id`, or
@@ -408,7 +408,7 @@ impl PyLedger {
             let _paused = gc::Paused::new(py);
             for r in results {
                 match r {
-                    Ok(o) => out.append(outcome_out(py, &o, typed)?)?,
+                    Ok(o) => out.append(outcome_out(py, o, typed)?)?,
                     Err(e) => out.append(convert::to_python(
                         py,
                         &serde_json::to_value(e.info()).unwrap_or_default(),
@@ -1000,6 +1000,7 @@ fn _tijdreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLedger>()?;
     m.add_class::<PyReport>()?;
     m.add_class::<PyInsz>()?;
+    m.add_class::<pyser::EventsWhenRead>()?;
     m.add_function(wrap_pyfunction!(report_from_records_json, m)?)?;
     m.add_function(wrap_pyfunction!(report_from_records_obj, m)?)?;
     m.add_function(wrap_pyfunction!(columns::report_from_columns, m)?)?;

@@ -95,18 +95,80 @@ pub(crate) fn plain<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound
     .map_err(|e| e.into_py(py))
 }
 
-/// An accepted command as `tijdreg.Outcome` (its events as [`recorded_list`] makes them).
-pub(crate) fn outcome<'py>(py: Python<'py>, o: &tijdreg::ledger::Outcome) -> PyResult<Bound<'py, PyAny>> {
+/// An accepted command as `tijdreg.Outcome`. Its events stay the engine's until first read:
+/// the outcome holds them in a [`PendingEvents`], and `Outcome.events` (an [`EventsWhenRead`]
+/// on the Python class) makes them — as [`recorded_list`] does — on first reading and keeps
+/// them (ADR 24). A
+/// caller that only needs to know the command was accepted (a scanner, a bulk load checking
+/// for refusals) does not pay for three dataclass instances, texts and instants an event, nor
+/// does Python's collector walk them. No events: the list is made at once (it is empty).
+pub(crate) fn outcome<'py>(py: Python<'py>, o: tijdreg::ledger::Outcome) -> PyResult<Bound<'py, PyAny>> {
     let ec = event_classes(py)?;
-    let events = recorded_list(py, &o.events)?;
     let replayed = PyBool::new(py, o.replayed).to_owned().into_any();
-    instance(py, ec, &ec.outcome, |key| {
-        Ok(match key {
-            "events" => Some(events.clone()),
-            "replayed" => Some(replayed.clone()),
-            _ => None,
-        })
-    })
+    if o.events.is_empty() {
+        let events = PyList::empty(py).into_any();
+        return instance(py, ec, &ec.outcome, |key| {
+            Ok(match key {
+                "events" => Some(events.clone()),
+                "replayed" => Some(replayed.clone()),
+                _ => None,
+            })
+        });
+    }
+    let pending = Bound::new(py, PendingEvents { events: o.events })?.into_any();
+    let inst = ec.object_new.bind(py).call1((ec.outcome.cls.bind(py),))?;
+    let dict = inst.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+    dict.set_item(pyo3::intern!(py, "replayed"), replayed)?;
+    dict.set_item(pyo3::intern!(py, "_pending"), pending)?;
+    Ok(inst)
+}
+
+/// An outcome's events as the engine returned them, made into Python values when first read
+/// (see [`outcome`]); not meant to be used from Python otherwise.
+#[pyclass(module = "tijdreg._tijdreg", name = "_PendingEvents", frozen)]
+pub(crate) struct PendingEvents {
+    events: Vec<tijdreg::ledger::Recorded>,
+}
+
+/// `Outcome.events` of an outcome [`outcome`] made: a descriptor without `__set__`, so an
+/// instance's own `events` (made here on first reading, or given to `Outcome(...)`) is found
+/// before it; it is asked only while the outcome still holds its [`PendingEvents`]. The
+/// class itself has no `events`, as a dataclass field without a default has none.
+#[pyclass(module = "tijdreg._tijdreg", name = "_EventsWhenRead", frozen)]
+pub(crate) struct EventsWhenRead;
+
+#[pymethods]
+impl EventsWhenRead {
+    #[new]
+    fn new() -> Self {
+        EventsWhenRead
+    }
+
+    fn __get__<'py>(
+        slf: &Bound<'py, Self>,
+        instance: Option<&Bound<'py, PyAny>>,
+        _owner: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        // On the class itself, as a dataclass field without a default: no such attribute.
+        let Some(instance) = instance.filter(|i| !i.is_none()) else {
+            return Err(pyo3::exceptions::PyAttributeError::new_err(
+                "type object 'Outcome' has no attribute 'events'",
+            ));
+        };
+        let missing = || pyo3::exceptions::PyAttributeError::new_err("'Outcome' object has no attribute 'events'");
+        let dict = instance.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+        if let Some(events) = dict.get_item(pyo3::intern!(py, "events"))? {
+            return Ok(events);
+        }
+        let pending = dict.get_item(pyo3::intern!(py, "_pending"))?.ok_or_else(missing)?;
+        let pending = pending.cast_into::<PendingEvents>().map_err(|_| missing())?;
+        let events = recorded_list(py, &pending.get().events)?;
+        dict.set_item(pyo3::intern!(py, "events"), &events)?;
+        // Made once: the engine's events are let go.
+        dict.del_item(pyo3::intern!(py, "_pending"))?;
+        Ok(events)
+    }
 }
 
 struct Ser<'a, 'py> {

@@ -597,6 +597,59 @@ def test_native_typed_events_are_frozen_with_defaults(started: tijdreg.Ledger) -
     assert repr(rec.event).startswith("CheckedIn(session='S-1', person='p-ann'")
 
 
+def test_an_outcomes_events_are_made_when_first_read_and_nothing_else_differs(started: tijdreg.Ledger) -> None:
+    """Issue 11: an accepted command's events stay the engine's until `events` is first read
+    (a caller that only checks acceptance does not pay for them); every way of reading an
+    outcome — the attribute, equality, repr, `asdict`, `replace`, copy, pickle — sees the same
+    events, made once and kept."""
+    import copy
+    import dataclasses
+    import pickle
+
+    def fresh(cid: str) -> tijdreg.Outcome:
+        return started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id=cid)
+
+    first = fresh("lz")
+    assert "events" not in vars(first), "not made before it is read"
+    events = first.events
+    assert first.events is events, "made once and kept"
+    assert set(vars(first)) == {"events", "replayed"}, "the pending events are let go"
+    retry = fresh("lz")
+    assert retry.replayed and "events" not in vars(retry) and retry.events == events
+    # Each way of reading an outcome whose events were not read yet gives what reading them
+    # first gives.
+    readers = [
+        lambda o: o.events,
+        lambda o: o.event_types,
+        lambda o: repr(o),
+        lambda o: dataclasses.asdict(o),
+        lambda o: dataclasses.replace(o, replayed=True).events,
+        lambda o: copy.copy(o).events,
+        lambda o: copy.deepcopy(o).events,
+        lambda o: pickle.loads(pickle.dumps(o)).events,
+        lambda o: o == tijdreg.Outcome(events=list(o.events), replayed=True),
+    ]
+    for k, read in enumerate(readers):
+        # Two retries of the first command (the same events), one read before.
+        unread, read_first = fresh("lz"), fresh("lz")
+        assert read_first.events == events
+        assert "events" not in vars(unread)
+        assert read(unread) == read(read_first), k
+    # An outcome made by hand is an ordinary dataclass; a missing attribute is still missing,
+    # and the class has no `events` of its own, as a field without a default.
+    made = tijdreg.Outcome(events=[], replayed=False)
+    assert made.events == [] and vars(made) == {"events": [], "replayed": False}
+    assert not hasattr(tijdreg.Outcome, "events")
+    assert [f.name for f in dataclasses.fields(tijdreg.Outcome)] == ["events", "replayed"]
+    with pytest.raises(AttributeError, match="no attribute 'evnts'"):
+        first.evnts  # type: ignore[attr-defined]
+    # The bulk path's outcomes are made the same way.
+    res = started.apply_many([{"command_id": "lz-many", "actor": "p-tom", "at": at(2, 8, 56),
+                               "command": c.CheckIn("S-1", person="p-bart")}])
+    assert isinstance(res[0], tijdreg.Outcome) and "events" not in vars(res[0])
+    assert res[0].events[0].event == tijdreg.events.CheckedIn("S-1", "p-bart", at(2, 8, 56), "manual", False)
+
+
 def test_a_tzinfo_without_an_offset_is_naive(ledger: tijdreg.Ledger) -> None:
     class NoOffset(dt.tzinfo):
         def utcoffset(self, d: Optional[dt.datetime]) -> Optional[dt.timedelta]:

@@ -19,8 +19,8 @@ CommandLike = Union[Command, Mapping[str, Any]]
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """An accepted command: its events — :class:`tijdreg.events.Recorded`, each with a typed
-    event (``out.events[0].event.time``; dict-style reading still works) — and whether this
-    was a retry (ATT-3)."""
+    event (``out.events[0].event.time``; dict-style reading still works), made when ``events``
+    is first read (ADR 24) — and whether this was a retry (ATT-3)."""
 
     events: List[Recorded]
     replayed: bool
@@ -28,6 +28,19 @@ class Outcome:
     @property
     def event_types(self) -> List[str]:
         return [e["event"]["type"] for e in self.events]
+
+    # Copy and pickle give an ordinary outcome, its events made if they were not yet read.
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self.events, self.replayed))
+
+
+# An outcome made by the engine holds its events as the engine returned them and makes them
+# into Python values when ``events`` is first read, keeping them as the instance's field (ADR
+# 24): a caller that only needs to know a command was accepted does not pay for them. Nothing
+# else differs — equality, ``repr``, ``dataclasses.asdict``/``replace``, copying and pickling
+# read ``events`` as any caller does. (Set after the class is made, so that the dataclass and
+# type checkers see the field as declared.)
+setattr(Outcome, "events", _tijdreg._EventsWhenRead())
 
 
 @dataclasses.dataclass(frozen=True)
