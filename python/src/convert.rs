@@ -275,12 +275,26 @@ struct Shape {
     /// Held so that the class (and so its address) lives as long as the entry.
     class: Py<PyAny>,
     fields: Names,
+    /// A typed command of `tijdreg.commands` (a plain frozen dataclass: no text, number,
+    /// container, `datetime`, `Decimal`, `date`, `time` or `timedelta`).
+    command: bool,
 }
 
 /// The shapes of the dataclasses met so far; a process rarely has more than the typed
 /// commands' few dozen, and past `SHAPES_MAX` a class is read afresh each time.
 static SHAPES: Mutex<Vec<Shape>> = Mutex::new(Vec::new());
 const SHAPES_MAX: usize = 256;
+
+/// Whether `obj` is exactly an instance of a typed command class of `tijdreg.commands` met
+/// before (its shape read): such an object is none of the values checked before dataclasses,
+/// which the direct reading then skips.
+pub(crate) fn is_typed_command(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    let class = obj.get_type();
+    SHAPES
+        .lock()
+        .is_ok_and(|shapes| shapes.iter().any(|s| s.command && s.class.bind(py).is(&class)))
+}
 
 /// The field names of `obj`'s class, if it is a dataclass instance (not a class).
 fn shape(obj: &Bound<'_, PyAny>) -> PyResult<Option<Names>> {
@@ -308,9 +322,14 @@ fn shape(obj: &Bound<'_, PyAny>) -> PyResult<Option<Names>> {
     if let Ok(mut shapes) = SHAPES.lock()
         && shapes.len() < SHAPES_MAX
     {
+        let command = class
+            .getattr(intern!(py, "__module__"))
+            .and_then(|m| m.extract::<String>())
+            .is_ok_and(|m| m == "tijdreg.commands");
         shapes.push(Shape {
             class: class.into_any().unbind(),
             fields: names.clone(),
+            command,
         });
     }
     Ok(Some(names))

@@ -716,6 +716,23 @@ def _typed(cmd: Dict[str, Any]) -> Any:
         return None
 
 
+def test_typed_command_classes_are_none_of_the_values_read_before_dataclasses() -> None:
+    """The direct reading skips its `isinstance` checks for datetimes, decimals, dates, times
+    and durations on an object whose class is a typed command of `tijdreg.commands`: that holds
+    only while no command class is one of them (or a text, number or container)."""
+    import dataclasses
+    import decimal
+
+    classes = [cl for cl in vars(c).values()
+               if isinstance(cl, type) and issubclass(cl, c.Command) and cl is not c.Command]
+    assert len(classes) > 20
+    for cl in classes:
+        assert dataclasses.is_dataclass(cl) and cl.__module__ == "tijdreg.commands", cl
+        assert not issubclass(cl, (str, int, float, dict, list, tuple, dt.datetime, decimal.Decimal,
+                                   dt.date, dt.time, dt.timedelta)), cl
+        assert "__class__" not in vars(cl), cl
+
+
 def test_typed_commands_read_directly_equal_the_json_way_on_every_case() -> None:
     """AUD-3: every command of every conformance case, as a dict and as its typed dataclass,
     read directly from the Python objects gives the envelope the JSON way gives; what the JSON
