@@ -130,6 +130,14 @@ pub(crate) struct PendingEvents {
     events: Vec<tijdreg::ledger::Recorded>,
 }
 
+#[pymethods]
+impl PendingEvents {
+    /// The events' types (`Outcome.event_types` of an outcome whose events were not read).
+    fn types(&self) -> Vec<String> {
+        self.events.iter().map(|r| r.event.kind()).collect()
+    }
+}
+
 /// `Outcome.events` of an outcome [`outcome`] made: a descriptor without `__set__`, so an
 /// instance's own `events` (made here on first reading, or given to `Outcome(...)`) is found
 /// before it; it is asked only while the outcome still holds its [`PendingEvents`]. The

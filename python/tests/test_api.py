@@ -565,10 +565,13 @@ def test_native_typed_events_equal_the_python_built_ones_on_every_case() -> None
                 envelope["command"], envelope["actor"], conformance.parse_instant(envelope["at"]),
                 envelope["command_id"])
             assert replayed
-            typed = self._ledger.apply(envelope["command"], actor=envelope["actor"],
-                                       at=conformance.parse_instant(envelope["at"]),
-                                       command_id=envelope["command_id"]).events
+            outcome = self._ledger.apply(envelope["command"], actor=envelope["actor"],
+                                         at=conformance.parse_instant(envelope["at"]),
+                                         command_id=envelope["command_id"])
+            types = outcome.event_types  # told before the events are made (ADR 24)
+            typed = outcome.events
             assert typed == [ev.recorded_from_dict(d) for d in dicts]
+            assert types == [d["event"]["type"] for d in dicts]
             checked.extend(type(r.event).__name__ for r in typed)
             return out
 
@@ -615,7 +618,8 @@ def test_an_outcomes_events_are_made_when_first_read_and_nothing_else_differs(st
     assert first.events is events, "made once and kept"
     assert set(vars(first)) == {"events", "replayed"}, "the pending events are let go"
     retry = fresh("lz")
-    assert retry.replayed and "events" not in vars(retry) and retry.events == events
+    assert retry.event_types == ["checked_in"] and "events" not in vars(retry), "types told without the events"
+    assert retry.replayed and retry.events == events
     # Each way of reading an outcome whose events were not read yet gives what reading them
     # first gives.
     readers = [

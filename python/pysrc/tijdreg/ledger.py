@@ -27,6 +27,10 @@ class Outcome:
 
     @property
     def event_types(self) -> List[str]:
+        pending = self.__dict__.get("_pending")
+        if pending is not None:  # told without making the events (ADR 24)
+            types: List[str] = pending.types()
+            return types
         return [e["event"]["type"] for e in self.events]
 
     # Copy and pickle give an ordinary outcome, its events made if they were not yet read.
