@@ -85,6 +85,60 @@ fn outcome_out<'py>(py: Python<'py>, o: tijdreg::ledger::Outcome, typed: bool) -
     Ok((o.replayed, events).into_pyobject(py)?.into_any())
 }
 
+/// A batch of [`PyLedger::apply_many_obj`] applied: each command's outcome or refusal, or a
+/// panic of the engine (the ledger's lock then poisoned: an internal error, as elsewhere).
+enum Applied {
+    Results(Vec<Result<tijdreg::ledger::Outcome, Error>>),
+    Broken,
+}
+
+/// Up to `batch` envelopes from `iter`, each decoded as it is read (its JSON form dropped at
+/// once): the batch holds typed envelopes, not trees of JSON values. An envelope Python
+/// cannot convert is a refusal of its own; the iterable's own error is raised.
+fn read_batch(
+    py: Python<'_>,
+    iter: &mut Bound<'_, pyo3::types::PyIterator>,
+    batch: usize,
+) -> PyResult<Vec<Result<Envelope, Error>>> {
+    let mut envs: Vec<Result<Envelope, Error>> = Vec::with_capacity(batch);
+    for item in iter.by_ref().take(batch) {
+        let (command, actor, at, command_id) = envelope_parts(&item?)?;
+        envs.push(read_envelope(&command, &actor, &at, &command_id).unwrap_or_else(|e| {
+            Err(Error::invalid(
+                e.value(py).to_string(),
+                "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
+            ))
+        }));
+    }
+    Ok(envs)
+}
+
+/// Each envelope of a batch applied in order; a refusal does not stop the rest.
+fn apply_batch(l: &mut Ledger, envs: Vec<Result<Envelope, Error>>) -> Vec<Result<tijdreg::ledger::Outcome, Error>> {
+    envs.into_iter().map(|env| env.and_then(|env| l.apply(&env))).collect()
+}
+
+/// A batch's results appended to `out`. The results are kept: the collector is paused while
+/// they are made (only then — not while the iterable's own code runs, nor while the GIL is
+/// released).
+fn emit(py: Python<'_>, out: &Bound<'_, PyList>, done: Applied, typed: bool) -> PyResult<()> {
+    let Applied::Results(results) = done else {
+        return Err(internal(py));
+    };
+    let _paused = gc::Paused::new(py);
+    for r in results {
+        match r {
+            Ok(o) => out.append(outcome_out(py, o, typed)?)?,
+            Err(e) => out.append(convert::to_python(
+                py,
+                &serde_json::to_value(e.info()).unwrap_or_default(),
+                "error",
+            )?)?,
+        }
+    }
+    Ok(())
+}
+
 /// The exception classes, named as Python sees them (`tijdreg.Error`, …).
 mod exc {
     use pyo3::create_exception;
@@ -366,10 +420,13 @@ impl PyLedger {
 
     /// Applies envelopes — mappings with `command`, `actor`, `at` and `command_id`, or
     /// `(command, actor, at, command_id)` tuples — from any iterable, in order, in
-    /// batches of `batch`: each batch is converted natively with the GIL held, applied without
-    /// it, and its results converted back, so a long stream is never held whole. Per item
-    /// `(replayed, events)` (with `typed` a `tijdreg.Outcome`) or the refusal as an error-info dict; an item Python cannot convert
-    /// (a naive datetime, a float) is a refusal of its own (invalid_input) and the rest goes on.
+    /// batches of `batch`: each batch is converted natively with the GIL held and applied on a
+    /// second thread without it, while the next batch is read and the one before's results
+    /// are made (ADR 25), so a long stream is never held whole. Per item `(replayed, events)`
+    /// (with `typed` a `tijdreg.Outcome`) or the refusal as an error-info dict; an item Python
+    /// cannot convert (a naive datetime, a float) is a refusal of its own (invalid_input) and
+    /// the rest goes on. If the iterable raises, the batches read before it are applied and the
+    /// error is raised.
     #[pyo3(signature = (items, batch = 4096, typed = false))]
     fn apply_many_obj<'py>(
         &self,
@@ -381,42 +438,51 @@ impl PyLedger {
         let batch = batch.clamp(1, 1 << 20);
         let out = PyList::empty(py);
         let mut iter = items.try_iter()?;
-        loop {
-            // Each envelope decoded as it is read (its JSON form dropped at once): the batch
-            // holds typed envelopes, then typed outcomes, not trees of JSON values.
-            let mut envs: Vec<Result<Envelope, Error>> = Vec::with_capacity(batch);
-            for item in iter.by_ref().take(batch) {
-                let (command, actor, at, command_id) = envelope_parts(&item?)?;
-                envs.push(read_envelope(&command, &actor, &at, &command_id).unwrap_or_else(|e| {
-                    Err(Error::invalid(
-                        e.value(py).to_string(),
-                        "een waarde kon niet omgezet worden (een datum zonder tijdzone of een kommagetal?)",
-                    ))
+        let inner = &self.inner;
+        std::thread::scope(|scope| -> PyResult<()> {
+            // The batch being applied on the second thread, if any.
+            let mut running: Option<std::thread::ScopedJoinHandle<'_, Applied>> = None;
+            loop {
+                let read = read_batch(py, &mut iter, batch);
+                // The batch before: its results (waited for without the GIL).
+                let done = running
+                    .take()
+                    .map(|h| py.detach(move || h.join().unwrap_or(Applied::Broken)));
+                let envs = match read {
+                    Ok(envs) => envs,
+                    Err(e) => {
+                        // The batches read before the error are applied, as one at a time.
+                        if let Some(done) = done {
+                            emit(py, &out, done, typed)?;
+                        }
+                        return Err(e);
+                    }
+                };
+                if envs.len() < batch {
+                    // The last batch: nothing more to read meanwhile, applied here.
+                    let results = if envs.is_empty() {
+                        Vec::new()
+                    } else {
+                        self.with(py, move |l| Ok(apply_batch(l, envs)))?
+                    };
+                    if let Some(done) = done {
+                        emit(py, &out, done, typed)?;
+                    }
+                    return emit(py, &out, Applied::Results(results), typed);
+                }
+                // A panic unwinds through the guard: the lock is poisoned, as in `with`.
+                running = Some(scope.spawn(move || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match inner.lock() {
+                        Ok(mut l) => Applied::Results(apply_batch(&mut l, envs)),
+                        Err(_) => Applied::Broken,
+                    }))
+                    .unwrap_or(Applied::Broken)
                 }));
-            }
-            if envs.is_empty() {
-                break;
-            }
-            let results = self.with(py, move |l| {
-                Ok(envs
-                    .into_iter()
-                    .map(|env| env.and_then(|env| l.apply(&env)))
-                    .collect::<Vec<_>>())
-            })?;
-            // The results are kept: the collector is paused while they are made (only then —
-            // not while the iterable's own code runs, nor while the GIL is released).
-            let _paused = gc::Paused::new(py);
-            for r in results {
-                match r {
-                    Ok(o) => out.append(outcome_out(py, o, typed)?)?,
-                    Err(e) => out.append(convert::to_python(
-                        py,
-                        &serde_json::to_value(e.info()).unwrap_or_default(),
-                        "error",
-                    )?)?,
+                if let Some(done) = done {
+                    emit(py, &out, done, typed)?;
                 }
             }
-        }
+        })?;
         Ok(out)
     }
 

@@ -160,6 +160,90 @@ def test_apply_many_streams_batches_and_reports_bad_values_per_item(started: tij
     assert started.event_count == before + 2
 
 
+def _scan_stream(n: int) -> List[Dict[str, Any]]:
+    """`n` envelopes for S-1: check-ins and check-outs of three participants in turn, with
+    retries (a command id again), refusals (checked in twice, an unknown participant)."""
+    envs: List[Dict[str, Any]] = []
+    inside: Dict[str, bool] = {}
+    for i in range(n):
+        person = ["p-ann", "p-bart", "p-cas", "p-nobody"][i % 4]
+        when = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BRU) + dt.timedelta(minutes=i)
+        if i % 11 == 5 and envs:
+            envs.append(dict(envs[-3]))  # a retry of an earlier envelope
+            continue
+        cmd = c.CheckOut("S-1", person=person) if inside.get(person) and i % 7 else c.CheckIn("S-1", person=person)
+        inside[person] = isinstance(cmd, c.CheckIn)
+        envs.append({"command_id": f"s-{i}", "actor": "p-tom", "at": when, "command": cmd})
+    return envs
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7, 64])
+def test_apply_many_in_batches_answers_as_one_at_a_time(started: tijdreg.Ledger, keys: tijdreg.Keyring,
+                                                         batch: int) -> None:
+    """Issue 11, ADR 25: batches are applied on a second thread while the next is read; the
+    answers, their order and the ledger's log are those of applying the envelopes one at a
+    time (whatever the batch size: one, a few, more than there are)."""
+    envs = _scan_stream(40)
+    one = tijdreg.Ledger.load(started.snapshot(), keys)
+    expected: List[Any] = []
+    for e in envs:
+        try:
+            expected.append(one.apply(e["command"], actor=e["actor"], at=e["at"], command_id=e["command_id"]))
+        except tijdreg.Error as err:
+            expected.append(err.code)
+    got = started.apply_many(iter(envs), batch=batch)
+    assert [r if isinstance(r, tijdreg.Outcome) else r.code for r in got] == expected
+    assert {type(r).__name__ for r in got} == {"Outcome", "Failed"} and any(r.replayed for r in got
+                                                                             if isinstance(r, tijdreg.Outcome))
+    assert started.events_jsonl() == one.events_jsonl()
+
+
+def test_apply_many_applies_the_batches_read_before_the_iterable_raises(started: tijdreg.Ledger,
+                                                                        keys: tijdreg.Keyring) -> None:
+    envs = _scan_stream(12)
+    one = tijdreg.Ledger.load(started.snapshot(), keys)
+    for e in envs[:8]:  # two whole batches of four
+        try:
+            one.apply(e["command"], actor=e["actor"], at=e["at"], command_id=e["command_id"])
+        except tijdreg.Error:
+            pass
+
+    def stream():
+        yield from envs[:10]
+        raise RuntimeError("the export broke off")
+
+    with pytest.raises(RuntimeError, match="broke off"):
+        started.apply_many(stream(), batch=4)
+    assert started.events_jsonl() == one.events_jsonl(), "batches before the error applied, the broken one not"
+
+
+def test_apply_many_lets_the_iterable_use_the_same_ledger(started: tijdreg.Ledger) -> None:
+    """The iterable's own code may apply to the ledger a batch is being applied to: it waits
+    for that batch (no deadlock), in the order it ran."""
+    envs = _scan_stream(30)
+    seen: List[int] = []
+
+    def stream():
+        for k, e in enumerate(envs):
+            if k in (9, 20):  # the batch before is being applied meanwhile
+                seen.append(started.event_count)
+                try:
+                    started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom",
+                                  at=dt.datetime(2026, 3, 2, 11, k, tzinfo=BRU), command_id=f"inner-{k}")
+                except tijdreg.Error:
+                    pass  # refused (already present, say): the ledger answered all the same
+            yield e
+
+    import threading
+    done: List[Any] = []
+    worker = threading.Thread(target=lambda: done.append(started.apply_many(stream(), batch=4)))
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "apply_many waited on itself"
+    assert len(done) == 1 and len(done[0]) == len(envs) and len(seen) == 2
+    assert seen[0] <= seen[1] <= started.event_count
+
+
 def test_apply_many_reads_any_mapping_and_leaves_the_collector_as_it_was(started: tijdreg.Ledger) -> None:
     """Envelopes are read natively from any mapping (not only dicts); Python's cyclic collector
     is paused while the results are made and is on again afterwards — or stays off when the

@@ -117,7 +117,10 @@ class Ledger:
         or a dict) in order and returns an :class:`Outcome` or a :class:`Failed` each; a
         refusal does not stop the rest. ``commands`` may be any iterable (a generator too): it
         is read and applied ``batch`` at a time, each batch converted natively and applied
-        without the GIL. An envelope whose values cannot be converted (a naive datetime, a
+        without the GIL on a second thread while the next batch is read and the results of the
+        one before are made (ADR 25; the answers and the log are those of applying the
+        envelopes one at a time). If the iterable raises, the batches read before are applied
+        and the error is raised. An envelope whose values cannot be converted (a naive datetime, a
         float) is a :class:`Failed` with code ``invalid_input``. Python's cyclic garbage
         collector is paused while a batch's results are made (they hold no cycle; it walked
         them again and again as they piled up) and restored as it was right after."""
