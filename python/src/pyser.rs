@@ -166,16 +166,19 @@ impl EventsWhenRead {
         };
         let missing = || pyo3::exceptions::PyAttributeError::new_err("'Outcome' object has no attribute 'events'");
         let dict = instance.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
-        if let Some(events) = dict.get_item(pyo3::intern!(py, "events"))? {
-            return Ok(events);
-        }
-        let pending = dict.get_item(pyo3::intern!(py, "_pending"))?.ok_or_else(missing)?;
+        // Another thread may run between any two steps here (each may make an object, and so
+        // run the collector and its callbacks): `_pending` is let go only after `events` is
+        // kept, so without it the events are there.
+        let Some(pending) = dict.get_item(pyo3::intern!(py, "_pending"))? else {
+            return dict.get_item(pyo3::intern!(py, "events"))?.ok_or_else(missing);
+        };
         let pending = pending.cast_into::<PendingEvents>().map_err(|_| missing())?;
         let events = recorded_list(py, &pending.get().events)?;
-        dict.set_item(pyo3::intern!(py, "events"), &events)?;
-        // Made once: the engine's events are let go.
-        dict.del_item(pyo3::intern!(py, "_pending"))?;
-        Ok(events)
+        // `dict.setdefault` and `dict.pop` each decide in one step: the first list kept is the
+        // one every reader gets, and the engine's events are let go once it is.
+        let kept = dict.call_method1(pyo3::intern!(py, "setdefault"), (pyo3::intern!(py, "events"), events))?;
+        dict.call_method1(pyo3::intern!(py, "pop"), (pyo3::intern!(py, "_pending"), py.None()))?;
+        Ok(kept)
     }
 }
 

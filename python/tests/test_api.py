@@ -738,6 +738,52 @@ def test_an_outcomes_events_are_made_when_first_read_and_nothing_else_differs(st
     assert res[0].events[0].event == tijdreg.events.CheckedIn("S-1", "p-bart", at(2, 8, 56), "manual", False)
 
 
+def test_an_outcomes_events_read_by_many_threads_at_once_are_one_list(started: tijdreg.Ledger) -> None:
+    """ADR 24: threads that read an unread outcome's `events` at the same moment all get the
+    list the outcome keeps, and none fails. A stress test: the collector is made to run, and to
+    let other threads in, while the events are being made (the window in which another thread
+    can make them too); the build before its fix failed about one outcome in two hundred."""
+    import gc
+    import threading
+    import time
+
+    first = started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="mt")
+    retries = [started.apply(c.CheckIn("S-1", person="p-ann"), actor="p-tom", at=at(2, 8, 55), command_id="mt")
+               for _ in range(400)]
+    threshold = gc.get_threshold()
+
+    def yield_gil(phase: str, info: Dict[str, int]) -> None:
+        time.sleep(0)
+
+    gc.callbacks.append(yield_gil)
+    gc.set_threshold(1)
+    try:
+        for out in retries:
+            got: List[Any] = []
+            errors: List[BaseException] = []
+            barrier = threading.Barrier(4)
+
+            def read(o: tijdreg.Outcome = out) -> None:
+                barrier.wait()
+                try:
+                    got.append(o.events)
+                except BaseException as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+
+            threads = [threading.Thread(target=read) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=30)
+            assert not errors and len(got) == 4, errors
+            assert all(g is out.events for g in got), ("every reader gets the list the outcome keeps",
+                                                       [id(g) for g in got], id(out.events), sorted(vars(out)))
+            assert out.events == first.events
+    finally:
+        gc.callbacks.remove(yield_gil)
+        gc.set_threshold(*threshold)
+
+
 def test_a_tzinfo_without_an_offset_is_naive(ledger: tijdreg.Ledger) -> None:
     class NoOffset(dt.tzinfo):
         def utcoffset(self, d: Optional[dt.datetime]) -> Optional[dt.timedelta]:
