@@ -98,10 +98,10 @@ pub(crate) fn plain<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound
 /// An accepted command as `tijdreg.Outcome`. Its events stay the engine's until first read:
 /// the outcome holds them in a [`PendingEvents`], and `Outcome.events` (an [`EventsWhenRead`]
 /// on the Python class) makes them — as [`recorded_list`] does — on first reading and keeps
-/// them (ADR 24). A
-/// caller that only needs to know the command was accepted (a scanner, a bulk load checking
-/// for refusals) does not pay for three dataclass instances, texts and instants an event, nor
-/// does Python's collector walk them. No events: the list is made at once (it is empty).
+/// them (ADR 24). A caller that only needs to know the command was accepted (a scanner, a bulk
+/// load checking for refusals) does not pay for three dataclass instances, texts and instants
+/// an event, nor does Python's collector walk them. No events: the list is made at once (it is
+/// empty).
 pub(crate) fn outcome<'py>(py: Python<'py>, o: tijdreg::ledger::Outcome) -> PyResult<Bound<'py, PyAny>> {
     let ec = event_classes(py)?;
     let replayed = PyBool::new(py, o.replayed).to_owned().into_any();
