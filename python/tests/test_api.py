@@ -161,8 +161,9 @@ def test_apply_many_streams_batches_and_reports_bad_values_per_item(started: tij
 
 
 def _scan_stream(n: int) -> List[Dict[str, Any]]:
-    """`n` envelopes for S-1: check-ins and check-outs of three participants in turn, with
-    retries (a command id again), refusals (checked in twice, an unknown participant)."""
+    """`n` envelopes for S-1: check-ins and check-outs of its two participants in turn, with
+    retries (an envelope again) and refusals (checked in twice; two people who are not
+    participants of the session)."""
     envs: List[Dict[str, Any]] = []
     inside: Dict[str, bool] = {}
     for i in range(n):
