@@ -268,7 +268,7 @@ fn walk(obj: &Bound<'_, PyAny>, where_: Path<'_>, m: &Modules, depth: usize) -> 
 pub(crate) type Fields<'py> = Vec<(Arc<str>, Bound<'py, PyAny>)>;
 
 /// A dataclass's field names: attribute and JSON key, in the class's order.
-type Names = Arc<[(Py<PyString>, Arc<str>)]>;
+pub(crate) type Names = Arc<[(Py<PyString>, Arc<str>)]>;
 
 /// A dataclass's field names, read once per class.
 struct Shape {
@@ -285,15 +285,18 @@ struct Shape {
 static SHAPES: Mutex<Vec<Shape>> = Mutex::new(Vec::new());
 const SHAPES_MAX: usize = 256;
 
-/// Whether `obj` is exactly an instance of a typed command class of `tijdreg.commands` met
-/// before (its shape read): such an object is none of the values checked before dataclasses,
-/// which the direct reading then skips.
-pub(crate) fn is_typed_command(obj: &Bound<'_, PyAny>) -> bool {
+/// The field names of `obj`'s class when it is exactly a typed command class of
+/// `tijdreg.commands` met before (its shape read): such an object is none of the values
+/// checked before dataclasses, which the direct reading then skips, reading its fields with
+/// these names ([`fields_of`]) without looking its class up again.
+pub(crate) fn command_shape(obj: &Bound<'_, PyAny>) -> Option<Names> {
     let py = obj.py();
     let class = obj.get_type();
-    SHAPES
-        .lock()
-        .is_ok_and(|shapes| shapes.iter().any(|s| s.command && s.class.bind(py).is(&class)))
+    let shapes = SHAPES.lock().ok()?;
+    shapes
+        .iter()
+        .find(|s| s.command && s.class.bind(py).is(&class))
+        .map(|s| s.fields.clone())
 }
 
 /// The field names of `obj`'s class, if it is a dataclass instance (not a class).
@@ -340,10 +343,15 @@ fn shape(obj: &Bound<'_, PyAny>) -> PyResult<Option<Names>> {
 /// `from`), a typed command's absent (`None`) fields left out; other dataclasses keep every
 /// field. Shared by [`to_value`] and the direct reading of `pyde`.
 pub(crate) fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<(Option<String>, Fields<'py>)>> {
-    let py = obj.py();
     let Some(names) = shape(obj)? else {
         return Ok(None);
     };
+    fields_of(obj, &names).map(Some)
+}
+
+/// [`dataclass_fields`] of an object whose class's field names are known.
+pub(crate) fn fields_of<'py>(obj: &Bound<'py, PyAny>, names: &Names) -> PyResult<(Option<String>, Fields<'py>)> {
+    let py = obj.py();
     let ty: Option<String> = obj
         .getattr(intern!(py, "type"))
         .ok()
@@ -357,7 +365,7 @@ pub(crate) fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<
         }
         out.push((key.clone(), v));
     }
-    Ok(Some((ty, out)))
+    Ok((ty, out))
 }
 
 /// A dataclass of `tijdreg.events`, with its fields as the engine's JSON names them.

@@ -5,7 +5,7 @@
 //! cannot read (a naive datetime, a float, a field the command lacks…) is read again the JSON
 //! way, which gives the canonical error (AUD-3), so errors never differ between the two.
 
-use crate::convert::{Modules, dataclass_fields, is_aware_iso, is_typed_command, modules};
+use crate::convert::{Modules, command_shape, dataclass_fields, fields_of, is_aware_iso, modules};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -297,7 +297,8 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
         }
         // A typed command (nearly every envelope's) is none of the five below: five
         // `isinstance` calls, a quarter of reading a check-in's command, are skipped for it.
-        if !is_typed_command(obj) {
+        let command = command_shape(obj);
+        if command.is_none() {
             if obj.is_instance(m.datetime.bind(py))? {
                 let s: String = obj.call_method0(intern!(py, "isoformat"))?.extract()?;
                 return if is_aware_iso(&s) {
@@ -319,7 +320,11 @@ impl<'de> Deserializer<'de> for Value<'_, '_> {
                 return Err(Miss);
             }
         }
-        if let Some((ty, fields)) = dataclass_fields(obj)? {
+        let fields = match &command {
+            Some(names) => Some(fields_of(obj, names)?),
+            None => dataclass_fields(obj)?,
+        };
+        if let Some((ty, fields)) = fields {
             let depth = self.inner()?;
             // The `type` class variable is among a typed command's fields: JSON keeps one
             // `type`, the field's; two fields under one JSON key are left to the JSON path.

@@ -100,21 +100,10 @@ pub(crate) fn plain<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound
 /// on the Python class) makes them — as [`recorded_list`] does — on first reading and keeps
 /// them (ADR 24). A caller that only needs to know the command was accepted (a scanner, a bulk
 /// load checking for refusals) does not pay for three dataclass instances, texts and instants
-/// an event, nor does Python's collector walk them. No events: the list is made at once (it is
-/// empty).
+/// an event, nor does Python's collector walk them.
 pub(crate) fn outcome<'py>(py: Python<'py>, o: tijdreg::ledger::Outcome) -> PyResult<Bound<'py, PyAny>> {
     let ec = event_classes(py)?;
     let replayed = PyBool::new(py, o.replayed).to_owned().into_any();
-    if o.events.is_empty() {
-        let events = PyList::empty(py).into_any();
-        return instance(py, ec, &ec.outcome, |key| {
-            Ok(match key {
-                "events" => Some(events.clone()),
-                "replayed" => Some(replayed.clone()),
-                _ => None,
-            })
-        });
-    }
     let pending = Bound::new(py, PendingEvents { events: o.events })?.into_any();
     let inst = ec.object_new.bind(py).call1((ec.outcome.cls.bind(py),))?;
     let dict = inst.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
