@@ -10,6 +10,7 @@
 
 use crate::error::Error;
 use serde::{Deserialize, Deserializer, Serialize};
+use smol_str::SmolStr;
 use std::fmt;
 
 /// The longest id, in characters.
@@ -156,46 +157,93 @@ pub fn id_error(field: &str, problem: IdProblem) -> Error {
     }
 }
 
-/// Byte-wise lexicographic order (that of `str` and `[u8]`), with the first eight bytes
-/// compared as one big-endian word: ids are looked up in ordered maps many times a command,
-/// and most differ within their first eight bytes, where a call to `memcmp` cost more than
-/// the comparison.
-#[inline]
-pub(crate) fn cmp_text(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
-        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
-        if x != y {
-            return x.cmp(&y);
+/// An id's text: held inline when it has at most 23 bytes (most ids: cloning one allocates
+/// nothing), with its first eight bytes kept beside it as one big-endian word (zero-padded), so
+/// that an ordered map's search compares words held in its nodes and reaches the text only
+/// when the first eight bytes are equal (ADR 26). Its order, equality and hash are those of
+/// the text (`str`'s), as the ids' `Borrow<str>` requires.
+#[derive(Clone, Default)]
+struct Text {
+    head: u64,
+    text: SmolStr,
+}
+
+impl Text {
+    const EMPTY: Text = Text {
+        head: 0,
+        text: SmolStr::new_inline(""),
+    };
+
+    #[inline]
+    fn new(text: SmolStr) -> Text {
+        let mut w = [0u8; 8];
+        for (d, s) in w.iter_mut().zip(text.as_bytes()) {
+            *d = *s;
+        }
+        Text {
+            head: u64::from_be_bytes(w),
+            text,
         }
     }
-    a.cmp(b)
+
+    #[inline]
+    fn as_str(&self) -> &str {
+        self.text.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    #[inline]
+    fn eq(&self, other: &Text) -> bool {
+        self.head == other.head && self.text == other.text
+    }
+}
+
+impl Eq for Text {}
+
+/// Byte-wise lexicographic order: the heads' order decides when they differ (a shorter text's
+/// padding is lower than any byte but NUL, and a NUL against padding leaves the heads equal),
+/// the texts otherwise.
+impl Ord for Text {
+    #[inline]
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        match self.head.cmp(&other.head) {
+            std::cmp::Ordering::Equal => self.text.as_bytes().cmp(other.text.as_bytes()),
+            o => o,
+        }
+    }
+}
+
+impl PartialOrd for Text {
+    #[inline]
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::hash::Hash for Text {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Clone, Default, PartialEq, Eq, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(pub String);
-
-        /// The order of the texts ([`str`]'s), compared eight bytes at a time.
-        impl Ord for $name {
-            #[inline]
-            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-                cmp_text(self.0.as_bytes(), other.0.as_bytes())
-            }
-        }
-        impl PartialOrd for $name {
-            #[inline]
-            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(other))
-            }
-        }
+        ///
+        /// The text is held inline when it has at most 23 bytes (most ids), so that cloning an
+        /// id allocates nothing, and its first eight bytes beside it, so that an ordered map's
+        /// search compares words (ADR 26). Order, equality and hash are the text's.
+        #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Text);
 
         impl $name {
+            /// The empty id (never valid from outside: [`check_id`]); what a default is.
+            pub const EMPTY: Self = Self(Text::EMPTY);
             /// Wraps a host-chosen identifier the host trusts (not checked).
-            pub fn new(id: impl Into<String>) -> Self {
-                Self(id.into())
+            pub fn new(id: impl AsRef<str>) -> Self {
+                Self(Text::new(SmolStr::new(id)))
             }
             /// Checks and wraps an identifier from outside ([`check_id`]).
             ///
@@ -203,50 +251,112 @@ macro_rules! id_type {
             /// [`Error::InvalidId`] saying what is wrong, never echoing the id.
             pub fn parse(id: &str) -> Result<Self, Error> {
                 check_id(id).map_err(|p| id_error(stringify!($name), p))?;
-                Ok(Self(id.to_owned()))
+                Ok(Self::new(id))
+            }
+            /// Bytes the id holds on the heap (none when it is held inline), for benchmarks.
+            pub fn heap_bytes(&self) -> usize {
+                if self.0.text.is_heap_allocated() {
+                    // The text behind a shared count (`Arc<str>`: two counters).
+                    self.0.text.len().saturating_add(16)
+                } else {
+                    0
+                }
             }
             /// The identifier as text.
+            #[inline]
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
+                write!(f, "{}({:?})", stringify!($name), self.as_str())
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
             }
         }
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                match check_id(&s) {
-                    Ok(()) => Ok(Self(s)),
-                    Err(p) => Err(serde::de::Error::custom(IdMessage(p))),
-                }
+                d.deserialize_str(IdVisitor).map(|t| Self(Text::new(t)))
             }
         }
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
         /// Maps keyed by the id are searched by its text: equality, hashing and order are
         /// those of the text.
         impl std::borrow::Borrow<str> for $name {
             fn borrow(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                Self(s.to_owned())
+                Self::new(s)
+            }
+        }
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(Text::new(SmolStr::from(s)))
+            }
+        }
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                Self::new(s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0.text.into()
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
             }
         }
     )*};
+}
+
+/// Reads an id's text as the deserializer has it — borrowed from the input when it can be —
+/// and checks it ([`check_id`]) before it is kept: a short id is never put on the heap.
+struct IdVisitor;
+
+impl<'de> serde::de::Visitor<'de> for IdVisitor {
+    type Value = SmolStr;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<SmolStr, E> {
+        match check_id(s) {
+            Ok(()) => Ok(SmolStr::new(s)),
+            Err(p) => Err(E::custom(IdMessage(p))),
+        }
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<SmolStr, E> {
+        match check_id(&s) {
+            Ok(()) => Ok(SmolStr::from(s)),
+            Err(p) => Err(E::custom(IdMessage(p))),
+        }
+    }
 }
 
 id_type! {
@@ -311,7 +421,7 @@ mod tests {
         fn aud_3_ids_order_as_their_texts(a in "[a-c\\x00é-]{0,20}", b in "[a-c\\x00é-]{0,20}", p in "[a-z0-9-]{0,17}") {
             let (a, b) = (format!("{p}{a}"), format!("{p}{b}"));
             prop_assert_eq!(SessionId::new(a.clone()).cmp(&SessionId::new(b.clone())), a.cmp(&b));
-            prop_assert_eq!(cmp_text(a.as_bytes(), b.as_bytes()), a.as_bytes().cmp(b.as_bytes()));
+            prop_assert_eq!(SessionId::new(&a) == SessionId::new(&b), a == b);
             // Maps keyed by ids are searched by text (`Borrow<str>`): found by either.
             let map: std::collections::BTreeMap<SessionId, u8> = [(SessionId::new(a.clone()), 1), (SessionId::new(format!("{p}b")), 2)].into();
             prop_assert_eq!(map.get(b.as_str()), map.get(&SessionId::new(b.clone())));
@@ -350,11 +460,30 @@ mod tests {
             "abcdefgi",
             "é",
             "e\u{301}",
+            // Held on the heap (more than 23 bytes), equal in their first eight and more.
+            "abcdefghijklmnopqrstuvwxyz",
+            "abcdefghijklmnopqrstuvwxy",
+            "abcdefghijklmnopqrstuvwxyz\0",
+            "abcdefghijklmnopqrstuvwxz",
         ];
+        let hash = |x: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            use std::hash::Hasher;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            x(&mut h);
+            h.finish()
+        };
         for a in texts {
+            let id = PersonId::new(a);
+            assert_eq!(id.as_str(), a);
+            // `Borrow<str>`: an id hashes as its text.
+            assert_eq!(
+                hash(&|h| std::hash::Hash::hash(&id, h)),
+                hash(&|h| std::hash::Hash::hash(a, h)),
+                "{a:?}"
+            );
             for b in texts {
-                assert_eq!(cmp_text(a.as_bytes(), b.as_bytes()), a.cmp(b), "{a:?} against {b:?}");
-                assert_eq!(PersonId::new(a).cmp(&PersonId::new(b)), a.cmp(b), "{a:?} against {b:?}");
+                assert_eq!(id.cmp(&PersonId::new(b)), a.cmp(b), "{a:?} against {b:?}");
+                assert_eq!(id == PersonId::new(b), a == b, "{a:?} against {b:?}");
             }
         }
     }

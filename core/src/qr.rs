@@ -163,7 +163,7 @@ impl Keyring {
     /// or altered.
     pub fn verify(&self, token: &str) -> Result<(ProjectId, PersonId), Error> {
         self.verify_with(token, |project, person| {
-            (ProjectId(project.to_owned()), PersonId(person.to_owned()))
+            (ProjectId::new(project), PersonId::new(person))
         })
     }
 
@@ -567,8 +567,8 @@ mod qr_rules {
             pos in any::<prop::sample::Index>(), replacement in prop::sample::select(b"ABCxyz019-_.".to_vec()),
         ) {
             let k = ring();
-            let token = k.issue("k2", &ProjectId(project.clone()), &PersonId(person.clone())).unwrap();
-            prop_assert_eq!(k.verify(&token).unwrap(), (ProjectId(project), PersonId(person)));
+            let token = k.issue("k2", &ProjectId::new(&project), &PersonId::new(&person)).unwrap();
+            prop_assert_eq!(k.verify(&token).unwrap(), (ProjectId::from(project), PersonId::from(person)));
             let mut bytes = token.clone().into_bytes();
             let i = pos.index(bytes.len());
             bytes[i] = replacement;

@@ -265,8 +265,8 @@ impl Engine {
     pub fn verify_qr_token(&self, token: String) -> Result<QrSubject, TijdregError> {
         let (project, person) = self.lock().keys().verify(&token)?;
         Ok(QrSubject {
-            project: project.0,
-            person: person.0,
+            project: project.into(),
+            person: person.into(),
         })
     }
 }

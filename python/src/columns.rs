@@ -1210,52 +1210,29 @@ fn split_by_rows(
 /// A refused row: its index, code, rule, Dutch and English message.
 type Refusal = (usize, String, String, String, String);
 
-/// The texts of the scan before, kept to be written over by the next one.
+/// The token of the scan before, kept to be written over by the next one (ids are held inline:
+/// making one allocates nothing).
 #[derive(Default)]
 struct Spare {
-    session: String,
-    person: String,
     token: String,
 }
 
 impl Spare {
-    /// Takes back the texts of a scan's command.
+    /// Takes back the token of a scan's command.
     fn reclaim(&mut self, c: tijdreg::ledger::Command) {
         use tijdreg::ledger::Command;
-        match c {
-            Command::CheckIn {
-                session, person, token, ..
-            }
-            | Command::CheckOut {
-                session, person, token, ..
-            } => {
-                self.session = session.0;
-                if let Some(p) = person {
-                    self.person = p.0;
-                }
-                if let Some(t) = token {
-                    self.token = t;
-                }
-            }
-            Command::MarkAbsent { session, person } => {
-                self.session = session.0;
-                self.person = person.0;
-            }
-            _ => {}
+        if let Command::CheckIn { token: Some(t), .. } | Command::CheckOut { token: Some(t), .. } = c {
+            self.token = t;
         }
     }
 }
 
-/// `spare`'s buffer with `text` written over it (taken out of `spare`).
+/// `text` in the room of `spare` (taken from it: no allocation once it has grown).
 fn overwrite(spare: &mut String, text: &str) -> String {
     let mut s = std::mem::take(spare);
-    overwrite_in(&mut s, text);
-    s
-}
-
-fn overwrite_in(s: &mut String, text: &str) {
     s.clear();
     s.push_str(text);
+    s
 }
 
 /// Applies a columnar batch of scans — check-ins, check-outs, absences — in order, in one
@@ -1333,8 +1310,8 @@ pub(crate) fn apply_scan_columns(
                     session: tijdreg::ids::SessionId::default(),
                 },
             ));
-            let session = tijdreg::ids::SessionId(overwrite(&mut spare.session, sessions_.get(i)));
-            let person = has_person.then(|| tijdreg::ids::PersonId(overwrite(&mut spare.person, persons.get(i))));
+            let session = tijdreg::ids::SessionId::new(sessions_.get(i));
+            let person = has_person.then(|| tijdreg::ids::PersonId::new(persons.get(i)));
             let token = (!has_person && i < tokens.len()).then(|| overwrite(&mut spare.token, tokens.get(i)));
             env.command = match kinds.get(i) {
                 "check_in" => Command::CheckIn {
@@ -1360,14 +1337,11 @@ pub(crate) fn apply_scan_columns(
                     ));
                 }
             };
-            overwrite_in(&mut env.command_id.0, ids.get(i));
-            match (&mut env.actor, actors.get(i)) {
-                (_, "system") => env.actor = Actor::System,
-                (Actor::Person(p), a) => {
-                    overwrite_in(&mut p.0, a);
-                }
-                (actor, a) => *actor = Actor::from(a),
-            }
+            env.command_id = tijdreg::ids::CommandId::new(ids.get(i));
+            env.actor = match actors.get(i) {
+                "system" => Actor::System,
+                a => Actor::from(a),
+            };
             env.at = instant(at.get(i).copied().unwrap_or_default(), i, "at")?;
             match l.apply_quiet(&env) {
                 Ok(_) => applied += 1,

@@ -299,7 +299,7 @@ impl PyKeyring {
     /// Verifies a token; returns (project, person).
     fn verify(&self, py: Python<'_>, token: &str) -> PyResult<(String, String)> {
         let inner = &self.inner;
-        guarded(py, || inner.verify(token).map(|(p, q)| (p.0, q.0)))
+        guarded(py, || inner.verify(token).map(|(p, q)| (p.into(), q.into())))
     }
 
     fn __repr__(&self) -> String {

@@ -413,12 +413,7 @@ impl<'a> Cursor<'a> {
         instant_serde::parse(self.text()?)
     }
 
-    /// An id, checked as decoding checks it (AUD-3, ID-3).
-    pub fn id(&mut self) -> Option<String> {
-        self.checked_id().map(str::to_owned)
-    }
-
-    /// [`Cursor::id`] borrowed from the text.
+    /// An id, checked as decoding checks it (AUD-3, ID-3), borrowed from the text.
     pub fn checked_id(&mut self) -> Option<&'a str> {
         let t = self.text()?;
         check_id(t).ok()?;

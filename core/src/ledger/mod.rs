@@ -72,7 +72,7 @@ impl From<String> for Actor {
         if s == "system" {
             Actor::System
         } else {
-            Actor::Person(PersonId(s))
+            Actor::Person(PersonId::from(s))
         }
     }
 }
@@ -80,7 +80,11 @@ impl From<String> for Actor {
 impl From<&str> for Actor {
     /// As `From<String>`.
     fn from(s: &str) -> Actor {
-        Actor::from(s.to_owned())
+        if s == "system" {
+            Actor::System
+        } else {
+            Actor::Person(PersonId::new(s))
+        }
     }
 }
 
@@ -92,7 +96,20 @@ impl Serialize for Actor {
 
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Actor::from(String::deserialize(d)?))
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Actor;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Actor, E> {
+                Ok(Actor::from(s))
+            }
+            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Actor, E> {
+                Ok(Actor::from(s))
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
     let (mut id, mut actor, mut at, mut command) = (None, None, None, None);
     object(&mut c, |key, c| {
         match key {
-            "command_id" if id.is_none() => id = Some(c.id()?),
+            "command_id" if id.is_none() => id = Some(c.checked_id()?),
             "actor" if actor.is_none() => actor = Some(c.text()?),
             "at" if at.is_none() => at = Some(c.instant()?),
             "command" if command.is_none() => command = Some(scan_command(c)?),
@@ -37,7 +37,7 @@ pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
         return None;
     }
     Some(Envelope {
-        command_id: CommandId(id?),
+        command_id: CommandId::new(id?),
         actor: Actor::from(actor?),
         at: at?,
         command: command?,
@@ -68,8 +68,8 @@ fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
     object(c, |key, c| {
         match key {
             "type" if kind.is_none() => kind = Some(c.text()?),
-            "session" if session.is_none() => session = Some(SessionId(c.id()?)),
-            "person" if person.is_none() => person = Some(PersonId(c.id()?)),
+            "session" if session.is_none() => session = Some(SessionId::new(c.checked_id()?)),
+            "person" if person.is_none() => person = Some(PersonId::new(c.checked_id()?)),
             "token" if token.is_none() => token = Some(c.text()?.to_owned()),
             "time" if time.is_none() => time = Some(c.instant()?),
             _ => return None,

@@ -32,10 +32,6 @@ pub(crate) struct Indexes {
     pub supervised: BTreeMap<PersonId, BTreeSet<(ProjectId, PersonId)>>,
     /// ID-4: the person holding each national number.
     pub person_by_insz: BTreeMap<[u8; 11], PersonId>,
-    /// Room for the ids of a check-in or check-out read from a log line: searched as ids (their
-    /// first eight bytes compared as one word, [`cmp_text`]) rather than as texts, with no
-    /// allocation once the room has grown.
-    keys: (SessionId, PersonId),
 }
 
 /// A person who holds grants: their grants' ids, and their employer (`Person::organisation`,
@@ -525,18 +521,19 @@ impl State {
         &mut self,
         scans: impl IntoIterator<Item = (&'a str, &'a str, bool, (DateTime<Utc>, Method, bool))>,
     ) {
-        let (s_key, p_key) = &mut self.idx.keys;
+        // The maps are searched with ids (their order compares eight bytes at a time), made
+        // inline from the texts: no allocation for ids of up to 23 bytes.
+        let mut s_key: Option<SessionId> = None;
         let mut session = None;
         for (s, person, out, (time, method, late)) in scans {
             self.event_count = self.event_count.saturating_add(1);
-            if session.is_none() || s_key.0 != s {
-                s_key.0.clear();
-                s_key.0.push_str(s);
-                session = self.sessions.get_mut(&*s_key);
+            if s_key.as_ref().is_none_or(|k| k.as_str() != s) {
+                let key = SessionId::new(s);
+                session = self.sessions.get_mut(&key);
+                s_key = Some(key);
             }
-            p_key.0.clear();
-            p_key.0.push_str(person);
-            let Some(rec) = session.as_mut().and_then(|s| s.participants.get_mut(&*p_key)) else {
+            let p_key = PersonId::new(person);
+            let Some(rec) = session.as_mut().and_then(|s| s.participants.get_mut(&p_key)) else {
                 continue;
             };
             if out {

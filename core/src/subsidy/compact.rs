@@ -197,8 +197,7 @@ impl Compact {
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         let names = &self.names;
-        let strings =
-            |v: &mut dyn Iterator<Item = &String>| v.map(|s| s.capacity() + size_of::<String>()).sum::<usize>();
+        let ids = |v: &mut dyn Iterator<Item = usize>| v.map(|heap| heap + size_of::<PersonId>()).sum::<usize>();
         self.sessions.capacity() * size_of::<CSession>()
             + self.breaks.capacity() * size_of::<Break>()
             + self.participants.capacity() * size_of::<CParticipant>()
@@ -206,8 +205,8 @@ impl Compact {
             + self.entries.capacity() * size_of::<CEntry>()
             + names.sessions.heap_bytes()
             + names.entries.heap_bytes()
-            + strings(&mut names.persons.iter().map(|x| &x.0))
-            + strings(&mut names.trainings.iter().map(|x| &x.0))
+            + ids(&mut names.persons.iter().map(PersonId::heap_bytes))
+            + ids(&mut names.trainings.iter().map(TrainingId::heap_bytes))
     }
 }
 

@@ -96,12 +96,12 @@ impl<'r> Line<'r> {
     }
     /// The participant.
     pub fn person(&self) -> &'r PersonId {
-        static EMPTY: PersonId = PersonId(String::new());
+        static EMPTY: PersonId = PersonId::EMPTY;
         self.r.names.persons.get(self.l.person as usize).unwrap_or(&EMPTY)
     }
     /// The training.
     pub fn training(&self) -> &'r TrainingId {
-        static EMPTY: TrainingId = TrainingId(String::new());
+        static EMPTY: TrainingId = TrainingId::EMPTY;
         let i = self.l.source as usize;
         let t = if self.l.has(flag::ELEARNING) {
             self.r.entry_training.get(i)

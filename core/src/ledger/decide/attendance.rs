@@ -131,7 +131,7 @@ impl<'a> Cx<'a> {
             (Some(p), None) => (p.clone(), Method::Manual),
             (None, Some(t)) => {
                 let (here, p) = self.keys.verify_with(t, |project, person| {
-                    (project == sess.project.as_str(), PersonId(person.to_owned()))
+                    (project == sess.project.as_str(), PersonId::new(person))
                 })?;
                 if !here {
                     return Err(Error::TokenOtherProject);
