@@ -483,6 +483,7 @@ mod tests {
             );
             for b in texts {
                 assert_eq!(id.cmp(&PersonId::new(b)), a.cmp(b), "{a:?} against {b:?}");
+                assert_eq!(id.partial_cmp(&PersonId::new(b)), Some(a.cmp(b)), "{a:?} against {b:?}");
                 assert_eq!(id == PersonId::new(b), a == b, "{a:?} against {b:?}");
             }
         }

@@ -8,6 +8,7 @@
 use crate::convert::{Modules, command_shape, dataclass_fields, fields_of, is_aware_iso, modules};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::value::{StrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -46,6 +47,9 @@ pub(crate) fn envelope(
     command_id: &str,
 ) -> Result<Envelope, Miss> {
     let m = modules(command.py())?;
+    if let Some(env) = scan(command, actor, at, command_id, m) {
+        return Ok(env);
+    }
     let fields = [
         ("command_id", Part::Str(command_id)),
         ("actor", Part::Str(actor)),
@@ -63,6 +67,81 @@ pub(crate) fn envelope(
         fields: &fields,
         next: 0,
     })
+}
+
+/// The typed check-in and check-out classes of `tijdreg.commands`.
+static SCAN_CLASSES: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+/// A typed `CheckIn` or `CheckOut` (exactly those classes: nearly every command a scanner
+/// sends) read field by field into the engine's [`ScanParts`], which checks and reads the texts
+/// as decoding does — without the general reader's serde walk over the command. `None` for any
+/// other command, a field that is not a `str` (or `None`), an instant the general way would not
+/// read the same (`at` as [`exact_instant`] reads it; `time` as the general way writes it), or
+/// anything `ScanParts` does not read: the general way then reads it, or names the problem.
+fn scan(
+    command: &Bound<'_, PyAny>,
+    actor: &str,
+    at: &Bound<'_, PyAny>,
+    command_id: &str,
+    m: &Modules,
+) -> Option<Envelope> {
+    let py = command.py();
+    let (check_in, check_out) = SCAN_CLASSES
+        .get_or_try_init(py, || -> PyResult<_> {
+            let c = py.import("tijdreg.commands")?;
+            Ok((c.getattr("CheckIn")?.unbind(), c.getattr("CheckOut")?.unbind()))
+        })
+        .ok()?;
+    let class = command.get_type();
+    let out = if class.is(check_in.bind(py)) {
+        false
+    } else if class.is(check_out.bind(py)) {
+        true
+    } else {
+        return None;
+    };
+    let at = exact_instant(at, m)?;
+    let (session, person, token, time) = (
+        command.getattr(intern!(py, "session")).ok()?,
+        command.getattr(intern!(py, "person")).ok()?,
+        command.getattr(intern!(py, "token")).ok()?,
+        command.getattr(intern!(py, "time")).ok()?,
+    );
+    // As the general way writes a `datetime` field: its `isoformat`, which must have an offset.
+    let time = if time.is_none() {
+        None
+    } else {
+        if !time.get_type().is(m.datetime.bind(py)) {
+            return None;
+        }
+        let s: String = time.call_method0(intern!(py, "isoformat")).ok()?.extract().ok()?;
+        if !is_aware_iso(&s) {
+            return None;
+        }
+        Some(s)
+    };
+    let (session, person, token) = (text(&session)?, optional_text(&person)?, optional_text(&token)?);
+    tijdreg::ledger::ScanParts {
+        check_out: out,
+        command_id,
+        actor,
+        at: at.as_str(),
+        session: &session,
+        person: person.as_deref(),
+        token: token.as_deref(),
+        time: time.as_deref(),
+    }
+    .envelope()
+}
+
+/// A `str`'s text (borrowed when Python holds it as UTF-8); `None` for anything else.
+fn text<'a>(v: &'a Bound<'_, PyAny>) -> Option<std::borrow::Cow<'a, str>> {
+    v.cast::<PyString>().ok()?.to_cow().ok()
+}
+
+/// `Some(None)` for `None`, `Some(text)` for a `str`, `None` for anything else.
+fn optional_text<'a>(v: &'a Bound<'_, PyAny>) -> Option<Option<std::borrow::Cow<'a, str>>> {
+    if v.is_none() { Some(None) } else { text(v).map(Some) }
 }
 
 /// A `datetime.datetime` (not a subclass) with an offset as RFC 3339 UTC text; `None` for

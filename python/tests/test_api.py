@@ -970,6 +970,54 @@ def test_typed_commands_read_directly_never_accept_what_json_refuses_random() ->
     assert accepted > 500 and agreed > 2900, (accepted, agreed)
 
 
+def test_typed_check_ins_read_field_by_field_equal_the_json_way_random() -> None:
+    """AUD-3, ID-3, property: a typed `CheckIn` or `CheckOut` (read field by field, ADR 26)
+    with random fields — ids valid and not (spaces, national numbers, empty, long, non-ASCII),
+    numbers, None, lists, tokens with control characters, `time` as aware datetimes (fixed
+    offsets, seconds and microseconds in them, Brussels), naive ones, dates, texts — and random
+    actors, command ids and instants: read directly and the JSON way, both give the same
+    envelope or both refuse. A subclass of `CheckIn` is read the general way, alike. (An `at`
+    whose offset has seconds, which the direct way reads exactly and the JSON way refuses, is
+    the test of fixed offsets below.)"""
+    import random
+    import zoneinfo
+
+    from tijdreg import _tijdreg
+
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+    rng = random.Random(20261202)
+    valid = ["S-1", "p-ann", "cursus-é", "p-00012", "a" * 30]
+    invalid = ["p ann", "", "85073003328", "x" * 129, "S\u0001"]
+    times = [
+        None, None, dt.datetime(2026, 3, 2, 9, 1, tzinfo=BRU), dt.datetime(2026, 3, 2, 9, 1, 5, 250000, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 3, 2, 9, 1, tzinfo=dt.timezone(dt.timedelta(hours=1, seconds=30))),
+        dt.datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=brussels), dt.datetime(2026, 3, 2, 9, 1),
+        dt.date(2026, 3, 2), "2026-03-02T09:01:00+01:00", 7,
+    ]
+
+    class Later(c.CheckIn):
+        pass
+
+    def pick(extra: List[Any]) -> Any:
+        roll = rng.random()
+        return rng.choice(valid + extra) if roll < 0.85 else rng.choice(invalid + [7, ["p-ann"]])
+
+    read = refused = 0
+    for n in range(3000):
+        kind = rng.choice([c.CheckIn, c.CheckOut, c.CheckIn, Later])
+        cmd = kind(pick([]), person=pick([None, None]),
+                   token=rng.choice([None, None, "TR1.abc.def", "", "t\u0001\n\"x", 5]),
+                   time=rng.choice(times))
+        at_ = rng.choice([at(2, 9), dt.datetime(2026, 3, 2, 9, 0, 0, 1, tzinfo=dt.timezone.utc),
+                          dt.datetime(2026, 10, 25, 2, 30, tzinfo=brussels)])
+        actor = rng.choice(["p-tom", "system", "p-tom", "p tom", ""])
+        fast, slow = _tijdreg._envelope_paths_for_tests(cmd, actor, at_, rng.choice(["c-1", f"c-{n}", f"c-{n}", "c 1"]))
+        assert fast == slow or (fast is None and slow is not None), (cmd, actor, at_, fast, slow)
+        read += slow is not None
+        refused += slow is None
+    assert read > 400 and refused > 1000, (read, refused)
+
+
 def test_instants_read_directly_are_the_instants_the_json_way_reads() -> None:
     """DL-4, AUD-3: an aware datetime is read as its instant without its text (from its distance
     to the epoch), and gives the envelope the JSON way (its `isoformat`) gives: UTC and other

@@ -30,6 +30,7 @@ mod log;
 pub mod query;
 pub mod report;
 mod scan;
+pub use scan::ScanParts;
 pub mod state;
 
 pub use command::{Command, IntervalInput};

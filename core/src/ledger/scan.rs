@@ -94,6 +94,90 @@ fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
     }
 }
 
+/// A check-in or check-out as a host holds it field by field — a binding's typed command, its
+/// envelope's parts — as texts: read as [`envelope`] reads them from JSON (ids checked by
+/// `check_id`, AUD-3 and ID-3; instants parsed by the function decoding uses), so that what it
+/// reads, decoding reads to the same value.
+///
+/// ```
+/// use tijdreg::ledger::{Command, ScanParts};
+/// let parts = ScanParts {
+///     check_out: false,
+///     command_id: "c-1",
+///     actor: "p-tom",
+///     at: "2026-03-02T09:00:00+01:00",
+///     session: "S-1",
+///     person: Some("p-ann"),
+///     token: None,
+///     time: None,
+/// };
+/// let env = parts.envelope().expect("a valid check-in");
+/// assert!(matches!(env.command, Command::CheckIn { .. }));
+/// // An id decoding refuses is not read here either: decode it for the error.
+/// assert!(ScanParts { person: Some("p ann"), ..parts }.envelope().is_none());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ScanParts<'a> {
+    /// A check-out (else a check-in).
+    pub check_out: bool,
+    /// The command id.
+    pub command_id: &'a str,
+    /// `system` or a person id.
+    pub actor: &'a str,
+    /// The command's instant, RFC 3339.
+    pub at: &'a str,
+    /// The session.
+    pub session: &'a str,
+    /// By hand: the person.
+    pub person: Option<&'a str>,
+    /// By scan: the QR token.
+    pub token: Option<&'a str>,
+    /// The registered instant, RFC 3339.
+    pub time: Option<&'a str>,
+}
+
+impl ScanParts<'_> {
+    /// The envelope, or `None` for anything decoding would refuse (a bad id or instant),
+    /// which the caller then decodes the general way to name the problem.
+    pub fn envelope(&self) -> Option<Envelope> {
+        let id = |s: &str| crate::ids::check_id(s).is_ok();
+        let parse = crate::calendar::instant_serde::parse;
+        if !id(self.command_id) || !id(self.session) || self.person.is_some_and(|p| !id(p)) {
+            return None;
+        }
+        let at = parse(self.at)?;
+        let time = match self.time {
+            Some(t) => Some(parse(t)?),
+            None => None,
+        };
+        let (session, person, token) = (
+            SessionId::new(self.session),
+            self.person.map(PersonId::new),
+            self.token.map(str::to_owned),
+        );
+        Some(Envelope {
+            command_id: CommandId::new(self.command_id),
+            actor: Actor::from(self.actor),
+            at,
+            command: if self.check_out {
+                Command::CheckOut {
+                    session,
+                    person,
+                    token,
+                    time,
+                }
+            } else {
+                Command::CheckIn {
+                    session,
+                    person,
+                    token,
+                    time,
+                }
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +245,45 @@ mod tests {
                 prop_assert!(b.is_some(), "scanner read what serde refuses: {}", edited);
                 prop_assert_eq!(Some(a), b);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// AUD-3, ID-3: a check-in or check-out from its parts reads what decoding reads from
+        /// the same parts as JSON, and nothing decoding refuses; every valid one is read.
+        #[test]
+        fn aud_3_a_scan_from_its_parts_reads_what_decoding_reads(
+            id in "[a-zA-Z0-9_-]{1,12}|[ -~]{0,6}|[a-zé\"\\\u{1}]{1,5}",
+            session in "S-[0-9]{1,6}|[ -~é]{0,5}",
+            person in proptest::option::of("p-[0-9]{1,5}|[a-z ]{0,4}|85073003328"),
+            token in proptest::option::of("TR1\\.[A-Za-z0-9_-]{0,30}|[ -~é\u{1}]{0,6}"),
+            actor in "system|p-[a-z]{1,6}|[ -~é]{0,5}",
+            at in "2026-03-0[1-9]T0[0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]0[0-9]:[0-5][0-9])|[ -~]{0,8}",
+            time in proptest::option::of("2026-03-0[1-9]T0[0-9]:[0-5][0-9]:[0-5][0-9](Z|\\+01:00)|2026-13-01T00:00:00Z|x"),
+            check_out: bool,
+        ) {
+            let parts = ScanParts {
+                check_out,
+                command_id: &id,
+                actor: &actor,
+                at: &at,
+                session: &session,
+                person: person.as_deref(),
+                token: token.as_deref(),
+                time: time.as_deref(),
+            };
+            let mut command = serde_json::json!({
+                "type": if check_out { "check_out" } else { "check_in" },
+                "session": session,
+            });
+            for (k, v) in [("person", &person), ("token", &token), ("time", &time)] {
+                if let Some(v) = v {
+                    command[k] = serde_json::Value::from(v.as_str());
+                }
+            }
+            let json = serde_json::json!({"command_id": id, "actor": actor, "at": at, "command": command}).to_string();
+            prop_assert_eq!(parts.envelope(), serde_way(&json), "{}", json);
         }
     }
 
