@@ -6,7 +6,8 @@
 //! rendering of every text of the report, the records JSON → report path, with time per
 //! interval, ratio to the floor and peak memory beyond the input; and the ratios measured in
 //! turns (floor, totals, report, round after round: each round's times divided by its own
-//! floor's, the median of the rounds), which a shared host's spells move less. Results are
+//! floor's, the median of the rounds), which a shared host's spells move less. With
+//! `TIJDREG_BENCH_ROUNDS=1` set, each round's three times go to standard error. Results are
 //! written down in `docs/benchmarks.md`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -101,6 +102,9 @@ fn paired<A, B, C>(
             t[which] = s.elapsed();
         }
         let f = t[0].as_secs_f64().max(1e-12);
+        if std::env::var_os("TIJDREG_BENCH_ROUNDS").is_some() {
+            eprintln!("round {round}: floor {:?}, totals {:?}, report {:?}", t[0], t[1], t[2]);
+        }
         tot.push(t[1].as_secs_f64() / f);
         rep.push(t[2].as_secs_f64() / f);
         round += 1;
