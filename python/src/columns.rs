@@ -1338,10 +1338,7 @@ pub(crate) fn apply_scan_columns(
                 }
             };
             env.command_id = tijdreg::ids::CommandId::new(ids.get(i));
-            env.actor = match actors.get(i) {
-                "system" => Actor::System,
-                a => Actor::from(a),
-            };
+            env.actor = Actor::from(actors.get(i));
             env.at = instant(at.get(i).copied().unwrap_or_default(), i, "at")?;
             match l.apply_quiet(&env) {
                 Ok(_) => applied += 1,

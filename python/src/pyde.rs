@@ -73,8 +73,9 @@ pub(crate) fn envelope(
 static SCAN_CLASSES: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 
 /// A typed `CheckIn` or `CheckOut` (exactly those classes: nearly every command a scanner
-/// sends) read field by field into the engine's [`ScanParts`], which checks and reads the texts
-/// as decoding does — without the general reader's serde walk over the command. `None` for any
+/// sends) read field by field into the engine's [`tijdreg::ledger::ScanParts`], which checks
+/// and reads the texts as decoding does — without the general reader's serde walk over the
+/// command. `None` for any
 /// other command, a field that is not a `str` (or `None`), an instant the general way would not
 /// read the same (`at` as [`exact_instant`] reads it; `time` as the general way writes it), or
 /// anything `ScanParts` does not read: the general way then reads it, or names the problem.

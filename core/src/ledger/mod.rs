@@ -30,10 +30,10 @@ mod log;
 pub mod query;
 pub mod report;
 mod scan;
-pub use scan::ScanParts;
 pub mod state;
 
 pub use command::{Command, IntervalInput};
+pub use scan::ScanParts;
 pub use event::{Event, Previewed};
 pub use state::State;
 
