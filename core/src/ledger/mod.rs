@@ -33,8 +33,8 @@ mod scan;
 pub mod state;
 
 pub use command::{Command, IntervalInput};
-pub use scan::ScanParts;
 pub use event::{Event, Previewed};
+pub use scan::ScanParts;
 pub use state::State;
 
 use crate::error::Error;

@@ -95,7 +95,7 @@ fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
 }
 
 /// A check-in or check-out as a host holds it field by field — a binding's typed command, its
-/// envelope's parts — as texts: read as [`envelope`] reads them from JSON (ids checked by
+/// envelope's parts — as texts: read as [`Envelope::from_json`]'s scanner reads them (ids checked by
 /// `check_id`, AUD-3 and ID-3; instants parsed by the function decoding uses), so that what it
 /// reads, decoding reads to the same value.
 ///
