@@ -310,24 +310,9 @@ macro_rules! id_type {
                 Self(Text::new(SmolStr::from(s)))
             }
         }
-        impl From<&String> for $name {
-            fn from(s: &String) -> Self {
-                Self::new(s)
-            }
-        }
         impl From<$name> for String {
             fn from(id: $name) -> String {
                 id.0.text.into()
-            }
-        }
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.as_str() == other
-            }
-        }
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
             }
         }
     )*};

@@ -15,7 +15,8 @@ use super::{Actor, Envelope};
 use crate::ids::{CommandId, PersonId, SessionId};
 
 /// A check-in or check-out envelope read without serde; `None` for anything else (serde reads
-/// it then). A text up to `max_bytes` long.
+/// it then). A text up to `max_bytes` long. Its texts are checked and made into the envelope
+/// by [`ScanParts::envelope`], as a binding's typed command is.
 pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
     if json.len() > max_bytes {
         return None;
@@ -24,9 +25,9 @@ pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
     let (mut id, mut actor, mut at, mut command) = (None, None, None, None);
     object(&mut c, |key, c| {
         match key {
-            "command_id" if id.is_none() => id = Some(c.checked_id()?),
+            "command_id" if id.is_none() => id = Some(c.text()?),
             "actor" if actor.is_none() => actor = Some(c.text()?),
-            "at" if at.is_none() => at = Some(c.instant()?),
+            "at" if at.is_none() => at = Some(c.text()?),
             "command" if command.is_none() => command = Some(scan_command(c)?),
             _ => return None,
         }
@@ -36,12 +37,24 @@ pub(crate) fn envelope(json: &str, max_bytes: usize) -> Option<Envelope> {
     if !c.rest.is_empty() {
         return None;
     }
-    Some(Envelope {
-        command_id: CommandId::new(id?),
-        actor: Actor::from(actor?),
+    let Scanned {
+        check_out,
+        session,
+        person,
+        token,
+        time,
+    } = command?;
+    ScanParts {
+        check_out,
+        command_id: id?,
+        actor: actor?,
         at: at?,
-        command: command?,
-    })
+        session,
+        person,
+        token,
+        time,
+    }
+    .envelope()
 }
 
 /// An object `{"key": value, …}`: each key handed to `field`, which reads its value.
@@ -62,36 +75,41 @@ fn object<'a>(c: &mut Cursor<'a>, mut field: impl FnMut(&'a str, &mut Cursor<'a>
     }
 }
 
+/// The command's texts as the JSON holds them (checked by [`ScanParts::envelope`]).
+struct Scanned<'a> {
+    check_out: bool,
+    session: &'a str,
+    person: Option<&'a str>,
+    token: Option<&'a str>,
+    time: Option<&'a str>,
+}
+
 /// `{"type": "check_in" | "check_out", "session": …, ["person": …], ["token": …], ["time": …]}`.
-fn scan_command(c: &mut Cursor<'_>) -> Option<Command> {
+fn scan_command<'a>(c: &mut Cursor<'a>) -> Option<Scanned<'a>> {
     let (mut kind, mut session, mut person, mut token, mut time) = (None, None, None, None, None);
     object(c, |key, c| {
         match key {
             "type" if kind.is_none() => kind = Some(c.text()?),
-            "session" if session.is_none() => session = Some(SessionId::new(c.checked_id()?)),
-            "person" if person.is_none() => person = Some(PersonId::new(c.checked_id()?)),
-            "token" if token.is_none() => token = Some(c.text()?.to_owned()),
-            "time" if time.is_none() => time = Some(c.instant()?),
+            "session" if session.is_none() => session = Some(c.text()?),
+            "person" if person.is_none() => person = Some(c.text()?),
+            "token" if token.is_none() => token = Some(c.text()?),
+            "time" if time.is_none() => time = Some(c.text()?),
             _ => return None,
         }
         Some(())
     })?;
-    let session = session?;
-    match kind? {
-        "check_in" => Some(Command::CheckIn {
-            session,
-            person,
-            token,
-            time,
-        }),
-        "check_out" => Some(Command::CheckOut {
-            session,
-            person,
-            token,
-            time,
-        }),
-        _ => None,
-    }
+    let check_out = match kind? {
+        "check_in" => false,
+        "check_out" => true,
+        _ => return None,
+    };
+    Some(Scanned {
+        check_out,
+        session: session?,
+        person,
+        token,
+        time,
+    })
 }
 
 /// A check-in or check-out as a host holds it field by field — a binding's typed command, its
