@@ -822,6 +822,66 @@ fn sub_4_minimum_presence_exactly_met_on_the_totals_path() {
     assert_eq!(minutes, vec![112, 0, 90, 0]);
 }
 
+/// SUB-1, SUB-6 on the totals path: a check-out in a break, a check-in in the next session's
+/// break, and intervals away and back (apart, touching, overlapping, out of order) count as
+/// the report counts them; where the totals pass widens a line's counted span to its check-in
+/// and check-out (SUB-6 may apply), the day's second look finds no overlap and changes nothing.
+#[test]
+fn sub_6_spans_widened_to_check_in_and_out_change_no_figure_of_the_totals_path() {
+    let interval = |check_in: &str, check_out: &str| json!({"check_in": format!("2026-03-02T{check_in}:00Z"), "check_out": format!("2026-03-02T{check_out}:00Z")});
+    let part = |person: &str, intervals: Vec<Value>| json!({"person": person, "intervals": intervals});
+    // 2 March 2026, Brussels at UTC+1: S-a 09:00–12:00 with a break 10:00–11:00, S-b 10:15–12:30
+    // with a break 10:15–10:25 (its net time starts at 10:25), S-c 13:00–16:00 (no break).
+    let doc = json!({"project": "P-1", "sessions": [
+        {"id": "S-a", "training": "T-1", "date": "2026-03-02", "start": "09:00", "end": "12:00",
+         "breaks": [{"start": "10:00", "end": "11:00"}], "status": "Executed",
+         "participants": [
+            // Out in S-a's break (10:30): counted until 10:00; in S-b from 10:25.
+            part("p-ann", vec![interval("08:00", "09:30")]),
+            // Away and back, apart (the second interval starts in the break).
+            part("p-bart", vec![interval("08:00", "08:30"), interval("09:45", "10:30")]),
+            // Touching, overlapping, and out of order: normalised before counting.
+            part("p-cis", vec![interval("08:00", "08:30"), interval("08:30", "09:00")]),
+            part("p-dirk", vec![interval("08:00", "08:40"), interval("08:20", "09:00")]),
+            part("p-els", vec![interval("09:45", "10:30"), interval("08:00", "08:30")]),
+         ]},
+        {"id": "S-b", "training": "T-1", "date": "2026-03-02", "start": "10:15", "end": "12:30",
+         "breaks": [{"start": "10:15", "end": "10:25"}], "status": "Executed",
+         "participants": [part("p-ann", vec![interval("09:20", "11:00")])]},
+        {"id": "S-c", "training": "T-1", "date": "2026-03-02", "start": "13:00", "end": "16:00",
+         "breaks": [], "status": "Executed",
+         "participants": [
+            part("p-ann", vec![interval("12:00", "13:00")]),
+            part("p-bart", vec![interval("11:50", "12:10"), interval("12:10", "14:00")]),
+         ]},
+    ]});
+    let r = Records::from_json(&doc.to_string()).expect("records");
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("instant");
+    let full = report(&r, at).expect("report");
+    assert_eq!(totals(&r, at).expect("totals"), full.summary());
+    let minutes: Vec<(String, i64)> = full
+        .lines()
+        .iter()
+        .map(|l| (format!("{} {}", l.source(), l.person().as_str()), l.counted_minutes()))
+        .collect();
+    // In Brussels time: p-ann 09:00–10:30 on S-a counts 09:00–10:00; p-bart 09:00–09:30 and
+    // 10:45–11:30 count 30 + 30 min; p-cis, p-dirk 09:00–10:00 once normalised, p-els as p-bart.
+    let want = [
+        ("S-a p-ann", 60),
+        ("S-a p-bart", 30 + 30),
+        ("S-a p-cis", 60),
+        ("S-a p-dirk", 60),
+        ("S-a p-els", 30 + 30),
+        // In at 10:20, net time from 10:25, out at 12:00: 95 min, none counted on S-a.
+        ("S-b p-ann", 95),
+        ("S-c p-ann", 60),
+        // 12:50–13:10 and 13:10–15:00: 13:00–15:00.
+        ("S-c p-bart", 120),
+    ];
+    let want: Vec<(String, i64)> = want.iter().map(|(k, m)| ((*k).to_owned(), *m)).collect();
+    assert_eq!(minutes, want);
+}
+
 /// SUB-8: the cap applies when the uncapped amount exceeds it, not when it equals it — a
 /// project exactly at its cap is paid the cap and is not reported as capped.
 #[test]

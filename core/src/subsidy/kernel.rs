@@ -341,13 +341,17 @@ impl<'c> ParamCache<'c> {
         }
     }
 
+    /// The set in force on `date`: the last one asked when the date is in its stretch.
+    #[inline(always)]
     fn get(&mut self, date: NaiveDate) -> Result<u16, Error> {
-        if let Some((from, until, i)) = self.last
-            && from <= date
-            && date < until
-        {
-            return Ok(i);
+        match self.last {
+            Some((from, until, i)) if from <= date && date < until => Ok(i),
+            _ => self.look_up(date),
         }
+    }
+
+    #[inline(never)]
+    fn look_up(&mut self, date: NaiveDate) -> Result<u16, Error> {
         // The changes on or before the date decide it; the first after it ends the stretch.
         let after = self.changes.partition_point(|&d| d <= date);
         let from = after
@@ -550,38 +554,48 @@ enum Src {
 /// meet before the day is closed); with `explain`, also by start and id within a day, which is
 /// the report's order.
 fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&SourceKeys>) -> Vec<Src> {
-    // Each source's day number, worked out once: sessions, then entries.
-    let days: Vec<i64> = c
-        .sessions
-        .iter()
-        .map(|s| s.date)
-        .chain(c.entries.iter().map(|e| e.date))
-        .map(|d| i64::from(d.num_days_from_ce()))
-        .collect();
-    let (lo, hi) = days
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
-    let mut out: Vec<Src> = Vec::with_capacity(days.len());
-    let sessions = (0..c.sessions.len() as u32).map(Src::Session);
-    let entries = (0..c.entries.len() as u32).map(Src::Entry);
+    let s_dates = || c.sessions.iter().map(|s| s.date);
+    let e_dates = || c.entries.iter().map(|e| e.date);
     let n_sessions = c.sessions.len();
-    let date_of = |s: &Src| {
-        let i = match *s {
-            Src::Session(i) => i as usize,
-            Src::Entry(i) => n_sessions + i as usize,
-        };
-        days.get(i).copied().unwrap_or(0)
-    };
-    out.extend(sessions.chain(entries));
-    if lo > hi {
-        return out;
-    }
-    // By date: a counting sort (stable) unless already in date order.
-    if !out.windows(2).all(|w| matches!(w, [a, b] if date_of(a) <= date_of(b))) {
-        let span = (hi - lo + 1) as usize;
+    let mut out: Vec<Src> = Vec::with_capacity(n_sessions + c.entries.len());
+    if s_dates().is_sorted() && e_dates().is_sorted() {
+        // Each kind already in date order (as records nearly always come): merged, a session
+        // before an entry of the same date, as the stable sort below orders them.
+        let (mut si, mut ei) = (0u32, 0u32);
+        let (mut s_it, mut e_it) = (s_dates().peekable(), e_dates().peekable());
+        loop {
+            match (s_it.peek(), e_it.peek()) {
+                (Some(sd), Some(ed)) if sd <= ed => {
+                    out.push(Src::Session(si));
+                    si += 1;
+                    s_it.next();
+                }
+                (_, Some(_)) => {
+                    out.push(Src::Entry(ei));
+                    ei += 1;
+                    e_it.next();
+                }
+                (Some(_), None) => {
+                    out.push(Src::Session(si));
+                    si += 1;
+                    s_it.next();
+                }
+                (None, None) => break,
+            }
+        }
+    } else {
+        // By date: a counting sort (stable), sessions before entries of the same date.
+        let days: Vec<i64> = s_dates()
+            .chain(e_dates())
+            .map(|d| i64::from(d.num_days_from_ce()))
+            .collect();
+        let (lo, hi) = days
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+        let span = (hi - lo + 1).max(0) as usize;
         let mut counts = vec![0u32; span + 1];
-        for s in &out {
-            if let Some(x) = counts.get_mut((date_of(s) - lo) as usize + 1) {
+        for &d in &days {
+            if let Some(x) = counts.get_mut((d - lo) as usize + 1) {
                 *x += 1;
             }
         }
@@ -591,17 +605,23 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&So
                 *x += prev;
             }
         }
-        let mut sorted = vec![Src::Session(0); out.len()];
-        for s in &out {
-            if let Some(slot) = counts.get_mut((date_of(s) - lo) as usize)
-                && let Some(dst) = sorted.get_mut(*slot as usize)
+        out.resize(days.len(), Src::Session(0));
+        let sources = (0..n_sessions as u32)
+            .map(Src::Session)
+            .chain((0..c.entries.len() as u32).map(Src::Entry));
+        for (s, &d) in sources.zip(&days) {
+            if let Some(slot) = counts.get_mut((d - lo) as usize)
+                && let Some(dst) = out.get_mut(*slot as usize)
             {
-                *dst = *s;
+                *dst = s;
                 *slot += 1;
             }
         }
-        out = sorted;
     }
+    let date_of = |s: &Src| match *s {
+        Src::Session(i) => c.sessions.get(i as usize).map(|s| s.date),
+        Src::Entry(i) => c.entries.get(i as usize).map(|e| e.date),
+    };
     if let Some(keys) = keys {
         // Within a day: by start, then id (a session before an entry of the same id). The id
         // prefixes were made once; a full id is read only when two prefixes are equal.
@@ -638,7 +658,7 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&So
         let mut keyed: Vec<(i64, u128, u8, Src)> = Vec::new();
         let mut i = 0;
         while i < out.len() {
-            let d = out.get(i).map_or(0, date_of);
+            let d = out.get(i).and_then(date_of);
             let mut j = i;
             while out.get(j).is_some_and(|s| date_of(s) == d) {
                 j += 1;
@@ -771,6 +791,15 @@ impl DayLine {
     }
 }
 
+/// A line that counts nothing: its span never starts before a day's counted end, nor moves it.
+const NO_SPAN: (i64, i64) = (i64::MAX, i64::MIN);
+
+/// SUB-5's cap in minutes, `i64::MAX` when there is none (no day's minutes go over it).
+#[inline(always)]
+fn cap_of(pset: &PSet) -> i64 {
+    pset.cap_minutes.unwrap_or(i64::MAX)
+}
+
 /// A participant's day so far.
 #[derive(Clone, Copy)]
 struct PersonDay {
@@ -833,16 +862,18 @@ impl Day {
     /// whether that day needs a second look. With `KEEP` (explanations) the line is kept in
     /// `lines`, linked to its participant's previous line; without, the participant's day keeps
     /// where its first two lines come from, and a chain of any more in `more`, from which a second
-    /// look makes them again ([`rebuild_queued`]).
+    /// look makes them again ([`rebuild_queued`]). `from`–`until` is where the line's counted
+    /// time starts and ends, or wider (a second look then finds what SUB-6 takes), [`NO_SPAN`]
+    /// when it counts nothing; `cap` is SUB-5's ([`cap_of`]).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn link<const KEEP: bool>(
         &mut self,
         person: u32,
         (mut line, start): (DayLine, i64),
-        counted: Option<(i64, i64)>,
+        (from, until): (i64, i64),
         minutes: i64,
-        cap: Option<i64>,
+        cap: i64,
         ordered: bool,
     ) {
         let number = self.number;
@@ -865,8 +896,9 @@ impl Day {
                 pd.last = self.more.len() as u32;
                 self.more.push(line);
             }
-            pd.count = pd.count.saturating_add(1);
-            if (!ordered && start <= pd.last_start) || counted.is_some_and(|(a, _)| a < pd.max_end) {
+            // One more line of the day: a count never near the top of a u32.
+            pd.count = pd.count.wrapping_add(1);
+            if (!ordered && start <= pd.last_start) || from < pd.max_end {
                 pd.complex = true;
             }
             pd.minutes += minutes;
@@ -888,11 +920,9 @@ impl Day {
                 pd.first[0] = (line.source, line.who);
             }
         }
-        if let Some((_, b)) = counted {
-            pd.max_end = pd.max_end.max(b);
-        }
+        pd.max_end = pd.max_end.max(until);
         pd.last_start = start;
-        if !pd.queued && (pd.complex || cap.is_some_and(|c| pd.minutes > c)) {
+        if !pd.queued && (pd.complex || pd.minutes > cap) {
             pd.queued = true;
             self.queued.push(person);
         }
@@ -1110,7 +1140,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 let fast = if EXPLAIN {
                     None
                 } else {
-                    session_totals(c, &plan, pset, &range, &mut sc, &mut day, (start, pset.cap_minutes))?
+                    session_totals(c, &plan, pset, &range, &mut sc, &mut day, (start, cap_of(pset)))?
                 };
                 let (mut lines, mut minutes_sum) = fast.unwrap_or((0, 0));
                 let mut others = || if fast.is_none() { next() } else { None };
@@ -1123,7 +1153,14 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     lines += 1;
                     minutes_sum += minutes;
                     let line = (DayLine::new(s, pi), start);
-                    day.link::<EXPLAIN>(part.person, line, span, minutes, pset.cap_minutes, explain);
+                    day.link::<EXPLAIN>(
+                        part.person,
+                        line,
+                        span.unwrap_or(NO_SPAN),
+                        minutes,
+                        cap_of(pset),
+                        explain,
+                    );
                 }
                 if lines > 0 {
                     acc.add_lines(plan.realised, pidx, lines, planned * lines as i64, minutes_sum);
@@ -1144,7 +1181,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                     k.lines.push(line);
                 }
                 let line = (DayLine::new(e, NONE), e_starts.get(e as usize).copied().unwrap_or(0));
-                day.link::<EXPLAIN>(entry.person, line, None, minutes, pset.cap_minutes, explain);
+                day.link::<EXPLAIN>(entry.person, line, NO_SPAN, minutes, cap_of(pset), explain);
             }
         }
     }
@@ -1518,22 +1555,26 @@ fn session_totals(
     range: &std::ops::Range<usize>,
     sc: &mut Scratch,
     day: &mut Day,
-    at: (i64, Option<i64>),
+    at: (i64, i64),
 ) -> Result<Option<(usize, i64)>, Error> {
-    match *sc.net.as_slice() {
-        [a] => session_totals_of([a], c, plan, pset, range, sc, day, at).map(Some),
-        [a, b] => session_totals_of([a, b], c, plan, pset, range, sc, day, at).map(Some),
+    let down = pset.whole_minutes_down;
+    match (sc.net.as_slice(), down) {
+        (&[a], true) => session_totals_of::<1, true>([a], c, plan, pset, range, sc, day, at).map(Some),
+        (&[a], false) => session_totals_of::<1, false>([a], c, plan, pset, range, sc, day, at).map(Some),
+        (&[a, b], true) => session_totals_of::<2, true>([a, b], c, plan, pset, range, sc, day, at).map(Some),
+        (&[a, b], false) => session_totals_of::<2, false>([a, b], c, plan, pset, range, sc, day, at).map(Some),
         _ => Ok(None),
     }
 }
 
-/// The totals pass over a session's participants whose net time is `N` stretches: the common
-/// single interval counted inline (SUB-1, SUB-4, SUB-2 as [`classroom_line`] counts them),
-/// anything else through [`classroom_line`]; each line
-/// followed in its participant's day, none kept. Returns the number of lines and their minutes.
+/// The totals pass over a session's participants whose net time is `N` stretches: a single
+/// interval, or two one after the other (away and back), counted inline (SUB-1, SUB-4, SUB-2 as
+/// [`classroom_line`] counts them; `DOWN` when the call rounds to whole minutes down), anything
+/// else through [`classroom_line`]; each line followed in its participant's day, none kept.
+/// Returns the number of lines and their minutes.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn session_totals_of<const N: usize>(
+fn session_totals_of<const N: usize, const DOWN: bool>(
     net: [(i64, i64); N],
     c: &Compact,
     plan: &Plan,
@@ -1541,29 +1582,55 @@ fn session_totals_of<const N: usize>(
     range: &std::ops::Range<usize>,
     sc: &mut Scratch,
     day: &mut Day,
-    (start, cap): (i64, Option<i64>),
+    (start, cap): (i64, i64),
 ) -> Result<(usize, i64), Error> {
     let parts = c.participants.get(range.clone()).unwrap_or(&[]);
     let mut minutes_sum = 0i64;
+    let (first_start, last_end) = (net.first().map_or(0, |x| x.0), net.last().map_or(0, |x| x.1));
+    // An interval's time within the net time: the stretches are disjoint, so the sum of the
+    // overlaps.
+    let within = |ci: i64, co: i64| -> i64 { net.iter().map(|&(a, b)| (b.min(co) - a.max(ci)).max(0)).sum() };
     for (pi, part) in (range.start as u32..).zip(parts) {
-        let one = if part.intervals.count == 1 {
-            c.intervals
-                .get(part.intervals.first as usize)
-                .filter(|i| i.check_in < i.check_out)
-        } else {
-            None
+        // One interval, or two in order and apart, need no normalising: their overlaps with
+        // the net time add up (SUB-1).
+        let first = part.intervals.first as usize;
+        let interval = |k: usize| c.intervals.get(k).filter(|i| i.check_in < i.check_out);
+        let simple = match part.intervals.count {
+            1 => interval(first).map(|i| (i.check_in, i.check_out, within(i.check_in, i.check_out))),
+            2 => match (interval(first), interval(first.wrapping_add(1))) {
+                (Some(i), Some(j)) if i.check_out <= j.check_in => Some((
+                    i.check_in,
+                    j.check_out,
+                    within(i.check_in, i.check_out) + within(j.check_in, j.check_out),
+                )),
+                _ => None,
+            },
+            _ => None,
         };
-        let (minutes, span) = match one {
-            Some(i) => {
-                let (attended, span) = intersect_one(&net, i.check_in, i.check_out);
+        let (minutes, span) = match simple {
+            Some((ci, co, attended)) => {
                 // SUB-4: below the minimum presence the line counts nothing.
                 if attended > 0 && attended >= plan.need {
-                    (round_within(pset, attended, plan.planned_minutes), span)
+                    // Where the counted time starts and ends, widened to the first check-in
+                    // and the last check-out where they fall outside the net time: the day's
+                    // order checks only ever flag more days for a second look, which counts
+                    // them in full.
+                    let span = (ci.max(first_start), co.min(last_end));
+                    let minutes = if DOWN {
+                        // Positive here: a plain division by 60 (a multiplication).
+                        (attended as u64 / 60) as i64
+                    } else {
+                        pset.rounding.apply(attended)
+                    };
+                    (minutes.min(plan.planned_minutes), span)
                 } else {
-                    (0, None)
+                    (0, NO_SPAN)
                 }
             }
-            None => classroom_line::<false>(c, plan, part, pset, sc, &mut Vec::new(), None)?,
+            None => {
+                let (minutes, span) = classroom_line::<false>(c, plan, part, pset, sc, &mut Vec::new(), None)?;
+                (minutes, span.unwrap_or(NO_SPAN))
+            }
         };
         minutes_sum += minutes;
         day.link::<false>(
