@@ -480,9 +480,14 @@ fn total(v: &[(i64, i64)]) -> i64 {
 /// A 16-byte big-endian prefix of an id: comparing prefixes orders ids as strings do, except
 /// that two ids equal in their first 16 bytes must still be compared in full.
 fn id_key(s: &str) -> u128 {
+    let bytes = s.as_bytes();
+    if let Some(head) = bytes.first_chunk::<16>() {
+        return u128::from_be_bytes(*head);
+    }
+    // Shorter: padded with zeros; ids whose keys are equal are compared in full ([`cmp_ids`]).
     let mut b = [0u8; 16];
-    for (d, x) in b.iter_mut().zip(s.bytes()) {
-        *d = x;
+    if let Some(d) = b.get_mut(..bytes.len()) {
+        d.copy_from_slice(bytes);
     }
     u128::from_be_bytes(b)
 }
