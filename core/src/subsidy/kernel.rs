@@ -566,28 +566,20 @@ fn order_sources(c: &Compact, starts: &[i64], e_starts: &[i64], keys: Option<&So
     if s_dates().is_sorted() && e_dates().is_sorted() {
         // Each kind already in date order (as records nearly always come): merged, a session
         // before an entry of the same date, as the stable sort below orders them.
-        let (mut si, mut ei) = (0u32, 0u32);
-        let (mut s_it, mut e_it) = (s_dates().peekable(), e_dates().peekable());
-        loop {
-            match (s_it.peek(), e_it.peek()) {
-                (Some(sd), Some(ed)) if sd <= ed => {
-                    out.push(Src::Session(si));
-                    si += 1;
-                    s_it.next();
-                }
-                (_, Some(_)) => {
-                    out.push(Src::Entry(ei));
-                    ei += 1;
-                    e_it.next();
-                }
-                (Some(_), None) => {
-                    out.push(Src::Session(si));
-                    si += 1;
-                    s_it.next();
-                }
-                (None, None) => break,
+        let (sessions, entries) = (&c.sessions, &c.entries);
+        let (mut si, mut ei) = (0usize, 0usize);
+        while let Some(e) = entries.get(ei) {
+            // The sessions up to the entry's date, then the entry.
+            while let Some(s) = sessions.get(si)
+                && s.date <= e.date
+            {
+                out.push(Src::Session(si as u32));
+                si += 1;
             }
+            out.push(Src::Entry(ei as u32));
+            ei += 1;
         }
+        out.extend((si..sessions.len()).map(|i| Src::Session(i as u32)));
     } else {
         // By date: a counting sort (stable), sessions before entries of the same date.
         let days: Vec<i64> = s_dates()
@@ -1091,8 +1083,22 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 }
                 normalise(&mut sc.att);
                 sc.net.clear();
-                subtract_into(&[(start, end)], &sc.att, &mut sc.net);
-                let planned = total(&sc.net);
+                let planned = match *sc.att.as_slice() {
+                    // No break, or one within the session (nearly every session): two
+                    // stretches around it.
+                    [] if start < end => {
+                        sc.net.push((start, end));
+                        end - start
+                    }
+                    [(bs, be)] if start < bs && be < end => {
+                        sc.net.extend_from_slice(&[(start, bs), (be, end)]);
+                        (bs - start) + (end - be)
+                    }
+                    _ => {
+                        subtract_into(&[(start, end)], &sc.att, &mut sc.net);
+                        total(&sc.net)
+                    }
+                };
                 let ratio = pset.params.min_presence_ratio;
                 // SUB-4 in whole seconds: counted < ratio × planned ⟺ counted < ⌈ratio × planned⌉.
                 let need = if ratio.is_zero() {
