@@ -1084,8 +1084,8 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                 normalise(&mut sc.att);
                 sc.net.clear();
                 let planned = match *sc.att.as_slice() {
-                    // No break, or one within the session (nearly every session): two
-                    // stretches around it.
+                    // Nearly every session: no break (one stretch), or one break within the
+                    // session (two stretches around it).
                     [] if start < end => {
                         sc.net.push((start, end));
                         end - start
