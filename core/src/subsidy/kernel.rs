@@ -1625,7 +1625,7 @@ fn session_totals_of<const N: usize, const DOWN: bool>(
                     // Where the counted time starts and ends, widened to the first check-in
                     // and the last check-out where they fall outside the net time: the day's
                     // order checks only ever flag more days for a second look, which counts
-                    // them in full.
+                    // them in full (ADR 28).
                     let span = (ci.max(first_start), co.min(last_end));
                     let minutes = if DOWN {
                         // Positive here: a plain division by 60 (a multiplication).
