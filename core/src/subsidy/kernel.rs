@@ -437,6 +437,28 @@ fn subtract_into(a: &[(i64, i64)], b: &[(i64, i64)], out: &mut Vec<(i64, i64)>) 
     }
 }
 
+/// SUB-1: a session's net time, `[start, end)` less its breaks (sorted and merged), made in
+/// `out`; returns its length. Nearly every session has no break or one within it: made
+/// directly.
+#[inline(always)]
+fn net_time((start, end): (i64, i64), breaks: &[(i64, i64)], out: &mut Vec<(i64, i64)>) -> i64 {
+    out.clear();
+    match *breaks {
+        [] if start < end => {
+            out.push((start, end));
+            end - start
+        }
+        [(bs, be)] if start < bs && be < end => {
+            out.extend_from_slice(&[(start, bs), (be, end)]);
+            (bs - start) + (end - be)
+        }
+        _ => {
+            subtract_into(&[(start, end)], breaks, out);
+            total(out)
+        }
+    }
+}
+
 /// Sorts and merges stretches in place (touching ones merge), dropping empty ones.
 #[inline(always)]
 fn normalise(v: &mut Vec<(i64, i64)>) {
@@ -1082,23 +1104,7 @@ fn count_as<const EXPLAIN: bool>(c: &Compact) -> Result<(Kernel, Acc), Error> {
                         .push((clock.at(sess.date, b.start)?, clock.at(sess.date, b.end)?));
                 }
                 normalise(&mut sc.att);
-                sc.net.clear();
-                let planned = match *sc.att.as_slice() {
-                    // Nearly every session: no break (one stretch), or one break within the
-                    // session (two stretches around it).
-                    [] if start < end => {
-                        sc.net.push((start, end));
-                        end - start
-                    }
-                    [(bs, be)] if start < bs && be < end => {
-                        sc.net.extend_from_slice(&[(start, bs), (be, end)]);
-                        (bs - start) + (end - be)
-                    }
-                    _ => {
-                        subtract_into(&[(start, end)], &sc.att, &mut sc.net);
-                        total(&sc.net)
-                    }
-                };
+                let planned = net_time((start, end), &sc.att, &mut sc.net);
                 let ratio = pset.params.min_presence_ratio;
                 // SUB-4 in whole seconds: counted < ratio × planned ⟺ counted < ⌈ratio × planned⌉.
                 let need = if ratio.is_zero() {
@@ -1371,12 +1377,7 @@ fn line_again(
     };
     let start = ctx.starts.get(s as usize).copied().unwrap_or(0);
     let end = ctx.ends.get(s as usize).copied().unwrap_or(0);
-    sc.net.clear();
-    subtract_into(
-        &[(start, end)],
-        breaks.get(f.breaks.range()).unwrap_or(&[]),
-        &mut sc.net,
-    );
+    net_time((start, end), breaks.get(f.breaks.range()).unwrap_or(&[]), &mut sc.net);
     let plan = Plan {
         session: s,
         planned_minutes: i64::from(f.planned) / 60,
@@ -1627,13 +1628,7 @@ fn session_totals_of<const N: usize, const DOWN: bool>(
                     // order checks only ever flag more days for a second look, which counts
                     // them in full (ADR 28).
                     let span = (ci.max(first_start), co.min(last_end));
-                    let minutes = if DOWN {
-                        // Positive here: a plain division by 60 (a multiplication).
-                        (attended as u64 / 60) as i64
-                    } else {
-                        pset.rounding.apply(attended)
-                    };
-                    (minutes.min(plan.planned_minutes), span)
+                    (round_as::<DOWN>(pset, attended, plan.planned_minutes), span)
                 } else {
                     (0, NO_SPAN)
                 }
@@ -1738,8 +1733,7 @@ fn recount(
     };
     let start = ctx.starts.get(session as usize).copied().unwrap_or(0);
     let end = ctx.ends.get(session as usize).copied().unwrap_or(0);
-    net.clear();
-    subtract_into(&[(start, end)], breaks, net);
+    net_time((start, end), breaks, net);
     att.clear();
     let ints = ctx.c.intervals.get(part.intervals.range()).unwrap_or(&[]);
     att.extend(ints.iter().map(|i| (i.check_in, i.check_out)));
@@ -1759,7 +1753,18 @@ fn round(pset: &PSet, secs: i64, planned: i64) -> i64 {
 /// [`round`] with the planned net time already in whole minutes (once per session).
 #[inline(always)]
 fn round_within(pset: &PSet, secs: i64, planned_minutes: i64) -> i64 {
-    let minutes = if pset.whole_minutes_down {
+    if pset.whole_minutes_down {
+        round_as::<true>(pset, secs, planned_minutes)
+    } else {
+        round_as::<false>(pset, secs, planned_minutes)
+    }
+}
+
+/// [`round_within`] with `DOWN` telling whether the call rounds to whole minutes down, for a
+/// loop that decided it once.
+#[inline(always)]
+fn round_as<const DOWN: bool>(pset: &PSet, secs: i64, planned_minutes: i64) -> i64 {
+    let minutes = if DOWN {
         // Counted seconds are never negative: a plain division (a multiplication) is exact.
         match u64::try_from(secs) {
             Ok(s) => (s / 60) as i64,
